@@ -309,7 +309,10 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`DecodeErrorKind::Truncated`] when fewer remain.
-    pub fn take_array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
+    pub fn take_array<const N: usize>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<[u8; N], DecodeError> {
         let bytes = self.take(N, what)?;
         let mut out = [0u8; N];
         out.copy_from_slice(bytes);
@@ -497,7 +500,10 @@ pub fn put_u16(out: &mut Vec<u8>, v: u16) {
 /// Appends a `uint24`; the caller guarantees `v <= 2^24 - 1` (values above are clamped, which
 /// a constructor-checked length never reaches).
 pub fn put_u24(out: &mut Vec<u8>, v: usize) {
-    debug_assert!(v <= U24_MAX, "uint24 overflow: constructor bounds were not checked");
+    debug_assert!(
+        v <= U24_MAX,
+        "uint24 overflow: constructor bounds were not checked"
+    );
     let v = v.min(U24_MAX);
     let [_, a, b, c] = u32::try_from(v).unwrap_or(0x00ff_ffff).to_be_bytes();
     out.extend_from_slice(&[a, b, c]);

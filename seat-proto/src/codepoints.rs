@@ -500,7 +500,10 @@ mod tests {
 
     #[test]
     fn unknown_values_print_as_hex() {
-        assert_eq!(format!("{:?}", ExtensionType(0xff3a)), "ExtensionType(0xff3a)");
+        assert_eq!(
+            format!("{:?}", ExtensionType(0xff3a)),
+            "ExtensionType(0xff3a)"
+        );
         assert_eq!(format!("{}", SignatureScheme(0x0807)), "ed25519");
         assert_eq!(
             format!("{:?}", HandshakeType::CLIENT_CERTIFICATE_REQUEST),
@@ -510,7 +513,9 @@ mod tests {
 
     #[test]
     fn overrides_parse_and_validate() {
-        let cp: CodePoints = "cmw_attestation=0xffff remote_attestation=65000".parse().unwrap();
+        let cp: CodePoints = "cmw_attestation=0xffff remote_attestation=65000"
+            .parse()
+            .unwrap();
         assert_eq!(cp.cmw_attestation(), ExtensionType(0xffff));
         assert_eq!(cp.remote_attestation(), ExtensionType(65000));
         assert_eq!(

@@ -581,7 +581,9 @@ fn read_block<T>(
             return Err(DecodeError::new(
                 what,
                 at,
-                DecodeErrorKind::DuplicateExtension { extension_type: t.0 },
+                DecodeErrorKind::DuplicateExtension {
+                    extension_type: t.0,
+                },
             ));
         }
         let data = block.vec_u16("Extension.extension_data", 0, 0xffff)?;
@@ -614,7 +616,10 @@ mod arbitrary_impls {
 
     fn dedup<T>(items: Vec<T>, key: impl Fn(&T) -> ExtensionType) -> Vec<T> {
         let mut seen = BTreeSet::new();
-        items.into_iter().filter(|i| seen.insert(key(i).0)).collect()
+        items
+            .into_iter()
+            .filter(|i| seen.insert(key(i).0))
+            .collect()
     }
 
     impl<'u> Arbitrary<'u> for RequestExtension {
@@ -683,8 +688,8 @@ mod tests {
     fn duplicate_extension_is_rejected_at_its_offset() {
         // Two empty extensions of type 0x1234.
         let bytes = [0x00, 0x08, 0x12, 0x34, 0x00, 0x00, 0x12, 0x34, 0x00, 0x00];
-        let err = EntryExtensions::read(&mut Reader::new(&bytes), &CodePoints::DEFAULT)
-            .unwrap_err();
+        let err =
+            EntryExtensions::read(&mut Reader::new(&bytes), &CodePoints::DEFAULT).unwrap_err();
         assert_eq!(
             err.kind(),
             DecodeErrorKind::DuplicateExtension {
@@ -705,8 +710,8 @@ mod tests {
 
     #[test]
     fn empty_request_block_is_rejected() {
-        let err = RequestExtensions::read(&mut Reader::new(&[0, 0]), &CodePoints::DEFAULT)
-            .unwrap_err();
+        let err =
+            RequestExtensions::read(&mut Reader::new(&[0, 0]), &CodePoints::DEFAULT).unwrap_err();
         assert!(matches!(
             err.kind(),
             DecodeErrorKind::LengthOutOfRange { length: 0, .. }

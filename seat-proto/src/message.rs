@@ -106,7 +106,11 @@ impl<'a> HandshakeMessage<'a> {
 
 /// Appends a handshake message: `msg_type`, the body's `uint24` length, and the body that
 /// `body` writes.
-pub fn encode_handshake(out: &mut Vec<u8>, msg_type: HandshakeType, body: impl FnOnce(&mut Vec<u8>)) {
+pub fn encode_handshake(
+    out: &mut Vec<u8>,
+    msg_type: HandshakeType,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
     out.push(msg_type.0);
     put_vec(out, LengthPrefix::U24, body);
 }
@@ -224,7 +228,9 @@ impl AuthenticatorRequest {
         body.finish("CertificateRequest")?;
         match msg.msg_type {
             HandshakeType::CERTIFICATE_REQUEST => Ok(Self::CertificateRequest(request)),
-            HandshakeType::CLIENT_CERTIFICATE_REQUEST => Ok(Self::ClientCertificateRequest(request)),
+            HandshakeType::CLIENT_CERTIFICATE_REQUEST => {
+                Ok(Self::ClientCertificateRequest(request))
+            }
             other => Err(DecodeError::new(
                 "Handshake.msg_type",
                 0,
@@ -290,7 +296,10 @@ impl Certificate {
     ///
     /// [`EncodeError::Length`] when the message would exceed
     /// [`MAX_HANDSHAKE_MESSAGE_LEN`].
-    pub fn new(context: RequestContext, entries: Vec<CertificateEntry>) -> Result<Self, EncodeError> {
+    pub fn new(
+        context: RequestContext,
+        entries: Vec<CertificateEntry>,
+    ) -> Result<Self, EncodeError> {
         let cert = Self { context, entries };
         codec::check_len(Self::WHAT, cert.body_len(), 0, MAX_HANDSHAKE_MESSAGE_LEN)?;
         Ok(cert)
@@ -376,7 +385,9 @@ impl Certificate {
 impl<'u> arbitrary::Arbitrary<'u> for Certificate {
     fn arbitrary(u: &mut arbitrary::Unstructured<'u>) -> arbitrary::Result<Self> {
         let n = u.int_in_range(0..=3)?;
-        let entries = (0..n).map(|_| u.arbitrary()).collect::<arbitrary::Result<Vec<_>>>()?;
+        let entries = (0..n)
+            .map(|_| u.arbitrary())
+            .collect::<arbitrary::Result<Vec<_>>>()?;
         Self::new(u.arbitrary()?, entries).map_err(|_| arbitrary::Error::IncorrectFormat)
     }
 }
@@ -658,11 +669,13 @@ mod tests {
 
     #[test]
     fn oversized_handshake_length_is_rejected_before_reading() {
-        let err = HandshakeMessage::read(&mut Reader::new(&[0x0b, 0xff, 0xff, 0xff]))
-            .unwrap_err();
+        let err = HandshakeMessage::read(&mut Reader::new(&[0x0b, 0xff, 0xff, 0xff])).unwrap_err();
         assert!(matches!(
             err.kind(),
-            DecodeErrorKind::LengthOutOfRange { length: 0xff_ffff, .. }
+            DecodeErrorKind::LengthOutOfRange {
+                length: 0xff_ffff,
+                ..
+            }
         ));
     }
 

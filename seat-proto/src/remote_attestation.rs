@@ -144,9 +144,9 @@ impl Codec for AttestationScheme {
                     Self::CONTENT_FORMAT => Ok(Self::Evidence(EvidenceType::ContentFormat(
                         r.u16("EvidenceType.content_format")?,
                     ))),
-                    Self::MEDIA_TYPE => Ok(Self::Evidence(EvidenceType::MediaType(
-                        MediaType::read(r)?,
-                    ))),
+                    Self::MEDIA_TYPE => {
+                        Ok(Self::Evidence(EvidenceType::MediaType(MediaType::read(r)?)))
+                    }
                     other => Err(DecodeError::new(
                         "EvidenceType.type_encoding",
                         at,
@@ -220,7 +220,10 @@ impl RemoteAttestationOffer {
         list(&self.server_attester_schemes) + list(&self.client_attester_schemes)
     }
 
-    fn read_list(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<AttestationScheme>, DecodeError> {
+    fn read_list(
+        r: &mut Reader<'_>,
+        what: &'static str,
+    ) -> Result<Vec<AttestationScheme>, DecodeError> {
         let mut list = r.vec_u16(what, 0, 0xffff)?;
         let mut schemes = Vec::new();
         while !list.is_empty() {
@@ -245,8 +248,14 @@ impl Codec for RemoteAttestationOffer {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Self {
-            server_attester_schemes: Self::read_list(r, "remoteAttestation.server_attester_schemes")?,
-            client_attester_schemes: Self::read_list(r, "remoteAttestation.client_attester_schemes")?,
+            server_attester_schemes: Self::read_list(
+                r,
+                "remoteAttestation.server_attester_schemes",
+            )?,
+            client_attester_schemes: Self::read_list(
+                r,
+                "remoteAttestation.client_attester_schemes",
+            )?,
         })
     }
 }
@@ -256,7 +265,9 @@ impl<'u> arbitrary::Arbitrary<'u> for RemoteAttestationOffer {
     fn arbitrary(u: &mut arbitrary::Unstructured<'u>) -> arbitrary::Result<Self> {
         let list = |u: &mut arbitrary::Unstructured<'u>| {
             let n = u.int_in_range(0..=4)?;
-            (0..n).map(|_| u.arbitrary()).collect::<arbitrary::Result<Vec<_>>>()
+            (0..n)
+                .map(|_| u.arbitrary())
+                .collect::<arbitrary::Result<Vec<_>>>()
         };
         let server = list(u)?;
         let client = list(u)?;
@@ -355,7 +366,8 @@ mod tests {
 
     #[test]
     fn both_lists_empty_is_well_formed() {
-        let ra = RemoteAttestation::decode_data(HandshakeType::CLIENT_HELLO, &[0, 0, 0, 0]).unwrap();
+        let ra =
+            RemoteAttestation::decode_data(HandshakeType::CLIENT_HELLO, &[0, 0, 0, 0]).unwrap();
         let RemoteAttestation::ClientHello(offer) = ra else {
             panic!("wrong form")
         };
@@ -364,7 +376,8 @@ mod tests {
 
     #[test]
     fn empty_cmw_payload_is_rejected() {
-        let err = RemoteAttestation::decode_data(HandshakeType::CERTIFICATE, &[0, 0, 0]).unwrap_err();
+        let err =
+            RemoteAttestation::decode_data(HandshakeType::CERTIFICATE, &[0, 0, 0]).unwrap_err();
         assert!(matches!(
             err.kind(),
             DecodeErrorKind::LengthOutOfRange { length: 0, .. }
@@ -375,6 +388,9 @@ mod tests {
     fn scheme_in_wrong_message_is_rejected() {
         let err =
             RemoteAttestation::decode_data(HandshakeType::FINISHED, &[0, 0, 0, 0]).unwrap_err();
-        assert!(matches!(err.kind(), DecodeErrorKind::UnexpectedMessage { .. }));
+        assert!(matches!(
+            err.kind(),
+            DecodeErrorKind::UnexpectedMessage { .. }
+        ));
     }
 }

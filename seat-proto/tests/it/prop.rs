@@ -13,9 +13,11 @@ use std::fmt::Debug;
 use arbitrary::{Arbitrary, Unstructured};
 use seat_proto::codec::{Codec, DecodeError, DecodeErrorKind};
 use seat_proto::codepoints::{CodePoints, HandshakeType};
-use seat_proto::ext::{CmwData, EntryExtensions, Extension, RequestExtensions, SignatureSchemeList};
+use seat_proto::ext::{
+    CmwData, EntryExtensions, Extension, RequestExtensions, SignatureSchemeList,
+};
 use seat_proto::message::{
-    AuthenticatorRequest, Authenticator, CertData, Certificate, CertificateRequest,
+    Authenticator, AuthenticatorRequest, CertData, Certificate, CertificateRequest,
     CertificateVerify, Finished, RequestContext,
 };
 use seat_proto::remote_attestation::{
@@ -46,8 +48,12 @@ impl Rng {
 }
 
 /// Runs both properties for one type.
-fn check<T>(name: &str, seed: u64, encode: impl Fn(&T) -> Vec<u8>, decode: impl Fn(&[u8]) -> Result<T, DecodeError>)
-where
+fn check<T>(
+    name: &str,
+    seed: u64,
+    encode: impl Fn(&T) -> Vec<u8>,
+    decode: impl Fn(&[u8]) -> Result<T, DecodeError>,
+) where
     T: for<'a> Arbitrary<'a> + PartialEq + Debug,
 {
     let mut rng = Rng(seed);
@@ -64,10 +70,18 @@ where
         };
         generated += 1;
         let bytes = encode(&value);
-        let decoded = decode(&bytes)
-            .unwrap_or_else(|e| panic!("{name}: {value:?} encoded to {} but failed: {e}", hex::encode(&bytes)));
+        let decoded = decode(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "{name}: {value:?} encoded to {} but failed: {e}",
+                hex::encode(&bytes)
+            )
+        });
         assert_eq!(decoded, value, "{name}: round trip changed the value");
-        assert_eq!(encode(&decoded), bytes, "{name}: re-encoding changed the bytes");
+        assert_eq!(
+            encode(&decoded),
+            bytes,
+            "{name}: re-encoding changed the bytes"
+        );
         if valid.len() < 256 {
             valid.push(bytes);
         }
@@ -93,7 +107,11 @@ where
         };
         if let Ok(value) = decode(&input) {
             accepted += 1;
-            assert_eq!(encode(&value), input, "{name}: decoded {value:?} but re-encoded differently");
+            assert_eq!(
+                encode(&value),
+                input,
+                "{name}: decoded {value:?} but re-encoded differently"
+            );
         }
     }
     // Some mutations land on opaque bytes and stay valid; most must not.
@@ -162,7 +180,10 @@ fn remote_attestation_all_forms() {
             let (&msg, data) = bytes.split_first().ok_or(DecodeError::new(
                 "message",
                 0,
-                DecodeErrorKind::Truncated { needed: 1, available: 0 },
+                DecodeErrorKind::Truncated {
+                    needed: 1,
+                    available: 0,
+                },
             ))?;
             RemoteAttestation::decode_data(HandshakeType(msg), data)
         },
@@ -223,19 +244,29 @@ fn certificate_request_body() {
 
 #[test]
 fn authenticator_request() {
-    check::<AuthenticatorRequest>("AuthenticatorRequest", 13, AuthenticatorRequest::to_vec, |b| {
-        AuthenticatorRequest::decode(b, &cp())
-    });
+    check::<AuthenticatorRequest>(
+        "AuthenticatorRequest",
+        13,
+        AuthenticatorRequest::to_vec,
+        |b| AuthenticatorRequest::decode(b, &cp()),
+    );
 }
 
 #[test]
 fn certificate() {
-    check::<Certificate>("Certificate", 14, Certificate::to_vec, |b| Certificate::decode(b, &cp()));
+    check::<Certificate>("Certificate", 14, Certificate::to_vec, |b| {
+        Certificate::decode(b, &cp())
+    });
 }
 
 #[test]
 fn certificate_verify() {
-    check::<CertificateVerify>("CertificateVerify", 15, CertificateVerify::to_vec, CertificateVerify::decode);
+    check::<CertificateVerify>(
+        "CertificateVerify",
+        15,
+        CertificateVerify::to_vec,
+        CertificateVerify::decode,
+    );
 }
 
 /// Splits the test-only hash-length byte off an input.

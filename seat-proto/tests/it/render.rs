@@ -34,12 +34,18 @@ pub(crate) fn request(req: &AuthenticatorRequest) -> String {
 }
 
 pub(crate) fn request_body(out: &mut String, req: &CertificateRequest) {
-    field(out, 2, "certificate_request_context", req.context.as_bytes());
+    field(
+        out,
+        2,
+        "certificate_request_context",
+        req.context.as_bytes(),
+    );
     let _ = writeln!(out, "  extensions:");
     for ext in req.extensions.iter() {
         let t = ext.extension_type();
         let line = match ext {
-            RequestExtension::SignatureAlgorithms(l) | RequestExtension::SignatureAlgorithmsCert(l) => {
+            RequestExtension::SignatureAlgorithms(l)
+            | RequestExtension::SignatureAlgorithmsCert(l) => {
                 let names: Vec<String> = l.schemes().iter().map(|s| format!("{s}")).collect();
                 format!("{t} ({:#06x}): {}", t.0, names.join(", "))
             }
@@ -47,8 +53,12 @@ pub(crate) fn request_body(out: &mut String, req: &CertificateRequest) {
                 format!("cmw_attestation ({:#06x}): offered (empty)", t.0)
             }
             RequestExtension::RemoteAttestation {
-                chosen_client_scheme, ..
-            } => format!("remoteAttestation ({:#06x}): chosen_client_scheme {chosen_client_scheme}", t.0),
+                chosen_client_scheme,
+                ..
+            } => format!(
+                "remoteAttestation ({:#06x}): chosen_client_scheme {chosen_client_scheme}",
+                t.0
+            ),
             RequestExtension::Other(e) => {
                 format!("{t} ({:#06x}): {}", t.0, hex_block(e.data.as_bytes(), 6))
             }
@@ -60,7 +70,12 @@ pub(crate) fn request_body(out: &mut String, req: &CertificateRequest) {
 
 pub(crate) fn certificate(out: &mut String, cert: &Certificate) {
     let _ = writeln!(out, "certificate (11)");
-    field(out, 2, "certificate_request_context", cert.context().as_bytes());
+    field(
+        out,
+        2,
+        "certificate_request_context",
+        cert.context().as_bytes(),
+    );
     let _ = writeln!(out, "  certificate_list: {} entries", cert.entries().len());
     for (i, entry) in cert.entries().iter().enumerate() {
         let _ = writeln!(out, "  entry {i}:");
@@ -70,12 +85,24 @@ pub(crate) fn certificate(out: &mut String, cert: &Certificate) {
             let t = ext.extension_type();
             match ext {
                 EntryExtension::CmwAttestation { cmw, .. } => {
-                    field(out, 6, &format!("cmw_attestation ({:#06x}) cmw_data", t.0), cmw.as_bytes());
+                    field(
+                        out,
+                        6,
+                        &format!("cmw_attestation ({:#06x}) cmw_data", t.0),
+                        cmw.as_bytes(),
+                    );
                 }
                 EntryExtension::RemoteAttestation { cmw, .. } => {
-                    field(out, 6, &format!("remoteAttestation ({:#06x}) cmw_payload", t.0), cmw.as_bytes());
+                    field(
+                        out,
+                        6,
+                        &format!("remoteAttestation ({:#06x}) cmw_payload", t.0),
+                        cmw.as_bytes(),
+                    );
                 }
-                EntryExtension::Other(e) => field(out, 6, &format!("{t} ({:#06x})", t.0), e.data.as_bytes()),
+                EntryExtension::Other(e) => {
+                    field(out, 6, &format!("{t} ({:#06x})", t.0), e.data.as_bytes())
+                }
                 other => {
                     let _ = writeln!(out, "      {other:?}");
                 }
@@ -99,7 +126,12 @@ pub(crate) fn authenticator(auth: &Authenticator) -> String {
                 "  algorithm: {} ({:#06x})",
                 certificate_verify.algorithm, certificate_verify.algorithm.0
             );
-            field(&mut out, 2, "signature", certificate_verify.signature.as_bytes());
+            field(
+                &mut out,
+                2,
+                "signature",
+                certificate_verify.signature.as_bytes(),
+            );
             let _ = writeln!(out, "finished (20)");
             field(&mut out, 2, "verify_data", finished.verify_data());
         }

@@ -75,7 +75,10 @@ mod early_attestation_section_4_1 {
     fn client_hello_vector_decodes_to_its_fields() {
         let v = external("early-extension/client-hello-both-lists");
         assert_eq!(v["message"], "client_hello");
-        assert_eq!(v["codepoint"], u64::from(CodePoints::DEFAULT.remote_attestation().0));
+        assert_eq!(
+            v["codepoint"],
+            u64::from(CodePoints::DEFAULT.remote_attestation().0)
+        );
         let data = hex_field(&v, "extension_data");
         let ra = RemoteAttestation::decode_data(HandshakeType::CLIENT_HELLO, &data).unwrap();
         let RemoteAttestation::ClientHello(offer) = &ra else {
@@ -87,7 +90,10 @@ mod early_attestation_section_4_1 {
         });
         assert_eq!(decoded, v["decoded"]);
         assert_eq!(ra.to_data(), data);
-        insta::assert_snapshot!("early_client_hello_both_lists", render::remote_attestation(&ra));
+        insta::assert_snapshot!(
+            "early_client_hello_both_lists",
+            render::remote_attestation(&ra)
+        );
     }
 
     /// The illustrative encodings of the section, each a whole extension (type 0xff3a, length,
@@ -106,9 +112,21 @@ mod early_attestation_section_4_1 {
                 "ff3a001700010013\
                  6170706c69636174696f6e2f6561742b637774",
             ),
-            ("certificate_request", HandshakeType::CERTIFICATE_REQUEST, "ff3a00040000fde7"),
-            ("certificate", HandshakeType::CERTIFICATE, "ff3a000c0000098219fde7442347da55"),
-            ("client_hello_both_empty", HandshakeType::CLIENT_HELLO, "ff3a000400000000"),
+            (
+                "certificate_request",
+                HandshakeType::CERTIFICATE_REQUEST,
+                "ff3a00040000fde7",
+            ),
+            (
+                "certificate",
+                HandshakeType::CERTIFICATE,
+                "ff3a000c0000098219fde7442347da55",
+            ),
+            (
+                "client_hello_both_empty",
+                HandshakeType::CLIENT_HELLO,
+                "ff3a000400000000",
+            ),
         ];
         let mut transcript = String::new();
         for (name, msg, hex) in cases {
@@ -122,7 +140,8 @@ mod early_attestation_section_4_1 {
         }
         // Spot-check the stated values.
         let media = AttestationScheme::Evidence(EvidenceType::MediaType(
-            seat_proto::remote_attestation::MediaType::new(b"application/eat+cwt".to_vec()).unwrap(),
+            seat_proto::remote_attestation::MediaType::new(b"application/eat+cwt".to_vec())
+                .unwrap(),
         ));
         let ee = RemoteAttestation::decode_data(
             HandshakeType::ENCRYPTED_EXTENSIONS,
@@ -130,15 +149,25 @@ mod early_attestation_section_4_1 {
         )
         .unwrap();
         assert_eq!(ee, RemoteAttestation::EncryptedExtensions(media));
-        let cr = RemoteAttestation::decode_data(HandshakeType::CERTIFICATE_REQUEST, &hex::decode("0000fde7").unwrap())
-            .unwrap();
+        let cr = RemoteAttestation::decode_data(
+            HandshakeType::CERTIFICATE_REQUEST,
+            &hex::decode("0000fde7").unwrap(),
+        )
+        .unwrap();
         assert_eq!(
             cr,
-            RemoteAttestation::CertificateRequest(AttestationScheme::Evidence(EvidenceType::ContentFormat(64999)))
+            RemoteAttestation::CertificateRequest(AttestationScheme::Evidence(
+                EvidenceType::ContentFormat(64999)
+            ))
         );
-        let cert = RemoteAttestation::decode_data(HandshakeType::CERTIFICATE, &hex::decode("0000098219fde7442347da55").unwrap())
-            .unwrap();
-        let RemoteAttestation::Certificate(cmw) = cert else { panic!() };
+        let cert = RemoteAttestation::decode_data(
+            HandshakeType::CERTIFICATE,
+            &hex::decode("0000098219fde7442347da55").unwrap(),
+        )
+        .unwrap();
+        let RemoteAttestation::Certificate(cmw) = cert else {
+            panic!()
+        };
         assert_eq!(cmw.as_bytes(), hex::decode("8219fde7442347da55").unwrap());
         insta::assert_snapshot!("early_worked_encodings", transcript);
     }
@@ -146,18 +175,29 @@ mod early_attestation_section_4_1 {
     #[test]
     fn malformed_forms_are_rejected_with_position() {
         // A ClientHello list length that runs past the data.
-        let err = RemoteAttestation::decode_data(HandshakeType::CLIENT_HELLO, &[0x00, 0x05, 0x00, 0x00])
-            .unwrap_err();
+        let err =
+            RemoteAttestation::decode_data(HandshakeType::CLIENT_HELLO, &[0x00, 0x05, 0x00, 0x00])
+                .unwrap_err();
         // The list's contents start after its 2-byte length.
         assert_eq!(err.offset(), 2);
-        assert_eq!(err.kind(), DecodeErrorKind::Truncated { needed: 5, available: 2 });
+        assert_eq!(
+            err.kind(),
+            DecodeErrorKind::Truncated {
+                needed: 5,
+                available: 2
+            }
+        );
         // Trailing bytes after the chosen scheme.
-        let err = RemoteAttestation::decode_data(HandshakeType::ENCRYPTED_EXTENSIONS, &[0, 0, 0xfd, 0xe7, 0])
-            .unwrap_err();
+        let err = RemoteAttestation::decode_data(
+            HandshakeType::ENCRYPTED_EXTENSIONS,
+            &[0, 0, 0xfd, 0xe7, 0],
+        )
+        .unwrap_err();
         assert_eq!(err.kind(), DecodeErrorKind::TrailingBytes { count: 1 });
         assert_eq!(err.offset(), 4);
         // A CMW whose 3-byte length exceeds the data.
-        let err = RemoteAttestation::decode_data(HandshakeType::CERTIFICATE, &[0, 0, 9, 0x82]).unwrap_err();
+        let err = RemoteAttestation::decode_data(HandshakeType::CERTIFICATE, &[0, 0, 9, 0x82])
+            .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::Truncated { .. }));
     }
 }
@@ -171,10 +211,16 @@ mod expat_section_6_5 {
         let bytes = hex_field(&v, "request");
         let req = AuthenticatorRequest::decode(&bytes, &reference_cp()).unwrap();
         assert_eq!(req.msg_type(), HandshakeType::CLIENT_CERTIFICATE_REQUEST);
-        assert_eq!(req.context().as_bytes(), hex_field(&v, "certificate_request_context"));
+        assert_eq!(
+            req.context().as_bytes(),
+            hex_field(&v, "certificate_request_context")
+        );
         assert_eq!(
             req.extensions().signature_algorithms().unwrap().schemes(),
-            [SignatureScheme::ED25519, SignatureScheme::ECDSA_SECP256R1_SHA256]
+            [
+                SignatureScheme::ED25519,
+                SignatureScheme::ECDSA_SECP256R1_SHA256
+            ]
         );
         assert!(req.extensions().offers_cmw_attestation());
         assert_eq!(v["expat"]["codepoint"], 0xffff);
@@ -202,18 +248,29 @@ mod expat_section_6_5 {
         else {
             panic!("not a full authenticator")
         };
-        assert_eq!(certificate.context().as_bytes(), hex_field(&v, "certificate_request_context"));
+        assert_eq!(
+            certificate.context().as_bytes(),
+            hex_field(&v, "certificate_request_context")
+        );
         assert_eq!(certificate.entries().len(), 1);
         let leaf = certificate.end_entity().unwrap();
         // The digest's layout: cert_der of 229 bytes holding the listed SPKI.
         assert_eq!(leaf.cert_data.len(), 229);
         let spki = hex_field(&v, "leaf_spki");
-        assert!(leaf.cert_data.as_bytes().windows(spki.len()).any(|w| w == spki));
+        assert!(
+            leaf.cert_data
+                .as_bytes()
+                .windows(spki.len())
+                .any(|w| w == spki)
+        );
         assert_eq!(
             leaf.extensions.cmw_attestation().unwrap().as_bytes(),
             hex::decode(v["expat"]["cmw"].as_str().unwrap()).unwrap()
         );
-        assert_eq!(u64::from(certificate_verify.algorithm.0), v["signature_scheme"].as_u64().unwrap());
+        assert_eq!(
+            u64::from(certificate_verify.algorithm.0),
+            v["signature_scheme"].as_u64().unwrap()
+        );
         assert_eq!(certificate_verify.signature.len(), 64);
         // The digest's separately printed messages.
         assert_eq!(
@@ -227,7 +284,8 @@ mod expat_section_6_5 {
         );
         assert_eq!(
             finished.to_vec(),
-            hex::decode("14000020584c90f78441c234dcb30bc9b22adea03c1b9538ca80fefc95be7e0bcc76ac61").unwrap()
+            hex::decode("14000020584c90f78441c234dcb30bc9b22adea03c1b9538ca80fefc95be7e0bcc76ac61")
+                .unwrap()
         );
         assert_eq!(certificate.to_vec().len(), 540);
         assert_eq!(auth.to_vec(), bytes);
@@ -249,7 +307,10 @@ mod expat_section_6_5 {
         assert_eq!(certificate.raw.len(), 540);
         assert_eq!(certificate_verify.raw.len(), 72);
         assert_eq!(finished.raw.len(), 36);
-        assert_eq!([certificate.raw, certificate_verify.raw, finished.raw].concat(), bytes);
+        assert_eq!(
+            [certificate.raw, certificate_verify.raw, finished.raw].concat(),
+            bytes
+        );
     }
 
     /// The invalid vectors fail on MACs and signatures, which is validation's job; as bytes
@@ -262,7 +323,8 @@ mod expat_section_6_5 {
         ] {
             let v = external(name);
             assert_eq!(v["valid"], false);
-            let req = AuthenticatorRequest::decode(&hex_field(&v, "request"), &reference_cp()).unwrap();
+            let req =
+                AuthenticatorRequest::decode(&hex_field(&v, "request"), &reference_cp()).unwrap();
             let expected_type = if v["authenticator_role"] == "server" {
                 HandshakeType::CLIENT_CERTIFICATE_REQUEST
             } else {
@@ -291,7 +353,10 @@ mod expat_section_6_5 {
         )
         .unwrap();
         let cert = Certificate::decode(&virtual_cert, &reference_cp()).unwrap();
-        assert_eq!(cert.context().as_bytes(), hex_field(&v, "certificate_request_context"));
+        assert_eq!(
+            cert.context().as_bytes(),
+            hex_field(&v, "certificate_request_context")
+        );
         assert!(cert.entries().is_empty());
         assert_eq!(cert.to_vec(), virtual_cert);
         insta::assert_snapshot!("expat_empty_authenticator", render::authenticator(&auth));
@@ -321,13 +386,16 @@ mod expat_section_6_5 {
     fn duplicate_cmw_extension_in_entry_is_rejected() {
         let v = external("ea-authenticator/expat-server-ed25519-json-cmw");
         let auth_bytes = hex_field(&v, "authenticator");
-        let AuthenticatorMessages::Full { certificate, .. } = AuthenticatorMessages::split(&auth_bytes).unwrap() else {
+        let AuthenticatorMessages::Full { certificate, .. } =
+            AuthenticatorMessages::split(&auth_bytes).unwrap()
+        else {
             panic!()
         };
         let cert = Certificate::decode(certificate.raw, &reference_cp()).unwrap();
         // Rebuild the entry's extension block by hand with the CMW extension twice.
         let leaf = cert.end_entity().unwrap();
-        let EntryExtension::CmwAttestation { cmw, .. } = leaf.extensions.iter().next().unwrap() else {
+        let EntryExtension::CmwAttestation { cmw, .. } = leaf.extensions.iter().next().unwrap()
+        else {
             panic!()
         };
         let mut one = vec![0xff, 0xff];
@@ -338,8 +406,14 @@ mod expat_section_6_5 {
         let mut block = ((2 * one.len()) as u16).to_be_bytes().to_vec();
         block.extend(&one);
         block.extend(&one);
-        let err = seat_proto::ext::EntryExtensions::read(&mut Reader::new(&block), &reference_cp()).unwrap_err();
-        assert_eq!(err.kind(), DecodeErrorKind::DuplicateExtension { extension_type: 0xffff });
+        let err = seat_proto::ext::EntryExtensions::read(&mut Reader::new(&block), &reference_cp())
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            DecodeErrorKind::DuplicateExtension {
+                extension_type: 0xffff
+            }
+        );
         assert_eq!(err.offset(), 2 + one.len());
     }
 }
@@ -355,12 +429,17 @@ mod fizz_exported_authenticator_test {
     fn body_only_requests_decode() {
         let cp = CodePoints::DEFAULT;
         // expected_auth_request: signature_algorithms [0x0403, 0x0804].
-        let body = hex::decode("14303132333435363738396162636465666768696a000a000d0006000404030804").unwrap();
+        let body =
+            hex::decode("14303132333435363738396162636465666768696a000a000d0006000404030804")
+                .unwrap();
         let req = CertificateRequest::decode_body(&body, &cp).unwrap();
         assert_eq!(req.context.as_bytes(), CONTEXT);
         assert_eq!(
             req.extensions.signature_algorithms().unwrap().schemes(),
-            [SignatureScheme::ECDSA_SECP256R1_SHA256, SignatureScheme::RSA_PSS_RSAE_SHA256]
+            [
+                SignatureScheme::ECDSA_SECP256R1_SHA256,
+                SignatureScheme::RSA_PSS_RSAE_SHA256
+            ]
         );
         let mut out = Vec::new();
         req.encode_body(&mut out);
@@ -374,12 +453,23 @@ mod fizz_exported_authenticator_test {
         insta::assert_snapshot!("fizz_request", render::request(&req));
 
         // The request used by the authenticator tests: one scheme, 0x0403.
-        let body = hex::decode("14303132333435363738396162636465666768696a0008000d000400020403").unwrap();
+        let body =
+            hex::decode("14303132333435363738396162636465666768696a0008000d000400020403").unwrap();
         let req = CertificateRequest::decode_body(&body, &cp).unwrap();
-        assert_eq!(req.extensions.signature_algorithms().unwrap().schemes(), [SignatureScheme::ECDSA_SECP256R1_SHA256]);
+        assert_eq!(
+            req.extensions.signature_algorithms().unwrap().schemes(),
+            [SignatureScheme::ECDSA_SECP256R1_SHA256]
+        );
         // And its RFC 9261 form as the digest prints it.
-        let framed = hex::decode("0d00001f14303132333435363738396162636465666768696a0008000d000400020403").unwrap();
-        assert_eq!(AuthenticatorRequest::decode(&framed, &cp).unwrap().request(), &req);
+        let framed =
+            hex::decode("0d00001f14303132333435363738396162636465666768696a0008000d000400020403")
+                .unwrap();
+        assert_eq!(
+            AuthenticatorRequest::decode(&framed, &cp)
+                .unwrap()
+                .request(),
+            &req
+        );
     }
 
     #[test]
@@ -401,14 +491,19 @@ mod fizz_exported_authenticator_test {
         };
         assert!(certificate.context().is_empty());
         assert!(certificate.entries().is_empty());
-        assert_eq!(certificate_verify.algorithm, SignatureScheme::ECDSA_SECP256R1_SHA256);
+        assert_eq!(
+            certificate_verify.algorithm,
+            SignatureScheme::ECDSA_SECP256R1_SHA256
+        );
         assert_eq!(certificate_verify.signature.as_bytes(), b"signature");
         assert_eq!(auth.to_vec(), bytes);
     }
 
     #[test]
     fn empty_authenticator_decodes() {
-        let bytes = hex::decode("1400002011fae4bcdf4673b6dfb276d886c4cd1c5b0920da961643f062d1d4a6062115b1").unwrap();
+        let bytes =
+            hex::decode("1400002011fae4bcdf4673b6dfb276d886c4cd1c5b0920da961643f062d1d4a6062115b1")
+                .unwrap();
         let auth = Authenticator::decode(&bytes, 32, &CodePoints::DEFAULT).unwrap();
         assert!(matches!(auth, Authenticator::Empty { .. }));
         assert_eq!(auth.to_vec(), bytes);
@@ -456,7 +551,10 @@ mod fizz_exported_authenticator_test {
         let leaf = certificate.end_entity().unwrap();
         assert_eq!(leaf.cert_data.len(), 498);
         assert!(leaf.extensions.is_empty());
-        assert_eq!(certificate_verify.algorithm, SignatureScheme::ECDSA_SECP256R1_SHA256);
+        assert_eq!(
+            certificate_verify.algorithm,
+            SignatureScheme::ECDSA_SECP256R1_SHA256
+        );
         assert_eq!(certificate_verify.signature.len(), 70);
         assert_eq!(auth.to_vec(), bytes);
         insta::assert_snapshot!("fizz_p256_authenticator", render::authenticator(&auth));
@@ -465,12 +563,17 @@ mod fizz_exported_authenticator_test {
     #[test]
     fn finished_alone_decodes() {
         let f = Finished::decode(
-            &hex::decode("1400002001dd31f46369c46fe41712e83ae7c46d31fdae816024edbb3b58cc29e2234852").unwrap(),
+            &hex::decode(
+                "1400002001dd31f46369c46fe41712e83ae7c46d31fdae816024edbb3b58cc29e2234852",
+            )
+            .unwrap(),
             32,
         )
         .unwrap();
         assert_eq!(f.verify_data()[0], 0x01);
-        let cv = CertificateVerify::decode(&hex::decode("0f00000d040300097369676e6174757265").unwrap()).unwrap();
+        let cv =
+            CertificateVerify::decode(&hex::decode("0f00000d040300097369676e6174757265").unwrap())
+                .unwrap();
         assert_eq!(cv.signature.as_bytes(), b"signature");
     }
 }
