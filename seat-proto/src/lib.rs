@@ -44,3 +44,8 @@ pub mod message;
 pub mod remote_attestation;
 
 pub use error::{ApiMisuse, Error};
+
+/// The README's examples compile and run as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
