@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::codec::{DecodeError, DecodeErrorKind, EncodeError};
-use crate::codepoints::{AlertDescription, CodePointError, CodePoints};
+use crate::codepoints::{AlertDescription, CodePointError, CodePoints, HandshakeType};
 
 /// Everything that can go wrong in seat-proto.
 #[non_exhaustive]
@@ -13,6 +13,8 @@ pub enum Error {
     /// The peer's bytes could not be parsed: malformed, truncated, oversized, trailing bytes,
     /// duplicate extensions (RFC 8446 sections 4 and 4.2).
     InvalidMessage(DecodeError),
+    /// The peer's bytes parsed, but broke a rule of the protocol.
+    PeerMisbehaved(PeerMisbehaved),
     /// The caller asked for something that cannot be done.
     ApiMisuse(ApiMisuse),
 }
@@ -34,6 +36,15 @@ impl Error {
                 DecodeErrorKind::UnexpectedMessage { .. } => AlertDescription::UNEXPECTED_MESSAGE,
                 _ => AlertDescription::DECODE_ERROR,
             },
+            Self::PeerMisbehaved(p) => match p {
+                PeerMisbehaved::RecordOverflow => AlertDescription::RECORD_OVERFLOW,
+                PeerMisbehaved::UnexpectedHandshakeMessage { .. }
+                | PeerMisbehaved::SecondHelloRetryRequest
+                | PeerMisbehaved::UnexpectedClientHello
+                | PeerMisbehaved::UnexpectedServerHello => AlertDescription::UNEXPECTED_MESSAGE,
+                // The peer has already sent its alert; ours is informational.
+                PeerMisbehaved::AlertDuringHello => AlertDescription::CLOSE_NOTIFY,
+            },
             Self::ApiMisuse(_) => AlertDescription::INTERNAL_ERROR,
         }
     }
@@ -43,6 +54,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidMessage(e) => write!(f, "invalid message: {e}"),
+            Self::PeerMisbehaved(e) => write!(f, "peer misbehaved: {e}"),
             Self::ApiMisuse(e) => write!(f, "api misuse: {e}"),
         }
     }
@@ -52,6 +64,7 @@ impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::InvalidMessage(e) => Some(e),
+            Self::PeerMisbehaved(_) => None,
             Self::ApiMisuse(ApiMisuse::Unencodable(e)) => Some(e),
             Self::ApiMisuse(ApiMisuse::CodePoints(e)) => Some(e),
         }
@@ -64,6 +77,12 @@ impl From<DecodeError> for Error {
     }
 }
 
+impl From<PeerMisbehaved> for Error {
+    fn from(e: PeerMisbehaved) -> Self {
+        Self::PeerMisbehaved(e)
+    }
+}
+
 impl From<EncodeError> for Error {
     fn from(e: EncodeError) -> Self {
         Self::ApiMisuse(ApiMisuse::Unencodable(e))
@@ -73,6 +92,46 @@ impl From<EncodeError> for Error {
 impl From<CodePointError> for Error {
     fn from(e: CodePointError) -> Self {
         Self::ApiMisuse(ApiMisuse::CodePoints(e))
+    }
+}
+
+/// A rule of the protocol that the peer broke, one variant per rule.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerMisbehaved {
+    /// A TLSPlaintext record longer than 2^14 bytes (RFC 8446 section 5.1).
+    RecordOverflow,
+    /// A handshake message of another type than the handshake allows here (RFC 8446
+    /// section 4).
+    UnexpectedHandshakeMessage {
+        /// The type allowed.
+        expected: HandshakeType,
+        /// The type received.
+        found: HandshakeType,
+    },
+    /// A second HelloRetryRequest (RFC 8446 section 4.1.4).
+    SecondHelloRetryRequest,
+    /// A ClientHello more than the handshake allows (a second one without a
+    /// HelloRetryRequest, or a third).
+    UnexpectedClientHello,
+    /// A ServerHello more than the handshake allows.
+    UnexpectedServerHello,
+    /// The peer sent an alert before the handshake reached ServerHello.
+    AlertDuringHello,
+}
+
+impl fmt::Display for PeerMisbehaved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RecordOverflow => f.write_str("record longer than 2^14 bytes"),
+            Self::UnexpectedHandshakeMessage { expected, found } => {
+                write!(f, "expected {expected}, received {found}")
+            }
+            Self::SecondHelloRetryRequest => f.write_str("second HelloRetryRequest"),
+            Self::UnexpectedClientHello => f.write_str("unexpected ClientHello"),
+            Self::UnexpectedServerHello => f.write_str("unexpected ServerHello"),
+            Self::AlertDuringHello => f.write_str("alert received before ServerHello"),
+        }
     }
 }
 

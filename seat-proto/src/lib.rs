@@ -42,8 +42,9 @@ mod error;
 pub mod ext;
 pub mod message;
 pub mod remote_attestation;
+pub mod transcript;
 
-pub use error::{ApiMisuse, Error};
+pub use error::{ApiMisuse, Error, PeerMisbehaved};
 
 /// The README's examples compile and run as doctests of this crate.
 #[cfg(doctest)]
