@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 /// The test command of the README's quick start, run by `ci` with `INSTA_UPDATE=no`.
-const TEST_COMMAND: &[&str] = &["test", "--workspace", "--locked"];
+const TEST_COMMAND: &[&str] = &["test", "--workspace", "--all-features", "--locked"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -60,6 +60,7 @@ const CI_STEPS: &[Step] = &[
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--locked",
             "--",
             "-D",
@@ -69,7 +70,7 @@ const CI_STEPS: &[Step] = &[
     },
     Step {
         name: "docs",
-        args: &["doc", "--workspace", "--no-deps", "--locked"],
+        args: &["doc", "--workspace", "--no-deps", "--all-features", "--locked"],
         env: &[("RUSTDOCFLAGS", "-Dwarnings")],
     },
     Step {
