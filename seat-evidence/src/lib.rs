@@ -4,4 +4,64 @@
 //! (EAT, RFC 9711), Attestation Results (EAR with AR4SI trust vectors), COSE_Sign1 (RFC 9052),
 //! key and platform attestation tokens, the `Attester` interface and the simulated TEE that is
 //! the embedded default. It never sees TLS: binders arrive as bytes from the caller.
+//!
+//! Its one job is to turn those formats into typed values and back, strictly: every decoder is
+//! total (no panic on any input), rejects trailing bytes, duplicate map keys, over-limit sizes
+//! and nesting (the `MAX_*` constants of [`cbor`]), and reports a small `Copy` [`Error`] with
+//! what was being read and the byte offset. Every encoder is infallible and deterministic
+//! (RFC 8949 section 4.2.1 for CBOR). Signing and verification are not done here: COSE goes
+//! through the [`cose::CoseSigner`] and [`cose::CoseVerifier`] traits, implemented by
+//! `seat-binding`'s crypto provider.
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`cbor`] | the strict CBOR reader and deterministic writer shared by every format |
+//! | [`json`] | strict JSON (no duplicate members) and unpadded base64url |
+//! | [`cmw`] | CMW records, tags (with `TN()`), collections, JSON forms, the one-byte demultiplexer |
+//! | [`cose`] | COSE_Sign1 structure, header buckets, the Sig_structure bytes, signer/verifier traits |
+//! | [`eat`] | EAT claims-sets as CWT payloads |
+//! | [`ear`] | EAR claims and AR4SI trust vectors and tiers, as CWT and JWT claims |
+//! | [`error`] | the crate's error type |
+//!
+//! Not yet here: the `Attester` trait, the simulated TEE and KAT/PAT.
+//!
+//! # Example
+//!
+//! Wrap an EAT claims-set as Evidence in a CMW record, then read it back:
+//!
+//! ```
+//! use seat_evidence::cmw::{Cmw, Ind, Record, RecordType};
+//! use seat_evidence::eat::{ClaimsSet, Nonce};
+//!
+//! let claims = ClaimsSet {
+//!     nonce: Some(Nonce::new(vec![0x94, 0x8f, 0x88, 0x60, 0xd1, 0x3a, 0x46, 0x3e])?),
+//!     oemboot: Some(true),
+//!     ..ClaimsSet::default()
+//! };
+//! let cmw = Cmw::Record(Record::new(
+//!     RecordType::MediaType("application/eat-ucs+cbor".into()),
+//!     claims.to_vec(),
+//!     Some(Ind::EVIDENCE),
+//! )?);
+//! let bytes = cmw.to_vec();
+//!
+//! let Cmw::Record(record) = Cmw::decode(&bytes)? else { unreachable!() };
+//! assert_eq!(record.ind(), Some(Ind::EVIDENCE));
+//! assert_eq!(ClaimsSet::decode(record.value())?, claims);
+//! // Trailing bytes are refused, with their offset.
+//! let mut longer = bytes.clone();
+//! longer.push(0);
+//! assert_eq!(Cmw::decode(&longer).unwrap_err().offset(), Some(bytes.len()));
+//! # Ok::<(), seat_evidence::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod cbor;
+pub mod cmw;
+pub mod cose;
+pub mod ear;
+pub mod eat;
+pub mod error;
+pub mod json;
+
+pub use error::{Error, Item};

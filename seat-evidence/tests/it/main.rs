@@ -1,0 +1,18 @@
+//! Integration tests of seat-evidence, one module per specification (hickory's layout).
+// Test code may unwrap and index: a panic is a test failure. Helpers are `pub` for sibling
+// modules of this private test binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)]
+
+mod cmw_rfc9999;
+mod cose_rfc9052;
+mod ear_draft03;
+mod eat_rfc9711;
+mod properties;
+mod support;
+mod vectors;
