@@ -3,8 +3,11 @@
 
 use core::fmt;
 
+use crate::chain::CertificateError;
 use crate::codec::{DecodeError, DecodeErrorKind, EncodeError};
-use crate::codepoints::{AlertDescription, CodePointError, CodePoints, HandshakeType};
+use crate::codepoints::{
+    AlertDescription, CodePointError, CodePoints, ExtensionType, HandshakeType, SignatureScheme,
+};
 
 /// Everything that can go wrong in seat-proto.
 #[non_exhaustive]
@@ -15,6 +18,12 @@ pub enum Error {
     InvalidMessage(DecodeError),
     /// The peer's bytes parsed, but broke a rule of the protocol.
     PeerMisbehaved(PeerMisbehaved),
+    /// The peer used something seat does not support.
+    PeerIncompatible(PeerIncompatible),
+    /// The chain verifier rejected the peer's certificate chain.
+    InvalidCertificate(CertificateError),
+    /// The crypto provider failed on local material (not on peer input).
+    Crypto(seat_binding::Error),
     /// The caller asked for something that cannot be done.
     ApiMisuse(ApiMisuse),
 }
@@ -38,6 +47,18 @@ impl Error {
             },
             Self::PeerMisbehaved(p) => match p {
                 PeerMisbehaved::RecordOverflow => AlertDescription::RECORD_OVERFLOW,
+                PeerMisbehaved::ContextMismatch
+                | PeerMisbehaved::EmptyCertificateList
+                | PeerMisbehaved::AttestationNotOnFirstEntry
+                | PeerMisbehaved::SignatureSchemeNotOffered(_)
+                | PeerMisbehaved::KeyDoesNotMatchScheme => AlertDescription::ILLEGAL_PARAMETER,
+                // expat-03 section 3 names unsupported_extension for an unoffered CMW.
+                PeerMisbehaved::AttestationNotOffered | PeerMisbehaved::UnsolicitedExtension(_) => {
+                    AlertDescription::UNSUPPORTED_EXTENSION
+                }
+                PeerMisbehaved::BadSignature | PeerMisbehaved::BadFinished => {
+                    AlertDescription::DECRYPT_ERROR
+                }
                 PeerMisbehaved::UnexpectedHandshakeMessage { .. }
                 | PeerMisbehaved::SecondHelloRetryRequest
                 | PeerMisbehaved::UnexpectedClientHello
@@ -45,7 +66,18 @@ impl Error {
                 // The peer has already sent its alert; ours is informational.
                 PeerMisbehaved::AlertDuringHello => AlertDescription::CLOSE_NOTIFY,
             },
-            Self::ApiMisuse(_) => AlertDescription::INTERNAL_ERROR,
+            Self::PeerIncompatible(PeerIncompatible::UnsupportedSignatureScheme(_)) => {
+                AlertDescription::HANDSHAKE_FAILURE
+            }
+            Self::InvalidCertificate(e) => match e {
+                CertificateError::UnknownIssuer => AlertDescription::UNKNOWN_CA,
+                CertificateError::Expired | CertificateError::NotValidYet => {
+                    AlertDescription::CERTIFICATE_EXPIRED
+                }
+                CertificateError::InvalidPurpose => AlertDescription::UNSUPPORTED_CERTIFICATE,
+                _ => AlertDescription::BAD_CERTIFICATE,
+            },
+            Self::Crypto(_) | Self::ApiMisuse(_) => AlertDescription::INTERNAL_ERROR,
         }
     }
 }
@@ -55,6 +87,9 @@ impl fmt::Display for Error {
         match self {
             Self::InvalidMessage(e) => write!(f, "invalid message: {e}"),
             Self::PeerMisbehaved(e) => write!(f, "peer misbehaved: {e}"),
+            Self::PeerIncompatible(e) => write!(f, "peer incompatible: {e}"),
+            Self::InvalidCertificate(e) => write!(f, "invalid certificate: {e}"),
+            Self::Crypto(e) => write!(f, "crypto provider: {e}"),
             Self::ApiMisuse(e) => write!(f, "api misuse: {e}"),
         }
     }
@@ -64,9 +99,11 @@ impl core::error::Error for Error {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::InvalidMessage(e) => Some(e),
-            Self::PeerMisbehaved(_) => None,
+            Self::InvalidCertificate(e) => Some(e),
+            Self::Crypto(e) => Some(e),
             Self::ApiMisuse(ApiMisuse::Unencodable(e)) => Some(e),
             Self::ApiMisuse(ApiMisuse::CodePoints(e)) => Some(e),
+            _ => None,
         }
     }
 }
@@ -80,6 +117,20 @@ impl From<DecodeError> for Error {
 impl From<PeerMisbehaved> for Error {
     fn from(e: PeerMisbehaved) -> Self {
         Self::PeerMisbehaved(e)
+    }
+}
+
+impl From<seat_binding::Error> for Error {
+    /// A provider error on local material; errors about peer input are mapped to their rule
+    /// where they arise, not through this conversion.
+    fn from(e: seat_binding::Error) -> Self {
+        Self::Crypto(e)
+    }
+}
+
+impl From<ApiMisuse> for Error {
+    fn from(e: ApiMisuse) -> Self {
+        Self::ApiMisuse(e)
     }
 }
 
@@ -118,6 +169,31 @@ pub enum PeerMisbehaved {
     UnexpectedServerHello,
     /// The peer sent an alert before the handshake reached ServerHello.
     AlertDuringHello,
+    /// The authenticator's `certificate_request_context` is not the request's (RFC 9261
+    /// section 5.2.1).
+    ContextMismatch,
+    /// A full authenticator with an empty `certificate_list` (RFC 9261 section 5.2.1; the
+    /// empty authenticator of section 6 carries no Certificate at all).
+    EmptyCertificateList,
+    /// `cmw_attestation` in an authenticator whose request did not offer it
+    /// (draft-fossati-seat-expat-03 section 3: unsupported_extension).
+    AttestationNotOffered,
+    /// `cmw_attestation` on a CertificateEntry other than the first
+    /// (draft-fossati-seat-expat-03 section 3).
+    AttestationNotOnFirstEntry,
+    /// A CertificateEntry extension the request (or ClientHello) did not carry (RFC 9261
+    /// section 5.2.1).
+    UnsolicitedExtension(ExtensionType),
+    /// A CertificateVerify scheme the request's `signature_algorithms` did not offer (RFC 9261
+    /// section 5.2.2).
+    SignatureSchemeNotOffered(SignatureScheme),
+    /// The end-entity key is not of the type the CertificateVerify scheme requires (an RSA key
+    /// under an ECDSA scheme, RFC 8446 section 4.4.3).
+    KeyDoesNotMatchScheme,
+    /// The CertificateVerify signature does not verify (RFC 9261 section 5.2.2).
+    BadSignature,
+    /// The Finished MAC does not verify (RFC 9261 sections 5.2.3 and 6).
+    BadFinished,
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -131,6 +207,38 @@ impl fmt::Display for PeerMisbehaved {
             Self::UnexpectedClientHello => f.write_str("unexpected ClientHello"),
             Self::UnexpectedServerHello => f.write_str("unexpected ServerHello"),
             Self::AlertDuringHello => f.write_str("alert received before ServerHello"),
+            Self::ContextMismatch => f.write_str("certificate_request_context does not match"),
+            Self::EmptyCertificateList => f.write_str("empty certificate_list"),
+            Self::AttestationNotOffered => f.write_str("cmw_attestation was not offered"),
+            Self::AttestationNotOnFirstEntry => {
+                f.write_str("cmw_attestation on a certificate entry other than the first")
+            }
+            Self::UnsolicitedExtension(t) => write!(f, "extension {t:?} was not offered"),
+            Self::SignatureSchemeNotOffered(s) => {
+                write!(f, "signature scheme {s:?} was not offered")
+            }
+            Self::KeyDoesNotMatchScheme => {
+                f.write_str("key type does not match the signature scheme")
+            }
+            Self::BadSignature => f.write_str("bad CertificateVerify signature"),
+            Self::BadFinished => f.write_str("bad Finished MAC"),
+        }
+    }
+}
+
+/// Something the peer used that seat does not support.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerIncompatible {
+    /// A signature scheme seat does not verify (RFC 9261 section 5.2.2 allows only TLS 1.3
+    /// schemes; seat supports ECDSA P-256/P-384, Ed25519 and RSA-PSS).
+    UnsupportedSignatureScheme(SignatureScheme),
+}
+
+impl fmt::Display for PeerIncompatible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnsupportedSignatureScheme(s) => write!(f, "unsupported signature scheme {s:?}"),
         }
     }
 }
@@ -143,6 +251,17 @@ pub enum ApiMisuse {
     Unencodable(EncodeError),
     /// A code-point configuration that would make decoding ambiguous.
     CodePoints(CodePointError),
+    /// Authenticator keys of the other role: a builder uses its own role's labels, a
+    /// validator the peer's (RFC 9261 section 5.1).
+    WrongRole,
+    /// The signing key's scheme is not among those the request offered; answer with an empty
+    /// authenticator instead (RFC 9261 section 5.2.2).
+    SchemeNotOffered(SignatureScheme),
+    /// A CMW to attach although the request did not offer `cmw_attestation`
+    /// (draft-fossati-seat-expat-03 section 3).
+    AttestationNotOffered,
+    /// An authenticator needs at least the end-entity certificate.
+    EmptyChain,
 }
 
 impl fmt::Display for ApiMisuse {
@@ -150,6 +269,10 @@ impl fmt::Display for ApiMisuse {
         match self {
             Self::Unencodable(e) => write!(f, "value cannot be encoded: {e}"),
             Self::CodePoints(e) => write!(f, "bad code points: {e}"),
+            Self::WrongRole => f.write_str("authenticator keys of the wrong role"),
+            Self::SchemeNotOffered(s) => write!(f, "signature scheme {s:?} was not offered"),
+            Self::AttestationNotOffered => f.write_str("cmw_attestation was not offered"),
+            Self::EmptyChain => f.write_str("empty certificate chain"),
         }
     }
 }

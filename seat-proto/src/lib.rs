@@ -36,6 +36,8 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod authenticator;
+pub mod chain;
 pub mod codec;
 pub mod codepoints;
 mod error;
@@ -44,7 +46,7 @@ pub mod message;
 pub mod remote_attestation;
 pub mod transcript;
 
-pub use error::{ApiMisuse, Error, PeerMisbehaved};
+pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 
 /// The README's examples compile and run as doctests of this crate.
 #[cfg(doctest)]

@@ -10,6 +10,8 @@
     clippy::cast_possible_truncation
 )]
 
+mod authenticator;
+mod live_rustls;
 mod prop;
 mod render;
 mod vectors;
