@@ -70,7 +70,13 @@ const CI_STEPS: &[Step] = &[
     },
     Step {
         name: "docs",
-        args: &["doc", "--workspace", "--no-deps", "--all-features", "--locked"],
+        args: &[
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+            "--locked",
+        ],
         env: &[("RUSTDOCFLAGS", "-Dwarnings")],
     },
     Step {

@@ -14,4 +14,5 @@ mod authenticator;
 mod live_rustls;
 mod prop;
 mod render;
+mod transcript;
 mod vectors;
