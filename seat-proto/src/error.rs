@@ -1,5 +1,6 @@
-//! The crate's error type, grouped by who is to blame, and the one place that maps an error
-//! to the TLS alert it calls for.
+//! The crate's error type, grouped by who is to blame, the one place that maps an error to
+//! the TLS alert it calls for, and the stable names and reason codes errors carry on the wire
+//! and in vectors.
 
 use core::fmt;
 
@@ -22,20 +23,68 @@ pub enum Error {
     PeerIncompatible(PeerIncompatible),
     /// The chain verifier rejected the peer's certificate chain.
     InvalidCertificate(CertificateError),
+    /// Attestation did not succeed: refused, missing, rejected by policy, or not in time.
+    Attestation(AttestationError),
+    /// The peer sent an error frame and closed.
+    PeerAborted {
+        /// The alert the peer reported.
+        alert: AlertDescription,
+        /// The peer's reason code.
+        reason: u16,
+    },
     /// The crypto provider failed on local material (not on peer input).
     Crypto(seat_binding::Error),
     /// The caller asked for something that cannot be done.
     ApiMisuse(ApiMisuse),
 }
 
+/// The stable snake_case names of errors, in reason-code order: the reason code of an error
+/// frame is the 1-based position of the error's name here. New names are only ever appended.
+pub const REASONS: &[&str] = &[
+    "decode_error",
+    "duplicate_extension",
+    "unexpected_message",
+    "record_overflow",
+    "alert_during_hello",
+    "context_mismatch",
+    "empty_certificate_list",
+    "attestation_not_offered",
+    "attestation_not_on_first_entry",
+    "unsolicited_extension",
+    "signature_scheme_not_offered",
+    "key_does_not_match_scheme",
+    "bad_signature",
+    "bad_finished",
+    "unexpected_frame",
+    "unexpected_authenticator",
+    "wrong_request_type",
+    "duplicate_exchange",
+    "too_many_exchanges",
+    "context_reused",
+    "too_much_early_data",
+    "unsupported_signature_scheme",
+    "unsupported_shim_version",
+    "shim_parameters_mismatch",
+    "bad_certificate",
+    "unknown_issuer",
+    "certificate_expired",
+    "attestation_unavailable",
+    "peer_refused",
+    "attestation_missing",
+    "attestation_rejected",
+    "peer_timeout",
+    "verdict_timeout",
+    "evidence_timeout",
+    "peer_closed",
+    "peer_aborted",
+    "internal_error",
+];
+
 impl Error {
     /// The alert this error calls for, with the SEAT alerts taken from `cp`.
     ///
     /// This is the only place where errors are mapped to alerts.
     pub fn alert(&self, cp: &CodePoints) -> AlertDescription {
-        // The mapping does not depend on the SEAT alerts yet; later rules (such as
-        // `attestation_failed`) take their values from `cp`.
-        let _ = cp;
         match self {
             Self::InvalidMessage(e) => match e.kind() {
                 // RFC 8446 section 4.2 names no alert for a repeated extension; like other
@@ -51,7 +100,10 @@ impl Error {
                 | PeerMisbehaved::EmptyCertificateList
                 | PeerMisbehaved::AttestationNotOnFirstEntry
                 | PeerMisbehaved::SignatureSchemeNotOffered(_)
-                | PeerMisbehaved::KeyDoesNotMatchScheme => AlertDescription::ILLEGAL_PARAMETER,
+                | PeerMisbehaved::KeyDoesNotMatchScheme
+                | PeerMisbehaved::ContextReused
+                | PeerMisbehaved::TooManyExchanges
+                | PeerMisbehaved::TooMuchEarlyData => AlertDescription::ILLEGAL_PARAMETER,
                 // expat-03 section 3 names unsupported_extension for an unoffered CMW.
                 PeerMisbehaved::AttestationNotOffered | PeerMisbehaved::UnsolicitedExtension(_) => {
                     AlertDescription::UNSUPPORTED_EXTENSION
@@ -62,13 +114,19 @@ impl Error {
                 PeerMisbehaved::UnexpectedHandshakeMessage { .. }
                 | PeerMisbehaved::SecondHelloRetryRequest
                 | PeerMisbehaved::UnexpectedClientHello
-                | PeerMisbehaved::UnexpectedServerHello => AlertDescription::UNEXPECTED_MESSAGE,
+                | PeerMisbehaved::UnexpectedServerHello
+                | PeerMisbehaved::UnexpectedFrame
+                | PeerMisbehaved::UnexpectedAuthenticator
+                | PeerMisbehaved::WrongRequestType
+                | PeerMisbehaved::DuplicateExchange => AlertDescription::UNEXPECTED_MESSAGE,
                 // The peer has already sent its alert; ours is informational.
                 PeerMisbehaved::AlertDuringHello => AlertDescription::CLOSE_NOTIFY,
             },
-            Self::PeerIncompatible(PeerIncompatible::UnsupportedSignatureScheme(_)) => {
-                AlertDescription::HANDSHAKE_FAILURE
-            }
+            Self::PeerIncompatible(p) => match p {
+                PeerIncompatible::UnsupportedSignatureScheme(_)
+                | PeerIncompatible::ShimParameters => AlertDescription::HANDSHAKE_FAILURE,
+                PeerIncompatible::ShimVersion(_) => AlertDescription::PROTOCOL_VERSION,
+            },
             Self::InvalidCertificate(e) => match e {
                 CertificateError::UnknownIssuer => AlertDescription::UNKNOWN_CA,
                 CertificateError::Expired | CertificateError::NotValidYet => {
@@ -77,8 +135,88 @@ impl Error {
                 CertificateError::InvalidPurpose => AlertDescription::UNSUPPORTED_CERTIFICATE,
                 _ => AlertDescription::BAD_CERTIFICATE,
             },
+            Self::Attestation(a) => match a {
+                AttestationError::Unavailable
+                | AttestationError::Refused
+                | AttestationError::Missing
+                | AttestationError::PeerTimeout => cp.attestation_required(),
+                AttestationError::Rejected => cp.attestation_failed(),
+                AttestationError::VerdictTimeout | AttestationError::EvidenceTimeout => {
+                    AlertDescription::INTERNAL_ERROR
+                }
+                AttestationError::PeerClosed => AlertDescription::CLOSE_NOTIFY,
+            },
+            Self::PeerAborted { .. } => AlertDescription::CLOSE_NOTIFY,
             Self::Crypto(_) | Self::ApiMisuse(_) => AlertDescription::INTERNAL_ERROR,
         }
+    }
+
+    /// The error's stable snake_case name (one of [`REASONS`]), as vectors and logs use it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::InvalidMessage(e) => match e.kind() {
+                DecodeErrorKind::DuplicateExtension { .. } => "duplicate_extension",
+                DecodeErrorKind::UnexpectedMessage { .. } => "unexpected_message",
+                _ => "decode_error",
+            },
+            Self::PeerMisbehaved(p) => match p {
+                PeerMisbehaved::RecordOverflow => "record_overflow",
+                PeerMisbehaved::UnexpectedHandshakeMessage { .. }
+                | PeerMisbehaved::SecondHelloRetryRequest
+                | PeerMisbehaved::UnexpectedClientHello
+                | PeerMisbehaved::UnexpectedServerHello => "unexpected_message",
+                PeerMisbehaved::AlertDuringHello => "alert_during_hello",
+                PeerMisbehaved::ContextMismatch => "context_mismatch",
+                PeerMisbehaved::EmptyCertificateList => "empty_certificate_list",
+                PeerMisbehaved::AttestationNotOffered => "attestation_not_offered",
+                PeerMisbehaved::AttestationNotOnFirstEntry => "attestation_not_on_first_entry",
+                PeerMisbehaved::UnsolicitedExtension(_) => "unsolicited_extension",
+                PeerMisbehaved::SignatureSchemeNotOffered(_) => "signature_scheme_not_offered",
+                PeerMisbehaved::KeyDoesNotMatchScheme => "key_does_not_match_scheme",
+                PeerMisbehaved::BadSignature => "bad_signature",
+                PeerMisbehaved::BadFinished => "bad_finished",
+                PeerMisbehaved::UnexpectedFrame => "unexpected_frame",
+                PeerMisbehaved::UnexpectedAuthenticator => "unexpected_authenticator",
+                PeerMisbehaved::WrongRequestType => "wrong_request_type",
+                PeerMisbehaved::DuplicateExchange => "duplicate_exchange",
+                PeerMisbehaved::TooManyExchanges => "too_many_exchanges",
+                PeerMisbehaved::ContextReused => "context_reused",
+                PeerMisbehaved::TooMuchEarlyData => "too_much_early_data",
+            },
+            Self::PeerIncompatible(p) => match p {
+                PeerIncompatible::UnsupportedSignatureScheme(_) => "unsupported_signature_scheme",
+                PeerIncompatible::ShimVersion(_) => "unsupported_shim_version",
+                PeerIncompatible::ShimParameters => "shim_parameters_mismatch",
+            },
+            Self::InvalidCertificate(e) => match e {
+                CertificateError::UnknownIssuer => "unknown_issuer",
+                CertificateError::Expired | CertificateError::NotValidYet => "certificate_expired",
+                _ => "bad_certificate",
+            },
+            Self::Attestation(a) => match a {
+                AttestationError::Unavailable => "attestation_unavailable",
+                AttestationError::Refused => "peer_refused",
+                AttestationError::Missing => "attestation_missing",
+                AttestationError::Rejected => "attestation_rejected",
+                AttestationError::PeerTimeout => "peer_timeout",
+                AttestationError::VerdictTimeout => "verdict_timeout",
+                AttestationError::EvidenceTimeout => "evidence_timeout",
+                AttestationError::PeerClosed => "peer_closed",
+            },
+            Self::PeerAborted { .. } => "peer_aborted",
+            Self::Crypto(_) | Self::ApiMisuse(_) => "internal_error",
+        }
+    }
+
+    /// The reason code an error frame carries: the 1-based position of [`name`](Self::name)
+    /// in [`REASONS`].
+    pub fn reason_code(&self) -> u16 {
+        let name = self.name();
+        REASONS
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| u16::try_from(i + 1).ok())
+            .unwrap_or(0)
     }
 }
 
@@ -89,6 +227,15 @@ impl fmt::Display for Error {
             Self::PeerMisbehaved(e) => write!(f, "peer misbehaved: {e}"),
             Self::PeerIncompatible(e) => write!(f, "peer incompatible: {e}"),
             Self::InvalidCertificate(e) => write!(f, "invalid certificate: {e}"),
+            Self::Attestation(e) => write!(f, "attestation: {e}"),
+            Self::PeerAborted { alert, reason } => {
+                let name = usize::from(*reason)
+                    .checked_sub(1)
+                    .and_then(|i| REASONS.get(i))
+                    .copied()
+                    .unwrap_or("unknown reason");
+                write!(f, "peer aborted with {alert} ({name})")
+            }
             Self::Crypto(e) => write!(f, "crypto provider: {e}"),
             Self::ApiMisuse(e) => write!(f, "api misuse: {e}"),
         }
@@ -108,16 +255,22 @@ impl core::error::Error for Error {
     }
 }
 
-impl From<DecodeError> for Error {
-    fn from(e: DecodeError) -> Self {
-        Self::InvalidMessage(e)
-    }
+macro_rules! from_impls {
+    ($($from:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$from> for Error {
+            fn from(e: $from) -> Self {
+                Self::$variant(e)
+            }
+        })*
+    };
 }
 
-impl From<PeerMisbehaved> for Error {
-    fn from(e: PeerMisbehaved) -> Self {
-        Self::PeerMisbehaved(e)
-    }
+from_impls! {
+    DecodeError => InvalidMessage,
+    PeerMisbehaved => PeerMisbehaved,
+    PeerIncompatible => PeerIncompatible,
+    AttestationError => Attestation,
+    ApiMisuse => ApiMisuse,
 }
 
 impl From<seat_binding::Error> for Error {
@@ -125,12 +278,6 @@ impl From<seat_binding::Error> for Error {
     /// where they arise, not through this conversion.
     fn from(e: seat_binding::Error) -> Self {
         Self::Crypto(e)
-    }
-}
-
-impl From<ApiMisuse> for Error {
-    fn from(e: ApiMisuse) -> Self {
-        Self::ApiMisuse(e)
     }
 }
 
@@ -194,6 +341,22 @@ pub enum PeerMisbehaved {
     BadSignature,
     /// The Finished MAC does not verify (RFC 9261 sections 5.2.3 and 6).
     BadFinished,
+    /// A shim frame that cannot come now (anything before hello, a second hello).
+    UnexpectedFrame,
+    /// An authenticator for an exchange this side never requested, or already answered.
+    UnexpectedAuthenticator,
+    /// A request of the type the peer's role may not send (RFC 9261 section 4: servers send
+    /// CertificateRequest, clients ClientCertificateRequest).
+    WrongRequestType,
+    /// A request reusing an exchange id.
+    DuplicateExchange,
+    /// More exchanges than [`MAX_EXCHANGES`](crate::session::MAX_EXCHANGES).
+    TooManyExchanges,
+    /// A `certificate_request_context` already used on this connection, in either request
+    /// type (RFC 9261 section 4).
+    ContextReused,
+    /// More application data before the gate opened than this side holds.
+    TooMuchEarlyData,
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -222,6 +385,15 @@ impl fmt::Display for PeerMisbehaved {
             }
             Self::BadSignature => f.write_str("bad CertificateVerify signature"),
             Self::BadFinished => f.write_str("bad Finished MAC"),
+            Self::UnexpectedFrame => f.write_str("unexpected shim frame"),
+            Self::UnexpectedAuthenticator => {
+                f.write_str("authenticator for no outstanding request")
+            }
+            Self::WrongRequestType => f.write_str("request type not allowed for the peer's role"),
+            Self::DuplicateExchange => f.write_str("exchange id reused"),
+            Self::TooManyExchanges => f.write_str("too many exchanges"),
+            Self::ContextReused => f.write_str("certificate_request_context reused"),
+            Self::TooMuchEarlyData => f.write_str("too much data before attestation completed"),
         }
     }
 }
@@ -233,13 +405,59 @@ pub enum PeerIncompatible {
     /// A signature scheme seat does not verify (RFC 9261 section 5.2.2 allows only TLS 1.3
     /// schemes; seat supports ECDSA P-256/P-384, Ed25519 and RSA-PSS).
     UnsupportedSignatureScheme(SignatureScheme),
+    /// A shim framing version this side does not speak.
+    ShimVersion(u8),
+    /// The peer uses another `cmw_attestation` code point or exporter label.
+    ShimParameters,
 }
 
 impl fmt::Display for PeerIncompatible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::UnsupportedSignatureScheme(s) => write!(f, "unsupported signature scheme {s:?}"),
+            Self::ShimVersion(v) => write!(f, "unsupported shim version {v}"),
+            Self::ShimParameters => {
+                f.write_str("peer uses another cmw_attestation code point or exporter label")
+            }
         }
+    }
+}
+
+/// Why attestation did not succeed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttestationError {
+    /// The peer cannot attest with any model this side requires (its hello).
+    Unavailable,
+    /// The peer refused with an empty authenticator (RFC 9261 section 6).
+    Refused,
+    /// The peer's authenticator carried no CMW although attestation is required
+    /// (draft-fossati-seat-expat-03 section 3.3 lets the relying party reject it).
+    Missing,
+    /// The caller's Verifier or policy rejected the attestation.
+    Rejected,
+    /// The peer did not answer a request in time.
+    PeerTimeout,
+    /// The caller's verdict did not arrive in time.
+    VerdictTimeout,
+    /// The caller's Evidence did not arrive in time.
+    EvidenceTimeout,
+    /// The peer closed the connection before attestation completed.
+    PeerClosed,
+}
+
+impl fmt::Display for AttestationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Unavailable => "peer cannot attest with a required model",
+            Self::Refused => "peer refused to attest",
+            Self::Missing => "peer authenticated without attestation",
+            Self::Rejected => "attestation rejected by policy",
+            Self::PeerTimeout => "peer did not attest in time",
+            Self::VerdictTimeout => "no verdict in time",
+            Self::EvidenceTimeout => "no evidence in time",
+            Self::PeerClosed => "peer closed before attestation completed",
+        })
     }
 }
 
@@ -262,6 +480,22 @@ pub enum ApiMisuse {
     AttestationNotOffered,
     /// An authenticator needs at least the end-entity certificate.
     EmptyChain,
+    /// The credential's end-entity certificate does not parse.
+    BadCredential,
+    /// An input that needs the TLS handshake to have completed.
+    NotEstablished,
+    /// The handshake was reported complete twice.
+    AlreadyEstablished,
+    /// An exchange that does not exist or is not waiting for this input.
+    UnknownExchange,
+    /// Application data while the gate is closed.
+    GateClosed,
+    /// Re-attestation without a requirement or before the peer's hello.
+    NothingToReattest,
+    /// More exchanges than [`MAX_EXCHANGES`](crate::session::MAX_EXCHANGES).
+    TooManyExchanges,
+    /// The random source repeated a request context.
+    ContextCollision,
 }
 
 impl fmt::Display for ApiMisuse {
@@ -273,6 +507,14 @@ impl fmt::Display for ApiMisuse {
             Self::SchemeNotOffered(s) => write!(f, "signature scheme {s:?} was not offered"),
             Self::AttestationNotOffered => f.write_str("cmw_attestation was not offered"),
             Self::EmptyChain => f.write_str("empty certificate chain"),
+            Self::BadCredential => f.write_str("credential certificate does not parse"),
+            Self::NotEstablished => f.write_str("the TLS handshake has not completed"),
+            Self::AlreadyEstablished => f.write_str("the TLS handshake was already reported"),
+            Self::UnknownExchange => f.write_str("no such exchange is waiting for this input"),
+            Self::GateClosed => f.write_str("application data refused: attestation incomplete"),
+            Self::NothingToReattest => f.write_str("nothing to re-attest"),
+            Self::TooManyExchanges => f.write_str("too many exchanges"),
+            Self::ContextCollision => f.write_str("random source repeated a request context"),
         }
     }
 }
@@ -280,6 +522,30 @@ impl fmt::Display for ApiMisuse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_name_has_a_reason_code() {
+        let errors = [
+            Error::from(PeerMisbehaved::BadFinished),
+            Error::from(AttestationError::Refused),
+            Error::from(PeerIncompatible::ShimParameters),
+            Error::InvalidCertificate(CertificateError::Expired),
+            Error::from(ApiMisuse::GateClosed),
+        ];
+        for e in errors {
+            assert!(e.reason_code() > 0, "{e:?}");
+            assert_eq!(REASONS[usize::from(e.reason_code()) - 1], e.name());
+        }
+        let cp = CodePoints::DEFAULT;
+        assert_eq!(
+            Error::from(AttestationError::Rejected).alert(&cp),
+            cp.attestation_failed()
+        );
+        assert_eq!(
+            Error::from(AttestationError::Refused).alert(&cp),
+            cp.attestation_required()
+        );
+    }
 
     #[test]
     fn decode_errors_map_to_their_alerts() {

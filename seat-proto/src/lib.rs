@@ -44,9 +44,11 @@ mod error;
 pub mod ext;
 pub mod message;
 pub mod remote_attestation;
+pub mod session;
+pub mod shim;
 pub mod transcript;
 
-pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
+pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, REASONS};
 
 /// The README's examples compile and run as doctests of this crate.
 #[cfg(doctest)]

@@ -14,5 +14,6 @@ mod authenticator;
 mod live_rustls;
 mod prop;
 mod render;
+mod session;
 mod transcript;
 mod vectors;

@@ -1,0 +1,922 @@
+//! The expat session: post-handshake attestation of one TLS 1.3 connection with Exported
+//! Authenticators carrying a CMW (RFC 9261, draft-fossati-seat-expat-03), over the
+//! [shim framing](crate::shim).
+//!
+//! # Driving contract
+//!
+//! The session is sans-I/O. Feed it one [`Input`] at a time with [`Session::handle`], then
+//! drain [`Session::poll_action`] until it returns `None` before the next `handle`:
+//!
+//! - [`Input::Established`] once the TLS handshake is done, with the connection's exporter;
+//! - [`Input::Received`] with the bytes read from the TLS stream;
+//! - [`Input::Evidence`] with the CMW the caller's Attester produced for a
+//!   [`Action::ProduceEvidence`];
+//! - [`Input::Verdict`] with the decision the caller's Verifier and policy reached for an
+//!   [`Action::Appraise`];
+//! - [`Input::Send`] with application bytes, refused until the gate is open;
+//! - [`Input::Reattest`] for a fresh exchange on the live connection, [`Input::Timeout`] when
+//!   [`Session::poll_timeout`] is due, [`Input::PeerClosed`] when the peer closed.
+//!
+//! The gate ([`Session::is_open`]) stays closed until every attestation this side requires
+//! has succeeded; application data is neither sent nor delivered before that. Data the peer
+//! sends early is held (bounded) and delivered when the gate opens. A fatal error sends an
+//! error frame with the mapped alert, reports [`Event::Failed`], and leaves the session
+//! terminal: every later `handle` returns the same error. The caller then closes the TLS
+//! connection with `close_notify`.
+//!
+//! Nothing here reads a clock or ambient randomness: `now` comes with the inputs, request
+//! contexts from the caller's [`RandomSource`].
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use seat_binding::Secret;
+use seat_binding::authenticator::{AuthenticatorKeys, Role};
+use seat_binding::binder::{ExpatLabel, aik_pub_hash, expat_binding_value, expat_exported_value};
+use seat_binding::exporter::Exporter;
+use seat_binding::provider::{CryptoProvider, HashAlgorithm, RandomSource, SigningKey};
+use seat_binding::spki::spki_from_certificate;
+
+use crate::authenticator::{self, Outcome, SentRequest, Solicitation};
+use crate::chain::{ChainTrust, ChainVerifier};
+use crate::codepoints::{CodePoints, SignatureScheme};
+use crate::error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::message::AuthenticatorRequest;
+use crate::shim::{self, CmwForms, Deframer, Frame, Hello, Models};
+
+/// The length of the request contexts this session draws: 32 random bytes (expat digest
+/// section 3.3).
+pub const CONTEXT_LEN: usize = 32;
+
+/// The largest number of exchanges one connection keeps track of; a peer that asks for more
+/// is refused (each exchange holds a context and a little state).
+pub const MAX_EXCHANGES: usize = 1024;
+
+/// What the session knows of this side's policy; built once and shared.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// The crypto provider.
+    pub provider: &'static dyn CryptoProvider,
+    /// The SEAT code points in use.
+    pub code_points: CodePoints,
+    /// The expat exporter label.
+    pub label: ExpatLabel,
+    /// The models this side can attest with when asked (empty: it refuses every request with
+    /// an empty authenticator).
+    pub attests: Models,
+    /// The models this side requires of the peer (empty: the gate opens at once).
+    pub requires: Models,
+    /// The CMW serialisations this side accepts.
+    pub cmw_forms: CmwForms,
+    /// The signature schemes this side's requests offer, by preference.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// Certificate-path validation of the peer's authenticators.
+    pub chain_verifier: Arc<dyn ChainVerifier>,
+    /// How long an exchange may wait for the peer or for the caller, in seconds.
+    pub exchange_timeout_secs: u64,
+    /// How many bytes of application data the peer may send before this side's gate opens.
+    pub max_early_data: usize,
+}
+
+impl SessionConfig {
+    /// A configuration with the project's defaults: default code points, label
+    /// `"Attestation"`, both CMW forms, every supported scheme, 30 seconds per exchange,
+    /// 64 KiB of early data held.
+    pub fn new(
+        provider: &'static dyn CryptoProvider,
+        attests: Models,
+        requires: Models,
+        chain_verifier: Arc<dyn ChainVerifier>,
+    ) -> Self {
+        Self {
+            provider,
+            code_points: CodePoints::DEFAULT,
+            label: ExpatLabel::Attestation,
+            attests,
+            requires,
+            cmw_forms: CmwForms::BOTH,
+            signature_schemes: vec![
+                SignatureScheme::ECDSA_SECP256R1_SHA256,
+                SignatureScheme::ED25519,
+                SignatureScheme::ECDSA_SECP384R1_SHA384,
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+                SignatureScheme::RSA_PSS_RSAE_SHA384,
+                SignatureScheme::RSA_PSS_RSAE_SHA512,
+            ],
+            chain_verifier,
+            exchange_timeout_secs: 30,
+            max_early_data: 64 * 1024,
+        }
+    }
+
+    fn hello(&self) -> Hello {
+        Hello {
+            version: shim::VERSION,
+            attests: self.attests,
+            requires: self.requires,
+            cmw_forms: self.cmw_forms,
+            cmw_attestation: self.code_points.cmw_attestation(),
+            label: self.label.as_bytes().to_vec(),
+        }
+    }
+}
+
+/// The certificate chain and key this side signs its authenticators with: the AIK, whose key
+/// the Evidence binds (for anonymous client attestation, minted by the TEE under a
+/// self-signed certificate).
+#[derive(Debug)]
+pub struct Credential {
+    /// DER certificates, end entity first.
+    pub chain: Vec<Vec<u8>>,
+    /// The end entity's private key.
+    pub key: Box<dyn SigningKey>,
+}
+
+/// Which exchange an action or input is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExchangeId {
+    /// An exchange this side requested: the peer attests.
+    Outgoing(u32),
+    /// An exchange the peer requested: this side attests.
+    Incoming(u32),
+}
+
+/// The caller's decision on an appraisal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The attestation meets this side's policy.
+    Accepted {
+        /// A short human account (for logs), such as the Verifier's trust vector.
+        explanation: String,
+    },
+    /// It does not.
+    Rejected {
+        /// A short human account of why.
+        explanation: String,
+    },
+}
+
+/// What the caller must appraise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appraisal {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The CMW the peer sent.
+    pub cmw: Vec<u8>,
+    /// The binder this side recomputed from its own exporter and the validated key:
+    /// `Hash(SPKI || TLS-Exporter(label, context, 32))`. The Evidence must carry exactly this.
+    pub binder: Vec<u8>,
+    /// `Hash(SPKI)` of the key that signed the authenticator.
+    pub aik_pub_hash: Vec<u8>,
+    /// The hash the binder used.
+    pub hash: HashAlgorithm,
+    /// The authenticator's certificate chain, end entity first.
+    pub chain: Vec<Vec<u8>>,
+    /// How far the chain verifier trusted that chain.
+    pub trust: ChainTrust,
+    /// The request context of the exchange.
+    pub context: Vec<u8>,
+    /// The models this side accepts.
+    pub models: Models,
+}
+
+/// Something that happened, for the caller to act on or log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The peer attested and the caller accepted it.
+    PeerAttested {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// The caller's explanation.
+        explanation: String,
+    },
+    /// This side answered the peer's request with an authenticator.
+    Answered {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// Whether the answer carried a CMW (false: an empty authenticator, a refusal).
+        attested: bool,
+    },
+    /// The gate opened: application data may flow.
+    Open,
+    /// The session failed; it is terminal.
+    Failed {
+        /// What went wrong.
+        error: Error,
+    },
+}
+
+/// What the caller must do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Write these bytes to the TLS connection.
+    Send(Vec<u8>),
+    /// Ask the Attester for a CMW whose Evidence carries `binder` as its nonce and
+    /// `aik_pub_hash` as its key claim, then feed it back with [`Input::Evidence`] (or
+    /// [`Input::Decline`]).
+    ProduceEvidence {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// The binder of this exchange.
+        binder: Vec<u8>,
+        /// The hash of this side's AIK SPKI.
+        aik_pub_hash: Vec<u8>,
+        /// The model the peer wants: Evidence (background check) or an Attestation Result
+        /// (passport).
+        model: Models,
+    },
+    /// Appraise the peer's attestation and feed the decision back with [`Input::Verdict`].
+    Appraise(Box<Appraisal>),
+    /// Application bytes from the peer.
+    Deliver(Vec<u8>),
+    /// Something happened.
+    Event(Event),
+}
+
+/// One input to the session.
+#[non_exhaustive]
+pub enum Input<'a> {
+    /// The TLS handshake completed.
+    Established {
+        /// The connection's exporter.
+        exporter: &'a dyn Exporter,
+        /// The current time, seconds since the Unix epoch.
+        now: u64,
+    },
+    /// Bytes read from the TLS connection.
+    Received {
+        /// The bytes.
+        bytes: &'a [u8],
+        /// The connection's exporter.
+        exporter: &'a dyn Exporter,
+        /// The current time.
+        now: u64,
+    },
+    /// The CMW for an [`Action::ProduceEvidence`].
+    Evidence {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// The CMW bytes.
+        cmw: Vec<u8>,
+    },
+    /// The caller will not attest for this exchange: answer with an empty authenticator.
+    Decline {
+        /// The exchange.
+        exchange: ExchangeId,
+    },
+    /// The decision for an [`Action::Appraise`].
+    Verdict {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// The decision.
+        verdict: Verdict,
+    },
+    /// Application bytes to send; refused while the gate is closed.
+    Send(&'a [u8]),
+    /// Ask the peer to attest again with a fresh context.
+    Reattest {
+        /// The connection's exporter.
+        exporter: &'a dyn Exporter,
+        /// The current time.
+        now: u64,
+    },
+    /// Time passed; fails the session if an exchange is overdue.
+    Timeout {
+        /// The current time.
+        now: u64,
+    },
+    /// The peer closed the connection.
+    PeerClosed,
+}
+
+impl core::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Established { now, .. } => write!(f, "Established {{ now: {now} }}"),
+            Self::Received { bytes, now, .. } => {
+                write!(f, "Received {{ {} bytes, now: {now} }}", bytes.len())
+            }
+            Self::Evidence { exchange, cmw } => {
+                write!(f, "Evidence {{ {exchange:?}, {} bytes }}", cmw.len())
+            }
+            Self::Decline { exchange } => write!(f, "Decline {{ {exchange:?} }}"),
+            Self::Verdict { exchange, verdict } => {
+                write!(f, "Verdict {{ {exchange:?}, {verdict:?} }}")
+            }
+            Self::Send(b) => write!(f, "Send({} bytes)", b.len()),
+            Self::Reattest { now, .. } => write!(f, "Reattest {{ now: {now} }}"),
+            Self::Timeout { now } => write!(f, "Timeout {{ now: {now} }}"),
+            Self::PeerClosed => f.write_str("PeerClosed"),
+        }
+    }
+}
+
+/// An exchange this side requested, waiting for the peer.
+#[derive(Debug)]
+enum Outgoing {
+    /// Request sent; waiting for the authenticator.
+    ExpectAuthenticator {
+        request: SentRequest,
+        exported_value: Secret,
+        deadline: u64,
+    },
+    /// Authenticator validated; waiting for the caller's verdict.
+    ExpectVerdict { deadline: u64 },
+    /// Done.
+    Complete,
+}
+
+/// An exchange the peer requested, waiting for this side's caller.
+#[derive(Debug)]
+enum Incoming {
+    /// Waiting for the Attester's CMW.
+    ExpectEvidence { request: SentRequest, deadline: u64 },
+    /// Answered.
+    Complete,
+}
+
+/// The state after the handshake.
+struct Running {
+    own_keys: AuthenticatorKeys,
+    peer_keys: AuthenticatorKeys,
+    hash: HashAlgorithm,
+    own_spki: Option<Vec<u8>>,
+    deframer: Deframer,
+    peer_hello: Option<Hello>,
+    used_contexts: BTreeSet<Vec<u8>>,
+    outgoing: BTreeMap<u32, Outgoing>,
+    incoming: BTreeMap<u32, Incoming>,
+    next_exchange: u32,
+    open: bool,
+    early_data: Vec<Vec<u8>>,
+    early_data_len: usize,
+}
+
+enum State {
+    /// Waiting for the TLS handshake.
+    ExpectEstablished,
+    /// Attesting and, once the gate opens, carrying data.
+    Running(Box<Running>),
+    /// Terminal.
+    Failed(Error),
+}
+
+/// The expat session of one TLS 1.3 connection. See the [module documentation](self).
+pub struct Session {
+    config: Arc<SessionConfig>,
+    role: Role,
+    credential: Option<Credential>,
+    rng: Box<dyn RandomSource + Send>,
+    state: State,
+    actions: VecDeque<Action>,
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session")
+            .field("role", &self.role)
+            .field("open", &self.is_open())
+            .field("failed", &matches!(self.state, State::Failed(_)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session for the TLS `role` of this side, before the handshake completes.
+    ///
+    /// `credential` is what this side signs its authenticators with (needed only if it
+    /// attests); `rng` draws request contexts.
+    pub fn new(
+        config: Arc<SessionConfig>,
+        role: Role,
+        credential: Option<Credential>,
+        rng: Box<dyn RandomSource + Send>,
+    ) -> Self {
+        Self {
+            config,
+            role,
+            credential,
+            rng,
+            state: State::ExpectEstablished,
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// Whether application data may flow: every attestation this side requires has
+    /// succeeded, and the session has not failed.
+    pub fn is_open(&self) -> bool {
+        matches!(&self.state, State::Running(r) if r.open)
+    }
+
+    /// Whether the session has failed.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.state, State::Failed(_))
+    }
+
+    /// The next action, or `None` when there is nothing to do until the next input.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The earliest deadline of a pending exchange, for [`Input::Timeout`].
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let State::Running(r) = &self.state else {
+            return None;
+        };
+        let out = r.outgoing.values().filter_map(|e| match e {
+            Outgoing::ExpectAuthenticator { deadline, .. }
+            | Outgoing::ExpectVerdict { deadline } => Some(*deadline),
+            Outgoing::Complete => None,
+        });
+        let inc = r.incoming.values().filter_map(|e| match e {
+            Incoming::ExpectEvidence { deadline, .. } => Some(*deadline),
+            Incoming::Complete => None,
+        });
+        out.chain(inc).min()
+    }
+
+    /// Feeds one input; drain [`poll_action`](Self::poll_action) afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ApiMisuse`] for an input that makes no sense now (data while the gate is
+    /// closed, an unknown exchange); the session stays usable. Any other error is fatal: the
+    /// error frame and [`Event::Failed`] are queued, and the session is terminal.
+    pub fn handle(&mut self, input: Input<'_>) -> Result<(), Error> {
+        if let State::Failed(e) = &self.state {
+            return Err(e.clone());
+        }
+        match self.dispatch(input) {
+            Ok(()) => Ok(()),
+            Err(e @ Error::ApiMisuse(_)) => Err(e),
+            Err(e) => {
+                self.fail(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        if !matches!(
+            error,
+            Error::PeerAborted { .. } | Error::Attestation(AttestationError::PeerClosed)
+        ) {
+            let frame = Frame::Error {
+                alert: error.alert(&self.config.code_points),
+                reason: error.reason_code(),
+                detail: error.to_string(),
+            };
+            if let Ok(bytes) = frame.to_vec() {
+                self.actions.push_back(Action::Send(bytes));
+            }
+        }
+        self.actions.push_back(Action::Event(Event::Failed {
+            error: error.clone(),
+        }));
+        self.state = State::Failed(error);
+    }
+
+    fn running(&mut self) -> Result<&mut Running, Error> {
+        match &mut self.state {
+            State::Running(r) => Ok(r),
+            _ => Err(ApiMisuse::NotEstablished.into()),
+        }
+    }
+
+    fn send_frame(&mut self, frame: &Frame) -> Result<(), Error> {
+        let bytes = frame.to_vec()?;
+        self.actions.push_back(Action::Send(bytes));
+        Ok(())
+    }
+
+    fn dispatch(&mut self, input: Input<'_>) -> Result<(), Error> {
+        match input {
+            Input::Established { exporter, now } => self.handle_established(exporter, now),
+            Input::Received {
+                bytes,
+                exporter,
+                now,
+            } => self.handle_received(bytes, exporter, now),
+            Input::Evidence { exchange, cmw } => self.answer(exchange, Some(&cmw)),
+            Input::Decline { exchange } => self.answer(exchange, None),
+            Input::Verdict { exchange, verdict } => self.handle_verdict(exchange, verdict),
+            Input::Send(bytes) => self.handle_send(bytes),
+            Input::Reattest { exporter, now } => {
+                let r = self.running()?;
+                if r.peer_hello.is_none() || self.config.requires.is_empty() {
+                    return Err(ApiMisuse::NothingToReattest.into());
+                }
+                self.send_request(exporter, now)
+            }
+            Input::Timeout { now } => self.handle_timeout(now),
+            Input::PeerClosed => self.handle_peer_closed(),
+        }
+    }
+
+    fn handle_established(&mut self, exporter: &dyn Exporter, now: u64) -> Result<(), Error> {
+        if !matches!(self.state, State::ExpectEstablished) {
+            return Err(ApiMisuse::AlreadyEstablished.into());
+        }
+        let provider = self.config.provider;
+        let own_keys = AuthenticatorKeys::derive(provider, exporter, self.role)?;
+        let peer_keys = AuthenticatorKeys::derive(provider, exporter, self.role.peer())?;
+        let own_spki = match &self.credential {
+            Some(c) => Some(
+                c.chain
+                    .first()
+                    .ok_or(ApiMisuse::EmptyChain)
+                    .and_then(|leaf| {
+                        spki_from_certificate(leaf).map_err(|_| ApiMisuse::BadCredential)
+                    })?
+                    .to_vec(),
+            ),
+            None => None,
+        };
+        let open = self.config.requires.is_empty();
+        self.state = State::Running(Box::new(Running {
+            hash: exporter.hash_algorithm(),
+            own_keys,
+            peer_keys,
+            own_spki,
+            deframer: Deframer::new(),
+            peer_hello: None,
+            used_contexts: BTreeSet::new(),
+            outgoing: BTreeMap::new(),
+            incoming: BTreeMap::new(),
+            next_exchange: 1,
+            open,
+            early_data: Vec::new(),
+            early_data_len: 0,
+        }));
+        self.send_frame(&Frame::Hello(self.config.hello()))?;
+        if open {
+            self.actions.push_back(Action::Event(Event::Open));
+        } else {
+            self.send_request(exporter, now)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a request with a fresh context (expat-03 section 7: re-attestation uses a new
+    /// context, hence a new exporter value and binder).
+    fn send_request(&mut self, exporter: &dyn Exporter, now: u64) -> Result<(), Error> {
+        let mut context = vec![0u8; CONTEXT_LEN];
+        self.rng.fill(&mut context)?;
+        let config = Arc::clone(&self.config);
+        let role = self.role;
+        let r = self.running()?;
+        if r.outgoing.len() >= MAX_EXCHANGES {
+            return Err(ApiMisuse::TooManyExchanges.into());
+        }
+        if !r.used_contexts.insert(context.clone()) {
+            // A repeated 32-byte random context means the random source is broken.
+            return Err(ApiMisuse::ContextCollision.into());
+        }
+        let cp = &config.code_points;
+        let request = match role {
+            Role::Server => {
+                SentRequest::server_request(context.clone(), &config.signature_schemes, true, cp)?
+            }
+            _ => SentRequest::client_request(context.clone(), &config.signature_schemes, true, cp)?,
+        };
+        let exported_value = expat_exported_value(exporter, config.label, &context)?;
+        let exchange = r.next_exchange;
+        r.next_exchange = r.next_exchange.wrapping_add(1);
+        let frame = Frame::Request {
+            exchange,
+            message: request.bytes().to_vec(),
+        };
+        r.outgoing.insert(
+            exchange,
+            Outgoing::ExpectAuthenticator {
+                request,
+                exported_value,
+                deadline: now.saturating_add(config.exchange_timeout_secs),
+            },
+        );
+        self.send_frame(&frame)
+    }
+
+    fn handle_received(
+        &mut self,
+        bytes: &[u8],
+        exporter: &dyn Exporter,
+        now: u64,
+    ) -> Result<(), Error> {
+        self.running()?.deframer.push(bytes);
+        loop {
+            let frame = self.running()?.deframer.next_frame()?;
+            let Some(frame) = frame else {
+                return Ok(());
+            };
+            self.handle_frame(frame, exporter, now)?;
+        }
+    }
+
+    fn handle_frame(
+        &mut self,
+        frame: Frame,
+        exporter: &dyn Exporter,
+        now: u64,
+    ) -> Result<(), Error> {
+        let r = self.running()?;
+        if r.peer_hello.is_none() && !matches!(frame, Frame::Hello(_) | Frame::Error { .. }) {
+            return Err(PeerMisbehaved::UnexpectedFrame.into());
+        }
+        match frame {
+            Frame::Hello(hello) => self.handle_hello(hello),
+            Frame::Request { exchange, message } => {
+                self.handle_request(exchange, &message, exporter, now)
+            }
+            Frame::Authenticator { exchange, message } => {
+                self.handle_authenticator(exchange, &message, now)
+            }
+            Frame::Error { alert, reason, .. } => Err(Error::PeerAborted { alert, reason }),
+            Frame::Data(bytes) => self.handle_data(bytes),
+        }
+    }
+
+    fn handle_hello(&mut self, hello: Hello) -> Result<(), Error> {
+        let config = Arc::clone(&self.config);
+        let r = self.running()?;
+        if r.peer_hello.is_some() {
+            return Err(PeerMisbehaved::UnexpectedFrame.into());
+        }
+        if hello.version != shim::VERSION {
+            return Err(PeerIncompatible::ShimVersion(hello.version).into());
+        }
+        if hello.cmw_attestation != config.code_points.cmw_attestation()
+            || hello.label != config.label.as_bytes()
+        {
+            return Err(PeerIncompatible::ShimParameters.into());
+        }
+        if !config.requires.is_empty() && hello.attests.intersection(config.requires).is_empty() {
+            return Err(AttestationError::Unavailable.into());
+        }
+        r.peer_hello = Some(hello);
+        Ok(())
+    }
+
+    fn handle_request(
+        &mut self,
+        exchange: u32,
+        message: &[u8],
+        exporter: &dyn Exporter,
+        now: u64,
+    ) -> Result<(), Error> {
+        let config = Arc::clone(&self.config);
+        let role = self.role;
+        let has_credential = self.credential.is_some();
+        let r = self.running()?;
+        let request = SentRequest::decode(message, &config.code_points)?;
+        // A server answers ClientCertificateRequest, a client CertificateRequest (RFC 9261
+        // section 4).
+        let expected = match role {
+            Role::Server => matches!(
+                request.request(),
+                AuthenticatorRequest::ClientCertificateRequest(_)
+            ),
+            _ => matches!(
+                request.request(),
+                AuthenticatorRequest::CertificateRequest(_)
+            ),
+        };
+        if !expected {
+            return Err(PeerMisbehaved::WrongRequestType.into());
+        }
+        if r.incoming.contains_key(&exchange) {
+            return Err(PeerMisbehaved::DuplicateExchange.into());
+        }
+        if r.incoming.len() >= MAX_EXCHANGES {
+            return Err(PeerMisbehaved::TooManyExchanges.into());
+        }
+        // RFC 9261 section 4: contexts are unique per connection across both request types.
+        let context = request.request().context().as_bytes().to_vec();
+        if !r.used_contexts.insert(context.clone()) {
+            return Err(PeerMisbehaved::ContextReused.into());
+        }
+        let peer_requires = r
+            .peer_hello
+            .as_ref()
+            .map(|h| h.requires)
+            .unwrap_or_default();
+        let model = [Models::BACKGROUND_CHECK, Models::PASSPORT]
+            .into_iter()
+            .find(|m| peer_requires.contains(*m) && config.attests.contains(*m));
+        let offers = request.request().extensions().offers_cmw_attestation();
+        r.incoming.insert(
+            exchange,
+            Incoming::ExpectEvidence {
+                request,
+                deadline: now.saturating_add(config.exchange_timeout_secs),
+            },
+        );
+        let id = ExchangeId::Incoming(exchange);
+        match (model, offers, has_credential, &r.own_spki) {
+            (Some(model), true, true, Some(spki)) => {
+                let exported = expat_exported_value(exporter, config.label, &context)?;
+                let binder = expat_binding_value(config.provider, r.hash, spki, &exported);
+                let aik = aik_pub_hash(config.provider, r.hash, spki);
+                self.actions.push_back(Action::ProduceEvidence {
+                    exchange: id,
+                    binder: binder.as_bytes().to_vec(),
+                    aik_pub_hash: aik.as_bytes().to_vec(),
+                    model,
+                });
+                Ok(())
+            }
+            // Nothing this side can attest with: refuse, authenticated (RFC 9261 section 6).
+            _ => self.answer(id, None),
+        }
+    }
+
+    /// Answers an incoming exchange: an authenticator with `cmw`, or an empty one.
+    fn answer(&mut self, exchange: ExchangeId, cmw: Option<&[u8]>) -> Result<(), Error> {
+        let ExchangeId::Incoming(id) = exchange else {
+            return Err(ApiMisuse::UnknownExchange.into());
+        };
+        let config = Arc::clone(&self.config);
+        let State::Running(r) = &mut self.state else {
+            return Err(ApiMisuse::NotEstablished.into());
+        };
+        let Some(Incoming::ExpectEvidence { request, .. }) = r.incoming.get(&id) else {
+            return Err(ApiMisuse::UnknownExchange.into());
+        };
+        let solicitation = Solicitation::Request(request);
+        let bytes = match (cmw, &self.credential) {
+            (Some(cmw), Some(credential)) => authenticator::build(
+                &r.own_keys,
+                &solicitation,
+                &credential.chain,
+                credential.key.as_ref(),
+                Some(cmw),
+                &config.code_points,
+                self.rng.as_mut(),
+            )?,
+            _ => authenticator::build_empty(&r.own_keys, &solicitation)?,
+        };
+        r.incoming.insert(id, Incoming::Complete);
+        self.send_frame(&Frame::Authenticator {
+            exchange: id,
+            message: bytes,
+        })?;
+        self.actions.push_back(Action::Event(Event::Answered {
+            exchange,
+            attested: cmw.is_some() && self.credential.is_some(),
+        }));
+        Ok(())
+    }
+
+    fn handle_authenticator(
+        &mut self,
+        exchange: u32,
+        message: &[u8],
+        now: u64,
+    ) -> Result<(), Error> {
+        let config = Arc::clone(&self.config);
+        let r = self.running()?;
+        let Some(Outgoing::ExpectAuthenticator {
+            request,
+            exported_value,
+            ..
+        }) = r.outgoing.get(&exchange)
+        else {
+            return Err(PeerMisbehaved::UnexpectedAuthenticator.into());
+        };
+        let outcome = authenticator::validate(
+            &r.peer_keys,
+            &Solicitation::Request(request),
+            message,
+            &config.code_points,
+            config.chain_verifier.as_ref(),
+            now,
+        )?;
+        let validated = match outcome {
+            Outcome::Refused => return Err(AttestationError::Refused.into()),
+            Outcome::Authenticated(v) => v,
+        };
+        let Some(cmw) = validated.cmw() else {
+            return Err(AttestationError::Missing.into());
+        };
+        let binder = expat_binding_value(
+            config.provider,
+            r.hash,
+            validated.leaf_spki(),
+            exported_value,
+        );
+        let aik = aik_pub_hash(config.provider, r.hash, validated.leaf_spki());
+        let appraisal = Appraisal {
+            exchange: ExchangeId::Outgoing(exchange),
+            cmw: cmw.to_vec(),
+            binder: binder.as_bytes().to_vec(),
+            aik_pub_hash: aik.as_bytes().to_vec(),
+            hash: r.hash,
+            chain: validated.chain().into_iter().map(<[u8]>::to_vec).collect(),
+            trust: validated.trust(),
+            context: request.request().context().as_bytes().to_vec(),
+            models: config.requires,
+        };
+        r.outgoing.insert(
+            exchange,
+            Outgoing::ExpectVerdict {
+                deadline: now.saturating_add(config.exchange_timeout_secs),
+            },
+        );
+        self.actions
+            .push_back(Action::Appraise(Box::new(appraisal)));
+        Ok(())
+    }
+
+    fn handle_verdict(&mut self, exchange: ExchangeId, verdict: Verdict) -> Result<(), Error> {
+        let ExchangeId::Outgoing(id) = exchange else {
+            return Err(ApiMisuse::UnknownExchange.into());
+        };
+        let r = self.running()?;
+        if !matches!(r.outgoing.get(&id), Some(Outgoing::ExpectVerdict { .. })) {
+            return Err(ApiMisuse::UnknownExchange.into());
+        }
+        match verdict {
+            Verdict::Rejected { .. } => Err(AttestationError::Rejected.into()),
+            Verdict::Accepted { explanation } => {
+                r.outgoing.insert(id, Outgoing::Complete);
+                let opening = !r.open;
+                r.open = true;
+                let early = core::mem::take(&mut r.early_data);
+                r.early_data_len = 0;
+                self.actions.push_back(Action::Event(Event::PeerAttested {
+                    exchange,
+                    explanation,
+                }));
+                if opening {
+                    self.actions.push_back(Action::Event(Event::Open));
+                    self.actions.extend(early.into_iter().map(Action::Deliver));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_data(&mut self, bytes: Vec<u8>) -> Result<(), Error> {
+        let max = self.config.max_early_data;
+        let r = self.running()?;
+        if r.open {
+            self.actions.push_back(Action::Deliver(bytes));
+            return Ok(());
+        }
+        // Held, not delivered, until the gate opens.
+        r.early_data_len = r.early_data_len.saturating_add(bytes.len());
+        if r.early_data_len > max {
+            return Err(PeerMisbehaved::TooMuchEarlyData.into());
+        }
+        r.early_data.push(bytes);
+        Ok(())
+    }
+
+    fn handle_send(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if !self.is_open() {
+            return Err(ApiMisuse::GateClosed.into());
+        }
+        for chunk in bytes.chunks(shim::MAX_DATA_CHUNK) {
+            self.send_frame(&Frame::Data(chunk.to_vec()))?;
+        }
+        Ok(())
+    }
+
+    fn handle_timeout(&mut self, now: u64) -> Result<(), Error> {
+        let r = self.running()?;
+        for e in r.outgoing.values() {
+            match e {
+                Outgoing::ExpectAuthenticator { deadline, .. } if *deadline <= now => {
+                    return Err(AttestationError::PeerTimeout.into());
+                }
+                Outgoing::ExpectVerdict { deadline } if *deadline <= now => {
+                    return Err(AttestationError::VerdictTimeout.into());
+                }
+                _ => {}
+            }
+        }
+        for e in r.incoming.values() {
+            if matches!(e, Incoming::ExpectEvidence { deadline, .. } if *deadline <= now) {
+                return Err(AttestationError::EvidenceTimeout.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_peer_closed(&mut self) -> Result<(), Error> {
+        let r = self.running()?;
+        let pending = r
+            .outgoing
+            .values()
+            .any(|e| !matches!(e, Outgoing::Complete))
+            || r.incoming
+                .values()
+                .any(|e| !matches!(e, Incoming::Complete));
+        if pending || !r.open {
+            return Err(AttestationError::PeerClosed.into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,494 @@
+//! The shim framing: how authenticator requests, authenticators, errors and application data
+//! travel over the TLS application stream.
+//!
+//! RFC 9261 leaves transport to the application, and the intended standard (ALTEA,
+//! draft-reddy-seat-expat-transport) could not be obtained, so seat defines this small,
+//! versioned framing. It is isolated here so that ALTEA can replace it without touching the
+//! exchange logic in [`session`](crate::session).
+//!
+//! # Wire format, version 1
+//!
+//! Every frame is `type (1 byte) || length (3 bytes, big-endian) || payload (length bytes)`,
+//! with `length <= MAX_FRAME_PAYLOAD_LEN`. All integers are big-endian.
+//!
+//! | type | frame | payload |
+//! | --- | --- | --- |
+//! | `0x01` | hello | `version (1) = 0x01`, `attests (1)`, `requires (1)`, `cmw_forms (1)`, `cmw_attestation code point (2)`, `label<1..255>` (1-byte length) |
+//! | `0x02` | request | `exchange_id (4)`, then the authenticator request: a whole `CertificateRequest` or `ClientCertificateRequest` handshake message |
+//! | `0x03` | authenticator | `exchange_id (4)`, then the authenticator: `Certificate ‖ CertificateVerify ‖ Finished`, or a lone `Finished` (refusal) |
+//! | `0x04` | error | `alert (1)`, `reason (2)`, `detail<0..255>` (1-byte length, UTF-8) |
+//! | `0x05` | data | application bytes |
+//!
+//! `attests` and `requires` are bit sets of attestation models: `0x01` background check (the
+//! attester sends Evidence), `0x02` passport (the attester sends an Attestation Result).
+//! `attests` says what this peer can answer with; `requires` says what it demands from the
+//! other peer (zero: nothing). `cmw_forms` is a bit set of accepted CMW serialisations:
+//! `0x01` CBOR, `0x02` JSON. The code point and label are those this peer uses, so that a
+//! mismatch is caught before any exchange rather than as a failed binder.
+//!
+//! Each side sends hello first, once. The exchange id is chosen by the requester and echoed in
+//! the authenticator; together with the request context it correlates the two. The error
+//! frame carries the TLS alert the failure maps to and a reason code (a stable number per
+//! error kind of this crate), because a TLS stack such as rustls cannot send arbitrary alerts;
+//! after it the sender closes the connection with `close_notify`.
+
+use core::fmt;
+
+use crate::codec::{DecodeError, DecodeErrorKind, EncodeError, Reader, U24_MAX, put_u16, put_u24};
+use crate::codepoints::{AlertDescription, ExtensionType};
+
+/// The shim framing version this crate speaks.
+pub const VERSION: u8 = 1;
+
+/// The largest frame payload: 512 KiB.
+///
+/// An authenticator is bounded by the handshake message limit (256 KiB per message, and in
+/// practice one Certificate with one CMW under 64 KiB); data frames are split by the sender
+/// at [`MAX_DATA_CHUNK`]. The bound caps what a peer can make a receiver buffer.
+pub const MAX_FRAME_PAYLOAD_LEN: usize = 512 * 1024;
+
+/// The largest application chunk one data frame carries; larger writes are split.
+pub const MAX_DATA_CHUNK: usize = 16 * 1024;
+
+const HEADER_LEN: usize = 4;
+
+/// Frame type bytes.
+mod frame_type {
+    pub(super) const HELLO: u8 = 0x01;
+    pub(super) const REQUEST: u8 = 0x02;
+    pub(super) const AUTHENTICATOR: u8 = 0x03;
+    pub(super) const ERROR: u8 = 0x04;
+    pub(super) const DATA: u8 = 0x05;
+}
+
+/// Attestation models, as a bit set.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Models(u8);
+
+impl Models {
+    /// None.
+    pub const NONE: Self = Self(0);
+    /// Background check: the attester sends Evidence that the relying party's Verifier
+    /// appraises (CMW `ind` 4).
+    pub const BACKGROUND_CHECK: Self = Self(0x01);
+    /// Passport: the attester sends an Attestation Result from its Verifier (CMW `ind` 8).
+    pub const PASSPORT: Self = Self(0x02);
+    /// Both models.
+    pub const BOTH: Self = Self(0x03);
+
+    /// The raw bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether no model is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every model of `other` is in `self`.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The models in both sets.
+    #[must_use]
+    pub const fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+}
+
+impl fmt::Debug for Models {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = [
+            (Self::BACKGROUND_CHECK, "background-check"),
+            (Self::PASSPORT, "passport"),
+        ]
+        .iter()
+        .filter(|(m, _)| self.contains(*m))
+        .map(|(_, n)| *n)
+        .collect();
+        if names.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&names.join("+"))
+        }
+    }
+}
+
+/// CMW serialisations, as a bit set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CmwForms(u8);
+
+impl CmwForms {
+    /// CBOR CMW (record, tag, collection).
+    pub const CBOR: Self = Self(0x01);
+    /// JSON CMW (record, collection).
+    pub const JSON: Self = Self(0x02);
+    /// Both serialisations.
+    pub const BOTH: Self = Self(0x03);
+
+    /// The raw bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+/// The hello frame: one peer's capabilities.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hello {
+    /// The framing version.
+    pub version: u8,
+    /// The models this peer can attest with.
+    pub attests: Models,
+    /// The models this peer requires of the other (empty: no attestation required).
+    pub requires: Models,
+    /// The CMW serialisations this peer accepts.
+    pub cmw_forms: CmwForms,
+    /// The `cmw_attestation` code point this peer uses.
+    pub cmw_attestation: ExtensionType,
+    /// The expat exporter label this peer uses (1 to 255 bytes).
+    pub label: Vec<u8>,
+}
+
+/// A stable number for each reason an error frame can carry.
+pub type ReasonCode = u16;
+
+/// A decoded frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Frame {
+    /// Capabilities; the first frame each side sends.
+    Hello(Hello),
+    /// An authenticator request.
+    Request {
+        /// Chosen by the requester.
+        exchange: u32,
+        /// The whole request handshake message.
+        message: Vec<u8>,
+    },
+    /// An authenticator answering the request of the same exchange.
+    Authenticator {
+        /// The exchange being answered.
+        exchange: u32,
+        /// The authenticator bytes.
+        message: Vec<u8>,
+    },
+    /// A fatal error; the sender closes the connection after it.
+    Error {
+        /// The TLS alert the failure maps to.
+        alert: AlertDescription,
+        /// The reason code.
+        reason: ReasonCode,
+        /// A short explanation (at most 255 bytes of UTF-8).
+        detail: String,
+    },
+    /// Application bytes.
+    Data(Vec<u8>),
+}
+
+impl Frame {
+    /// Appends the frame.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Length`] when the payload would exceed [`MAX_FRAME_PAYLOAD_LEN`] or a
+    /// field its bound (a label over 255 bytes).
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let start = out.len();
+        let mut payload = Vec::new();
+        let ty = match self {
+            Self::Hello(h) => {
+                crate::codec::check_len("hello.label", h.label.len(), 1, 0xff)?;
+                payload.extend([h.version, h.attests.0, h.requires.0, h.cmw_forms.0]);
+                put_u16(&mut payload, h.cmw_attestation.0);
+                payload.push(u8::try_from(h.label.len()).unwrap_or(u8::MAX));
+                payload.extend_from_slice(&h.label);
+                frame_type::HELLO
+            }
+            Self::Request { exchange, message } => {
+                payload.extend(exchange.to_be_bytes());
+                payload.extend_from_slice(message);
+                frame_type::REQUEST
+            }
+            Self::Authenticator { exchange, message } => {
+                payload.extend(exchange.to_be_bytes());
+                payload.extend_from_slice(message);
+                frame_type::AUTHENTICATOR
+            }
+            Self::Error {
+                alert,
+                reason,
+                detail,
+            } => {
+                // Truncate the explanation at a character boundary within 255 bytes.
+                let mut end = detail.len().min(0xff);
+                while !detail.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let detail = detail.get(..end).unwrap_or_default();
+                payload.push(alert.0);
+                put_u16(&mut payload, *reason);
+                payload.push(u8::try_from(detail.len()).unwrap_or(u8::MAX));
+                payload.extend_from_slice(detail.as_bytes());
+                frame_type::ERROR
+            }
+            Self::Data(bytes) => {
+                payload.extend_from_slice(bytes);
+                frame_type::DATA
+            }
+        };
+        crate::codec::check_len("frame payload", payload.len(), 0, MAX_FRAME_PAYLOAD_LEN)?;
+        out.push(ty);
+        put_u24(out, payload.len().min(U24_MAX));
+        out.extend_from_slice(&payload);
+        debug_assert_eq!(out.len() - start, HEADER_LEN + payload.len());
+        Ok(())
+    }
+
+    /// The frame as a new vector.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode).
+    pub fn to_vec(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
+    /// Decodes one frame's payload of type `ty`; `base` is the payload's offset in the stream.
+    fn decode_payload(ty: u8, payload: &[u8], base: usize) -> Result<Self, DecodeError> {
+        let mut r = Reader::with_base(payload, base);
+        let frame = match ty {
+            frame_type::HELLO => {
+                let version = r.u8("hello.version")?;
+                let attests = Models(r.u8("hello.attests")?);
+                let requires = Models(r.u8("hello.requires")?);
+                let cmw_forms = CmwForms(r.u8("hello.cmw_forms")?);
+                let cmw_attestation = ExtensionType(r.u16("hello.cmw_attestation")?);
+                let mut label = r.vec_u8("hello.label", 1, 0xff)?;
+                Self::Hello(Hello {
+                    version,
+                    attests,
+                    requires,
+                    cmw_forms,
+                    cmw_attestation,
+                    label: label.rest().to_vec(),
+                })
+            }
+            frame_type::REQUEST => Self::Request {
+                exchange: u32::from_be_bytes(r.take_array("request.exchange_id")?),
+                message: r.rest().to_vec(),
+            },
+            frame_type::AUTHENTICATOR => Self::Authenticator {
+                exchange: u32::from_be_bytes(r.take_array("authenticator.exchange_id")?),
+                message: r.rest().to_vec(),
+            },
+            frame_type::ERROR => {
+                let alert = AlertDescription(r.u8("error.alert")?);
+                let reason = r.u16("error.reason")?;
+                let at = r.offset();
+                let mut detail = r.vec_u8("error.detail", 0, 0xff)?;
+                let detail = String::from_utf8(detail.rest().to_vec()).map_err(|_| {
+                    DecodeError::new(
+                        "error.detail",
+                        at,
+                        DecodeErrorKind::UnknownValue { value: 0 },
+                    )
+                })?;
+                Self::Error {
+                    alert,
+                    reason,
+                    detail,
+                }
+            }
+            frame_type::DATA => Self::Data(r.rest().to_vec()),
+            other => {
+                return Err(DecodeError::new(
+                    "frame.type",
+                    base.saturating_sub(HEADER_LEN),
+                    DecodeErrorKind::UnknownValue {
+                        value: u16::from(other),
+                    },
+                ));
+            }
+        };
+        r.finish("frame")?;
+        Ok(frame)
+    }
+}
+
+/// Splits a byte stream into frames, buffering at most one incomplete frame.
+#[derive(Debug, Default)]
+pub struct Deframer {
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`, for error positions.
+    offset: usize,
+}
+
+impl Deframer {
+    /// An empty deframer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends received bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Bytes buffered and not yet framed.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The next complete frame, if any.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] for an unknown frame type, a length over
+    /// [`MAX_FRAME_PAYLOAD_LEN`] (reported as soon as the header arrives, before buffering
+    /// the payload), or a malformed payload. The stream cannot be resynchronised after one.
+    pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
+        let mut r = Reader::with_base(&self.buf, self.offset);
+        let (Ok(ty), Ok(len)) = (r.u8("frame.type"), r.u24("frame.length")) else {
+            return Ok(None);
+        };
+        if len > MAX_FRAME_PAYLOAD_LEN {
+            return Err(DecodeError::new(
+                "frame.length",
+                self.offset + 1,
+                DecodeErrorKind::LengthOutOfRange {
+                    length: len,
+                    min: 0,
+                    max: MAX_FRAME_PAYLOAD_LEN,
+                },
+            ));
+        }
+        if !matches!(ty, frame_type::HELLO..=frame_type::DATA) {
+            return Err(DecodeError::new(
+                "frame.type",
+                self.offset,
+                DecodeErrorKind::UnknownValue {
+                    value: u16::from(ty),
+                },
+            ));
+        }
+        if self.buf.len() < HEADER_LEN + len {
+            return Ok(None);
+        }
+        let rest = self.buf.split_off(HEADER_LEN + len);
+        let frame = core::mem::replace(&mut self.buf, rest);
+        let payload = frame.get(HEADER_LEN..).unwrap_or_default();
+        let decoded = Frame::decode_payload(ty, payload, self.offset + HEADER_LEN)?;
+        self.offset += HEADER_LEN + len;
+        Ok(Some(decoded))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames() -> Vec<Frame> {
+        vec![
+            Frame::Hello(Hello {
+                version: VERSION,
+                attests: Models::BOTH,
+                requires: Models::BACKGROUND_CHECK,
+                cmw_forms: CmwForms::BOTH,
+                cmw_attestation: ExtensionType(0xff00),
+                label: b"Attestation".to_vec(),
+            }),
+            Frame::Request {
+                exchange: 7,
+                message: vec![0x11, 0, 0, 0],
+            },
+            Frame::Authenticator {
+                exchange: 7,
+                message: vec![0x14, 0, 0, 1, 9],
+            },
+            Frame::Error {
+                alert: AlertDescription(226),
+                reason: 42,
+                detail: "binder mismatch".into(),
+            },
+            Frame::Data(b"hello".to_vec()),
+            Frame::Data(vec![]),
+        ]
+    }
+
+    #[test]
+    fn frames_round_trip_through_any_chunking() {
+        let mut stream = Vec::new();
+        for f in frames() {
+            f.encode(&mut stream).unwrap();
+        }
+        for chunk in [1, 3, 7, stream.len()] {
+            let mut d = Deframer::new();
+            let mut out = Vec::new();
+            for piece in stream.chunks(chunk) {
+                d.push(piece);
+                while let Some(f) = d.next_frame().unwrap() {
+                    out.push(f);
+                }
+            }
+            assert_eq!(out, frames());
+            assert_eq!(d.buffered(), 0);
+        }
+    }
+
+    #[test]
+    fn hostile_frames_are_typed_errors() {
+        let mut d = Deframer::new();
+        d.push(&[0x09, 0, 0, 0]);
+        assert!(matches!(
+            d.next_frame().unwrap_err().kind(),
+            DecodeErrorKind::UnknownValue { value: 9 }
+        ));
+
+        let mut d = Deframer::new();
+        d.push(&[0x05, 0xff, 0xff, 0xff]);
+        assert!(matches!(
+            d.next_frame().unwrap_err().kind(),
+            DecodeErrorKind::LengthOutOfRange { .. }
+        ));
+
+        // A hello with an empty label.
+        let mut d = Deframer::new();
+        d.push(&[0x01, 0, 0, 7, 1, 1, 1, 1, 0xff, 0, 0]);
+        assert!(d.next_frame().is_err());
+
+        // A request too short for its exchange id.
+        let mut d = Deframer::new();
+        d.push(&[0x02, 0, 0, 2, 0, 0]);
+        assert!(matches!(
+            d.next_frame().unwrap_err().kind(),
+            DecodeErrorKind::Truncated { .. }
+        ));
+
+        // Error detail that is not UTF-8.
+        let mut d = Deframer::new();
+        d.push(&[0x04, 0, 0, 5, 50, 0, 1, 1, 0xff]);
+        assert!(d.next_frame().is_err());
+    }
+
+    #[test]
+    fn error_detail_is_truncated_on_a_char_boundary() {
+        let detail = "é".repeat(200);
+        let bytes = Frame::Error {
+            alert: AlertDescription::DECODE_ERROR,
+            reason: 1,
+            detail,
+        }
+        .to_vec()
+        .unwrap();
+        let mut d = Deframer::new();
+        d.push(&bytes);
+        let Some(Frame::Error { detail, .. }) = d.next_frame().unwrap() else {
+            panic!("not an error frame")
+        };
+        assert_eq!(detail.len(), 254);
+    }
+}

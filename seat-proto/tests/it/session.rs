@@ -1,0 +1,827 @@
+//! The session state machine driven from both sides in one process (quinn's `Pair`): a
+//! recorded exporter stands for the shared TLS connection, the "Attester" returns CMW bytes
+//! that embed the binder it was given, and the "Verifier" accepts exactly when the CMW embeds
+//! the binder the relying side recomputed. Real Evidence and appraisal run in the conformance
+//! suite; here the contract itself is under test.
+
+use std::sync::Arc;
+
+use seat_binding::Secret;
+use seat_binding::authenticator::Role;
+use seat_binding::exporter::RecordedExporter;
+use seat_binding::key_schedule::Protocol;
+use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm, default_provider};
+use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
+use seat_proto::codepoints::AlertDescription;
+use seat_proto::session::{
+    Action, Appraisal, Credential, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
+};
+use seat_proto::shim::{Deframer, Frame, Models};
+use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
+
+const NOW: u64 = 1_780_272_000;
+
+fn credential() -> Credential {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["tee.example".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    Credential {
+        chain: vec![cert.der().to_vec()],
+        key: default_provider()
+            .signing_key_from_pkcs8(
+                SignatureAlgorithm::EcdsaSecp256r1Sha256,
+                &key.serialize_der(),
+            )
+            .unwrap(),
+    }
+}
+
+fn counter_rng(seed: u8) -> Box<dyn seat_binding::provider::RandomSource + Send> {
+    let mut n = seed;
+    Box::new(move |d: &mut [u8]| {
+        n = n.wrapping_add(1);
+        d.fill(n);
+    })
+}
+
+fn session(role: Role, attests: Models, requires: Models) -> Session {
+    let purpose = if role == Role::Server {
+        Purpose::Client
+    } else {
+        Purpose::Server
+    };
+    let config = SessionConfig::new(
+        default_provider(),
+        attests,
+        requires,
+        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
+    );
+    let credential = (!attests.is_empty()).then(credential);
+    Session::new(
+        Arc::new(config),
+        role,
+        credential,
+        counter_rng(if role == Role::Server { 100 } else { 0 }),
+    )
+}
+
+/// What one side observed.
+#[derive(Default)]
+struct Log {
+    events: Vec<Event>,
+    delivered: Vec<u8>,
+    evidence_binders: Vec<Vec<u8>>,
+    appraisals: Vec<Appraisal>,
+    sent_alerts: Vec<AlertDescription>,
+}
+
+/// Two sessions and the bytes in flight between them.
+struct Pair {
+    exporter: RecordedExporter,
+    client: Session,
+    server: Session,
+    to_server: Vec<u8>,
+    to_client: Vec<u8>,
+    client_log: Log,
+    server_log: Log,
+    /// Whether the verifiers accept.
+    accept: bool,
+    /// Whether the attesters answer (false: they decline).
+    attest: bool,
+}
+
+impl Pair {
+    fn new(client: Session, server: Session) -> Self {
+        Self {
+            exporter: RecordedExporter::new(
+                default_provider(),
+                HashAlgorithm::Sha256,
+                Protocol::Tls13,
+                Secret::from_slice(&[0x77; 32]),
+            )
+            .unwrap(),
+            client,
+            server,
+            to_server: Vec::new(),
+            to_client: Vec::new(),
+            client_log: Log::default(),
+            server_log: Log::default(),
+            accept: true,
+            attest: true,
+        }
+    }
+
+    fn establish(&mut self) {
+        self.client
+            .handle(Input::Established {
+                exporter: &self.exporter,
+                now: NOW,
+            })
+            .unwrap();
+        self.server
+            .handle(Input::Established {
+                exporter: &self.exporter,
+                now: NOW,
+            })
+            .unwrap();
+        self.drain();
+    }
+
+    /// Drains both sides' actions, answering Evidence and verdict requests, until quiet.
+    fn drain(&mut self) {
+        for _ in 0..100 {
+            let mut progress = false;
+            for is_client in [true, false] {
+                let (session, log, out) = if is_client {
+                    (&mut self.client, &mut self.client_log, &mut self.to_server)
+                } else {
+                    (&mut self.server, &mut self.server_log, &mut self.to_client)
+                };
+                while let Some(action) = session.poll_action() {
+                    progress = true;
+                    match action {
+                        Action::Send(bytes) => {
+                            if let Some(alert) = error_alert(&bytes) {
+                                log.sent_alerts.push(alert);
+                            }
+                            out.extend(bytes);
+                        }
+                        Action::ProduceEvidence {
+                            exchange, binder, ..
+                        } => {
+                            log.evidence_binders.push(binder.clone());
+                            let input = if self.attest {
+                                Input::Evidence {
+                                    exchange,
+                                    cmw: [b"evidence:".as_slice(), &binder].concat(),
+                                }
+                            } else {
+                                Input::Decline { exchange }
+                            };
+                            session.handle(input).unwrap();
+                        }
+                        Action::Appraise(appraisal) => {
+                            let good = appraisal.cmw
+                                == [b"evidence:".as_slice(), &appraisal.binder].concat();
+                            let verdict = if good && self.accept {
+                                Verdict::Accepted {
+                                    explanation: "binder matches".into(),
+                                }
+                            } else {
+                                Verdict::Rejected {
+                                    explanation: "no".into(),
+                                }
+                            };
+                            let exchange = appraisal.exchange;
+                            log.appraisals.push(*appraisal);
+                            let _ = session.handle(Input::Verdict { exchange, verdict });
+                        }
+                        Action::Deliver(bytes) => log.delivered.extend(bytes),
+                        Action::Event(e) => log.events.push(e),
+                        _ => {}
+                    }
+                }
+            }
+            if !self.to_server.is_empty() {
+                progress = true;
+                let bytes = std::mem::take(&mut self.to_server);
+                let _ = self.server.handle(Input::Received {
+                    bytes: &bytes,
+                    exporter: &self.exporter,
+                    now: NOW,
+                });
+            }
+            if !self.to_client.is_empty() {
+                progress = true;
+                let bytes = std::mem::take(&mut self.to_client);
+                let _ = self.client.handle(Input::Received {
+                    bytes: &bytes,
+                    exporter: &self.exporter,
+                    now: NOW,
+                });
+            }
+            if !progress {
+                return;
+            }
+        }
+        panic!("the pair did not settle");
+    }
+}
+
+/// The alert of an error frame, if `bytes` hold one.
+fn error_alert(bytes: &[u8]) -> Option<AlertDescription> {
+    let mut d = Deframer::new();
+    d.push(bytes);
+    match d.next_frame() {
+        Ok(Some(Frame::Error { alert, .. })) => Some(alert),
+        _ => None,
+    }
+}
+
+fn failed_with(log: &Log) -> Option<&Error> {
+    log.events.iter().find_map(|e| match e {
+        Event::Failed { error } => Some(error),
+        _ => None,
+    })
+}
+
+#[test]
+fn mutual_attestation_opens_both_gates_with_matching_binders() {
+    let both = Models::BACKGROUND_CHECK;
+    let mut pair = Pair::new(
+        session(Role::Client, both, both),
+        session(Role::Server, both, both),
+    );
+    pair.establish();
+    assert!(pair.client.is_open() && pair.server.is_open());
+    // What each attester was asked to bind is what the other side recomputed.
+    assert_eq!(
+        pair.server_log.evidence_binders,
+        vec![pair.client_log.appraisals[0].binder.clone()]
+    );
+    assert_eq!(
+        pair.client_log.evidence_binders,
+        vec![pair.server_log.appraisals[0].binder.clone()]
+    );
+    assert_ne!(
+        pair.server_log.evidence_binders,
+        pair.client_log.evidence_binders
+    );
+    assert_eq!(pair.client_log.appraisals[0].binder.len(), 32);
+    assert!(pair.client_log.events.contains(&Event::Open));
+    assert!(pair.server_log.events.contains(&Event::Open));
+
+    pair.client.handle(Input::Send(b"ping")).unwrap();
+    pair.drain();
+    pair.server.handle(Input::Send(b"pong")).unwrap();
+    pair.drain();
+    assert_eq!(pair.server_log.delivered, b"ping");
+    assert_eq!(pair.client_log.delivered, b"pong");
+}
+
+#[test]
+fn server_only_and_client_only() {
+    for (client_attests, server_attests) in [(false, true), (true, false)] {
+        let m = |on: bool| {
+            if on {
+                Models::BACKGROUND_CHECK
+            } else {
+                Models::NONE
+            }
+        };
+        let client = session(Role::Client, m(client_attests), m(server_attests));
+        let server = session(Role::Server, m(server_attests), m(client_attests));
+        let mut pair = Pair::new(client, server);
+        pair.establish();
+        assert!(pair.client.is_open() && pair.server.is_open());
+        let (rp, attester) = if server_attests {
+            (&pair.client_log, &pair.server_log)
+        } else {
+            (&pair.server_log, &pair.client_log)
+        };
+        assert_eq!(rp.appraisals.len(), 1);
+        assert_eq!(attester.evidence_binders.len(), 1);
+        assert!(attester.appraisals.is_empty());
+    }
+}
+
+#[test]
+fn data_is_refused_before_the_gate_opens_and_early_peer_data_is_held() {
+    let mut client = session(Role::Client, Models::NONE, Models::BACKGROUND_CHECK);
+    let mut server = session(Role::Server, Models::BACKGROUND_CHECK, Models::NONE);
+    let exporter = RecordedExporter::new(
+        default_provider(),
+        HashAlgorithm::Sha256,
+        Protocol::Tls13,
+        Secret::from_slice(&[1; 32]),
+    )
+    .unwrap();
+    assert_eq!(
+        client.handle(Input::Send(b"secret")).unwrap_err(),
+        Error::ApiMisuse(ApiMisuse::GateClosed)
+    );
+    client
+        .handle(Input::Established {
+            exporter: &exporter,
+            now: NOW,
+        })
+        .unwrap();
+    server
+        .handle(Input::Established {
+            exporter: &exporter,
+            now: NOW,
+        })
+        .unwrap();
+    // The relying party's gate is closed: its data is refused, and it stays usable.
+    assert_eq!(
+        client.handle(Input::Send(b"secret")).unwrap_err(),
+        Error::ApiMisuse(ApiMisuse::GateClosed)
+    );
+    assert!(!client.is_failed());
+    // The attester's gate is open (it requires nothing); what it sends early is held.
+    assert!(server.is_open());
+    server.handle(Input::Send(b"early")).unwrap();
+    let mut pair = Pair::new(client, server);
+    pair.exporter = exporter;
+    pair.drain();
+    assert!(pair.client.is_open());
+    assert_eq!(pair.client_log.delivered, b"early");
+    let open_at = pair
+        .client_log
+        .events
+        .iter()
+        .position(|e| *e == Event::Open)
+        .unwrap();
+    let attested_at = pair
+        .client_log
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::PeerAttested { .. }))
+        .unwrap();
+    assert!(attested_at < open_at);
+}
+
+#[test]
+fn reattestation_uses_a_fresh_context_and_binder() {
+    let m = Models::BACKGROUND_CHECK;
+    let mut pair = Pair::new(
+        session(Role::Client, Models::NONE, m),
+        session(Role::Server, m, Models::NONE),
+    );
+    pair.establish();
+    assert!(pair.client.is_open());
+    pair.client
+        .handle(Input::Reattest {
+            exporter: &pair.exporter,
+            now: NOW + 60,
+        })
+        .unwrap();
+    pair.drain();
+    assert_eq!(pair.client_log.appraisals.len(), 2);
+    let [first, second] = &pair.client_log.appraisals[..] else {
+        panic!()
+    };
+    assert_ne!(first.context, second.context);
+    assert_ne!(first.binder, second.binder);
+    assert!(matches!(first.exchange, ExchangeId::Outgoing(1)));
+    assert!(matches!(second.exchange, ExchangeId::Outgoing(2)));
+    assert!(pair.client.is_open());
+}
+
+#[test]
+fn refusal_fails_the_relying_party_with_attestation_required() {
+    let m = Models::BACKGROUND_CHECK;
+    let mut pair = Pair::new(
+        session(Role::Client, Models::NONE, m),
+        session(Role::Server, m, Models::NONE),
+    );
+    pair.attest = false;
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert_eq!(
+        failed_with(&pair.client_log),
+        Some(&Error::Attestation(AttestationError::Refused))
+    );
+    let cp = seat_proto::codepoints::CodePoints::DEFAULT;
+    assert_eq!(pair.client_log.sent_alerts, vec![cp.attestation_required()]);
+    // The attester learns why from the error frame.
+    assert!(matches!(
+        failed_with(&pair.server_log),
+        Some(Error::PeerAborted { .. })
+    ));
+}
+
+#[test]
+fn rejected_verdict_fails_with_attestation_failed() {
+    let m = Models::BACKGROUND_CHECK;
+    let mut pair = Pair::new(
+        session(Role::Client, Models::NONE, m),
+        session(Role::Server, m, Models::NONE),
+    );
+    pair.accept = false;
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert_eq!(
+        failed_with(&pair.client_log),
+        Some(&Error::Attestation(AttestationError::Rejected))
+    );
+    let cp = seat_proto::codepoints::CodePoints::DEFAULT;
+    assert_eq!(pair.client_log.sent_alerts, vec![cp.attestation_failed()]);
+    // Terminal: every later input returns the same error.
+    assert_eq!(
+        pair.client.handle(Input::Send(b"x")).unwrap_err(),
+        Error::Attestation(AttestationError::Rejected)
+    );
+}
+
+#[test]
+fn peer_that_cannot_attest_is_caught_at_hello() {
+    let mut pair = Pair::new(
+        session(Role::Client, Models::NONE, Models::PASSPORT),
+        session(Role::Server, Models::BACKGROUND_CHECK, Models::NONE),
+    );
+    pair.establish();
+    assert_eq!(
+        failed_with(&pair.client_log),
+        Some(&Error::Attestation(AttestationError::Unavailable))
+    );
+}
+
+/// A relying-party client talking to a scripted peer: each case sends some frames and
+/// expects a given failure.
+mod bad_input {
+    use super::*;
+
+    fn rp() -> (Session, RecordedExporter) {
+        let exporter = RecordedExporter::new(
+            default_provider(),
+            HashAlgorithm::Sha256,
+            Protocol::Tls13,
+            Secret::from_slice(&[9; 32]),
+        )
+        .unwrap();
+        let mut s = session(Role::Client, Models::NONE, Models::BACKGROUND_CHECK);
+        s.handle(Input::Established {
+            exporter: &exporter,
+            now: NOW,
+        })
+        .unwrap();
+        while s.poll_action().is_some() {}
+        (s, exporter)
+    }
+
+    fn hello() -> Vec<u8> {
+        Frame::Hello(seat_proto::shim::Hello {
+            version: 1,
+            attests: Models::BACKGROUND_CHECK,
+            requires: Models::NONE,
+            cmw_forms: seat_proto::shim::CmwForms::BOTH,
+            cmw_attestation: seat_proto::codepoints::CodePoints::DEFAULT.cmw_attestation(),
+            label: b"Attestation".to_vec(),
+        })
+        .to_vec()
+        .unwrap()
+    }
+
+    fn feed(s: &mut Session, e: &RecordedExporter, bytes: &[u8]) -> Result<(), Error> {
+        s.handle(Input::Received {
+            bytes,
+            exporter: e,
+            now: NOW,
+        })
+    }
+
+    fn assert_failed(s: &mut Session, expected: &Error) {
+        let mut sent_error = false;
+        let mut failed = false;
+        while let Some(a) = s.poll_action() {
+            match a {
+                Action::Send(b) => sent_error |= error_alert(&b).is_some(),
+                Action::Event(Event::Failed { error }) => {
+                    assert_eq!(&error, expected);
+                    failed = true;
+                }
+                _ => {}
+            }
+        }
+        assert!(failed && sent_error, "expected {expected:?}");
+        assert!(!s.is_open());
+    }
+
+    #[test]
+    fn garbage_frame() {
+        let (mut s, e) = rp();
+        let err = feed(&mut s, &e, &[0x42, 0, 0, 0]).unwrap_err();
+        assert_eq!(err.name(), "decode_error");
+        assert_failed(&mut s, &err);
+    }
+
+    #[test]
+    fn oversized_frame_is_rejected_from_its_header() {
+        let (mut s, e) = rp();
+        let err = feed(&mut s, &e, &[0x05, 0xff, 0xff, 0xff]).unwrap_err();
+        assert!(matches!(err, Error::InvalidMessage(_)));
+        assert_failed(&mut s, &err);
+    }
+
+    #[test]
+    fn frame_before_hello() {
+        let (mut s, e) = rp();
+        let data = Frame::Data(b"x".to_vec()).to_vec().unwrap();
+        let err = feed(&mut s, &e, &data).unwrap_err();
+        assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::UnexpectedFrame));
+        assert_failed(&mut s, &err);
+    }
+
+    #[test]
+    fn authenticator_for_an_exchange_never_requested() {
+        let (mut s, e) = rp();
+        let bytes = [
+            hello(),
+            Frame::Authenticator {
+                exchange: 99,
+                message: vec![0x14, 0, 0, 0],
+            }
+            .to_vec()
+            .unwrap(),
+        ]
+        .concat();
+        let err = feed(&mut s, &e, &bytes).unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedAuthenticator)
+        );
+        assert_failed(&mut s, &err);
+    }
+
+    #[test]
+    fn second_authenticator_for_the_same_exchange() {
+        let m = Models::BACKGROUND_CHECK;
+        let mut pair = Pair::new(
+            session(Role::Client, Models::NONE, m),
+            session(Role::Server, m, Models::NONE),
+        );
+        // Capture the server's authenticator frame as it passes.
+        pair.client
+            .handle(Input::Established {
+                exporter: &pair.exporter,
+                now: NOW,
+            })
+            .unwrap();
+        pair.server
+            .handle(Input::Established {
+                exporter: &pair.exporter,
+                now: NOW,
+            })
+            .unwrap();
+        pair.drain();
+        assert!(pair.client.is_open());
+        // Replaying exchange 1's answer: no request is outstanding for it any more.
+        let replay = Frame::Authenticator {
+            exchange: 1,
+            message: vec![0x14, 0, 0, 32],
+        }
+        .to_vec()
+        .unwrap();
+        let err = pair
+            .client
+            .handle(Input::Received {
+                bytes: &replay,
+                exporter: &pair.exporter,
+                now: NOW,
+            })
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedAuthenticator)
+        );
+    }
+
+    #[test]
+    fn request_of_the_wrong_type_and_reused_context() {
+        // A server sends CertificateRequest; a ClientCertificateRequest from a server is wrong.
+        let (mut s, e) = rp();
+        let cp = seat_proto::codepoints::CodePoints::DEFAULT;
+        let wrong = seat_proto::authenticator::SentRequest::client_request(
+            vec![1; 32],
+            &[seat_proto::codepoints::SignatureScheme::ED25519],
+            true,
+            &cp,
+        )
+        .unwrap();
+        let bytes = [
+            hello(),
+            Frame::Request {
+                exchange: 1,
+                message: wrong.bytes().to_vec(),
+            }
+            .to_vec()
+            .unwrap(),
+        ]
+        .concat();
+        let err = feed(&mut s, &e, &bytes).unwrap_err();
+        assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::WrongRequestType));
+
+        let (mut s, e) = rp();
+        let ok = seat_proto::authenticator::SentRequest::server_request(
+            vec![1; 32],
+            &[seat_proto::codepoints::SignatureScheme::ED25519],
+            true,
+            &cp,
+        )
+        .unwrap();
+        let mut bytes = hello();
+        for exchange in [1, 2] {
+            bytes.extend(
+                Frame::Request {
+                    exchange,
+                    message: ok.bytes().to_vec(),
+                }
+                .to_vec()
+                .unwrap(),
+            );
+        }
+        let err = feed(&mut s, &e, &bytes).unwrap_err();
+        assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::ContextReused));
+    }
+
+    #[test]
+    fn cmw_on_a_second_entry_fails_validation_in_the_session() {
+        use seat_binding::authenticator::AuthenticatorKeys;
+        use seat_proto::ext::{CmwData, EntryExtension, EntryExtensions};
+        use seat_proto::message::{
+            AuthenticatorRequest, CertData, Certificate, CertificateEntry, CertificateVerify,
+            Finished, RequestContext, SignatureBytes,
+        };
+
+        let exporter = RecordedExporter::new(
+            default_provider(),
+            HashAlgorithm::Sha256,
+            Protocol::Tls13,
+            Secret::from_slice(&[9; 32]),
+        )
+        .unwrap();
+        let mut s = session(Role::Client, Models::NONE, Models::BACKGROUND_CHECK);
+        s.handle(Input::Established {
+            exporter: &exporter,
+            now: NOW,
+        })
+        .unwrap();
+        // Capture the request the client sends.
+        let mut d = Deframer::new();
+        while let Some(a) = s.poll_action() {
+            if let Action::Send(b) = a {
+                d.push(&b);
+            }
+        }
+        let mut request = None;
+        while let Some(f) = d.next_frame().unwrap() {
+            if let Frame::Request { exchange, message } = f {
+                request = Some((exchange, message));
+            }
+        }
+        let (exchange, message) = request.unwrap();
+        let cp = seat_proto::codepoints::CodePoints::DEFAULT;
+        let req = AuthenticatorRequest::decode(&message, &cp).unwrap();
+
+        // A correctly signed server authenticator whose CMW sits on the second entry.
+        let cred = credential();
+        let entry = |exts| CertificateEntry {
+            cert_data: CertData::new(cred.chain[0].clone()).unwrap(),
+            extensions: EntryExtensions::new(exts).unwrap(),
+        };
+        let cmw = EntryExtension::CmwAttestation {
+            codepoint: cp.cmw_attestation(),
+            cmw: CmwData::new(b"cmw".to_vec()).unwrap(),
+        };
+        let cert = Certificate::new(
+            RequestContext::new(req.context().as_bytes().to_vec()).unwrap(),
+            vec![entry(vec![]), entry(vec![cmw])],
+        )
+        .unwrap()
+        .to_vec();
+        let keys = AuthenticatorKeys::derive(default_provider(), &exporter, Role::Server).unwrap();
+        let mut rng = |d: &mut [u8]| d.fill(1);
+        let sig = keys
+            .sign_certificate_verify(Some(&message), &cert, cred.key.as_ref(), &mut rng)
+            .unwrap();
+        let cv = CertificateVerify {
+            algorithm: seat_proto::codepoints::SignatureScheme::ECDSA_SECP256R1_SHA256,
+            signature: SignatureBytes::new(sig).unwrap(),
+        }
+        .to_vec();
+        let fin = Finished::new(
+            keys.finished_mac(Some(&message), &cert, &cv)
+                .as_bytes()
+                .to_vec(),
+        )
+        .unwrap()
+        .to_vec();
+        let bytes = [
+            hello(),
+            Frame::Authenticator {
+                exchange,
+                message: [cert, cv, fin].concat(),
+            }
+            .to_vec()
+            .unwrap(),
+        ]
+        .concat();
+        let err = feed(&mut s, &exporter, &bytes).unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::AttestationNotOnFirstEntry)
+        );
+        assert_failed(&mut s, &err);
+    }
+
+    #[test]
+    fn peer_closing_mid_exchange() {
+        let (mut s, e) = rp();
+        feed(&mut s, &e, &hello()).unwrap();
+        let err = s.handle(Input::PeerClosed).unwrap_err();
+        assert_eq!(err, Error::Attestation(AttestationError::PeerClosed));
+        // No error frame goes to a peer that has gone.
+        let sent: Vec<_> = std::iter::from_fn(|| s.poll_action())
+            .filter(|a| matches!(a, Action::Send(_)))
+            .collect();
+        assert!(sent.is_empty());
+    }
+
+    #[test]
+    fn verdict_that_never_arrives() {
+        let m = Models::BACKGROUND_CHECK;
+        let exporter = RecordedExporter::new(
+            default_provider(),
+            HashAlgorithm::Sha256,
+            Protocol::Tls13,
+            Secret::from_slice(&[3; 32]),
+        )
+        .unwrap();
+        let mut client = session(Role::Client, Models::NONE, m);
+        let mut server = session(Role::Server, m, Models::NONE);
+        client
+            .handle(Input::Established {
+                exporter: &exporter,
+                now: NOW,
+            })
+            .unwrap();
+        server
+            .handle(Input::Established {
+                exporter: &exporter,
+                now: NOW,
+            })
+            .unwrap();
+        // Shuttle bytes, answering Evidence but never a verdict.
+        for _ in 0..5 {
+            while let Some(a) = client.poll_action() {
+                if let Action::Send(b) = a {
+                    server
+                        .handle(Input::Received {
+                            bytes: &b,
+                            exporter: &exporter,
+                            now: NOW,
+                        })
+                        .unwrap();
+                }
+            }
+            while let Some(a) = server.poll_action() {
+                match a {
+                    Action::Send(b) => client
+                        .handle(Input::Received {
+                            bytes: &b,
+                            exporter: &exporter,
+                            now: NOW,
+                        })
+                        .unwrap(),
+                    Action::ProduceEvidence {
+                        exchange, binder, ..
+                    } => server
+                        .handle(Input::Evidence {
+                            exchange,
+                            cmw: binder,
+                        })
+                        .unwrap(),
+                    _ => {}
+                }
+            }
+        }
+        let deadline = client.poll_timeout().unwrap();
+        assert_eq!(deadline, NOW + 30);
+        client.handle(Input::Timeout { now: deadline - 1 }).unwrap();
+        let err = client.handle(Input::Timeout { now: deadline }).unwrap_err();
+        assert_eq!(err, Error::Attestation(AttestationError::VerdictTimeout));
+        assert!(!client.is_open());
+    }
+
+    #[test]
+    fn peer_that_never_answers() {
+        let (mut s, _) = rp();
+        let err = s.handle(Input::Timeout { now: NOW + 31 }).unwrap_err();
+        assert_eq!(err, Error::Attestation(AttestationError::PeerTimeout));
+        assert_failed(&mut s, &err);
+    }
+
+    #[test]
+    fn peer_error_frame_aborts_without_an_answer() {
+        let (mut s, e) = rp();
+        let frame = Frame::Error {
+            alert: AlertDescription(226),
+            reason: 31,
+            detail: "no".into(),
+        }
+        .to_vec()
+        .unwrap();
+        let err = feed(&mut s, &e, &frame).unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerAborted {
+                alert: AlertDescription(226),
+                reason: 31
+            }
+        );
+        assert!(err.to_string().contains("attestation_rejected"));
+    }
+}
