@@ -44,6 +44,8 @@ mod error;
 pub mod ext;
 pub mod message;
 pub mod remote_attestation;
+#[cfg(feature = "rustls")]
+pub mod rustls_glue;
 pub mod session;
 pub mod shim;
 pub mod transcript;

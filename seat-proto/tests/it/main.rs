@@ -15,5 +15,6 @@ mod live_rustls;
 mod prop;
 mod render;
 mod session;
+mod stream;
 mod transcript;
 mod vectors;

@@ -1,0 +1,183 @@
+//! The blocking rustls adapter over real TCP loopback sockets: hardened configurations, a
+//! mutual attestation before any application byte, and data after it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{
+    ClientConfig, ClientConnection, HandshakeKind, RootCertStore, ServerConfig, ServerConnection,
+};
+use seat_binding::authenticator::Role;
+use seat_binding::provider::{SignatureAlgorithm, default_provider};
+use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
+use seat_proto::rustls_glue::{
+    AttestationHooks, AttestedStream, harden_client_config, harden_server_config,
+};
+use seat_proto::session::{Appraisal, Credential, Event, Session, SessionConfig, Verdict};
+use seat_proto::shim::Models;
+
+/// Evidence that is the binder itself; the appraisal accepts exactly the recomputed binder.
+#[derive(Default)]
+struct BinderHooks {
+    events: Vec<Event>,
+}
+
+impl AttestationHooks for BinderHooks {
+    fn produce_evidence(&mut self, binder: &[u8], _: &[u8], _: Models, _: u64) -> Option<Vec<u8>> {
+        Some(binder.to_vec())
+    }
+
+    fn appraise(&mut self, appraisal: &Appraisal, _: u64) -> Verdict {
+        if appraisal.cmw == appraisal.binder {
+            Verdict::Accepted {
+                explanation: "binder matches".into(),
+            }
+        } else {
+            Verdict::Rejected {
+                explanation: "binder differs".into(),
+            }
+        }
+    }
+
+    fn event(&mut self, event: &Event) {
+        self.events.push(event.clone());
+    }
+}
+
+fn credential() -> Credential {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["tee.example".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    Credential {
+        chain: vec![cert.der().to_vec()],
+        key: default_provider()
+            .signing_key_from_pkcs8(
+                SignatureAlgorithm::EcdsaSecp256r1Sha256,
+                &key.serialize_der(),
+            )
+            .unwrap(),
+    }
+}
+
+fn session(role: Role) -> Session {
+    let purpose = if role == Role::Server {
+        Purpose::Client
+    } else {
+        Purpose::Server
+    };
+    let config = SessionConfig::new(
+        default_provider(),
+        Models::BACKGROUND_CHECK,
+        Models::BACKGROUND_CHECK,
+        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
+    );
+    Session::new(
+        Arc::new(config),
+        role,
+        Some(credential()),
+        Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
+    )
+}
+
+fn tls_configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let mut server = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    harden_server_config(&mut server);
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(cert.der().to_vec()))
+        .unwrap();
+    let mut client = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    harden_client_config(&mut client);
+    (Arc::new(server), Arc::new(client))
+}
+
+#[test]
+fn mutual_attestation_over_tcp_loopback_then_data() {
+    let (server_config, client_config) = tls_configs();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let conn = ServerConnection::new(server_config).unwrap();
+        let mut stream =
+            AttestedStream::establish(conn, sock, session(Role::Server), BinderHooks::default())
+                .unwrap();
+        let mut buf = [0u8; 4];
+        stream.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
+        stream.write_all(b"pong").unwrap();
+        stream.flush().unwrap();
+        assert_eq!(
+            stream.connection().handshake_kind(),
+            Some(HandshakeKind::Full)
+        );
+        // Wait for the client to finish reading before closing.
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+    });
+    let sock = TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
+    let mut stream =
+        AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
+            .unwrap();
+    assert!(stream.session().is_open());
+    stream.write_all(b"ping").unwrap();
+    stream.flush().unwrap();
+    let mut buf = [0u8; 4];
+    stream.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"pong");
+    stream.reattest().unwrap();
+    stream.close().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn hardened_configs_issue_no_tickets_and_never_resume() {
+    let (server_config, client_config) = tls_configs();
+    assert_eq!(server_config.send_tls13_tickets, 0);
+    assert_eq!(server_config.max_early_data_size, 0);
+    assert!(!client_config.enable_early_data);
+    for _ in 0..2 {
+        let mut client =
+            ClientConnection::new(client_config.clone(), "localhost".try_into().unwrap()).unwrap();
+        let mut server = ServerConnection::new(server_config.clone()).unwrap();
+        for _ in 0..10 {
+            let mut buf = Vec::new();
+            while client.wants_write() {
+                client.write_tls(&mut buf).unwrap();
+            }
+            server.read_tls(&mut &buf[..]).unwrap();
+            server.process_new_packets().unwrap();
+            let mut buf = Vec::new();
+            while server.wants_write() {
+                server.write_tls(&mut buf).unwrap();
+            }
+            client.read_tls(&mut &buf[..]).unwrap();
+            client.process_new_packets().unwrap();
+        }
+        assert!(!client.is_handshaking());
+        assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+    }
+}
