@@ -14,6 +14,7 @@
 
 use crate::cbor::{self, KeySet, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
 use crate::cmw::{Record, RecordType};
+use crate::cose::{Algorithm, CoseSign1, CoseSigner, CoseVerifier, HeaderMap, Tagging};
 use crate::eat::{self, EatProfile, Nonce};
 use crate::error::{Error, Item};
 use crate::json::{self, Json};
@@ -1058,6 +1059,135 @@ impl Ear {
         e.check_status()?;
         Ok(e)
     }
+}
+
+/// The JWS `alg` name of a COSE algorithm (RFC 7518 section 3.1, RFC 8037 section 3.1).
+const fn jws_alg_name(alg: Algorithm) -> Option<&'static str> {
+    match alg.0 {
+        -7 => Some("ES256"),
+        -35 => Some("ES384"),
+        -8 => Some("EdDSA"),
+        _ => None,
+    }
+}
+
+/// The COSE algorithm of a JWS `alg` name; `none` and everything else are refused.
+fn jws_alg(name: &str) -> Option<Algorithm> {
+    match name {
+        "ES256" => Some(Algorithm::ES256),
+        "ES384" => Some(Algorithm::ES384),
+        "EdDSA" => Some(Algorithm::EDDSA),
+        _ => None,
+    }
+}
+
+/// Signs an EAR as a CWT: a COSE_Sign1 with tag 18, protected `{1: alg}`, over
+/// [`Ear::to_cbor`] (draft-ietf-rats-ear-03 section 4; RFC 8392).
+///
+/// # Errors
+///
+/// The signer's error.
+pub fn sign_cwt(ear: &Ear, signer: &dyn CoseSigner) -> Result<Vec<u8>, Error> {
+    let m = CoseSign1::sign(
+        HeaderMap::new(),
+        HeaderMap::new(),
+        ear.to_cbor(),
+        &[],
+        signer,
+    )?;
+    Ok(m.to_vec(Tagging::Tagged))
+}
+
+/// Verifies an EAR CWT (tagged or untagged COSE_Sign1, or `61(18(...))`) with `verifier`, then
+/// decodes the claims under `profile` ([`Profile::STRICT`] for this crate's own tokens;
+/// [`Profile::LENIENT`] accepts the indefinite-length maps the Veraison `ear` crate writes,
+/// rats-formats.md 9.1 item 6).
+///
+/// # Errors
+///
+/// COSE decode errors, the verifier's errors, [`Error::DetachedPayload`], and EAR decode
+/// errors (offsets relative to the payload).
+pub fn verify_cwt(
+    token: &[u8],
+    verifier: &dyn CoseVerifier,
+    profile: Profile,
+) -> Result<Ear, Error> {
+    let (msg, _) = CoseSign1::decode_with(token, profile, &[])?;
+    msg.verify(verifier, &[], None)?;
+    Ear::from_cbor_with(msg.payload().ok_or(Error::DetachedPayload)?, profile)
+}
+
+/// Longest JWT this crate verifies: an EAR with raw evidence stays far below.
+pub const MAX_JWT_LEN: usize = 1 << 20;
+
+/// Signs an EAR as a JWT: JWS compact serialization (RFC 7515 section 7.1) of
+/// [`Ear::to_json_string`] with the protected header `{"alg":...,"typ":"JWT"}`; ECDSA
+/// signatures are raw `r || s` (RFC 7518 section 3.4).
+///
+/// # Errors
+///
+/// [`Error::UnsupportedAlgorithm`] for a signer whose algorithm has no JWS name here; the
+/// signer's error.
+pub fn sign_jwt(ear: &Ear, signer: &dyn CoseSigner) -> Result<String, Error> {
+    let alg = signer.algorithm();
+    let name = jws_alg_name(alg).ok_or(Error::UnsupportedAlgorithm { alg: alg.0 })?;
+    let header = format!(r#"{{"alg":"{name}","typ":"JWT"}}"#);
+    let mut input = json::b64u_encode(header.as_bytes());
+    input.push('.');
+    input.push_str(&json::b64u_encode(ear.to_json_string().as_bytes()));
+    let sig = signer.sign(input.as_bytes())?;
+    input.push('.');
+    input.push_str(&json::b64u_encode(&sig));
+    Ok(input)
+}
+
+/// Verifies an EAR JWT (JWS compact serialization, RFC 7515 section 5.2) with `verifier`, then
+/// decodes the claims strictly ([`Ear::from_json`]).
+///
+/// The header must be a JSON object with a known `alg` (`none` is refused, RFC 8725
+/// section 3.1) and no `crit` (RFC 7515 section 4.1.11: no extension is understood here); the
+/// signature is checked over the received text, never a re-serialization.
+///
+/// # Errors
+///
+/// [`Error::BadLength`] for an overlong token, [`Error::Malformed`] for a token that is not
+/// three base64url parts, [`Error::Base64`], [`Error::Json`], [`Error::MissingAlgorithm`],
+/// [`Error::UnsupportedAlgorithm`], [`Error::UnknownCritical`], the verifier's errors, and
+/// EAR decode errors.
+pub fn verify_jwt(token: &str, verifier: &dyn CoseVerifier) -> Result<Ear, Error> {
+    let what = Item::Jws;
+    if token.len() > MAX_JWT_LEN {
+        return Err(Error::BadLength { what, at: 0 });
+    }
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::Malformed { what, at: 0 });
+    };
+    let header = json::parse(&json::b64u_decode(h, what)?)?;
+    let members = header
+        .as_object()
+        .ok_or(Error::UnexpectedType { what, at: 0 })?;
+    let mut alg = None;
+    for (k, v) in members {
+        match k.as_str() {
+            "alg" => {
+                let name = v.as_str().ok_or(Error::UnexpectedType { what, at: 0 })?;
+                alg = Some(jws_alg(name).ok_or(Error::UnsupportedAlgorithm { alg: 0 })?);
+            }
+            "crit" => return Err(Error::UnknownCritical { label: None, at: 0 }),
+            _ => {}
+        }
+    }
+    let alg = alg.ok_or(Error::MissingAlgorithm { at: 0 })?;
+    let sig = json::b64u_decode(s, what)?;
+    let signed_len = h.len() + 1 + p.len();
+    let input = token
+        .get(..signed_len)
+        .ok_or(Error::Malformed { what, at: 0 })?;
+    verifier.verify(alg, input.as_bytes(), &sig)?;
+    Ear::from_json(&json::b64u_decode(p, what)?)
 }
 
 #[cfg(feature = "arbitrary")]

@@ -7,6 +7,26 @@
 //! line and column).
 
 use core::fmt;
+use core::hash::{Hash, Hasher};
+
+/// A failure reported by `seat-binding`'s crypto provider (key loading, signing, hashing).
+///
+/// Wraps [`seat_binding::Error`] so that [`Error`] stays `Copy` and `Hash`; the hash covers
+/// the variant only, which is consistent with equality.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderError(pub seat_binding::Error);
+
+impl Hash for ProviderError {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        core::mem::discriminant(&self.0).hash(state);
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
 
 /// What a decoder was reading when it failed.
 ///
@@ -107,6 +127,18 @@ pub enum Item {
     RawEvidence,
     /// A base64url string (RFC 4648 section 5, unpadded).
     Base64Url,
+    /// A COSE_Key (RFC 9052 section 7).
+    CoseKey,
+    /// The `kak-pub` claim of a key attestation token (draft-bft-rats-kat-06 section 4).
+    KakPub,
+    /// A key attestation token (draft-bft-rats-kat-06).
+    Kat,
+    /// A combined attestation bundle (draft-bft-rats-kat-06 section 5).
+    Cab,
+    /// An X.509 certificate being built (RFC 5280 section 4.1).
+    Certificate,
+    /// A JWS compact serialization (RFC 7515 section 7.1).
+    Jws,
 }
 
 impl Item {
@@ -159,6 +191,12 @@ impl Item {
             Self::PolicyIds => "ear_appraisal_policy_ids",
             Self::RawEvidence => "ear_raw_evidence",
             Self::Base64Url => "base64url string",
+            Self::CoseKey => "cose_key",
+            Self::KakPub => "kak-pub",
+            Self::Kat => "key attestation token",
+            Self::Cab => "combined attestation bundle",
+            Self::Certificate => "certificate",
+            Self::Jws => "jws",
         }
     }
 }
@@ -303,6 +341,21 @@ pub enum Error {
         /// What was being built.
         what: Item,
     },
+    /// The protected `alg` is not the algorithm of the verification key (RFC 9052
+    /// section 8.1: the key fixes the algorithm; accepting another one invites confusion).
+    AlgorithmMismatch {
+        /// The COSE algorithm the message names.
+        alg: i64,
+    },
+    /// A value differs from the one the verifier expected: a `kid` other than the trusted
+    /// key's, a KAT nonce other than the challenge, a PAT nonce that does not hash the KAT's
+    /// `kak-pub` (draft-bft-rats-kat-06 section 5).
+    Mismatch {
+        /// What differs.
+        what: Item,
+    },
+    /// The crypto provider failed (the key would not load, or signing failed).
+    Provider(ProviderError),
 }
 
 impl Error {
@@ -328,7 +381,10 @@ impl Error {
             | Self::UnsupportedAlgorithm { .. }
             | Self::BadSignature
             | Self::DetachedPayload
-            | Self::InvalidArgument { .. } => None,
+            | Self::InvalidArgument { .. }
+            | Self::AlgorithmMismatch { .. }
+            | Self::Mismatch { .. }
+            | Self::Provider(_) => None,
         }
     }
 
@@ -428,6 +484,11 @@ impl fmt::Display for Error {
             Self::BadSignature => f.write_str("signature does not verify"),
             Self::DetachedPayload => f.write_str("detached payload not supplied"),
             Self::InvalidArgument { what } => write!(f, "value cannot be encoded as {what}"),
+            Self::AlgorithmMismatch { alg } => {
+                write!(f, "algorithm {alg} does not match the verification key")
+            }
+            Self::Mismatch { what } => write!(f, "{what} differs from the expected value"),
+            Self::Provider(e) => write!(f, "crypto provider failed: {e}"),
         }
     }
 }
@@ -503,6 +564,9 @@ mod tests {
             Error::BadSignature,
             Error::DetachedPayload,
             Error::InvalidArgument { what: Item::Ueid },
+            Error::AlgorithmMismatch { alg: -35 },
+            Error::Mismatch { what: Item::KakPub },
+            Error::Provider(ProviderError(seat_binding::Error::CryptoFailure)),
         ];
         for e in all {
             let s = e.to_string();

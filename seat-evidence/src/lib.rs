@@ -9,9 +9,9 @@
 //! total (no panic on any input), rejects trailing bytes, duplicate map keys, over-limit sizes
 //! and nesting (the `MAX_*` constants of [`cbor`]), and reports a small `Copy` [`Error`] with
 //! what was being read and the byte offset. Every encoder is infallible and deterministic
-//! (RFC 8949 section 4.2.1 for CBOR). Signing and verification are not done here: COSE goes
-//! through the [`cose::CoseSigner`] and [`cose::CoseVerifier`] traits, implemented by
-//! `seat-binding`'s crypto provider.
+//! (RFC 8949 section 4.2.1 for CBOR). No crypto library is called here: COSE goes through the
+//! [`cose::CoseSigner`] and [`cose::CoseVerifier`] traits, implemented over `seat-binding`'s
+//! crypto provider in [`crypto`].
 //!
 //! | module | what |
 //! | --- | --- |
@@ -20,10 +20,12 @@
 //! | [`cmw`] | CMW records, tags (with `TN()`), collections, JSON forms, the one-byte demultiplexer |
 //! | [`cose`] | COSE_Sign1 structure, header buckets, the Sig_structure bytes, signer/verifier traits |
 //! | [`eat`] | EAT claims-sets as CWT payloads |
-//! | [`ear`] | EAR claims and AR4SI trust vectors and tiers, as CWT and JWT claims |
+//! | [`crypto`] | COSE signing and verification through `seat-binding`'s crypto provider |
+//! | [`ear`] | EAR claims and AR4SI trust vectors and tiers, signed as CWT and JWT |
+//! | [`kat`] | key and platform attestation tokens (draft-bft-rats-kat-06) and their bundle |
+//! | [`attester`] | the [`Attester`] interface: Evidence for a binder |
+//! | [`sim`] | the simulated TEE (spec sim-tee-profile v1) and the check of its Evidence |
 //! | [`error`] | the crate's error type |
-//!
-//! Not yet here: the `Attester` trait, the simulated TEE and KAT/PAT.
 //!
 //! # Example
 //!
@@ -56,12 +58,18 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod attester;
 pub mod cbor;
 pub mod cmw;
 pub mod cose;
+pub mod crypto;
+mod der;
 pub mod ear;
 pub mod eat;
 pub mod error;
 pub mod json;
+pub mod kat;
+pub mod sim;
 
-pub use error::{Error, Item};
+pub use attester::{Attester, EvidenceRequest};
+pub use error::{Error, Item, ProviderError};
