@@ -1,0 +1,13 @@
+//! Integration tests of seat-verify: attacks, both RATS models end to end with the simulated
+//! TEE, and the `ear` crate as an independent oracle for the EARs this Verifier issues.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod attacks;
+mod ear_oracle;
+mod happy;
+mod support;
