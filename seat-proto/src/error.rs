@@ -78,6 +78,12 @@ pub const REASONS: &[&str] = &[
     "peer_closed",
     "peer_aborted",
     "internal_error",
+    "scheme_not_offered",
+    "attestation_offer_changed",
+    "cmw_missing",
+    "empty_attestation_offer",
+    "no_common_attestation_scheme",
+    "evidence_failed",
 ];
 
 impl Error {
@@ -121,11 +127,20 @@ impl Error {
                 | PeerMisbehaved::DuplicateExchange => AlertDescription::UNEXPECTED_MESSAGE,
                 // The peer has already sent its alert; ours is informational.
                 PeerMisbehaved::AlertDuringHello => AlertDescription::CLOSE_NOTIFY,
+                // Early attestation, digest sections 2.6 and 7 (A12, A13).
+                PeerMisbehaved::SchemeNotOffered | PeerMisbehaved::AttestationOfferChanged => {
+                    AlertDescription::ILLEGAL_PARAMETER
+                }
+                PeerMisbehaved::CmwMissing => cp.attestation_failed(),
             },
             Self::PeerIncompatible(p) => match p {
                 PeerIncompatible::UnsupportedSignatureScheme(_)
                 | PeerIncompatible::ShimParameters => AlertDescription::HANDSHAKE_FAILURE,
                 PeerIncompatible::ShimVersion(_) => AlertDescription::PROTOCOL_VERSION,
+                PeerIncompatible::EmptyAttestationOffer
+                | PeerIncompatible::NoCommonAttestationScheme => {
+                    cp.unsupported_attestation_schemes()
+                }
             },
             Self::InvalidCertificate(e) => match e {
                 CertificateError::UnknownIssuer => AlertDescription::UNKNOWN_CA,
@@ -145,6 +160,7 @@ impl Error {
                     AlertDescription::INTERNAL_ERROR
                 }
                 AttestationError::PeerClosed => AlertDescription::CLOSE_NOTIFY,
+                AttestationError::EvidenceFailed => AlertDescription::INTERNAL_ERROR,
             },
             Self::PeerAborted { .. } => AlertDescription::CLOSE_NOTIFY,
             Self::Crypto(_) | Self::ApiMisuse(_) => AlertDescription::INTERNAL_ERROR,
@@ -182,11 +198,16 @@ impl Error {
                 PeerMisbehaved::TooManyExchanges => "too_many_exchanges",
                 PeerMisbehaved::ContextReused => "context_reused",
                 PeerMisbehaved::TooMuchEarlyData => "too_much_early_data",
+                PeerMisbehaved::SchemeNotOffered => "scheme_not_offered",
+                PeerMisbehaved::AttestationOfferChanged => "attestation_offer_changed",
+                PeerMisbehaved::CmwMissing => "cmw_missing",
             },
             Self::PeerIncompatible(p) => match p {
                 PeerIncompatible::UnsupportedSignatureScheme(_) => "unsupported_signature_scheme",
                 PeerIncompatible::ShimVersion(_) => "unsupported_shim_version",
                 PeerIncompatible::ShimParameters => "shim_parameters_mismatch",
+                PeerIncompatible::EmptyAttestationOffer => "empty_attestation_offer",
+                PeerIncompatible::NoCommonAttestationScheme => "no_common_attestation_scheme",
             },
             Self::InvalidCertificate(e) => match e {
                 CertificateError::UnknownIssuer => "unknown_issuer",
@@ -202,6 +223,7 @@ impl Error {
                 AttestationError::VerdictTimeout => "verdict_timeout",
                 AttestationError::EvidenceTimeout => "evidence_timeout",
                 AttestationError::PeerClosed => "peer_closed",
+                AttestationError::EvidenceFailed => "evidence_failed",
             },
             Self::PeerAborted { .. } => "peer_aborted",
             Self::Crypto(_) | Self::ApiMisuse(_) => "internal_error",
@@ -357,6 +379,17 @@ pub enum PeerMisbehaved {
     ContextReused,
     /// More application data before the gate opened than this side holds.
     TooMuchEarlyData,
+    /// A `chosen_server_scheme` or `chosen_client_scheme` that the ClientHello did not offer
+    /// (draft-fossati-seat-early-attestation section 4.1; digest ambiguity A12:
+    /// illegal_parameter).
+    SchemeNotOffered,
+    /// A second ClientHello (after HelloRetryRequest) whose `remoteAttestation` differs from
+    /// the first (RFC 8446 section 4.1.2).
+    AttestationOfferChanged,
+    /// No `remoteAttestation` CMW in the first CertificateEntry although a scheme was chosen
+    /// (draft-fossati-seat-early-attestation section 4.1; digest ambiguity A13:
+    /// attestation_failed).
+    CmwMissing,
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -394,6 +427,11 @@ impl fmt::Display for PeerMisbehaved {
             Self::TooManyExchanges => f.write_str("too many exchanges"),
             Self::ContextReused => f.write_str("certificate_request_context reused"),
             Self::TooMuchEarlyData => f.write_str("too much data before attestation completed"),
+            Self::SchemeNotOffered => f.write_str("chosen attestation scheme was not offered"),
+            Self::AttestationOfferChanged => {
+                f.write_str("remoteAttestation changed in the second ClientHello")
+            }
+            Self::CmwMissing => f.write_str("no CMW although an attestation scheme was chosen"),
         }
     }
 }
@@ -409,6 +447,12 @@ pub enum PeerIncompatible {
     ShimVersion(u8),
     /// The peer uses another `cmw_attestation` code point or exporter label.
     ShimParameters,
+    /// A ClientHello `remoteAttestation` with both scheme lists empty
+    /// (draft-fossati-seat-early-attestation section 4.1: unsupported_attestation_schemes).
+    EmptyAttestationOffer,
+    /// No offered attestation scheme is acceptable (draft-fossati-seat-early-attestation
+    /// section 6: unsupported_attestation_schemes).
+    NoCommonAttestationScheme,
 }
 
 impl fmt::Display for PeerIncompatible {
@@ -419,6 +463,8 @@ impl fmt::Display for PeerIncompatible {
             Self::ShimParameters => {
                 f.write_str("peer uses another cmw_attestation code point or exporter label")
             }
+            Self::EmptyAttestationOffer => f.write_str("both attestation scheme lists are empty"),
+            Self::NoCommonAttestationScheme => f.write_str("no common attestation scheme"),
         }
     }
 }
@@ -444,6 +490,9 @@ pub enum AttestationError {
     EvidenceTimeout,
     /// The peer closed the connection before attestation completed.
     PeerClosed,
+    /// The caller's Attester produced no Evidence during the handshake (early attestation;
+    /// the digest's section 4.1 pragmatic internal_error).
+    EvidenceFailed,
 }
 
 impl fmt::Display for AttestationError {
@@ -457,6 +506,7 @@ impl fmt::Display for AttestationError {
             Self::VerdictTimeout => "no verdict in time",
             Self::EvidenceTimeout => "no evidence in time",
             Self::PeerClosed => "peer closed before attestation completed",
+            Self::EvidenceFailed => "attester produced no evidence",
         })
     }
 }
@@ -545,6 +595,42 @@ mod tests {
             Error::from(AttestationError::Refused).alert(&cp),
             cp.attestation_required()
         );
+    }
+
+    #[test]
+    fn early_attestation_errors_have_names_and_alerts() {
+        let cp = CodePoints::DEFAULT;
+        let cases = [
+            (
+                Error::from(PeerMisbehaved::SchemeNotOffered),
+                AlertDescription::ILLEGAL_PARAMETER,
+            ),
+            (
+                Error::from(PeerMisbehaved::AttestationOfferChanged),
+                AlertDescription::ILLEGAL_PARAMETER,
+            ),
+            (
+                Error::from(PeerMisbehaved::CmwMissing),
+                AlertDescription(226),
+            ),
+            (
+                Error::from(PeerIncompatible::EmptyAttestationOffer),
+                AlertDescription(224),
+            ),
+            (
+                Error::from(PeerIncompatible::NoCommonAttestationScheme),
+                AlertDescription(224),
+            ),
+            (
+                Error::from(AttestationError::EvidenceFailed),
+                AlertDescription::INTERNAL_ERROR,
+            ),
+        ];
+        for (e, alert) in cases {
+            assert_eq!(e.alert(&cp), alert, "{e:?}");
+            assert!(e.reason_code() > 0, "{e:?}");
+            assert_eq!(REASONS[usize::from(e.reason_code()) - 1], e.name());
+        }
     }
 
     #[test]

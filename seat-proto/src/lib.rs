@@ -42,7 +42,12 @@ pub mod codec;
 pub mod codepoints;
 mod error;
 pub mod ext;
+#[cfg(feature = "openssl")]
+mod ffi;
 pub mod message;
+pub mod negotiation;
+#[cfg(feature = "openssl")]
+pub mod openssl_glue;
 pub mod remote_attestation;
 #[cfg(feature = "rustls")]
 pub mod rustls_glue;

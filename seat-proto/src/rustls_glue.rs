@@ -60,6 +60,26 @@ pub trait AttestationHooks {
     }
 }
 
+impl<H: AttestationHooks + ?Sized> AttestationHooks for &mut H {
+    fn produce_evidence(
+        &mut self,
+        binder: &[u8],
+        aik_pub_hash: &[u8],
+        model: Models,
+        now: u64,
+    ) -> Option<Vec<u8>> {
+        (**self).produce_evidence(binder, aik_pub_hash, model, now)
+    }
+
+    fn appraise(&mut self, appraisal: &Appraisal, now: u64) -> Verdict {
+        (**self).appraise(appraisal, now)
+    }
+
+    fn event(&mut self, event: &Event) {
+        (**self).event(event);
+    }
+}
+
 /// Seconds since the Unix epoch from the system clock.
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -150,6 +170,11 @@ where
     /// The session, for inspection.
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The hooks.
+    pub fn hooks(&self) -> &H {
+        &self.hooks
     }
 
     /// The TLS connection, for inspection.

@@ -609,6 +609,19 @@ mod rules {
     }
 
     #[test]
+    fn rsa_key_under_an_ecdsa_scheme() {
+        let mut s = setup(true);
+        s.id = identity(SignatureAlgorithm::RsaPssRsaeSha256);
+        let cert = s.certificate(vec![s.entry(vec![])]);
+        // Signed with the RSA key (PSS), labelled ecdsa_secp256r1_sha256, which was offered.
+        assert_eq!(
+            s.validate(&s.sign(&cert, SignatureScheme::ECDSA_SECP256R1_SHA256))
+                .unwrap_err(),
+            Error::PeerMisbehaved(PeerMisbehaved::KeyDoesNotMatchScheme)
+        );
+    }
+
+    #[test]
     fn unsupported_scheme_is_incompatible() {
         let cp = CodePoints::DEFAULT;
         let mut s = setup(true);

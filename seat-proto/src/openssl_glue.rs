@@ -1,0 +1,512 @@
+//! Early attestation over OpenSSL 3 (feature `openssl`): the `remoteAttestation` extension
+//! through OpenSSL's custom-extension callbacks, wired to the
+//! [`negotiation`](crate::negotiation) machines.
+//!
+//! OpenSSL builds the server's EncryptedExtensions and Certificate before any byte of that
+//! flight reaches the socket, and its callbacks cannot wait. So the adapter learns
+//! ClientHello..ServerHello from OpenSSL's message callback, and asks the caller's
+//! [`EarlyAttestationHooks`] synchronously, inside the callbacks, for Evidence and verdicts.
+//!
+//! # Binding level
+//!
+//! The early binder is computed from public handshake messages: it is relay-prone (the
+//! CVE-2026-33697 class, see [`crate::negotiation`]). Before releasing secrets, run one
+//! post-handshake attestation on the same connection: [`start_expat`] hands the connection's
+//! exporter to an expat [`Session`].
+//!
+//! # Use
+//!
+//! 1. [`install`] on each `SslContextBuilder` (TLS 1.3 only, tickets and session cache off,
+//!    the extension and message callbacks registered).
+//! 2. [`attach_client`] or [`attach_server`] on each `Ssl` before the handshake.
+//! 3. After the handshake, [`outcome`]: an error unless every attestation negotiated
+//!    succeeded. A failed handshake's cause is in [`failure`].
+//!
+//! Alerts: a rule broken inside an extension callback aborts with the alert
+//! [`Error::alert`] names, as far as OpenSSL can send it. OpenSSL 3 sends only the alerts
+//! it knows (`tls13_alert_code` returns -1 for any other value, and then no alert is sent
+//! at all), so the three SEAT alerts, which have no IANA value yet, go on the wire as the
+//! closest RFC 8446 alert ([`openssl_wire_alert`]); [`failure`] keeps the SEAT alert. A CMW missing from the peer's first
+//! CertificateEntry can only be seen after OpenSSL parsed the whole Certificate, in the
+//! certificate-verify callback, where OpenSSL sends its own alert for a verification failure
+//! (`handshake_failure` or `bad_certificate`); [`failure`] still returns the typed error.
+//! A fault found when no callback of the current flight is left to run (a second
+//! ClientHello that drops the extension: OpenSSL then calls no extension callback of the
+//! server's flight) cannot abort OpenSSL's handshake; [`outcome`] refuses the connection,
+//! and the caller must close it without sending application data.
+
+use std::sync::{Mutex, OnceLock};
+
+use openssl::ssl::{
+    ExtensionContext, Ssl, SslContextBuilder, SslOptions, SslRef, SslSessionCacheMode,
+    SslVerifyMode, SslVersion,
+};
+use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyResult};
+use seat_binding::exporter::openssl_adapter::OpensslExporter;
+
+use crate::codepoints::{AlertDescription, CodePoints, HandshakeType};
+use crate::error::{ApiMisuse, Error};
+use crate::negotiation::{
+    Action, ClientConfig, ClientNegotiation, Event, Input, ServerConfig, ServerNegotiation,
+};
+use crate::remote_attestation::AttestationScheme;
+use crate::session::{self, Session, Verdict};
+
+/// The caller's Attester and Verifier, asked synchronously from OpenSSL's callbacks.
+pub trait EarlyAttestationHooks: Send {
+    /// Produces a CMW for `scheme` bound to `binder` (the early binder, section 6.3) and
+    /// `spki_hash` (Hash of the attesting certificate's SPKI); `None` aborts the handshake
+    /// with `internal_error`.
+    fn produce_evidence(
+        &mut self,
+        scheme: &AttestationScheme,
+        binder: &[u8],
+        spki_hash: &[u8],
+    ) -> Option<Vec<u8>>;
+
+    /// Appraises the peer's CMW; `binder` and `spki_hash` are recomputed from this side's
+    /// transcript and the peer's certificate, never taken from the peer.
+    fn appraise(
+        &mut self,
+        scheme: &AttestationScheme,
+        cmw: &[u8],
+        binder: &[u8],
+        spki_hash: &[u8],
+    ) -> Verdict;
+}
+
+/// Why the adapter could not be set up.
+#[derive(Debug)]
+pub enum GlueError {
+    /// OpenSSL refused a setting.
+    OpenSsl(openssl::error::ErrorStack),
+    /// OpenSSL refused to register the extension type.
+    Extension,
+}
+
+impl core::fmt::Display for GlueError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::OpenSsl(e) => write!(f, "openssl: {e}"),
+            Self::Extension => f.write_str("openssl refused the remoteAttestation extension"),
+        }
+    }
+}
+
+impl core::error::Error for GlueError {}
+
+impl From<openssl::error::ErrorStack> for GlueError {
+    fn from(e: openssl::error::ErrorStack) -> Self {
+        Self::OpenSsl(e)
+    }
+}
+
+/// Makes `builder` able to carry `remoteAttestation` (code point from `code_points`):
+/// TLS 1.3 only, no tickets, no session cache (ambiguity A16: PSK resumption has no
+/// Certificate to carry a CMW), the extension in ClientHello, EncryptedExtensions,
+/// CertificateRequest and Certificate, and the message callback that records the
+/// transcript.
+///
+/// # Errors
+///
+/// [`GlueError`] if OpenSSL refuses a setting.
+pub fn install(builder: &mut SslContextBuilder, code_points: &CodePoints) -> Result<(), GlueError> {
+    builder.set_min_proto_version(Some(SslVersion::TLS1_3))?;
+    builder.set_max_proto_version(Some(SslVersion::TLS1_3))?;
+    builder.set_options(SslOptions::NO_TICKET);
+    builder.set_num_tickets(0)?;
+    builder.set_session_cache_mode(SslSessionCacheMode::OFF);
+    let context = ExtensionContext::TLS_ONLY
+        | ExtensionContext::TLS1_3_ONLY
+        | ExtensionContext::CLIENT_HELLO
+        | ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS
+        | ExtensionContext::TLS1_3_CERTIFICATE_REQUEST
+        | ExtensionContext::TLS1_3_CERTIFICATE;
+    if crate::ffi::install(builder, code_points.remote_attestation().0, context.bits()) {
+        Ok(())
+    } else {
+        Err(GlueError::Extension)
+    }
+}
+
+/// The alert descriptions OpenSSL 3 puts on the wire (`tls1_alert_code` in `ssl/t1_enc.c`
+/// plus the two TLS 1.3 additions); any other value makes it send no alert.
+const OPENSSL_SENDABLE: [u8; 34] = [
+    0, 10, 20, 21, 22, 30, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 60, 70, 71, 80, 86, 90,
+    100, 109, 110, 111, 112, 113, 114, 115, 116, 120,
+];
+
+/// The alert the adapter hands OpenSSL for `alert`: itself if OpenSSL can send it, else the
+/// closest RFC 8446 alert. For the SEAT alerts configured in `code_points` (unless
+/// configured to a value OpenSSL knows):
+/// `unsupported_attestation_schemes` goes out as `handshake_failure` (no acceptable
+/// parameters), `attestation_required` as `missing_extension` (a required extension is
+/// absent) and `attestation_failed` as `access_denied` (valid handshake, access refused).
+pub fn openssl_wire_alert(alert: AlertDescription, code_points: &CodePoints) -> AlertDescription {
+    if OPENSSL_SENDABLE.contains(&alert.0) {
+        return alert;
+    }
+    // The three SEAT alerts as configured; any other unknown value (and
+    // unsupported_attestation_schemes) becomes handshake_failure.
+    let cp = code_points;
+    if alert == cp.attestation_required() {
+        AlertDescription::MISSING_EXTENSION
+    } else if alert == cp.attestation_failed() {
+        AlertDescription::ACCESS_DENIED
+    } else {
+        AlertDescription::HANDSHAKE_FAILURE
+    }
+}
+
+/// Either machine.
+#[derive(Debug)]
+enum Machine {
+    Client(ClientNegotiation),
+    Server(ServerNegotiation),
+}
+
+impl Machine {
+    fn handle(&mut self, input: Input) {
+        match self {
+            Self::Client(m) => m.handle(input),
+            Self::Server(m) => m.handle(input),
+        }
+    }
+
+    fn poll_action(&mut self) -> Option<Action> {
+        match self {
+            Self::Client(m) => m.poll_action(),
+            Self::Server(m) => m.poll_action(),
+        }
+    }
+}
+
+/// What one connection carries in its ex_data.
+struct ConnState {
+    machine: Machine,
+    hooks: Box<dyn EarlyAttestationHooks>,
+    code_points: CodePoints,
+    failure: Option<(Error, AlertDescription)>,
+    events: Vec<Event>,
+    /// Every handshake message seen, with `true` for sent ones.
+    messages: Vec<(bool, Vec<u8>)>,
+}
+
+type Shared = Mutex<ConnState>;
+
+fn index() -> Option<openssl::ex_data::Index<Ssl, Shared>> {
+    static INDEX: OnceLock<Option<openssl::ex_data::Index<Ssl, Shared>>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index::<Shared>().ok())
+}
+
+impl ConnState {
+    /// Feeds one input and answers the machine's requests with the hooks until it waits.
+    /// Returns the extension data produced, or the alert to abort with.
+    fn drive(&mut self, input: Input) -> Result<Option<Vec<u8>>, u8> {
+        let mut inputs = std::collections::VecDeque::from([input]);
+        let mut data = None;
+        while let Some(input) = inputs.pop_front() {
+            self.machine.handle(input);
+            while let Some(action) = self.machine.poll_action() {
+                match action {
+                    Action::Extension { data: d, .. } => data = Some(d),
+                    Action::ProduceEvidence {
+                        scheme,
+                        binder,
+                        spki_hash,
+                    } => inputs.push_back(Input::Evidence(
+                        self.hooks.produce_evidence(&scheme, &binder, &spki_hash),
+                    )),
+                    Action::Appraise {
+                        scheme,
+                        cmw,
+                        binder,
+                        spki_hash,
+                    } => inputs.push_back(Input::Verdict(
+                        self.hooks.appraise(&scheme, &cmw, &binder, &spki_hash),
+                    )),
+                    Action::Event(Event::Failed { error, alert }) => {
+                        if self.failure.is_none() {
+                            self.failure = Some((error, alert));
+                        }
+                    }
+                    Action::Event(e) => self.events.push(e),
+                }
+            }
+            if let Some((_, alert)) = &self.failure {
+                return Err(openssl_wire_alert(*alert, &self.code_points).0);
+            }
+        }
+        Ok(data)
+    }
+}
+
+fn attach(ssl: &mut SslRef, state: ConnState) -> Result<(), Error> {
+    let idx = index().ok_or(ApiMisuse::NotEstablished)?;
+    ssl.set_ex_data(idx, Mutex::new(state));
+    Ok(())
+}
+
+/// Attaches a client machine to `ssl` (before the handshake), with certificate
+/// verification on: the peer's chain must verify against the context's trust store.
+///
+/// # Errors
+///
+/// [`Error::ApiMisuse`] if OpenSSL could not allocate the ex_data index.
+pub fn attach_client(
+    ssl: &mut SslRef,
+    config: ClientConfig,
+    hooks: Box<dyn EarlyAttestationHooks>,
+) -> Result<(), Error> {
+    let code_points = config.code_points;
+    attach(
+        ssl,
+        ConnState {
+            machine: Machine::Client(ClientNegotiation::new(config)),
+            hooks,
+            code_points,
+            failure: None,
+            events: Vec::new(),
+            messages: Vec::new(),
+        },
+    )?;
+    ssl.set_verify_callback(SslVerifyMode::PEER, verify_callback);
+    Ok(())
+}
+
+/// Attaches a server machine to `ssl` (before the handshake). If the configuration accepts
+/// client attestation the server requests a client certificate (and requires one when
+/// `require_client_attestation` is set).
+///
+/// # Errors
+///
+/// [`Error::ApiMisuse`] if OpenSSL could not allocate the ex_data index.
+pub fn attach_server(
+    ssl: &mut SslRef,
+    config: ServerConfig,
+    hooks: Box<dyn EarlyAttestationHooks>,
+) -> Result<(), Error> {
+    let code_points = config.code_points;
+    let mode = if config.require_client_attestation {
+        SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
+    } else if config.accept_from_client.is_empty() {
+        SslVerifyMode::NONE
+    } else {
+        SslVerifyMode::PEER
+    };
+    attach(
+        ssl,
+        ConnState {
+            machine: Machine::Server(ServerNegotiation::new(config)),
+            hooks,
+            code_points,
+            failure: None,
+            events: Vec::new(),
+            messages: Vec::new(),
+        },
+    )?;
+    if mode != SslVerifyMode::NONE {
+        ssl.set_verify_callback(mode, verify_callback);
+    }
+    Ok(())
+}
+
+/// Called by OpenSSL for each certificate of the peer's chain, after it parsed every
+/// CertificateEntry's extensions: at depth 0 the peer's Certificate is complete.
+fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
+    if !preverify_ok {
+        return false;
+    }
+    if ctx.error_depth() != 0 {
+        return true;
+    }
+    let ok = with_state_ref(ctx, |state| state.drive(Input::PeerCertificateEnd).is_ok());
+    if ok == Some(false) {
+        ctx.set_error(X509VerifyResult::APPLICATION_VERIFICATION);
+        return false;
+    }
+    true
+}
+
+fn with_state_ref<R>(ctx: &X509StoreContextRef, f: impl FnOnce(&mut ConnState) -> R) -> Option<R> {
+    let ssl_idx = X509StoreContext::ssl_idx().ok()?;
+    let ssl = ctx.ex_data(ssl_idx)?;
+    let shared = ssl.ex_data(index()?)?;
+    let mut state = shared.lock().ok()?;
+    Some(f(&mut state))
+}
+
+fn with_state<R>(ssl: &SslRef, f: impl FnOnce(&mut ConnState) -> R) -> Option<R> {
+    let shared = ssl.ex_data(index()?)?;
+    let mut state = shared.lock().ok()?;
+    Some(f(&mut state))
+}
+
+/// The handshake message an OpenSSL extension context stands for.
+fn message_of(context: u32) -> Option<HandshakeType> {
+    let ctx = ExtensionContext::from_bits_truncate(context);
+    if ctx.contains(ExtensionContext::CLIENT_HELLO) {
+        Some(HandshakeType::CLIENT_HELLO)
+    } else if ctx.contains(ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS) {
+        Some(HandshakeType::ENCRYPTED_EXTENSIONS)
+    } else if ctx.contains(ExtensionContext::TLS1_3_CERTIFICATE_REQUEST) {
+        Some(HandshakeType::CERTIFICATE_REQUEST)
+    } else if ctx.contains(ExtensionContext::TLS1_3_CERTIFICATE) {
+        Some(HandshakeType::CERTIFICATE)
+    } else {
+        None
+    }
+}
+
+fn entry_of(entry: Option<(usize, &X509Ref)>) -> Result<Option<(usize, Vec<u8>)>, u8> {
+    match entry {
+        None => Ok(None),
+        Some((i, x)) => x
+            .to_der()
+            .map(|der| Some((i, der)))
+            .map_err(|_| AlertDescription::INTERNAL_ERROR.0),
+    }
+}
+
+/// The safe side of the FFI trampolines (see `ffi`).
+pub(crate) mod callbacks {
+    use super::*;
+
+    /// A handshake message was written (`sent`) or read.
+    pub(crate) fn on_message(ssl: &mut SslRef, sent: bool, bytes: &[u8]) {
+        with_state(ssl, |state| {
+            state.messages.push((sent, bytes.to_vec()));
+            let _ = state.drive(Input::Message {
+                sent,
+                bytes: bytes.to_vec(),
+            });
+        });
+    }
+
+    /// OpenSSL builds a message and asks for the extension.
+    pub(crate) fn on_add(
+        ssl: &mut SslRef,
+        context: u32,
+        entry: Option<(usize, &X509Ref)>,
+    ) -> Result<Option<Vec<u8>>, u8> {
+        let Some(message) = message_of(context) else {
+            return Ok(None);
+        };
+        let entry = entry_of(entry)?;
+        with_state(ssl, |state| state.drive(Input::Build { message, entry })).unwrap_or(Ok(None))
+    }
+
+    /// OpenSSL received the extension.
+    pub(crate) fn on_parse(
+        ssl: &mut SslRef,
+        context: u32,
+        data: &[u8],
+        entry: Option<(usize, &X509Ref)>,
+    ) -> Result<(), u8> {
+        let Some(message) = message_of(context) else {
+            return Err(AlertDescription::ILLEGAL_PARAMETER.0);
+        };
+        let entry = entry_of(entry)?;
+        let unsolicited = AlertDescription::UNSUPPORTED_EXTENSION.0;
+        with_state(ssl, |state| {
+            state
+                .drive(Input::Extension {
+                    message,
+                    data: data.to_vec(),
+                    entry,
+                })
+                .map(|_| ())
+        })
+        .unwrap_or(Err(unsolicited))
+    }
+}
+
+/// What early attestation established on a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EarlyOutcome {
+    /// The scheme the server attested with, if any.
+    pub server_scheme: Option<AttestationScheme>,
+    /// The scheme the client attested with, if any.
+    pub client_scheme: Option<AttestationScheme>,
+    /// The binder this side's own Evidence was bound to.
+    pub own_binder: Option<Vec<u8>>,
+    /// The binder this side checked the peer's Evidence against.
+    pub peer_binder: Option<Vec<u8>>,
+    /// Whether the peer's attestation was accepted.
+    pub peer_attested: bool,
+    /// Every handshake message the message callback reported (`true`: sent), for
+    /// recomputation and logs.
+    pub messages: Vec<(bool, Vec<u8>)>,
+}
+
+/// The outcome after a completed handshake: the gate for application data.
+///
+/// # Errors
+///
+/// The negotiation's error if it failed; [`AttestationError::Missing`](crate::AttestationError::Missing)
+/// if an attestation negotiated or required did not complete; [`ApiMisuse::NotEstablished`]
+/// if no machine is attached.
+pub fn outcome(ssl: &SslRef) -> Result<EarlyOutcome, Error> {
+    with_state(ssl, |state| {
+        if let Some((e, _)) = &state.failure {
+            return Err(e.clone());
+        }
+        let (complete, server_scheme, client_scheme, own, peer) = match &state.machine {
+            Machine::Client(m) => (
+                m.is_complete(),
+                m.chosen_server_scheme().cloned(),
+                m.chosen_client_scheme().cloned(),
+                m.own_binder().map(<[u8]>::to_vec),
+                m.peer_binder().map(<[u8]>::to_vec),
+            ),
+            Machine::Server(m) => (
+                m.is_complete(),
+                m.chosen_server_scheme().cloned(),
+                m.chosen_client_scheme().cloned(),
+                m.own_binder().map(<[u8]>::to_vec),
+                m.peer_binder().map(<[u8]>::to_vec),
+            ),
+        };
+        if !complete {
+            return Err(crate::AttestationError::Missing.into());
+        }
+        Ok(EarlyOutcome {
+            server_scheme,
+            client_scheme,
+            own_binder: own,
+            peer_binder: peer,
+            peer_attested: state.events.contains(&Event::PeerAttested),
+            messages: state.messages.clone(),
+        })
+    })
+    .unwrap_or(Err(ApiMisuse::NotEstablished.into()))
+}
+
+/// The error that failed the negotiation, with the alert it called for, if any.
+pub fn failure(ssl: &SslRef) -> Option<(Error, AlertDescription)> {
+    with_state(ssl, |state| state.failure.clone()).flatten()
+}
+
+/// The code points the connection's machine uses, if one is attached.
+pub fn code_points(ssl: &SslRef) -> Option<CodePoints> {
+    with_state(ssl, |state| state.code_points)
+}
+
+/// The recommended mode: after early attestation succeeded, hand the connection's exporter
+/// to an expat [`Session`] on the same connection (`Input::Established`), so that a
+/// post-handshake attestation bound to the connection's secrets follows before any secret is
+/// released. The caller then drives `session` as usual over the OpenSSL stream.
+///
+/// # Errors
+///
+/// [`outcome`]'s errors (early attestation must have succeeded first); the exporter's and
+/// the session's errors.
+pub fn start_expat(ssl: &SslRef, session: &mut Session, now: u64) -> Result<EarlyOutcome, Error> {
+    let early = outcome(ssl)?;
+    let exporter = OpensslExporter::new(ssl)?;
+    session.handle(session::Input::Established {
+        exporter: &exporter,
+        now,
+    })?;
+    Ok(early)
+}
