@@ -4,6 +4,11 @@
 //! - `ci`: runs exactly what `.ci/run` runs after installing system packages: formatting,
 //!   clippy with warnings denied, documentation with warnings denied, and the test suite.
 //!
+//! - `vectors [--check]`: regenerates `seat-conformance/vectors/<kind>/*.json`
+//!   deterministically, or with `--check` fails if a committed vector differs.
+//! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
+//!   (see `seat-examples/src/bin/demo.rs` for the flags).
+//!
 //! This crate stays tiny and dependency-free; it only shells out to cargo.
 #![forbid(unsafe_code)]
 
@@ -19,6 +24,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("demo") => demo(args.get(1..).unwrap_or_default()),
+        Some("vectors") => match args.get(1).map(String::as_str) {
+            None => vectors("write"),
+            Some("--check") => vectors("check"),
+            Some(other) => Err(format!("unknown flag `{other}` (expected --check)")),
+        },
         Some("help" | "--help" | "-h") | None => {
             print_usage();
             Ok(())
@@ -39,23 +50,37 @@ fn print_usage() {
     println!();
     println!("commands:");
     println!("  ci    format check, clippy, docs and the test suite, as .ci/run runs them");
+    println!("  vectors [--check]  regenerate the interop vectors (or fail if they are stale)");
+    println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
+    println!("        --model background|passport, --client-cert, --tampered-client");
 }
 
-/// One step of the CI run: a cargo invocation with optional extra environment.
+/// One step of the CI run: a cargo invocation (or, for the independent vector check, a
+/// Python one) with optional extra environment.
 struct Step {
     name: &'static str,
+    program: Program,
     args: &'static [&'static str],
     env: &'static [(&'static str, &'static str)],
+}
+
+/// What a step runs.
+#[derive(Clone, Copy)]
+enum Program {
+    Cargo,
+    Python,
 }
 
 const CI_STEPS: &[Step] = &[
     Step {
         name: "format",
+        program: Program::Cargo,
         args: &["fmt", "--all", "--check"],
         env: &[],
     },
     Step {
         name: "clippy",
+        program: Program::Cargo,
         args: &[
             "clippy",
             "--workspace",
@@ -70,6 +95,7 @@ const CI_STEPS: &[Step] = &[
     },
     Step {
         name: "docs",
+        program: Program::Cargo,
         args: &[
             "doc",
             "--workspace",
@@ -81,16 +107,52 @@ const CI_STEPS: &[Step] = &[
     },
     Step {
         name: "tests",
+        program: Program::Cargo,
         args: TEST_COMMAND,
         env: &[("INSTA_UPDATE", "no")],
+    },
+    Step {
+        name: "vectors",
+        program: Program::Cargo,
+        args: &[
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "seat-conformance",
+            "--bin",
+            "seat-vectors",
+            "--",
+            "check",
+            "seat-conformance/vectors",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "independent vector check",
+        program: Program::Python,
+        args: &[
+            "seat-conformance/check/check_vectors.py",
+            "seat-conformance/vectors",
+        ],
+        env: &[],
     },
 ];
 
 fn ci() -> Result<(), String> {
     let root = project_root();
     for step in CI_STEPS {
-        println!("xtask ci: {} (cargo {})", step.name, step.args.join(" "));
-        let status = Command::new(cargo())
+        let program = match step.program {
+            Program::Cargo => cargo(),
+            Program::Python => "python3".into(),
+        };
+        println!(
+            "xtask ci: {} ({} {})",
+            step.name,
+            program.to_string_lossy(),
+            step.args.join(" ")
+        );
+        let status = Command::new(program)
             .args(step.args)
             .envs(step.env.iter().copied())
             .current_dir(&root)
@@ -102,6 +164,54 @@ fn ci() -> Result<(), String> {
     }
     println!("xtask ci: all steps passed");
     Ok(())
+}
+
+/// Regenerates (`write`) or checks (`check`) the interop vectors.
+fn vectors(mode: &str) -> Result<(), String> {
+    let status = Command::new(cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "seat-conformance",
+            "--bin",
+            "seat-vectors",
+            "--",
+        ])
+        .args([mode, "seat-conformance/vectors"])
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("vectors {mode} failed ({status})"))
+    }
+}
+
+/// Runs the demo program with `flags`.
+fn demo(flags: &[String]) -> Result<(), String> {
+    let status = Command::new(cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "seat-examples",
+            "--bin",
+            "demo",
+            "--",
+        ])
+        .args(flags)
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the demo failed ({status})"))
+    }
 }
 
 /// The cargo that runs this xtask, as the cargo-xtask convention advises.

@@ -1,0 +1,84 @@
+//! Criterion, in one run: (a) a plain rustls TLS 1.3 mutual handshake in memory with P-256
+//! certificates; (b) the same handshake followed by mutual expat attestation in the
+//! background-check model, with the simulated TEEs and the in-process Verifier, until both
+//! gates are open. The report is b/a.
+
+// criterion_group! generates an undocumented function; set-up unwraps fixtures it controls.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{
+    ClientConfig, ClientConnection, ConnectionCommon, RootCertStore, ServerConfig, ServerConnection,
+};
+use seat_examples::Identity;
+use seat_examples::echo::Options;
+use seat_examples::memory::Setup;
+
+fn move_tls<A, B>(from: &mut ConnectionCommon<A>, to: &mut ConnectionCommon<B>) {
+    let mut buf = Vec::new();
+    while from.wants_write() {
+        from.write_tls(&mut buf).unwrap();
+    }
+    let mut rd = &buf[..];
+    while !rd.is_empty() {
+        to.read_tls(&mut rd).unwrap();
+        to.process_new_packets().unwrap();
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let server_id = Identity::new("localhost").unwrap();
+    let client_id = Identity::new("client.example").unwrap();
+    let mut roots = RootCertStore::empty();
+    roots.add(server_id.certificate_der()).unwrap();
+    let client_config = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(vec![client_id.certificate_der()], client_id.key_der())
+            .unwrap(),
+    );
+    let mut client_roots = RootCertStore::empty();
+    client_roots.add(client_id.certificate_der()).unwrap();
+    let verifier = WebPkiClientVerifier::builder(Arc::new(client_roots))
+        .build()
+        .unwrap();
+    let server_config = Arc::new(
+        ServerConfig::builder()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![server_id.certificate_der()], server_id.key_der())
+            .unwrap(),
+    );
+
+    let mut group = c.benchmark_group("mutual");
+    group.bench_function("a_plain_rustls_handshake", |b| {
+        b.iter(|| {
+            let mut client =
+                ClientConnection::new(client_config.clone(), "localhost".try_into().unwrap())
+                    .unwrap();
+            let mut server = ServerConnection::new(server_config.clone()).unwrap();
+            while client.is_handshaking() || server.is_handshaking() {
+                move_tls(&mut client, &mut server);
+                move_tls(&mut server, &mut client);
+            }
+        })
+    });
+    let now = 1_790_000_000;
+    let opts = Options {
+        client_certificate: true,
+        ..Options::default()
+    };
+    let setup = Setup::new(opts).unwrap();
+    group.bench_function("b_handshake_and_mutual_attestation", |b| {
+        b.iter(|| {
+            let pair = setup.connect(now).unwrap();
+            assert!(pair.both_open());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,802 @@
+//! Early (intra-handshake) attestation over real OpenSSL 3 handshakes, both endpoints in one
+//! process over an in-memory duplex (bounded steps, no hang possible): server-only,
+//! client-only and mutual attestation, background check (the simulated TEE's Evidence
+//! appraised by seat-verify's Verifier) and passport (the attester's Verifier issues an EAR),
+//! and the bad inputs a real OpenSSL peer can produce, each aborting with the alert
+//! draft-fossati-seat-early-attestation names (digest sections 2.6 and 4).
+//!
+//! The faulty peers are plain OpenSSL endpoints whose `remoteAttestation` callbacks send what
+//! a broken implementation would. The one fault OpenSSL itself prevents (an unsolicited
+//! extension in EncryptedExtensions: OpenSSL's server adds a response only to an extension it
+//! received, and its client rejects an unsolicited one itself) is driven with recorded
+//! messages in `seat-proto/tests/it/early.rs`, as are all the others at the machine level.
+
+// Test code may panic on a failed expectation; that is how tests fail.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use openssl::ssl::{ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslVersion};
+use seat_binding::binder::early_binder_from_messages;
+use seat_binding::key_schedule::{Protocol, is_hello_retry_request};
+use seat_binding::provider::{HashAlgorithm, default_provider};
+use seat_binding::spki::spki_from_certificate;
+use seat_evidence::sim::SimulatedTee;
+use seat_examples::early::{
+    Side, TeeHooks, context, evidence_scheme, handshake, openssl_identity, passport_scheme,
+};
+use seat_examples::{Identity, World, tee_config};
+use seat_proto::codepoints::{AlertDescription, CodePoints};
+use seat_proto::negotiation::{ClientConfig, Fallback, ServerConfig};
+use seat_proto::openssl_glue::{
+    EarlyOutcome, attach_client, attach_server, failure, openssl_wire_alert, outcome,
+};
+use seat_proto::remote_attestation::{
+    AttestationScheme, EvidenceType, RemoteAttestation, RemoteAttestationOffer,
+};
+use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+
+const CP: CodePoints = CodePoints::DEFAULT;
+
+#[test]
+fn seat_alerts_go_on_the_openssl_wire_as_rfc8446_alerts() {
+    // OpenSSL 3 sends no alert for a value it does not know; the adapter substitutes.
+    let wire = |a| openssl_wire_alert(a, &CP);
+    assert_eq!(wire(AlertDescription(226)), AlertDescription(49));
+    assert_eq!(wire(AlertDescription(225)), AlertDescription(109));
+    assert_eq!(wire(AlertDescription(224)), AlertDescription(40));
+    assert_eq!(wire(AlertDescription(47)), AlertDescription(47));
+}
+
+struct Setup {
+    world: Arc<World>,
+    server_id: Identity,
+    client_id: Identity,
+}
+
+fn tee(seed: u8, tampered: bool) -> SimulatedTee {
+    SimulatedTee::new(tee_config(seed, tampered), default_provider()).unwrap()
+}
+
+fn setup() -> Setup {
+    let world = World::new(&[&tee(0x11, false), &tee(0x22, false)]).unwrap();
+    Setup {
+        world: Arc::new(world),
+        server_id: Identity::new("server.example").unwrap(),
+        client_id: Identity::new("client.example").unwrap(),
+    }
+}
+
+fn hooks(s: &Setup, seed: u8) -> TeeHooks {
+    TeeHooks::new(tee(seed, false), s.world.clone())
+}
+
+fn server_ctx(s: &Setup) -> SslContextBuilder {
+    context(&s.server_id, &[&s.client_id], &CP).unwrap()
+}
+
+fn client_ctx(s: &Setup) -> SslContextBuilder {
+    context(&s.client_id, &[&s.server_id], &CP).unwrap()
+}
+
+fn client_ssl(b: SslContextBuilder, config: ClientConfig, h: TeeHooks) -> Ssl {
+    let mut ssl = Ssl::new(&b.build()).unwrap();
+    attach_client(&mut ssl, config, Box::new(h)).unwrap();
+    ssl
+}
+
+fn server_ssl(b: SslContextBuilder, config: ServerConfig, h: TeeHooks) -> Ssl {
+    let mut ssl = Ssl::new(&b.build()).unwrap();
+    attach_server(&mut ssl, config, Box::new(h)).unwrap();
+    ssl
+}
+
+/// ClientHello..ServerHello as the message callback recorded them.
+fn hello_messages(o: &EarlyOutcome) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for (_, m) in &o.messages {
+        if m[0] == 1 || m[0] == 2 {
+            out.push(m.clone());
+            if m[0] == 2 && !is_hello_retry_request(m) {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The binder recomputed independently, by seat-binding, from recorded messages and the
+/// attester's certificate.
+fn recompute(side: &Side, messages: &[Vec<u8>], cert: &[u8]) -> Vec<u8> {
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    // The suite's hash as OpenSSL reports it (not as the code under test derives it).
+    let suite = side.ssl().unwrap().current_cipher().unwrap().name();
+    let hash = if suite.ends_with("SHA384") {
+        HashAlgorithm::Sha384
+    } else {
+        HashAlgorithm::Sha256
+    };
+    early_binder_from_messages(
+        default_provider(),
+        hash,
+        Protocol::Tls13,
+        &refs,
+        spki_from_certificate(cert).unwrap(),
+    )
+    .unwrap()
+    .binder
+    .as_bytes()
+    .to_vec()
+}
+
+fn both_done(c: &Side, s: &Side) -> (EarlyOutcome, EarlyOutcome) {
+    assert!(
+        c.is_done() && s.is_done(),
+        "client {:?} / server {:?}",
+        c.ssl().and_then(failure),
+        s.ssl().and_then(failure)
+    );
+    (
+        outcome(c.ssl().unwrap()).unwrap(),
+        outcome(s.ssl().unwrap()).unwrap(),
+    )
+}
+
+#[test]
+fn server_attests_background_check() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let mut cc = ClientConfig::new(vec![scheme.clone()], vec![]);
+    cc.require_server_attestation = true;
+    let c = client_ssl(client_ctx(&s), cc, hooks(&s, 0x22));
+    let srv = server_ssl(
+        server_ctx(&s),
+        ServerConfig::new(vec![scheme.clone()], vec![]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(c, srv);
+    let (co, so) = both_done(&c, &sv);
+    assert!(co.peer_attested);
+    assert_eq!(co.server_scheme, Some(scheme));
+    assert_eq!(co.client_scheme, None);
+    // s_attest_binder: both sides agree, and equal seat-binding's recomputation from the
+    // messages each side recorded.
+    let expected = recompute(&c, &hello_messages(&co), &s.server_id.certificate);
+    assert_eq!(co.peer_binder.as_deref(), Some(&expected[..]));
+    assert_eq!(so.own_binder.as_deref(), Some(&expected[..]));
+    assert_eq!(hello_messages(&co), hello_messages(&so));
+}
+
+#[test]
+fn client_attests_background_check() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        hooks(&s, 0x22),
+    );
+    let mut sc = ServerConfig::new(vec![], vec![scheme.clone()]);
+    sc.require_client_attestation = true;
+    let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+    let (c, sv) = handshake(c, srv);
+    let (co, so) = both_done(&c, &sv);
+    assert!(so.peer_attested);
+    assert_eq!(so.client_scheme, Some(scheme));
+    let expected = recompute(&sv, &hello_messages(&so), &s.client_id.certificate);
+    assert_eq!(so.peer_binder.as_deref(), Some(&expected[..]));
+    assert_eq!(co.own_binder.as_deref(), Some(&expected[..]));
+}
+
+#[test]
+fn mutual_passport_and_background_after_hello_retry_request() {
+    let s = setup();
+    let (evidence, passport) = (evidence_scheme().unwrap(), passport_scheme().unwrap());
+    // The client offers passport first for the server: A14 says the server takes it.
+    let mut cb = client_ctx(&s);
+    cb.set_groups_list("X25519:P-256").unwrap();
+    let c = client_ssl(
+        cb,
+        ClientConfig::new(
+            vec![passport.clone(), evidence.clone()],
+            vec![evidence.clone()],
+        ),
+        hooks(&s, 0x22),
+    );
+    // The server only takes P-256 key shares: a HelloRetryRequest (A1).
+    let mut sb = server_ctx(&s);
+    sb.set_groups_list("P-256").unwrap();
+    let srv = server_ssl(
+        sb,
+        ServerConfig::new(
+            vec![evidence.clone(), passport.clone()],
+            vec![evidence.clone()],
+        ),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(c, srv);
+    let (co, so) = both_done(&c, &sv);
+    assert!(co.peer_attested && so.peer_attested);
+    assert_eq!(co.server_scheme, Some(passport));
+    assert_eq!(co.client_scheme, Some(evidence));
+    let hello = hello_messages(&co);
+    assert_eq!(hello.len(), 4, "CH1, HRR, CH2, SH");
+    assert!(is_hello_retry_request(&hello[1]));
+    let s_binder = recompute(&c, &hello, &s.server_id.certificate);
+    let c_binder = recompute(&c, &hello, &s.client_id.certificate);
+    assert_ne!(s_binder, c_binder);
+    assert_eq!(co.peer_binder.as_deref(), Some(&s_binder[..]));
+    assert_eq!(so.own_binder.as_deref(), Some(&s_binder[..]));
+    assert_eq!(co.own_binder.as_deref(), Some(&c_binder[..]));
+    assert_eq!(so.peer_binder.as_deref(), Some(&c_binder[..]));
+}
+
+#[test]
+fn mutual_passport_both_ways() {
+    let s = setup();
+    let passport = passport_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![passport.clone()], vec![passport.clone()]),
+        hooks(&s, 0x22),
+    );
+    let srv = server_ssl(
+        server_ctx(&s),
+        ServerConfig::new(vec![passport.clone()], vec![passport.clone()]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(c, srv);
+    let (co, so) = both_done(&c, &sv);
+    assert!(co.peer_attested && so.peer_attested);
+}
+
+#[test]
+fn binder_mismatch_aborts_with_attestation_failed() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![scheme.clone()], vec![]),
+        hooks(&s, 0x22),
+    );
+    let mut h = hooks(&s, 0x11);
+    h.dangerous_tamper_binder = true;
+    let srv = server_ssl(server_ctx(&s), ServerConfig::new(vec![scheme], vec![]), h);
+    let (c, sv) = handshake(c, srv);
+    assert!(!c.is_done() && !sv.is_done());
+    let (err, alert) = failure(c.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert_eq!(alert, CP.attestation_failed());
+    assert_eq!(sv.received_alert(), Some(AlertDescription::ACCESS_DENIED.0));
+}
+
+#[test]
+fn tampered_platform_is_rejected_with_attestation_failed() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        TeeHooks::new(tee(0x22, true), s.world.clone()),
+    );
+    let srv = server_ssl(
+        server_ctx(&s),
+        ServerConfig::new(vec![], vec![scheme]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(c, srv);
+    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert_eq!(alert, CP.attestation_failed());
+    // In TLS 1.3 the client's handshake ends with its Finished; the server's alert arrives
+    // on the first read.
+    let Side::Done(mut stream) = c else {
+        panic!("client: {c:?}")
+    };
+    let err = stream.ssl_read(&mut [0u8; 16]).unwrap_err();
+    let reasons: Vec<_> = err
+        .ssl_error()
+        .unwrap()
+        .errors()
+        .iter()
+        .map(|e| e.code() & 0x7f_ffff)
+        .collect();
+    // OpenSSL reports a received alert as reason 1000 + alert: access_denied (49).
+    assert!(reasons.contains(&1049), "{reasons:?}");
+    // And the client's own gate never opened for the server's view.
+    assert!(outcome(sv.ssl().unwrap()).is_err());
+}
+
+/// A plain OpenSSL context (no seat machine) that sends `remoteAttestation` as `add` says:
+/// a faulty peer.
+fn raw_ctx(
+    identity: &Identity,
+    trusted: &[&Identity],
+    add: impl Fn(ExtensionContext) -> Option<Vec<u8>> + Send + Sync + 'static,
+) -> SslContextBuilder {
+    let mut b = SslContext::builder(SslMethod::tls()).unwrap();
+    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+    let (cert, key) = openssl_identity(identity).unwrap();
+    b.set_certificate(&cert).unwrap();
+    b.set_private_key(&key).unwrap();
+    for t in trusted {
+        b.cert_store_mut()
+            .add_cert(openssl_identity(t).unwrap().0)
+            .unwrap();
+    }
+    b.add_custom_ext(
+        CP.remote_attestation().0,
+        ExtensionContext::TLS_ONLY
+            | ExtensionContext::CLIENT_HELLO
+            | ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS
+            | ExtensionContext::TLS1_3_CERTIFICATE_REQUEST
+            | ExtensionContext::TLS1_3_CERTIFICATE,
+        move |_, ctx, _| Ok(add(ctx)),
+        |_, _, _, _| Ok(()),
+    )
+    .unwrap();
+    b
+}
+
+fn cf(v: u16) -> AttestationScheme {
+    AttestationScheme::Evidence(EvidenceType::ContentFormat(v))
+}
+
+#[test]
+fn both_lists_empty_aborts_with_unsupported_attestation_schemes() {
+    let s = setup();
+    let raw = raw_ctx(&s.client_id, &[&s.server_id], |ctx| {
+        ctx.contains(ExtensionContext::CLIENT_HELLO)
+            .then(|| vec![0, 0, 0, 0])
+    });
+    let c = Ssl::new(&raw.build()).unwrap();
+    let srv = server_ssl(
+        server_ctx(&s),
+        ServerConfig::new(vec![evidence_scheme().unwrap()], vec![]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(c, srv);
+    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+    assert_eq!(
+        err,
+        Error::PeerIncompatible(PeerIncompatible::EmptyAttestationOffer)
+    );
+    assert_eq!(alert, CP.unsupported_attestation_schemes());
+    assert_eq!(
+        c.received_alert(),
+        Some(AlertDescription::HANDSHAKE_FAILURE.0)
+    );
+}
+
+#[test]
+fn no_common_scheme_strict_aborts_lenient_continues() {
+    let s = setup();
+    for fallback in [Fallback::Strict, Fallback::Lenient] {
+        let c = client_ssl(
+            client_ctx(&s),
+            ClientConfig::new(vec![cf(1)], vec![]),
+            hooks(&s, 0x22),
+        );
+        let mut sc = ServerConfig::new(vec![evidence_scheme().unwrap()], vec![]);
+        sc.fallback = fallback;
+        let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+        let (c, sv) = handshake(c, srv);
+        match fallback {
+            Fallback::Strict => {
+                assert_eq!(
+                    failure(sv.ssl().unwrap()).unwrap().1,
+                    CP.unsupported_attestation_schemes()
+                );
+                assert_eq!(
+                    c.received_alert(),
+                    Some(AlertDescription::HANDSHAKE_FAILURE.0)
+                );
+            }
+            Fallback::Lenient => {
+                let (co, _) = both_done(&c, &sv);
+                assert_eq!(co.server_scheme, None);
+                assert!(!co.peer_attested);
+            }
+        }
+    }
+}
+
+#[test]
+fn client_requiring_attestation_refuses_a_declining_server() {
+    let s = setup();
+    let mut cc = ClientConfig::new(vec![cf(1)], vec![]);
+    cc.require_server_attestation = true;
+    let c = client_ssl(client_ctx(&s), cc, hooks(&s, 0x22));
+    let mut sc = ServerConfig::new(vec![evidence_scheme().unwrap()], vec![]);
+    sc.fallback = Fallback::Lenient;
+    let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+    let (c, _sv) = handshake(c, srv);
+    assert!(!c.is_done());
+    let (err, alert) = failure(c.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::Attestation(AttestationError::Unavailable));
+    assert_eq!(alert, CP.attestation_required());
+}
+
+#[test]
+fn chosen_scheme_not_offered_aborts_with_illegal_parameter() {
+    let s = setup();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![evidence_scheme().unwrap()], vec![]),
+        hooks(&s, 0x22),
+    );
+    let raw = raw_ctx(&s.server_id, &[], |ctx| {
+        ctx.contains(ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS)
+            .then(|| RemoteAttestation::EncryptedExtensions(cf(1)).to_data())
+    });
+    let (c, sv) = handshake(c, Ssl::new(&raw.build()).unwrap());
+    let (err, alert) = failure(c.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::SchemeNotOffered));
+    assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
+    assert_eq!(
+        sv.received_alert(),
+        Some(AlertDescription::ILLEGAL_PARAMETER.0)
+    );
+}
+
+#[test]
+fn cmw_absent_when_a_scheme_was_chosen_fails_the_handshake() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![scheme.clone()], vec![]),
+        hooks(&s, 0x22),
+    );
+    // The server chooses the offered scheme but sends no CMW in its Certificate.
+    let raw = raw_ctx(&s.server_id, &[], move |ctx| {
+        ctx.contains(ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS)
+            .then(|| RemoteAttestation::EncryptedExtensions(scheme.clone()).to_data())
+    });
+    let (c, sv) = handshake(c, Ssl::new(&raw.build()).unwrap());
+    assert!(!c.is_done() && !sv.is_done());
+    let (err, alert) = failure(c.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::CmwMissing));
+    // The machine calls for attestation_failed (A13); OpenSSL detects the absence only in
+    // its certificate-verify callback and sends its own verification-failure alert.
+    assert_eq!(alert, CP.attestation_failed());
+    assert!(sv.received_alert().is_some());
+}
+
+#[test]
+fn second_client_hello_with_another_offer_aborts_with_illegal_parameter() {
+    let s = setup();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let mut raw = raw_ctx(&s.client_id, &[&s.server_id], move |ctx| {
+        if !ctx.contains(ExtensionContext::CLIENT_HELLO) {
+            return None;
+        }
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        let server = if n == 0 {
+            vec![cf(64999)]
+        } else {
+            vec![cf(64999), cf(1)]
+        };
+        Some(
+            RemoteAttestation::ClientHello(RemoteAttestationOffer::new(server, vec![]).unwrap())
+                .to_data(),
+        )
+    });
+    raw.set_groups_list("X25519:P-256").unwrap();
+    let mut sb = server_ctx(&s);
+    sb.set_groups_list("P-256").unwrap();
+    let srv = server_ssl(
+        sb,
+        ServerConfig::new(vec![cf(64999)], vec![]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(Ssl::new(&raw.build()).unwrap(), srv);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "a HelloRetryRequest happened"
+    );
+    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
+    );
+    assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
+    assert_eq!(
+        c.received_alert(),
+        Some(AlertDescription::ILLEGAL_PARAMETER.0)
+    );
+}
+
+#[test]
+fn attested_contexts_have_tickets_off() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![scheme.clone()], vec![]),
+        hooks(&s, 0x22),
+    );
+    let srv = server_ssl(
+        server_ctx(&s),
+        ServerConfig::new(vec![scheme], vec![]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(c, srv);
+    both_done(&c, &sv);
+    // No NewSessionTicket was sent (A16): the server's message record has none.
+    let so = outcome(sv.ssl().unwrap()).unwrap();
+    assert!(so.messages.iter().all(|(_, m)| m[0] != 4));
+    assert_eq!(sv.ssl().unwrap().num_tickets(), 0);
+}
+
+/// One expat endpoint over an OpenSSL stream: the session, the platform answering it, and
+/// the stream its frames travel on.
+struct Expat {
+    stream: openssl::ssl::SslStream<seat_examples::early::PipeEnd>,
+    session: seat_proto::session::Session,
+    platform: seat_examples::Platform,
+}
+
+impl Expat {
+    fn drain(&mut self, now: u64) {
+        use seat_proto::rustls_glue::AttestationHooks;
+        use seat_proto::session::{Action, Input};
+        use std::io::Write;
+        while let Some(action) = self.session.poll_action() {
+            let input = match action {
+                Action::Send(bytes) => {
+                    self.stream.write_all(&bytes).unwrap();
+                    continue;
+                }
+                Action::ProduceEvidence {
+                    exchange,
+                    binder,
+                    aik_pub_hash,
+                    model,
+                } => match self
+                    .platform
+                    .produce_evidence(&binder, &aik_pub_hash, model, now)
+                {
+                    Some(cmw) => Input::Evidence { exchange, cmw },
+                    None => Input::Decline { exchange },
+                },
+                Action::Appraise(appraisal) => Input::Verdict {
+                    exchange: appraisal.exchange,
+                    verdict: self.platform.appraise(&appraisal, now),
+                },
+                _ => continue,
+            };
+            self.session.handle(input).unwrap();
+        }
+    }
+
+    fn pump(&mut self, now: u64) {
+        use seat_binding::exporter::openssl_adapter::OpensslExporter;
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = self.stream.ssl_read(&mut buf) {
+            let exporter = OpensslExporter::new(self.stream.ssl()).unwrap();
+            self.session
+                .handle(seat_proto::session::Input::Received {
+                    bytes: &buf[..n],
+                    exporter: &exporter,
+                    now,
+                })
+                .unwrap();
+            self.drain(now);
+        }
+    }
+}
+
+#[test]
+fn recommended_mode_early_then_expat_on_the_same_connection() {
+    use seat_binding::authenticator::Role;
+    use seat_binding::provider::aws_lc::AwsLcRandom;
+    use seat_proto::chain::{Purpose, WebPkiVerifier};
+    use seat_proto::openssl_glue::start_expat;
+    use seat_proto::session::{Session, SessionConfig};
+    use seat_proto::shim::Models;
+
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let c = client_ssl(
+        client_ctx(&s),
+        ClientConfig::new(vec![scheme.clone()], vec![]),
+        hooks(&s, 0x22),
+    );
+    let srv = server_ssl(
+        server_ctx(&s),
+        ServerConfig::new(vec![scheme], vec![]),
+        hooks(&s, 0x11),
+    );
+    let (Side::Done(c), Side::Done(sv)) = handshake(c, srv) else {
+        panic!("handshake failed")
+    };
+    let provider = default_provider();
+    let verifier = WebPkiVerifier::new([&s.server_id.certificate[..]], Purpose::Server).unwrap();
+    let client_session = Session::new(
+        Arc::new(SessionConfig::new(
+            provider,
+            Models::NONE,
+            Models::BACKGROUND_CHECK,
+            Arc::new(verifier),
+        )),
+        Role::Client,
+        None,
+        Box::new(AwsLcRandom),
+    );
+    let server_verifier =
+        WebPkiVerifier::new([&s.client_id.certificate[..]], Purpose::Client).unwrap();
+    let server_session = Session::new(
+        Arc::new(SessionConfig::new(
+            provider,
+            Models::BACKGROUND_CHECK,
+            Models::NONE,
+            Arc::new(server_verifier),
+        )),
+        Role::Server,
+        Some(s.server_id.credential().unwrap()),
+        Box::new(AwsLcRandom),
+    );
+    let now = 1_800_000_000;
+    let mut client = Expat {
+        stream: c,
+        session: client_session,
+        platform: seat_examples::Platform::new("client", tee(0x22, false), s.world.clone()),
+    };
+    let mut server = Expat {
+        stream: sv,
+        session: server_session,
+        platform: seat_examples::Platform::new("server", tee(0x11, false), s.world.clone()),
+    };
+    // Early attestation already succeeded; the expat exchange now runs on the same
+    // connection, bound to its exporter.
+    let early = start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
+    assert!(early.peer_attested);
+    start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
+    assert!(
+        !client.session.is_open(),
+        "the gate waits for the expat exchange"
+    );
+    client.drain(now);
+    server.drain(now);
+    for _ in 0..16 {
+        server.pump(now);
+        client.pump(now);
+        if client.session.is_open() {
+            break;
+        }
+    }
+    assert!(client.session.is_open(), "{:?}", client.platform.account);
+    assert!(
+        client
+            .platform
+            .account
+            .iter()
+            .any(|l| l.contains("peer attestation")),
+        "{:?}",
+        client.platform.account
+    );
+}
+
+#[test]
+fn second_client_hello_without_the_extension_aborts_with_illegal_parameter() {
+    let s = setup();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let mut raw = raw_ctx(&s.client_id, &[&s.server_id], move |ctx| {
+        if !ctx.contains(ExtensionContext::CLIENT_HELLO) {
+            return None;
+        }
+        // Only ClientHello1 carries remoteAttestation.
+        (seen.fetch_add(1, Ordering::SeqCst) == 0).then(|| {
+            RemoteAttestation::ClientHello(
+                RemoteAttestationOffer::new(vec![cf(64999)], vec![]).unwrap(),
+            )
+            .to_data()
+        })
+    });
+    raw.set_groups_list("X25519:P-256").unwrap();
+    let mut sb = server_ctx(&s);
+    sb.set_groups_list("P-256").unwrap();
+    let srv = server_ssl(
+        sb,
+        ServerConfig::new(vec![cf(64999)], vec![]),
+        hooks(&s, 0x11),
+    );
+    let (c, sv) = handshake(Ssl::new(&raw.build()).unwrap(), srv);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "a HelloRetryRequest happened"
+    );
+    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
+    );
+    assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
+    // OpenSSL resets its "received" flag for ClientHello2, so no extension callback of the
+    // server's flight runs after the fault: OpenSSL completes the handshake and the
+    // adapter's gate refuses the connection instead.
+    let _ = c;
+    assert_eq!(
+        outcome(sv.ssl().unwrap()).unwrap_err(),
+        Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
+    );
+}
+
+#[test]
+fn cmw_on_a_non_first_entry_aborts_with_illegal_parameter() {
+    let s = setup();
+    // A two-certificate chain: leaf signed by a CA the client trusts.
+    let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(vec!["ca.example".to_string()]).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["server.example".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca, &ca_key)
+        .unwrap();
+    let scheme = evidence_scheme().unwrap();
+    let chosen = scheme.clone();
+    let mut b = SslContext::builder(SslMethod::tls()).unwrap();
+    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+    b.set_certificate(&openssl::x509::X509::from_der(leaf.der()).unwrap())
+        .unwrap();
+    b.set_private_key(
+        &openssl::pkey::PKey::private_key_from_pkcs8(&leaf_key.serialize_der()).unwrap(),
+    )
+    .unwrap();
+    b.add_extra_chain_cert(openssl::x509::X509::from_der(ca.der()).unwrap())
+        .unwrap();
+    b.add_custom_ext(
+        CP.remote_attestation().0,
+        ExtensionContext::TLS_ONLY
+            | ExtensionContext::CLIENT_HELLO
+            | ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS
+            | ExtensionContext::TLS1_3_CERTIFICATE,
+        move |_, ctx, cert| {
+            if ctx.contains(ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS) {
+                return Ok(Some(
+                    RemoteAttestation::EncryptedExtensions(chosen.clone()).to_data(),
+                ));
+            }
+            // The CMW on the second entry only.
+            Ok(match cert {
+                Some((1, _)) => Some(vec![0, 0, 4, 0x82, 0x01, 0x41, 0x00]),
+                _ => None,
+            })
+        },
+        |_, _, _, _| Ok(()),
+    )
+    .unwrap();
+    let mut cb = SslContext::builder(SslMethod::tls()).unwrap();
+    let (cert, key) = openssl_identity(&s.client_id).unwrap();
+    cb.set_certificate(&cert).unwrap();
+    cb.set_private_key(&key).unwrap();
+    cb.cert_store_mut()
+        .add_cert(openssl::x509::X509::from_der(ca.der()).unwrap())
+        .unwrap();
+    seat_proto::openssl_glue::install(&mut cb, &CP).unwrap();
+    let c = client_ssl(cb, ClientConfig::new(vec![scheme], vec![]), hooks(&s, 0x22));
+    let (c, sv) = handshake(c, Ssl::new(&b.build()).unwrap());
+    let (err, alert) = failure(c.ssl().unwrap()).unwrap();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::AttestationNotOnFirstEntry)
+    );
+    assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
+    assert_eq!(
+        sv.received_alert(),
+        Some(AlertDescription::ILLEGAL_PARAMETER.0)
+    );
+}
