@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""Independent check of the seat-vectors/1 interop vectors.
+
+Shares nothing with the Rust crates: it recomputes every vector from its own inputs with the
+Python standard library (hashlib, hmac) and `cryptography` (signature verification, X.509),
+following RFC 8446, RFC 9261, draft-fossati-seat-expat-03 and draft-fossati-seat-early-attestation
+as seat-conformance/vectors/README.md spells them out.
+
+Usage: check_vectors.py <vectors dir>      (exit status 0 when every vector checks)
+"""
+
+import hashlib
+import hmac
+import json
+import struct
+import sys
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}
+HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+
+class Invalid(Exception):
+    """The vector's input is invalid, for the reason named."""
+
+
+# --- RFC 8446 key schedule (section 7.1) and exporter (section 7.5) -------------------------
+
+def hkdf_expand(h, prk, info, length):
+    out, block, i = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([i]), h).digest()
+        out += block
+        i += 1
+    return out[:length]
+
+
+def hkdf_expand_label(h, secret, label, context, length, protocol):
+    prefix = b"dtls13" if protocol == "dtls13" else b"tls13 "
+    full = prefix + label
+    info = struct.pack(">H", length) + bytes([len(full)]) + full + bytes([len(context)]) + context
+    return hkdf_expand(h, secret, info, length)
+
+
+def exporter(h, protocol, ems, label, context, length):
+    # TLS-Exporter(label, context, L) = HKDF-Expand-Label(Derive-Secret(EMS, label, ""),
+    #                                                     "exporter", Hash(context), L)
+    secret = hkdf_expand_label(h, ems, label, h(b"").digest(), h().digest_size, protocol)
+    return hkdf_expand_label(h, secret, b"exporter", h(context or b"").digest(), length, protocol)
+
+
+# --- TLS structures -----------------------------------------------------------------------
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise Invalid("decode_error")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def uint(self, n):
+        return int.from_bytes(self.take(n), "big")
+
+    def vec(self, n):
+        return self.take(self.uint(n))
+
+    def done(self):
+        return self.pos == len(self.data)
+
+
+def extensions(block):
+    r, out = Reader(block), []
+    while not r.done():
+        t = r.uint(2)
+        if t in [e[0] for e in out]:
+            raise Invalid("duplicate_extension")
+        out.append((t, r.vec(2)))
+    return out
+
+
+def handshake_messages(data):
+    r, out = Reader(data), []
+    while not r.done():
+        t = r.uint(1)
+        body = r.vec(3)
+        out.append((t, body, bytes([t]) + len(body).to_bytes(3, "big") + body))
+    return out
+
+
+def parse_request(raw):
+    msgs = handshake_messages(raw)
+    if len(msgs) != 1 or msgs[0][0] not in (13, 17):
+        raise Invalid("decode_error")
+    r = Reader(msgs[0][1])
+    ctx = r.vec(1)
+    exts = extensions(r.vec(2))
+    if not r.done():
+        raise Invalid("decode_error")
+    return msgs[0][0], ctx, dict(exts)
+
+
+def sig_algs(data):
+    r = Reader(data)
+    lst = r.vec(2)
+    return [int.from_bytes(lst[i:i + 2], "big") for i in range(0, len(lst), 2)]
+
+
+# --- Signatures -------------------------------------------------------------------------------
+
+def verify_signature(scheme, spki, message, signature):
+    key = serialization.load_der_public_key(spki)
+    try:
+        if scheme in (0x0403, 0x0503):
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise Invalid("key_does_not_match_scheme")
+            h = hashes.SHA256() if scheme == 0x0403 else hashes.SHA384()
+            key.verify(signature, message, ec.ECDSA(h))
+        elif scheme == 0x0807:
+            if not isinstance(key, ed25519.Ed25519PublicKey):
+                raise Invalid("key_does_not_match_scheme")
+            key.verify(signature, message)
+        elif scheme in (0x0804, 0x0805, 0x0806):
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise Invalid("key_does_not_match_scheme")
+            h = {0x0804: hashes.SHA256(), 0x0805: hashes.SHA384(), 0x0806: hashes.SHA512()}[scheme]
+            key.verify(signature, message, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
+        else:
+            raise Invalid("unsupported_signature_scheme")
+    except InvalidSignature:
+        raise Invalid("bad_signature")
+
+
+# --- Kinds ------------------------------------------------------------------------------------
+
+def check_exporter(v):
+    h = HASHES[v["hash"]]
+    ctx = None if v["context"] is None else bytes.fromhex(v["context"])
+    out = exporter(h, v["protocol"], bytes.fromhex(v["exporter_master_secret"]), v["label"].encode(), ctx, v["length"])
+    if out.hex() != v["output"]:
+        return "output differs"
+    return None
+
+
+def validate_authenticator(v):
+    """Returns ("valid", details) or ("refused", None); raises Invalid(reason)."""
+    h = HASHES[v["hash"]]
+    hlen = h().digest_size
+    ems = bytes.fromhex(v["exporter_master_secret"])
+    role = v["authenticator_role"]
+    hc = exporter(h, v["protocol"], ems, f"EXPORTER-{role} authenticator handshake context".encode(), b"", hlen)
+    fk = exporter(h, v["protocol"], ems, f"EXPORTER-{role} authenticator finished key".encode(), b"", hlen)
+    expat = v.get("expat")
+    cmw_type = expat["codepoint"] if expat else 0xFF00
+    if v["request"] is not None:
+        request = bytes.fromhex(v["request"])
+        rtype, ctx, exts = parse_request(request)
+        # A server answers a ClientCertificateRequest (17), a client a CertificateRequest (13).
+        if (role == "server") != (rtype == 17):
+            raise Invalid("wrong_request_type")
+        offered_schemes = sig_algs(exts.get(0x000D, b"\x00\x00"))
+        offered_types = set(exts)
+        cmw_offered = cmw_type in exts and exts[cmw_type] == b""
+    else:
+        request, ctx = b"", bytes.fromhex(v["certificate_request_context"])
+        offered_schemes = v["client_hello_signature_algorithms"]
+        offered_types = set(v["client_hello_extensions"])
+        cmw_offered = False
+    msgs = handshake_messages(bytes.fromhex(v["authenticator"]))
+    if len(msgs) == 1 and msgs[0][0] == 20:
+        # Empty authenticator: MAC over the virtual Certificate with the context, no entries.
+        body = bytes([len(ctx)]) + ctx + b"\x00\x00\x00"
+        empty = b"\x0b" + len(body).to_bytes(3, "big") + body
+        expected = hmac.new(fk, h(hc + request + empty).digest(), h).digest()
+        if not hmac.compare_digest(expected, msgs[0][1]):
+            raise Invalid("bad_finished")
+        return "refused", None
+    if [m[0] for m in msgs] != [11, 15, 20]:
+        raise Invalid("decode_error")
+    (_, cert_body, cert_raw), (_, cv_body, cv_raw), (_, fin_body, _) = msgs
+    if len(fin_body) != hlen:
+        raise Invalid("decode_error")
+    r = Reader(cert_body)
+    if r.vec(1) != ctx:
+        raise Invalid("context_mismatch")
+    entries_r = Reader(r.vec(3))
+    if not r.done():
+        raise Invalid("decode_error")
+    entries = []
+    while not entries_r.done():
+        der = entries_r.vec(3)
+        entries.append((der, extensions(entries_r.vec(2))))
+    if not entries:
+        raise Invalid("empty_certificate_list")
+    cmw = None
+    for i, (_, exts) in enumerate(entries):
+        for t, data in exts:
+            if t == cmw_type:
+                if not cmw_offered:
+                    raise Invalid("attestation_not_offered")
+                if i != 0:
+                    raise Invalid("attestation_not_on_first_entry")
+                cmw = Reader(data).vec(2)
+            elif t not in offered_types:
+                raise Invalid("unsolicited_extension")
+    r = Reader(cv_body)
+    scheme = r.uint(2)
+    signature = r.vec(2)
+    if not r.done():
+        raise Invalid("decode_error")
+    if scheme not in offered_schemes:
+        raise Invalid("signature_scheme_not_offered")
+    leaf = x509.load_der_x509_certificate(entries[0][0])
+    spki = leaf.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    content = b"\x20" * 64 + b"Exported Authenticator\x00" + h(hc + request + cert_raw).digest()
+    verify_signature(scheme, spki, content, signature)
+    expected = hmac.new(fk, h(hc + request + cert_raw + cv_raw).digest(), h).digest()
+    if not hmac.compare_digest(expected, fin_body):
+        raise Invalid("bad_finished")
+    return "valid", {"spki": spki, "scheme": scheme, "ctx": ctx, "cmw": cmw, "h": h, "ems": ems}
+
+
+def check_authenticator(v):
+    try:
+        outcome, d = validate_authenticator(v)
+    except Invalid as e:
+        if v["outcome"] != "invalid":
+            return f"rejected ({e}) but the vector says {v['outcome']}"
+        if e.args[0] != v.get("error"):
+            return f"rejected with {e.args[0]}, the vector names {v.get('error')}"
+        return None
+    if outcome != v["outcome"]:
+        return f"{outcome}, but the vector says {v['outcome']}"
+    if outcome == "valid":
+        if d["spki"].hex() != v["leaf_spki"] or d["scheme"] != v["signature_scheme"]:
+            return "leaf_spki or signature_scheme differs"
+        x = v.get("expat")
+        if x:
+            h = d["h"]
+            exported = exporter(h, v["protocol"], d["ems"], x["label"].encode(), d["ctx"], 32)
+            if exported.hex() != x["exported_value"]:
+                return "exported_value differs"
+            if h(d["spki"] + exported).hexdigest() != x["binding_value"]:
+                return "binding_value differs"
+            if h(d["spki"]).hexdigest() != x["aik_pub_hash"]:
+                return "aik_pub_hash differs"
+            if (d["cmw"].hex() if d["cmw"] is not None else None) != x["cmw"]:
+                return "cmw differs"
+    return None
+
+
+def check_early_binder(v):
+    h = HASHES[v["hash"]]
+    msgs = [bytes.fromhex(m) for m in v["transcript"]]
+    if len(msgs) >= 2 and msgs[1][6:38] == HRR_RANDOM:
+        # RFC 8446 section 4.4.1: ClientHello1 is replaced by message_hash.
+        digest = h(msgs[0]).digest()
+        msgs = [b"\xfe\x00\x00" + bytes([len(digest)]) + digest] + msgs[1:]
+    th = h(b"".join(msgs)).digest()
+    if th.hex() != v.get("transcript_hash", th.hex()):
+        return "transcript_hash differs"
+    n = h().digest_size
+    base = hkdf_expand_label(h, b"\x00" * n, b"attestation base", th, n, v["protocol"])
+    binder = hkdf_expand_label(h, base, b"attestation", h(bytes.fromhex(v["spki"])).digest(), n, v["protocol"])
+    if base.hex() != v["attest_base"] or binder.hex() != v["binder"]:
+        return "attest_base or binder differs"
+    return None
+
+
+def scheme(r):
+    mech = r.uint(1)
+    if mech == 0:
+        enc = r.uint(1)
+        if enc == 0:
+            return {"mechanism": "evidence", "content_format": r.uint(2)}
+        if enc == 1:
+            return {"mechanism": "evidence", "media_type": r.vec(2).decode()}
+    elif mech == 1:
+        return {"mechanism": "result", "verifier_identity": r.vec(2).hex()}
+    raise Invalid("decode_error")
+
+
+def check_early_extension(v):
+    r = Reader(bytes.fromhex(v["extension_data"]))
+    try:
+        if v["message"] == "client_hello":
+            lists = []
+            for _ in range(2):
+                lr = Reader(r.vec(2))
+                items = []
+                while not lr.done():
+                    items.append(scheme(lr))
+                lists.append(items)
+            decoded = {"server_attester_schemes": lists[0], "client_attester_schemes": lists[1]}
+        elif v["message"] == "encrypted_extensions":
+            decoded = {"chosen_server_scheme": scheme(r)}
+        elif v["message"] == "certificate_request":
+            decoded = {"chosen_client_scheme": scheme(r)}
+        else:
+            cmw = r.vec(3)
+            if not cmw:
+                raise Invalid("decode_error")
+            decoded = {"cmw": cmw.hex()}
+        if not r.done():
+            raise Invalid("decode_error")
+    except Invalid:
+        return None if not v["valid"] else "rejected a valid extension"
+    if not v["valid"]:
+        return "accepted an invalid extension"
+    return None if decoded == v["decoded"] else "decoded differs"
+
+
+CHECKS = {
+    "tls13-exporter": check_exporter,
+    "ea-authenticator": check_authenticator,
+    "early-binder": check_early_binder,
+    "early-extension": check_early_extension,
+}
+
+
+def main():
+    root = Path(sys.argv[1])
+    failures, counts = [], {}
+    for path in sorted(root.rglob("*.json")):
+        v = json.loads(path.read_text())
+        check = CHECKS.get(v["kind"])
+        if check is None:
+            continue
+        counts[v["kind"]] = counts.get(v["kind"], 0) + 1
+        problem = check(v)
+        if problem:
+            failures.append(f"{path.relative_to(root)}: {problem}")
+    checked = sum(counts.values())
+    for f in failures:
+        print(f"FAIL {f}")
+    summary = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+    print(f"check_vectors: {checked} vectors checked ({summary})")
+    print(f"{checked - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+//! Writes the generated interop vectors, or checks that the committed ones are current.
+//!
+//! ```text
+//! seat-vectors write <dir>    # regenerate <dir>/<kind>/<name>.json (external/ untouched)
+//! seat-vectors check <dir>    # regenerate in memory; fail on any difference
+//! ```
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use seat_conformance::generate;
+
+/// The generated files present under `dir` (every kind folder but `external`).
+fn existing(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let Ok(kinds) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for kind in kinds.flatten() {
+        if kind.file_name() == "external" || !kind.path().is_dir() {
+            continue;
+        }
+        if let Ok(files) = std::fs::read_dir(kind.path()) {
+            out.extend(
+                files
+                    .flatten()
+                    .map(|f| f.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "json")),
+            );
+        }
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mode, dir) = match args.as_slice() {
+        [mode, dir] if mode == "write" || mode == "check" => (mode.as_str(), PathBuf::from(dir)),
+        _ => {
+            eprintln!("usage: seat-vectors write|check <dir>");
+            return ExitCode::from(2);
+        }
+    };
+    let vectors = match generate::all() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("seat-vectors: generation failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stale = Vec::new();
+    let mut wanted = BTreeSet::new();
+    for v in &vectors {
+        let path = dir.join(v.path());
+        wanted.insert(path.clone());
+        let text = v.to_json();
+        let current = std::fs::read_to_string(&path).ok();
+        if current.as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if mode == "write" {
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("seat-vectors: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        } else {
+            stale.push(path.display().to_string());
+        }
+    }
+    for extra in existing(&dir).difference(&wanted) {
+        if mode == "write" {
+            let _ = std::fs::remove_file(extra);
+        } else {
+            stale.push(format!("{} (no longer generated)", extra.display()));
+        }
+    }
+    let negative = vectors
+        .iter()
+        .filter(|v| v.fields.get("valid") == Some(&serde_json::Value::Bool(false)))
+        .count();
+    if stale.is_empty() {
+        println!(
+            "seat-vectors: {} vectors ({negative} negative) {}",
+            vectors.len(),
+            if mode == "write" {
+                "written"
+            } else {
+                "up to date"
+            }
+        );
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "seat-vectors: {} files are not up to date; run `cargo xtask vectors` and commit:",
+            stale.len()
+        );
+        for s in stale {
+            eprintln!("  {s}");
+        }
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,344 @@
+//! The vector runner: consumes a `seat-vectors/1` vector through the project's public APIs
+//! (with the default aws-lc-rs provider, not the deterministic one that generated them) and
+//! returns a one-line readable account of what it checked, or what differed.
+
+use seat_binding::Secret;
+use seat_binding::authenticator::{AuthenticatorKeys, Role};
+use seat_binding::binder::{
+    ExpatLabel, aik_pub_hash, early_binder_from_messages, expat_binding_value, expat_exported_value,
+};
+use seat_binding::exporter::{Exporter, RecordedExporter};
+use seat_binding::key_schedule::Protocol;
+use seat_binding::provider::{CryptoProvider, HashAlgorithm, default_provider};
+use seat_proto::authenticator::{self, ClientHelloOffers, Outcome, SentRequest, Solicitation};
+use seat_proto::chain::{CertificateError, ChainTrust, ChainVerifier};
+use seat_proto::codepoints::{CodePoints, ExtensionType, HandshakeType, SignatureScheme};
+use seat_proto::remote_attestation::{AttestationScheme, EvidenceType, RemoteAttestation};
+use serde_json::{Value, json};
+
+/// Certificate-path validation is not part of these vectors (`seat-vectors/1`, kind
+/// `ea-authenticator`): accept any chain whose certificates the authenticator carries.
+#[derive(Debug)]
+struct NoPathValidation;
+
+impl ChainVerifier for NoPathValidation {
+    fn verify_chain(&self, _: &[u8], _: &[&[u8]], _: u64) -> Result<ChainTrust, CertificateError> {
+        Ok(ChainTrust::AttestationOnly)
+    }
+}
+
+fn provider() -> &'static dyn CryptoProvider {
+    default_provider()
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
+    v.get(name).ok_or_else(|| format!("missing field {name}"))
+}
+
+fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
+    field(v, name)?
+        .as_str()
+        .ok_or_else(|| format!("field {name} is not a string"))
+}
+
+fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
+    hex::decode(text(v, name)?).map_err(|e| format!("field {name}: {e}"))
+}
+
+fn hash(v: &Value) -> Result<HashAlgorithm, String> {
+    match text(v, "hash")? {
+        "sha256" => Ok(HashAlgorithm::Sha256),
+        "sha384" => Ok(HashAlgorithm::Sha384),
+        other => Err(format!("unknown hash {other}")),
+    }
+}
+
+fn protocol(v: &Value) -> Result<Protocol, String> {
+    match v.get("protocol").and_then(Value::as_str).unwrap_or("tls13") {
+        "tls13" => Ok(Protocol::Tls13),
+        "dtls13" => Ok(Protocol::Dtls13),
+        other => Err(format!("unknown protocol {other}")),
+    }
+}
+
+fn short(b: &[u8]) -> String {
+    let h = hex::encode(b);
+    h.get(..16).unwrap_or(&h).to_string()
+}
+
+fn expect_eq(what: &str, got: &[u8], want: &[u8]) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: computed {}, vector says {}",
+            hex::encode(got),
+            hex::encode(want)
+        ))
+    }
+}
+
+/// Runs one vector.
+///
+/// # Errors
+///
+/// A description of the first field that does not match, or of a vector that cannot be read.
+pub fn run(v: &Value) -> Result<String, String> {
+    if v.get("schema").and_then(Value::as_str) != Some("seat-vectors/1") {
+        return Err("not a seat-vectors/1 vector".into());
+    }
+    match text(v, "kind")? {
+        "tls13-exporter" => tls13_exporter(v),
+        "ea-authenticator" => ea_authenticator(v),
+        "early-binder" => early_binder(v),
+        "early-extension" => early_extension(v),
+        // CMW, COSE and EAT known answers are consumed by seat-evidence's own test suite.
+        kind @ ("cmw" | "cose-sign1" | "eat") => {
+            Ok(format!("{kind}: checked by seat-evidence's tests"))
+        }
+        other => Err(format!("unknown kind {other}")),
+    }
+}
+
+fn tls13_exporter(v: &Value) -> Result<String, String> {
+    let h = hash(v)?;
+    let exporter = RecordedExporter::new(
+        provider(),
+        h,
+        protocol(v)?,
+        Secret::new(bytes(v, "exporter_master_secret")?),
+    )
+    .map_err(|e| e.to_string())?;
+    let context = match field(v, "context")? {
+        Value::Null => None,
+        _ => Some(bytes(v, "context")?),
+    };
+    let length = field(v, "length")?.as_u64().ok_or("length")?;
+    let out = exporter
+        .export(
+            text(v, "label")?.as_bytes(),
+            context.as_deref(),
+            usize::try_from(length).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+    expect_eq("output", out.expose(), &bytes(v, "output")?)?;
+    Ok(format!(
+        "exporter {:?} -> {}",
+        text(v, "label")?,
+        short(out.expose())
+    ))
+}
+
+fn ea_authenticator(v: &Value) -> Result<String, String> {
+    let h = hash(v)?;
+    let exporter = RecordedExporter::new(
+        provider(),
+        h,
+        protocol(v)?,
+        Secret::new(bytes(v, "exporter_master_secret")?),
+    )
+    .map_err(|e| e.to_string())?;
+    let cp = match v
+        .get("expat")
+        .and_then(|x| x.get("codepoint"))
+        .and_then(Value::as_u64)
+    {
+        Some(c) => CodePoints::default()
+            .with_cmw_attestation(ExtensionType(u16::try_from(c).map_err(|e| e.to_string())?))
+            .map_err(|e| e.to_string())?,
+        None => CodePoints::DEFAULT,
+    };
+    let role = match text(v, "authenticator_role")? {
+        "server" => Role::Server,
+        _ => Role::Client,
+    };
+    let keys = AuthenticatorKeys::derive(provider(), &exporter, role).map_err(|e| e.to_string())?;
+    let context = bytes(v, "certificate_request_context")?;
+    let offers;
+    let request;
+    let solicitation = match field(v, "request")? {
+        Value::Null => {
+            let list = |name: &str| -> Vec<u16> {
+                v.get(name)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_u64)
+                            .filter_map(|n| u16::try_from(n).ok())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            offers = ClientHelloOffers {
+                signature_algorithms: list("client_hello_signature_algorithms")
+                    .into_iter()
+                    .map(SignatureScheme)
+                    .collect(),
+                extensions: list("client_hello_extensions")
+                    .into_iter()
+                    .map(ExtensionType)
+                    .collect(),
+            };
+            Solicitation::Spontaneous {
+                context: &context,
+                offers: &offers,
+            }
+        }
+        _ => {
+            request = SentRequest::decode(&bytes(v, "request")?, &cp).map_err(|e| e.to_string())?;
+            Solicitation::Request(&request)
+        }
+    };
+    let result = authenticator::validate(
+        &keys,
+        &solicitation,
+        &bytes(v, "authenticator")?,
+        &cp,
+        &NoPathValidation,
+        0,
+    );
+    let outcome = text(v, "outcome")?;
+    match (outcome, result) {
+        ("valid", Ok(Outcome::Authenticated(a))) => {
+            expect_eq("leaf_spki", a.leaf_spki(), &bytes(v, "leaf_spki")?)?;
+            let scheme = field(v, "signature_scheme")?
+                .as_u64()
+                .ok_or("signature_scheme")?;
+            if u64::from(a.scheme().0) != scheme {
+                return Err(format!(
+                    "signature_scheme: validated {:?}, vector says {scheme}",
+                    a.scheme()
+                ));
+            }
+            let mut line = format!(
+                "valid, scheme {}, leaf spki {}",
+                a.scheme(),
+                short(a.leaf_spki())
+            );
+            if let Some(x) = v.get("expat") {
+                let label = match text(x, "label")? {
+                    "Attestation Binding" => ExpatLabel::AttestationBinding,
+                    _ => ExpatLabel::Attestation,
+                };
+                let exported =
+                    expat_exported_value(&exporter, label, &context).map_err(|e| e.to_string())?;
+                expect_eq(
+                    "exported_value",
+                    exported.expose(),
+                    &bytes(x, "exported_value")?,
+                )?;
+                let binder = expat_binding_value(provider(), h, a.leaf_spki(), &exported);
+                expect_eq(
+                    "binding_value",
+                    binder.as_bytes(),
+                    &bytes(x, "binding_value")?,
+                )?;
+                expect_eq(
+                    "aik_pub_hash",
+                    aik_pub_hash(provider(), h, a.leaf_spki()).as_bytes(),
+                    &bytes(x, "aik_pub_hash")?,
+                )?;
+                match (a.cmw(), x.get("cmw")) {
+                    (Some(m), Some(Value::String(_))) => expect_eq("cmw", m, &bytes(x, "cmw")?)?,
+                    (None, Some(Value::Null) | None) => {}
+                    _ => return Err("cmw presence differs".into()),
+                }
+                line.push_str(&format!(", binder {}", short(binder.as_bytes())));
+            }
+            Ok(line)
+        }
+        ("refused", Ok(Outcome::Refused)) => {
+            Ok("refused: a well-formed empty authenticator".into())
+        }
+        ("invalid", Err(e)) => {
+            let want = v.get("error").and_then(Value::as_str).unwrap_or_default();
+            if e.name() != want {
+                return Err(format!("rejected with {}, vector names {want}", e.name()));
+            }
+            Ok(format!("invalid: {} ({e})", e.name()))
+        }
+        (want, got) => Err(format!("outcome {want} expected, got {got:?}")),
+    }
+}
+
+fn early_binder(v: &Value) -> Result<String, String> {
+    let h = hash(v)?;
+    let messages: Vec<Vec<u8>> = field(v, "transcript")?
+        .as_array()
+        .ok_or("transcript")?
+        .iter()
+        .map(|m| {
+            m.as_str()
+                .map(hex::decode)
+                .ok_or("message")
+                .and_then(|r| r.map_err(|_| "hex"))
+        })
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let b = early_binder_from_messages(provider(), h, protocol(v)?, &refs, &bytes(v, "spki")?)
+        .map_err(|e| e.to_string())?;
+    expect_eq(
+        "attest_base",
+        b.attest_base.as_bytes(),
+        &bytes(v, "attest_base")?,
+    )?;
+    expect_eq("binder", b.binder.as_bytes(), &bytes(v, "binder")?)?;
+    Ok(format!(
+        "binder over {} messages -> {}",
+        refs.len(),
+        short(b.binder.as_bytes())
+    ))
+}
+
+fn scheme_json(s: &AttestationScheme) -> Value {
+    match s {
+        AttestationScheme::Evidence(EvidenceType::ContentFormat(cf)) => {
+            json!({"mechanism": "evidence", "content_format": cf})
+        }
+        AttestationScheme::Evidence(EvidenceType::MediaType(m)) => {
+            json!({"mechanism": "evidence", "media_type": String::from_utf8_lossy(m.as_bytes())})
+        }
+        AttestationScheme::Result(id) => {
+            json!({"mechanism": "result", "verifier_identity": hex::encode(id.as_bytes())})
+        }
+    }
+}
+
+fn early_extension(v: &Value) -> Result<String, String> {
+    let message = match text(v, "message")? {
+        "client_hello" => HandshakeType::CLIENT_HELLO,
+        "encrypted_extensions" => HandshakeType::ENCRYPTED_EXTENSIONS,
+        "certificate_request" => HandshakeType::CERTIFICATE_REQUEST,
+        "certificate" => HandshakeType::CERTIFICATE,
+        other => return Err(format!("unknown message {other}")),
+    };
+    let data = bytes(v, "extension_data")?;
+    let valid = field(v, "valid")?.as_bool().ok_or("valid")?;
+    match (RemoteAttestation::decode_data(message, &data), valid) {
+        (Ok(ra), true) => {
+            let decoded = match &ra {
+                RemoteAttestation::ClientHello(o) => json!({
+                    "server_attester_schemes": o.server_attester_schemes().iter().map(scheme_json).collect::<Vec<_>>(),
+                    "client_attester_schemes": o.client_attester_schemes().iter().map(scheme_json).collect::<Vec<_>>(),
+                }),
+                RemoteAttestation::EncryptedExtensions(s) => {
+                    json!({"chosen_server_scheme": scheme_json(s)})
+                }
+                RemoteAttestation::CertificateRequest(s) => {
+                    json!({"chosen_client_scheme": scheme_json(s)})
+                }
+                RemoteAttestation::Certificate(c) => json!({"cmw": hex::encode(c.as_bytes())}),
+            };
+            if Some(&decoded) != v.get("decoded") {
+                return Err(format!("decoded differs: {decoded}"));
+            }
+            if ra.to_data() != data {
+                return Err("re-encoding differs".into());
+            }
+            Ok(format!("{message} form decodes and re-encodes"))
+        }
+        (Err(e), false) => Ok(format!("rejected: {e}")),
+        (Ok(_), false) => Err("accepted an invalid extension".into()),
+        (Err(e), true) => Err(format!("rejected a valid extension: {e}")),
+    }
+}
