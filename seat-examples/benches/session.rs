@@ -77,6 +77,52 @@ fn bench(c: &mut Criterion) {
             assert!(pair.both_open());
         })
     });
+    // (c) The cryptographic floor that (b) adds to (a): per side, one authenticator signature
+    // and its verification, one certificate-path signature check, one Evidence signature and
+    // its verification, one EAR signature; twelve P-256 operations for the pair, through the
+    // same provider.
+    let provider = seat_binding::provider::default_provider();
+    let key = provider
+        .signing_key_from_pkcs8(
+            seat_binding::provider::SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            &client_id.pkcs8,
+        )
+        .unwrap();
+    let spki = key.public_key_spki();
+    let message = [0x5au8; 130];
+    let mut rng = |d: &mut [u8]| d.fill(1);
+    let signature = key
+        .sign(
+            &message,
+            seat_binding::provider::SignatureEncoding::Tls,
+            &mut rng,
+        )
+        .unwrap();
+    group.bench_function("c_crypto_added_by_attestation", |b| {
+        b.iter(|| {
+            for _ in 0..2 {
+                for _ in 0..3 {
+                    key.sign(
+                        &message,
+                        seat_binding::provider::SignatureEncoding::Tls,
+                        &mut rng,
+                    )
+                    .unwrap();
+                }
+                for _ in 0..3 {
+                    provider
+                        .verify(
+                            seat_binding::provider::SignatureAlgorithm::EcdsaSecp256r1Sha256,
+                            &spki,
+                            &message,
+                            &signature,
+                            seat_binding::provider::SignatureEncoding::Tls,
+                        )
+                        .unwrap();
+                }
+            }
+        })
+    });
     group.finish();
 }
 
