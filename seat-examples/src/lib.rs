@@ -10,13 +10,13 @@ pub mod early;
 pub mod echo;
 pub mod memory;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use seat_binding::provider::aws_lc::AwsLcRandom;
-use seat_binding::provider::{CryptoProvider, SignatureAlgorithm, default_provider};
+use seat_binding::provider::{CryptoProvider, SignatureAlgorithm, SigningKey, default_provider};
 use seat_evidence::attester::{Attester, EvidenceRequest};
-use seat_evidence::sim::{SimTeeConfig, SimulatedTee};
+use seat_evidence::sim::{MintedAik, SimTeeConfig, SimulatedTee};
 use seat_proto::rustls_glue::AttestationHooks;
 use seat_proto::session::{Appraisal, Credential, Event, Verdict};
 use seat_proto::shim::Models;
@@ -50,13 +50,14 @@ pub fn tee_config(seed: u8, tampered: bool) -> SimTeeConfig {
     }
 }
 
-/// A fresh self-signed P-256 certificate and its PKCS#8 key.
+/// A fresh self-signed P-256 certificate and its PKCS#8 key, loaded once.
 #[derive(Clone, Debug)]
 pub struct Identity {
     /// The DER certificate.
     pub certificate: Vec<u8>,
     /// The PKCS#8 private key.
     pub pkcs8: Vec<u8>,
+    key: Arc<dyn SigningKey>,
 }
 
 impl Identity {
@@ -72,9 +73,14 @@ impl Identity {
             .map_err(|e| e.to_string())?
             .self_signed(&key)
             .map_err(|e| e.to_string())?;
+        let pkcs8 = key.serialize_der();
+        let signing_key = default_provider()
+            .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &pkcs8)
+            .map_err(|e| e.to_string())?;
         Ok(Self {
             certificate: cert.der().to_vec(),
-            pkcs8: key.serialize_der(),
+            pkcs8,
+            key: signing_key.into(),
         })
     }
 
@@ -93,13 +99,11 @@ impl Identity {
     ///
     /// # Errors
     ///
-    /// A key the provider cannot load.
+    /// None today; kept fallible for credentials that load keys lazily.
     pub fn credential(&self) -> Result<Credential, String> {
         Ok(Credential {
             chain: vec![self.certificate.clone()],
-            key: default_provider()
-                .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &self.pkcs8)
-                .map_err(|e| e.to_string())?,
+            key: Arc::clone(&self.key),
         })
     }
 }
@@ -169,7 +173,7 @@ impl World {
 #[derive(Debug)]
 pub struct Platform {
     name: &'static str,
-    tee: SimulatedTee,
+    tee: Arc<Mutex<SimulatedTee>>,
     world: Arc<World>,
     record: ReplayRecord,
     rng: AwsLcRandom,
@@ -185,6 +189,11 @@ fn short(bytes: &[u8]) -> String {
 impl Platform {
     /// A platform named `name` (for the account) with its TEE.
     pub fn new(name: &'static str, tee: SimulatedTee, world: Arc<World>) -> Self {
+        Self::shared(name, Arc::new(Mutex::new(tee)), world)
+    }
+
+    /// A platform on a TEE shared with other connections (a process has one TEE).
+    pub fn shared(name: &'static str, tee: Arc<Mutex<SimulatedTee>>, world: Arc<World>) -> Self {
         Self {
             name,
             tee,
@@ -195,9 +204,22 @@ impl Platform {
         }
     }
 
-    /// The TEE, to mint an ephemeral key for anonymous client attestation.
-    pub fn tee_mut(&mut self) -> &mut SimulatedTee {
-        &mut self.tee
+    /// Mints an ephemeral attestation key in the TEE, for anonymous client attestation.
+    ///
+    /// # Errors
+    ///
+    /// The TEE's refusal.
+    pub fn mint_aik(
+        &mut self,
+        alg: SignatureAlgorithm,
+        subject: &str,
+        now: u64,
+    ) -> Result<MintedAik, String> {
+        let mut tee = self
+            .tee
+            .lock()
+            .map_err(|_| "the TEE lock is poisoned".to_string())?;
+        tee.mint_aik(alg, subject, now).map_err(|e| e.to_string())
     }
 }
 
@@ -209,11 +231,17 @@ impl AttestationHooks for Platform {
         model: Models,
         now: u64,
     ) -> Option<Vec<u8>> {
-        let evidence = match self.tee.attest(&EvidenceRequest {
-            binder,
-            aik_pub_hash,
-            now_unix_secs: now,
-        }) {
+        let attested = match self.tee.lock() {
+            Ok(mut tee) => tee
+                .attest(&EvidenceRequest {
+                    binder,
+                    aik_pub_hash,
+                    now_unix_secs: now,
+                })
+                .map_err(|e| e.to_string()),
+            Err(_) => Err("the TEE lock is poisoned".to_string()),
+        };
+        let evidence = match attested {
             Ok(e) => e,
             Err(e) => {
                 self.account

@@ -3,7 +3,7 @@
 //! driving contract in one place, and what the tests use to run every combination.
 
 use std::ops::DerefMut;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::server::WebPkiClientVerifier;
 use rustls::{
@@ -222,6 +222,8 @@ pub struct Peers {
 pub struct Setup {
     opts: Options,
     world: Arc<World>,
+    server_tee: Arc<Mutex<SimulatedTee>>,
+    client_tee: Arc<Mutex<SimulatedTee>>,
     server_id: Identity,
     client_id: Identity,
     client_tls: Arc<ClientConfig>,
@@ -280,6 +282,8 @@ impl Setup {
             client_id,
             client_tls: Arc::new(client_tls),
             server_tls: Arc::new(server_tls),
+            server_tee: Arc::new(Mutex::new(server_tee)),
+            client_tee: Arc::new(Mutex::new(client_tee)),
         })
     }
 
@@ -293,8 +297,8 @@ impl Setup {
         Arc::clone(&self.server_tls)
     }
 
-    /// Fresh sessions and platforms for one connection. The TEEs keep their keys (they derive
-    /// them from their seeds); an anonymous client gets a freshly minted attestation key.
+    /// Fresh sessions and platforms for one connection, on the TEEs this set-up shares across
+    /// connections; an anonymous client gets a freshly minted attestation key.
     ///
     /// # Errors
     ///
@@ -302,11 +306,11 @@ impl Setup {
     pub fn peers(&self, now: u64) -> Result<Peers, String> {
         let opts = self.opts;
         let provider = default_provider();
-        let server_tee =
-            SimulatedTee::new(tee_config(0x11, false), provider).map_err(|e| e.to_string())?;
-        let client_tee = SimulatedTee::new(tee_config(0x22, opts.client_tampered), provider)
-            .map_err(|e| e.to_string())?;
-        let mut client_platform = Platform::new("client", client_tee, Arc::clone(&self.world));
+        let mut client_platform = Platform::shared(
+            "client",
+            Arc::clone(&self.client_tee),
+            Arc::clone(&self.world),
+        );
         let client_credential = if !opts.client_attests {
             None
         } else if opts.client_certificate {
@@ -314,10 +318,11 @@ impl Setup {
         } else {
             // Anonymous client attestation: the server accepts this key only because the
             // Evidence binds it.
-            let aik = client_platform
-                .tee_mut()
-                .mint_aik(SignatureAlgorithm::EcdsaSecp256r1Sha256, "client.tee", now)
-                .map_err(|e| e.to_string())?;
+            let aik = client_platform.mint_aik(
+                SignatureAlgorithm::EcdsaSecp256r1Sha256,
+                "client.tee",
+                now,
+            )?;
             client_platform.account.push(format!(
                 "client: TEE minted an ephemeral attestation key ({} byte self-signed certificate)",
                 aik.certificate_der.len()
@@ -329,7 +334,8 @@ impl Setup {
                         SignatureAlgorithm::EcdsaSecp256r1Sha256,
                         &aik.pkcs8_der,
                     )
-                    .map_err(|e| e.to_string())?,
+                    .map_err(|e| e.to_string())?
+                    .into(),
             })
         };
         let client_ea_verifier: Arc<dyn ChainVerifier> = if opts.client_certificate {
@@ -367,7 +373,11 @@ impl Setup {
                     .then(|| self.server_id.credential())
                     .transpose()?,
             ),
-            server_platform: Platform::new("server", server_tee, Arc::clone(&self.world)),
+            server_platform: Platform::shared(
+                "server",
+                Arc::clone(&self.server_tee),
+                Arc::clone(&self.world),
+            ),
         })
     }
 

@@ -128,8 +128,8 @@ impl SessionConfig {
 pub struct Credential {
     /// DER certificates, end entity first.
     pub chain: Vec<Vec<u8>>,
-    /// The end entity's private key.
-    pub key: Box<dyn SigningKey>,
+    /// The end entity's private key, shared: one credential may serve many connections.
+    pub key: Arc<dyn SigningKey>,
 }
 
 /// Which exchange an action or input is about.

@@ -34,7 +34,8 @@ fn credential() -> Credential {
                 SignatureAlgorithm::EcdsaSecp256r1Sha256,
                 &key.serialize_der(),
             )
-            .unwrap(),
+            .unwrap()
+            .into(),
     }
 }
 
