@@ -318,7 +318,126 @@ def check_early_extension(v):
     return None if decoded == v["decoded"] else "decoded differs"
 
 
+# --- CMW (RFC 9999) with a small strict CBOR reader (RFC 8949: definite lengths, no duplicate
+# keys, shortest integer forms, nothing left over) ---------------------------------------------
+
+TN_MIN = 1668546817
+TN_MAX = 1668612095
+
+
+def cbor_item(r):
+    ib = r.uint(1)
+    major, info = ib >> 5, ib & 0x1F
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        n = 1 << (info - 24)
+        arg = r.uint(n)
+        if arg < (24 if n == 1 else 1 << (8 * n // 2)):
+            raise Invalid("malformed_cmw")  # not the shortest form
+    else:
+        raise Invalid("malformed_cmw")  # indefinite lengths and reserved values
+    if major == 0:
+        return arg
+    if major == 1:
+        return -1 - arg
+    if major == 2:
+        return r.take(arg)
+    if major == 3:
+        return r.take(arg).decode()
+    if major == 4:
+        return [cbor_item(r) for _ in range(arg)]
+    if major == 5:
+        out = {}
+        for _ in range(arg):
+            k = cbor_item(r)
+            if isinstance(k, (list, dict)) or k in out:
+                raise Invalid("malformed_cmw")
+            out[k] = cbor_item(r)
+        return out
+    if major == 6:
+        return ("tag", arg, cbor_item(r))
+    raise Invalid("malformed_cmw")
+
+
+def cbor_decode(data):
+    r = Reader(data)
+    item = cbor_item(r)
+    if not r.done():
+        raise Invalid("malformed_cmw")
+    return item
+
+
+def cmw_from_cbor(item):
+    if isinstance(item, list):
+        if len(item) not in (2, 3):
+            raise Invalid("malformed_cmw")
+        typ, value = item[0], item[1]
+        if isinstance(typ, int):
+            if not 0 <= typ <= 0xFFFF:
+                raise Invalid("malformed_cmw")
+        elif not (isinstance(typ, str) and typ):
+            raise Invalid("malformed_cmw")
+        if not isinstance(value, bytes):
+            raise Invalid("malformed_cmw")
+        ind = item[2] if len(item) == 3 else None
+        if ind is not None and (not isinstance(ind, int) or ind <= 0):
+            raise Invalid("malformed_cmw")
+        return {"type": typ, "value": value.hex(), "ind": ind}
+    if isinstance(item, tuple):
+        _, tag, content = item
+        if not TN_MIN <= tag <= TN_MAX or not isinstance(content, bytes):
+            raise Invalid("malformed_cmw")
+        return {"tag": tag, "value": content.hex()}
+    if isinstance(item, dict):
+        ctype = item.get("__cmwc_t")
+        entries = {k: v for k, v in item.items() if k != "__cmwc_t"}
+        if not entries:
+            raise Invalid("malformed_cmw")
+        return {"collection_type": ctype, "items": {str(k): cmw_from_cbor(v) for k, v in entries.items()}}
+    raise Invalid("malformed_cmw")
+
+
+def b64u(text):
+    if not isinstance(text, str) or "=" in text:
+        raise Invalid("malformed_cmw")
+    import base64
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def cmw_from_json(item):
+    if isinstance(item, list):
+        if len(item) not in (2, 3) or not isinstance(item[0], str) or not item[0]:
+            raise Invalid("malformed_cmw")
+        ind = item[2] if len(item) == 3 else None
+        if ind is not None and (not isinstance(ind, int) or ind <= 0):
+            raise Invalid("malformed_cmw")
+        return {"type": item[0], "value": b64u(item[1]).hex(), "ind": ind}
+    if isinstance(item, dict):
+        ctype = item.get("__cmwc_t")
+        entries = {k: v for k, v in item.items() if k != "__cmwc_t"}
+        if not entries:
+            raise Invalid("malformed_cmw")
+        return {"collection_type": ctype, "items": {k: cmw_from_json(v) for k, v in entries.items()}}
+    raise Invalid("malformed_cmw")
+
+
+def check_cmw(v):
+    data = bytes.fromhex(v["encoded"])
+    try:
+        if v["form"].startswith("json"):
+            decoded = cmw_from_json(json.loads(data.decode()))
+        else:
+            decoded = cmw_from_cbor(cbor_decode(data))
+    except (Invalid, ValueError, UnicodeDecodeError):
+        return None if not v["valid"] else "rejected a valid CMW"
+    if not v["valid"]:
+        return "accepted an invalid CMW"
+    return None if decoded == v["decoded"] else f"decoded differs: {decoded}"
+
+
 CHECKS = {
+    "cmw": check_cmw,
     "tls13-exporter": check_exporter,
     "ea-authenticator": check_authenticator,
     "early-binder": check_early_binder,

@@ -782,6 +782,268 @@ fn cmw_on_second_entry(good: &Case, att: &Attester, cp: &CodePoints) -> Result<C
     Ok(c)
 }
 
+/// The JSON object the `seat-vectors/1` format uses for a decoded CBOR CMW.
+pub fn cmw_json(c: &Cmw) -> Value {
+    match c {
+        Cmw::Record(r) => json!({
+            "type": match r.typ() {
+                RecordType::ContentFormat(cf) => json!(cf),
+                RecordType::MediaType(m) => json!(m),
+            },
+            "value": hex::encode(r.value()),
+            "ind": r.ind().map_or(Value::Null, |i| json!(i.bits())),
+        }),
+        Cmw::Tag(t) => json!({"tag": t.tag_number(), "value": hex::encode(t.value())}),
+        Cmw::Collection(col) => {
+            let items: Map<String, Value> = col
+                .items()
+                .iter()
+                .map(|(label, item)| {
+                    let key = match label {
+                        seat_evidence::cbor::Label::Int(i) => i.to_string(),
+                        seat_evidence::cbor::Label::Text(t) => t.clone(),
+                    };
+                    (key, cmw_json(item))
+                })
+                .collect();
+            json!({"collection_type": col.collection_type(), "items": items})
+        }
+    }
+}
+
+/// The JSON object the `seat-vectors/1` format uses for a decoded JSON CMW.
+pub fn json_cmw_json(c: &JsonCmw) -> Value {
+    match c {
+        JsonCmw::Record(r) => json!({
+            "type": r.media_type(),
+            "value": hex::encode(r.value()),
+            "ind": r.ind().map_or(Value::Null, |i| json!(i.bits())),
+        }),
+        JsonCmw::Collection(col) => {
+            let items: Map<String, Value> = col
+                .items()
+                .iter()
+                .map(|(k, v)| (k.clone(), json_cmw_json(v)))
+                .collect();
+            json!({"collection_type": col.collection_type(), "items": items})
+        }
+    }
+}
+
+/// The `cmw` vectors: the five forms (RFC 9999), valid and invalid.
+///
+/// # Errors
+///
+/// A value the CMW constructors refuse.
+pub fn cmw_vectors() -> Result<Vec<Vector>, String> {
+    use seat_evidence::cbor::Label;
+    use seat_evidence::cmw::{Collection, JsonCollection, TagCmw};
+    let e = |x: seat_evidence::error::Error| x.to_string();
+    let evidence = vec![0x23, 0x47, 0xda, 0x55];
+    let record_cf = Cmw::Record(
+        Record::new(
+            RecordType::ContentFormat(64999),
+            evidence.clone(),
+            Some(Ind::EVIDENCE),
+        )
+        .map_err(e)?,
+    );
+    let record_mt = Cmw::Record(
+        Record::new(
+            RecordType::MediaType("application/eat+cwt".into()),
+            vec![0xd2, 0x84],
+            None,
+        )
+        .map_err(e)?,
+    );
+    let tag = Cmw::Tag(TagCmw::new(64999, evidence.clone()).map_err(e)?);
+    let collection = Cmw::Collection(
+        Collection::new(
+            Some("tag:seat.example,2026:composite".into()),
+            vec![
+                (Label::Text("platform".into()), record_cf.clone()),
+                (Label::Int(7), tag.clone()),
+            ],
+        )
+        .map_err(e)?,
+    );
+    let json_record = JsonCmw::Record(
+        JsonRecord::new(
+            "application/eat+jwt".into(),
+            b"eyJhbGciOiJub25lIn0".to_vec(),
+            Some(Ind::ATTESTATION_RESULTS),
+        )
+        .map_err(e)?,
+    );
+    let json_collection = JsonCmw::Collection(
+        JsonCollection::new(
+            None,
+            vec![
+                ("ar".into(), json_record.clone()),
+                (
+                    "ev".into(),
+                    JsonCmw::Record(
+                        JsonRecord::new(
+                            "application/eat+cwt".into(),
+                            evidence.clone(),
+                            Some(Ind::EVIDENCE),
+                        )
+                        .map_err(e)?,
+                    ),
+                ),
+            ],
+        )
+        .map_err(e)?,
+    );
+    let mut out = Vec::new();
+    let mut valid =
+        |name: &str, form: &str, description: &str, encoded: Vec<u8>, decoded: Value| {
+            let mut f = Map::new();
+            f.insert("form".into(), json!(form));
+            f.insert("encoded".into(), json!(hex::encode(encoded)));
+            f.insert("decoded".into(), decoded);
+            out.push(Vector::valid("cmw", name.into(), description.into(), f));
+        };
+    valid(
+        "cbor-record-content-format",
+        "cbor-record",
+        "CBOR record with a CoAP Content-Format type and ind 4 (Evidence)",
+        record_cf.to_vec(),
+        cmw_json(&record_cf),
+    );
+    valid(
+        "cbor-record-media-type",
+        "cbor-record",
+        "CBOR record with a media type and no ind",
+        record_mt.to_vec(),
+        cmw_json(&record_mt),
+    );
+    valid(
+        "cbor-tag",
+        "cbor-tag",
+        "RFC 9277 tag: TN(64999) = 1668612070 over the bytes",
+        tag.to_vec(),
+        cmw_json(&tag),
+    );
+    valid(
+        "cbor-collection",
+        "cbor-collection",
+        "CBOR collection with __cmwc_t, a text and an integer label",
+        collection.to_vec(),
+        cmw_json(&collection),
+    );
+    valid(
+        "json-record",
+        "json-record",
+        "JSON record with ind 8 (Attestation Results), base64url without padding",
+        json_record.to_json_string().into_bytes(),
+        json_cmw_json(&json_record),
+    );
+    valid(
+        "json-collection",
+        "json-collection",
+        "JSON collection of two records",
+        json_collection.to_json_string().into_bytes(),
+        json_cmw_json(&json_collection),
+    );
+    let mut invalid = |name: &str, form: &str, description: &str, encoded: Vec<u8>| {
+        let mut f = Map::new();
+        f.insert("form".into(), json!(form));
+        f.insert("encoded".into(), json!(hex::encode(encoded)));
+        out.push(Vector::invalid(
+            "cmw",
+            name.into(),
+            description.into(),
+            "malformed_cmw",
+            f,
+        ));
+    };
+    // Each negative alters a valid encoding at one point.
+    let mut ind_zero = record_cf.to_vec();
+    if let Some(last) = ind_zero.last_mut() {
+        *last = 0x00;
+    }
+    invalid(
+        "negative-ind-zero",
+        "cbor-record",
+        "ind present but zero (RFC 9999: ind must be non-zero)",
+        ind_zero,
+    );
+    let mut trailing = record_cf.to_vec();
+    trailing.push(0x00);
+    invalid(
+        "negative-trailing-bytes",
+        "cbor-record",
+        "one byte after the record",
+        trailing,
+    );
+    let mut indefinite = vec![0x9f];
+    indefinite.extend(record_cf.to_vec().get(1..).unwrap_or_default());
+    indefinite.push(0xff);
+    invalid(
+        "negative-indefinite-array",
+        "cbor-record",
+        "the record as an indefinite-length array",
+        indefinite,
+    );
+    invalid(
+        "negative-empty-media-type",
+        "cbor-record",
+        "an empty media type string",
+        hex_bytes("826044010203"),
+    );
+    invalid(
+        "negative-value-not-bytes",
+        "cbor-record",
+        "the value as a text string",
+        hex_bytes("8219fde7622347"),
+    );
+    invalid(
+        "negative-empty-collection",
+        "cbor-collection",
+        "a collection with no entries",
+        hex_bytes("a0"),
+    );
+    invalid(
+        "negative-duplicate-label",
+        "cbor-collection",
+        "a collection with the same label twice",
+        {
+            let item = record_cf.to_vec();
+            let mut m = vec![0xa2, 0x01];
+            m.extend(&item);
+            m.push(0x01);
+            m.extend(&item);
+            m
+        },
+    );
+    invalid(
+        "negative-tag-out-of-range",
+        "cbor-tag",
+        "a tag below the CMW range",
+        hex_bytes("d8184401020304"),
+    );
+    invalid(
+        "negative-json-padded-base64",
+        "json-record",
+        "base64url value with padding",
+        br#"["application/eat+jwt","AQI="]"#.to_vec(),
+    );
+    invalid(
+        "negative-json-type-not-text",
+        "json-record",
+        "the type as a number",
+        br#"[60,"AQI"]"#.to_vec(),
+    );
+    invalid(
+        "negative-json-empty-collection",
+        "json-collection",
+        "a JSON collection with no entries",
+        b"{}".to_vec(),
+    );
+    Ok(out)
+}
+
 /// Every generated vector, in a fixed order.
 ///
 /// # Errors
@@ -790,5 +1052,6 @@ fn cmw_on_second_entry(good: &Case, att: &Attester, cp: &CodePoints) -> Result<C
 pub fn all() -> Result<Vec<Vector>, String> {
     let mut out = tls13_exporter()?;
     out.extend(ea_authenticator()?);
+    out.extend(cmw_vectors()?);
     Ok(out)
 }

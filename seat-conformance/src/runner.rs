@@ -92,10 +92,9 @@ pub fn run(v: &Value) -> Result<String, String> {
         "ea-authenticator" => ea_authenticator(v),
         "early-binder" => early_binder(v),
         "early-extension" => early_extension(v),
-        // CMW, COSE and EAT known answers are consumed by seat-evidence's own test suite.
-        kind @ ("cmw" | "cose-sign1" | "eat") => {
-            Ok(format!("{kind}: checked by seat-evidence's tests"))
-        }
+        // COSE and EAT known answers are consumed by seat-evidence's own test suite.
+        "cmw" => cmw(v),
+        kind @ ("cose-sign1" | "eat") => Ok(format!("{kind}: checked by seat-evidence's tests")),
         other => Err(format!("unknown kind {other}")),
     }
 }
@@ -288,6 +287,32 @@ fn early_binder(v: &Value) -> Result<String, String> {
         refs.len(),
         short(b.binder.as_bytes())
     ))
+}
+
+fn cmw(v: &Value) -> Result<String, String> {
+    use seat_evidence::cmw::AnyCmw;
+    let encoded = bytes(v, "encoded")?;
+    let valid = field(v, "valid")?.as_bool().ok_or("valid")?;
+    match (AnyCmw::decode(&encoded), valid) {
+        (Ok(c), true) => {
+            let decoded = match &c {
+                AnyCmw::Cbor(c) => crate::generate::cmw_json(c),
+                AnyCmw::Json(j) => crate::generate::json_cmw_json(j),
+            };
+            if Some(&decoded) != v.get("decoded") {
+                return Err(format!("decoded differs: {decoded}"));
+            }
+            // CBOR CMW is deterministic, so it re-encodes to the same bytes; JSON text may
+            // differ in whitespace.
+            if matches!(c, AnyCmw::Cbor(_)) && c.to_vec() != encoded {
+                return Err("re-encoding differs".into());
+            }
+            Ok(format!("{} decodes and re-encodes", text(v, "form")?))
+        }
+        (Err(e), false) => Ok(format!("rejected: {e}")),
+        (Ok(_), false) => Err("accepted an invalid CMW".into()),
+        (Err(e), true) => Err(format!("rejected a valid CMW: {e}")),
+    }
 }
 
 fn scheme_json(s: &AttestationScheme) -> Value {
