@@ -444,6 +444,13 @@ CHECKS = {
     "early-extension": check_early_extension,
 }
 
+# The kinds checked in their own modules (same directory, plain imports).
+import rats_kinds  # noqa: E402
+import session_kinds  # noqa: E402
+
+CHECKS.update(rats_kinds.CHECKS)
+CHECKS.update(session_kinds.CHECKS)
+
 
 def main():
     root = Path(sys.argv[1])

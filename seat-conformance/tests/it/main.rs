@@ -8,6 +8,11 @@ use std::path::Path;
 
 use seat_conformance::{generate, runner};
 
+mod early_attestation;
+mod expat;
+mod recorded_sessions;
+mod rfc9261;
+
 fn vectors_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors"))
 }

@@ -16,6 +16,9 @@ use seat_proto::codepoints::{CodePoints, ExtensionType, HandshakeType, Signature
 use seat_proto::remote_attestation::{AttestationScheme, EvidenceType, RemoteAttestation};
 use serde_json::{Value, json};
 
+mod rats;
+mod session;
+
 /// Certificate-path validation is not part of these vectors (`seat-vectors/1`, kind
 /// `ea-authenticator`): accept any chain whose certificates the authenticator carries.
 #[derive(Debug)]
@@ -92,9 +95,9 @@ pub fn run(v: &Value) -> Result<String, String> {
         "ea-authenticator" => ea_authenticator(v),
         "early-binder" => early_binder(v),
         "early-extension" => early_extension(v),
-        // COSE and EAT known answers are consumed by seat-evidence's own test suite.
         "cmw" => cmw(v),
-        kind @ ("cose-sign1" | "eat") => Ok(format!("{kind}: checked by seat-evidence's tests")),
+        "cose-sign1" | "eat" | "ear" => rats::run(v),
+        "session" => session::run(v),
         other => Err(format!("unknown kind {other}")),
     }
 }

@@ -24,6 +24,10 @@ use serde_json::{Map, Value, json};
 
 use crate::vector::Vector;
 
+pub mod early;
+pub mod rats;
+pub mod session;
+
 /// The deterministic provider.
 pub fn provider() -> &'static dyn CryptoProvider {
     &RustCrypto
@@ -31,7 +35,7 @@ pub fn provider() -> &'static dyn CryptoProvider {
 
 /// The fixed keys, as PKCS#8 (OpenSSL-made; the P-256 and P-384 scalars are RFC 6979's, the
 /// Ed25519 seed is the expat digest's attester seed).
-const KEYS: &str = include_str!("data/keys.json");
+const KEYS: &str = include_str!("../data/keys.json");
 
 /// The exporter master secrets: RFC 8448 section 3's for SHA-256, and a fixed pattern for
 /// SHA-384.
@@ -1053,5 +1057,8 @@ pub fn all() -> Result<Vec<Vector>, String> {
     let mut out = tls13_exporter()?;
     out.extend(ea_authenticator()?);
     out.extend(cmw_vectors()?);
+    out.extend(rats::vectors()?);
+    out.extend(early::vectors()?);
+    out.extend(session::vectors()?);
     Ok(out)
 }
