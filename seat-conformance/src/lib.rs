@@ -8,10 +8,14 @@
 //! - [`runner`] consumes any vector file, generated or external, through the project's public
 //!   APIs and renders a readable transcript for snapshots.
 //!
+//! - [`record`] records real rustls and OpenSSL sessions (`cargo xtask vectors --record`);
+//!   the runner replays them.
+//!
 //! The external known answers live in `vectors/external/` with their sources. This crate is
 //! not published.
 #![forbid(unsafe_code)]
 
 pub mod generate;
+pub mod record;
 pub mod runner;
 pub mod vector;

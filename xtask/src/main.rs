@@ -5,7 +5,8 @@
 //!   clippy with warnings denied, documentation with warnings denied, and the test suite.
 //!
 //! - `vectors [--check]`: regenerates `seat-conformance/vectors/<kind>/*.json`
-//!   deterministically, or with `--check` fails if a committed vector differs.
+//!   deterministically, or with `--check` fails if a committed vector differs; `--record`
+//!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates).
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
 //!   (see `seat-examples/src/bin/demo.rs` for the flags).
 //!
@@ -28,7 +29,10 @@ fn main() -> ExitCode {
         Some("vectors") => match args.get(1).map(String::as_str) {
             None => vectors("write"),
             Some("--check") => vectors("check"),
-            Some(other) => Err(format!("unknown flag `{other}` (expected --check)")),
+            Some("--record") => vectors("record"),
+            Some(other) => Err(format!(
+                "unknown flag `{other}` (expected --check or --record)"
+            )),
         },
         Some("help" | "--help" | "-h") | None => {
             print_usage();
@@ -51,6 +55,9 @@ fn print_usage() {
     println!("commands:");
     println!("  ci    format check, clippy, docs and the test suite, as .ci/run runs them");
     println!("  vectors [--check]  regenerate the interop vectors (or fail if they are stale)");
+    println!(
+        "  vectors --record   record new real rustls and OpenSSL sessions (kinds session, early-session)"
+    );
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client");
 }
@@ -166,7 +173,8 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
-/// Regenerates (`write`) or checks (`check`) the interop vectors.
+/// Regenerates (`write`) or checks (`check`) the generated interop vectors, or records new
+/// real sessions (`record`).
 fn vectors(mode: &str) -> Result<(), String> {
     let status = Command::new(cargo())
         .args([

@@ -3,22 +3,26 @@
 //! ```text
 //! seat-vectors write <dir>    # regenerate <dir>/<kind>/<name>.json (external/ untouched)
 //! seat-vectors check <dir>    # regenerate in memory; fail on any difference
+//! seat-vectors record <dir>   # record new real sessions into <dir>/session, <dir>/early-session
 //! ```
+//!
+//! `write` and `check` leave the recorded kinds alone: a real handshake cannot be regenerated
+//! byte for byte, so recordings are replayed by the runner instead.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use seat_conformance::generate;
+use seat_conformance::{generate, record};
 
-/// The generated files present under `dir` (every kind folder but `external`).
-fn existing(dir: &Path) -> BTreeSet<PathBuf> {
+/// The files present under `dir` in the kind folders `keep`.
+fn existing(dir: &Path, keep: impl Fn(&str) -> bool) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     let Ok(kinds) = std::fs::read_dir(dir) else {
         return out;
     };
     for kind in kinds.flatten() {
-        if kind.file_name() == "external" || !kind.path().is_dir() {
+        if !keep(&kind.file_name().to_string_lossy()) || !kind.path().is_dir() {
             continue;
         }
         if let Ok(files) = std::fs::read_dir(kind.path()) {
@@ -36,13 +40,24 @@ fn existing(dir: &Path) -> BTreeSet<PathBuf> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, dir) = match args.as_slice() {
-        [mode, dir] if mode == "write" || mode == "check" => (mode.as_str(), PathBuf::from(dir)),
+        [mode, dir] if ["write", "check", "record"].contains(&mode.as_str()) => {
+            (mode.as_str(), PathBuf::from(dir))
+        }
         _ => {
-            eprintln!("usage: seat-vectors write|check <dir>");
+            eprintln!("usage: seat-vectors write|check|record <dir>");
             return ExitCode::from(2);
         }
     };
-    let vectors = match generate::all() {
+    let recorded = |kind: &str| record::RECORDED_KINDS.contains(&kind);
+    let (vectors, mine): (_, Box<dyn Fn(&str) -> bool>) = if mode == "record" {
+        (record::all(), Box::new(recorded))
+    } else {
+        (
+            generate::all(),
+            Box::new(move |kind: &str| kind != "external" && !recorded(kind)),
+        )
+    };
+    let vectors = match vectors {
         Ok(v) => v,
         Err(e) => {
             eprintln!("seat-vectors: generation failed: {e}");
@@ -59,7 +74,7 @@ fn main() -> ExitCode {
         if current.as_deref() == Some(text.as_str()) {
             continue;
         }
-        if mode == "write" {
+        if mode != "check" {
             if let Some(parent) = path.parent() {
                 let _ = std::fs::create_dir_all(parent);
             }
@@ -71,8 +86,8 @@ fn main() -> ExitCode {
             stale.push(path.display().to_string());
         }
     }
-    for extra in existing(&dir).difference(&wanted) {
-        if mode == "write" {
+    for extra in existing(&dir, mine).difference(&wanted) {
+        if mode != "check" {
             let _ = std::fs::remove_file(extra);
         } else {
             stale.push(format!("{} (no longer generated)", extra.display()));
@@ -86,7 +101,7 @@ fn main() -> ExitCode {
         println!(
             "seat-vectors: {} vectors ({negative} negative) {}",
             vectors.len(),
-            if mode == "write" {
+            if mode != "check" {
                 "written"
             } else {
                 "up to date"
