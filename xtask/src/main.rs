@@ -4,7 +4,7 @@
 //! - `ci`: runs exactly what `.ci/run` runs after installing system packages: formatting,
 //!   clippy with warnings denied, documentation with warnings denied, and the test suite.
 //!
-//! - `vectors [--check]`: regenerates `seat-conformance/vectors/<kind>/*.json`
+//! - `vectors [--check | --record]`: regenerates `seat-conformance/vectors/<kind>/*.json`
 //!   deterministically, or with `--check` fails if a committed vector differs; `--record`
 //!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates).
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
