@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}
-HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 
 
 class Invalid(Exception):
@@ -257,67 +256,6 @@ def check_authenticator(v):
     return None
 
 
-def check_early_binder(v):
-    h = HASHES[v["hash"]]
-    msgs = [bytes.fromhex(m) for m in v["transcript"]]
-    if len(msgs) >= 2 and msgs[1][6:38] == HRR_RANDOM:
-        # RFC 8446 section 4.4.1: ClientHello1 is replaced by message_hash.
-        digest = h(msgs[0]).digest()
-        msgs = [b"\xfe\x00\x00" + bytes([len(digest)]) + digest] + msgs[1:]
-    th = h(b"".join(msgs)).digest()
-    if th.hex() != v.get("transcript_hash", th.hex()):
-        return "transcript_hash differs"
-    n = h().digest_size
-    base = hkdf_expand_label(h, b"\x00" * n, b"attestation base", th, n, v["protocol"])
-    binder = hkdf_expand_label(h, base, b"attestation", h(bytes.fromhex(v["spki"])).digest(), n, v["protocol"])
-    if base.hex() != v["attest_base"] or binder.hex() != v["binder"]:
-        return "attest_base or binder differs"
-    return None
-
-
-def scheme(r):
-    mech = r.uint(1)
-    if mech == 0:
-        enc = r.uint(1)
-        if enc == 0:
-            return {"mechanism": "evidence", "content_format": r.uint(2)}
-        if enc == 1:
-            return {"mechanism": "evidence", "media_type": r.vec(2).decode()}
-    elif mech == 1:
-        return {"mechanism": "result", "verifier_identity": r.vec(2).hex()}
-    raise Invalid("decode_error")
-
-
-def check_early_extension(v):
-    r = Reader(bytes.fromhex(v["extension_data"]))
-    try:
-        if v["message"] == "client_hello":
-            lists = []
-            for _ in range(2):
-                lr = Reader(r.vec(2))
-                items = []
-                while not lr.done():
-                    items.append(scheme(lr))
-                lists.append(items)
-            decoded = {"server_attester_schemes": lists[0], "client_attester_schemes": lists[1]}
-        elif v["message"] == "encrypted_extensions":
-            decoded = {"chosen_server_scheme": scheme(r)}
-        elif v["message"] == "certificate_request":
-            decoded = {"chosen_client_scheme": scheme(r)}
-        else:
-            cmw = r.vec(3)
-            if not cmw:
-                raise Invalid("decode_error")
-            decoded = {"cmw": cmw.hex()}
-        if not r.done():
-            raise Invalid("decode_error")
-    except Invalid:
-        return None if not v["valid"] else "rejected a valid extension"
-    if not v["valid"]:
-        return "accepted an invalid extension"
-    return None if decoded == v["decoded"] else "decoded differs"
-
-
 # --- CMW (RFC 9999) with a small strict CBOR reader (RFC 8949: definite lengths, no duplicate
 # keys, shortest integer forms, nothing left over) ---------------------------------------------
 
@@ -440,14 +378,14 @@ CHECKS = {
     "cmw": check_cmw,
     "tls13-exporter": check_exporter,
     "ea-authenticator": check_authenticator,
-    "early-binder": check_early_binder,
-    "early-extension": check_early_extension,
 }
 
 # The kinds checked in their own modules (same directory, plain imports).
+import early_kinds  # noqa: E402
 import rats_kinds  # noqa: E402
 import session_kinds  # noqa: E402
 
+CHECKS.update(early_kinds.CHECKS)
 CHECKS.update(rats_kinds.CHECKS)
 CHECKS.update(session_kinds.CHECKS)
 

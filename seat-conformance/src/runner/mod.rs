@@ -4,18 +4,17 @@
 
 use seat_binding::Secret;
 use seat_binding::authenticator::{AuthenticatorKeys, Role};
-use seat_binding::binder::{
-    ExpatLabel, aik_pub_hash, early_binder_from_messages, expat_binding_value, expat_exported_value,
-};
+use seat_binding::binder::{ExpatLabel, aik_pub_hash, expat_binding_value, expat_exported_value};
 use seat_binding::exporter::{Exporter, RecordedExporter};
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{CryptoProvider, HashAlgorithm, default_provider};
 use seat_proto::authenticator::{self, ClientHelloOffers, Outcome, SentRequest, Solicitation};
 use seat_proto::chain::{CertificateError, ChainTrust, ChainVerifier};
-use seat_proto::codepoints::{CodePoints, ExtensionType, HandshakeType, SignatureScheme};
-use seat_proto::remote_attestation::{AttestationScheme, EvidenceType, RemoteAttestation};
-use serde_json::{Value, json};
+use seat_proto::codepoints::{CodePoints, ExtensionType, SignatureScheme};
+use serde_json::Value;
 
+pub(crate) mod early;
+pub(crate) mod early_session;
 mod rats;
 mod session;
 
@@ -93,8 +92,9 @@ pub fn run(v: &Value) -> Result<String, String> {
     match text(v, "kind")? {
         "tls13-exporter" => tls13_exporter(v),
         "ea-authenticator" => ea_authenticator(v),
-        "early-binder" => early_binder(v),
-        "early-extension" => early_extension(v),
+        "early-binder" => early::binder(v),
+        "early-extension" => early::extension(v),
+        "early-session" => early_session::run(v),
         "cmw" => cmw(v),
         "cose-sign1" | "eat" | "ear" => rats::run(v),
         "session" => session::run(v),
@@ -263,35 +263,6 @@ fn ea_authenticator(v: &Value) -> Result<String, String> {
     }
 }
 
-fn early_binder(v: &Value) -> Result<String, String> {
-    let h = hash(v)?;
-    let messages: Vec<Vec<u8>> = field(v, "transcript")?
-        .as_array()
-        .ok_or("transcript")?
-        .iter()
-        .map(|m| {
-            m.as_str()
-                .map(hex::decode)
-                .ok_or("message")
-                .and_then(|r| r.map_err(|_| "hex"))
-        })
-        .collect::<Result<_, _>>()?;
-    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-    let b = early_binder_from_messages(provider(), h, protocol(v)?, &refs, &bytes(v, "spki")?)
-        .map_err(|e| e.to_string())?;
-    expect_eq(
-        "attest_base",
-        b.attest_base.as_bytes(),
-        &bytes(v, "attest_base")?,
-    )?;
-    expect_eq("binder", b.binder.as_bytes(), &bytes(v, "binder")?)?;
-    Ok(format!(
-        "binder over {} messages -> {}",
-        refs.len(),
-        short(b.binder.as_bytes())
-    ))
-}
-
 fn cmw(v: &Value) -> Result<String, String> {
     use seat_evidence::cmw::AnyCmw;
     let encoded = bytes(v, "encoded")?;
@@ -315,58 +286,5 @@ fn cmw(v: &Value) -> Result<String, String> {
         (Err(e), false) => Ok(format!("rejected: {e}")),
         (Ok(_), false) => Err("accepted an invalid CMW".into()),
         (Err(e), true) => Err(format!("rejected a valid CMW: {e}")),
-    }
-}
-
-fn scheme_json(s: &AttestationScheme) -> Value {
-    match s {
-        AttestationScheme::Evidence(EvidenceType::ContentFormat(cf)) => {
-            json!({"mechanism": "evidence", "content_format": cf})
-        }
-        AttestationScheme::Evidence(EvidenceType::MediaType(m)) => {
-            json!({"mechanism": "evidence", "media_type": String::from_utf8_lossy(m.as_bytes())})
-        }
-        AttestationScheme::Result(id) => {
-            json!({"mechanism": "result", "verifier_identity": hex::encode(id.as_bytes())})
-        }
-    }
-}
-
-fn early_extension(v: &Value) -> Result<String, String> {
-    let message = match text(v, "message")? {
-        "client_hello" => HandshakeType::CLIENT_HELLO,
-        "encrypted_extensions" => HandshakeType::ENCRYPTED_EXTENSIONS,
-        "certificate_request" => HandshakeType::CERTIFICATE_REQUEST,
-        "certificate" => HandshakeType::CERTIFICATE,
-        other => return Err(format!("unknown message {other}")),
-    };
-    let data = bytes(v, "extension_data")?;
-    let valid = field(v, "valid")?.as_bool().ok_or("valid")?;
-    match (RemoteAttestation::decode_data(message, &data), valid) {
-        (Ok(ra), true) => {
-            let decoded = match &ra {
-                RemoteAttestation::ClientHello(o) => json!({
-                    "server_attester_schemes": o.server_attester_schemes().iter().map(scheme_json).collect::<Vec<_>>(),
-                    "client_attester_schemes": o.client_attester_schemes().iter().map(scheme_json).collect::<Vec<_>>(),
-                }),
-                RemoteAttestation::EncryptedExtensions(s) => {
-                    json!({"chosen_server_scheme": scheme_json(s)})
-                }
-                RemoteAttestation::CertificateRequest(s) => {
-                    json!({"chosen_client_scheme": scheme_json(s)})
-                }
-                RemoteAttestation::Certificate(c) => json!({"cmw": hex::encode(c.as_bytes())}),
-            };
-            if Some(&decoded) != v.get("decoded") {
-                return Err(format!("decoded differs: {decoded}"));
-            }
-            if ra.to_data() != data {
-                return Err("re-encoding differs".into());
-            }
-            Ok(format!("{message} form decodes and re-encodes"))
-        }
-        (Err(e), false) => Ok(format!("rejected: {e}")),
-        (Ok(_), false) => Err("accepted an invalid extension".into()),
-        (Err(e), true) => Err(format!("rejected a valid extension: {e}")),
     }
 }

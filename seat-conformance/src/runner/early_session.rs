@@ -1,0 +1,759 @@
+//! The runner of `early-session`: replays a recorded OpenSSL handshake that carried
+//! `remoteAttestation`.
+//!
+//! Every recorded `remoteAttestation` is found again in the recorded handshake messages,
+//! decoded, and fed in the recorded order to fresh negotiation machines (a client and a
+//! server configured as the recording says); their choices, the CMWs they carry and the
+//! binders they ask the Attester and the Verifier to use must be what each OpenSSL side
+//! computed. The binders are recomputed with seat-binding from the recorded transcript bytes
+//! and the SPKIs of the recorded certificates.
+
+use seat_binding::binder::early_binder_from_messages;
+use seat_binding::key_schedule::{Protocol, handshake_transcript_hash, is_hello_retry_request};
+use seat_binding::provider::HashAlgorithm;
+use seat_binding::spki::spki_from_certificate;
+use seat_proto::codec::{Codec, Reader};
+use seat_proto::codepoints::{CodePoints, ExtensionType, HandshakeType};
+use seat_proto::ext::Extension;
+use seat_proto::negotiation::{
+    Action, ClientConfig, ClientNegotiation, Event, Input, ServerConfig, ServerNegotiation,
+};
+use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
+use seat_proto::session::Verdict;
+use serde_json::Value;
+
+use super::early::{decoded_json, message_type, scheme_json};
+use super::{expect_eq, field, hash, provider, short, text};
+
+/// One recorded handshake message.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    /// Whether the client sent it.
+    pub from_client: bool,
+    /// The message, 4-byte header included.
+    pub bytes: Vec<u8>,
+}
+
+/// The `remoteAttestation` found in one handshake message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The message type.
+    pub message: HandshakeType,
+    /// `extension_data`.
+    pub data: Vec<u8>,
+}
+
+fn decode_err(e: seat_proto::codec::DecodeError) -> String {
+    e.to_string()
+}
+
+/// The extensions of one block, with an error for `remoteAttestation` seen twice.
+fn block(r: &mut Reader<'_>, cp: ExtensionType) -> Result<Option<Vec<u8>>, String> {
+    let mut found = None;
+    while !r.is_empty() {
+        let e = Extension::read(r).map_err(decode_err)?;
+        if e.extension_type == cp {
+            if found.is_some() {
+                return Err("remoteAttestation twice in one block".into());
+            }
+            found = Some(e.data.as_bytes().to_vec());
+        }
+    }
+    Ok(found)
+}
+
+/// The end-entity certificate of a Certificate message (RFC 8446 section 4.4.2).
+///
+/// # Errors
+///
+/// A message that is not a well-formed Certificate with at least one entry.
+pub(crate) fn end_entity(message: &[u8]) -> Result<Vec<u8>, String> {
+    let mut r = Reader::new(message);
+    let _ = r.u8("Handshake.msg_type").map_err(decode_err)?;
+    let mut body = r.vec_u24("Handshake", 0, 1 << 24).map_err(decode_err)?;
+    let _ = body
+        .vec_u8("certificate_request_context", 0, 255)
+        .map_err(decode_err)?;
+    let mut list = body
+        .vec_u24("certificate_list", 0, 1 << 24)
+        .map_err(decode_err)?;
+    let mut cert = list.vec_u24("cert_data", 1, 1 << 24).map_err(decode_err)?;
+    Ok(cert.rest().to_vec())
+}
+
+/// The `remoteAttestation` a handshake message carries, read with seat-proto's codec:
+/// ClientHello (RFC 8446 section 4.1.2; DTLS `legacy_cookie` when the version says so),
+/// EncryptedExtensions, CertificateRequest and the first CertificateEntry of Certificate.
+/// The extension on a later CertificateEntry is an error.
+///
+/// # Errors
+///
+/// A malformed message.
+pub(crate) fn remote_attestation_in(
+    message: &[u8],
+    cp: ExtensionType,
+) -> Result<Option<Found>, String> {
+    let mut r = Reader::new(message);
+    let ty = HandshakeType(r.u8("Handshake.msg_type").map_err(decode_err)?);
+    let mut body = r.vec_u24("Handshake", 0, 1 << 24).map_err(decode_err)?;
+    r.finish("Handshake").map_err(decode_err)?;
+    let data = match ty {
+        HandshakeType::CLIENT_HELLO => {
+            let version = body.u16("legacy_version").map_err(decode_err)?;
+            body.take(32, "random").map_err(decode_err)?;
+            body.vec_u8("legacy_session_id", 0, 32)
+                .map_err(decode_err)?;
+            if version == 0xfefd {
+                body.vec_u8("legacy_cookie", 0, 255).map_err(decode_err)?;
+            }
+            body.vec_u16("cipher_suites", 2, 0xfffe)
+                .map_err(decode_err)?;
+            body.vec_u8("legacy_compression_methods", 1, 255)
+                .map_err(decode_err)?;
+            let mut exts = body.vec_u16("extensions", 0, 0xffff).map_err(decode_err)?;
+            block(&mut exts, cp)?
+        }
+        HandshakeType::ENCRYPTED_EXTENSIONS => {
+            let mut exts = body.vec_u16("extensions", 0, 0xffff).map_err(decode_err)?;
+            block(&mut exts, cp)?
+        }
+        HandshakeType::CERTIFICATE_REQUEST => {
+            body.vec_u8("certificate_request_context", 0, 255)
+                .map_err(decode_err)?;
+            let mut exts = body.vec_u16("extensions", 2, 0xffff).map_err(decode_err)?;
+            block(&mut exts, cp)?
+        }
+        HandshakeType::CERTIFICATE => {
+            body.vec_u8("certificate_request_context", 0, 255)
+                .map_err(decode_err)?;
+            let mut list = body
+                .vec_u24("certificate_list", 0, 1 << 24)
+                .map_err(decode_err)?;
+            let mut first = None;
+            let mut index = 0usize;
+            while !list.is_empty() {
+                list.vec_u24("cert_data", 1, 1 << 24).map_err(decode_err)?;
+                let mut exts = list.vec_u16("extensions", 0, 0xffff).map_err(decode_err)?;
+                let found = block(&mut exts, cp)?;
+                match (index, found) {
+                    (0, f) => first = f,
+                    (_, Some(_)) => return Err("remoteAttestation on a later entry".into()),
+                    _ => {}
+                }
+                index += 1;
+            }
+            first
+        }
+        _ => None,
+    };
+    Ok(data.map(|data| Found { message: ty, data }))
+}
+
+/// ClientHello..ServerHello out of the whole handshake.
+pub(crate) fn hello_messages(messages: &[Recorded]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for m in messages {
+        let ty = m.bytes.first().copied();
+        if ty == Some(HandshakeType::CLIENT_HELLO.0) || ty == Some(HandshakeType::SERVER_HELLO.0) {
+            out.push(m.bytes.clone());
+            if ty == Some(HandshakeType::SERVER_HELLO.0) && !is_hello_retry_request(&m.bytes) {
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn schemes(v: &Value, name: &str) -> Result<Vec<AttestationScheme>, String> {
+    // Each scheme as its ClientHello decoding gives it: look it up in the decoded offer.
+    field(v, name)?
+        .as_array()
+        .ok_or_else(|| format!("{name} is not an array"))?
+        .iter()
+        .map(scheme_from_json)
+        .collect()
+}
+
+fn scheme_from_json(s: &Value) -> Result<AttestationScheme, String> {
+    use seat_proto::remote_attestation::{EvidenceType, MediaType, VerifierIdentity};
+    let mech = s.get("mechanism").and_then(Value::as_str);
+    match (mech, s.get("content_format"), s.get("media_type")) {
+        (Some("evidence"), Some(cf), _) => {
+            Ok(AttestationScheme::Evidence(EvidenceType::ContentFormat(
+                cf.as_u64()
+                    .and_then(|n| u16::try_from(n).ok())
+                    .ok_or("content_format")?,
+            )))
+        }
+        (Some("evidence"), _, Some(m)) => Ok(AttestationScheme::Evidence(EvidenceType::MediaType(
+            MediaType::new(m.as_str().ok_or("media_type")?.as_bytes().to_vec())
+                .map_err(|e| e.to_string())?,
+        ))),
+        (Some("result"), _, _) => Ok(AttestationScheme::Result(
+            VerifierIdentity::new(
+                hex::decode(
+                    s.get("verifier_identity")
+                        .and_then(Value::as_str)
+                        .ok_or("verifier_identity")?,
+                )
+                .map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?,
+        )),
+        _ => Err(format!("not a scheme: {s}")),
+    }
+}
+
+fn opt_bytes(v: &Value, name: &str) -> Result<Option<Vec<u8>>, String> {
+    match field(v, name)? {
+        Value::Null => Ok(None),
+        Value::String(s) => hex::decode(s).map(Some).map_err(|e| format!("{name}: {e}")),
+        _ => Err(format!("{name} is neither hex nor null")),
+    }
+}
+
+fn opt_eq(what: &str, got: Option<&[u8]>, want: Option<&[u8]>) -> Result<(), String> {
+    match (got, want) {
+        (Some(g), Some(w)) => expect_eq(what, g, w),
+        (None, None) => Ok(()),
+        _ => Err(format!(
+            "{what}: computed {:?}, recorded {:?}",
+            got.map(hex::encode),
+            want.map(hex::encode)
+        )),
+    }
+}
+
+fn scheme_eq(what: &str, got: Option<&AttestationScheme>, want: &Value) -> Result<(), String> {
+    let got = got.map_or(Value::Null, scheme_json);
+    if &got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: negotiated {got}, recorded {want}"))
+    }
+}
+
+/// What the replay needs from the recording.
+struct Replay {
+    messages: Vec<Recorded>,
+    found: Vec<Option<Found>>,
+    server_cert: Option<Vec<u8>>,
+    client_cert: Option<Vec<u8>>,
+    server_cmw: Option<Vec<u8>>,
+    client_cmw: Option<Vec<u8>>,
+}
+
+/// Either machine, driven the same way.
+enum Machine {
+    Client(Box<ClientNegotiation>),
+    Server(Box<ServerNegotiation>),
+}
+
+/// What one side's replayed machine computed.
+#[derive(Default)]
+struct Computed {
+    own_binder: Option<Vec<u8>>,
+    peer_binder: Option<Vec<u8>>,
+    peer_attested: bool,
+}
+
+impl Machine {
+    fn handle(&mut self, input: Input) {
+        match self {
+            Self::Client(m) => m.handle(input),
+            Self::Server(m) => m.handle(input),
+        }
+    }
+
+    fn poll(&mut self) -> Option<Action> {
+        match self {
+            Self::Client(m) => m.poll_action(),
+            Self::Server(m) => m.poll_action(),
+        }
+    }
+
+    /// Feeds `input`, answers Evidence and appraisal requests with the recording (the CMW
+    /// this side sent; the verdict this side reached), and returns the extension built.
+    fn drive(
+        &mut self,
+        input: Input,
+        own_cmw: Option<&[u8]>,
+        computed: &mut Computed,
+        verdict: bool,
+        peer_cmw: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let mut inputs = vec![input];
+        let mut built = None;
+        while let Some(input) = inputs.pop() {
+            self.handle(input);
+            while let Some(action) = self.poll() {
+                match action {
+                    Action::Extension { data, .. } => built = Some(data),
+                    Action::ProduceEvidence { binder, .. } => {
+                        computed.own_binder = Some(binder);
+                        inputs.push(Input::Evidence(own_cmw.map(<[u8]>::to_vec)));
+                    }
+                    Action::Appraise { cmw, binder, .. } => {
+                        opt_eq("peer CMW handed to the Verifier", Some(&cmw), peer_cmw)?;
+                        computed.peer_binder = Some(binder);
+                        let explanation = "recorded verdict".to_string();
+                        inputs.push(Input::Verdict(if verdict {
+                            Verdict::Accepted { explanation }
+                        } else {
+                            Verdict::Rejected { explanation }
+                        }));
+                    }
+                    Action::Event(Event::Failed { error, .. }) => {
+                        return Err(format!(
+                            "replayed machine failed: {} ({error})",
+                            error.name()
+                        ));
+                    }
+                    Action::Event(Event::PeerAttested) => computed.peer_attested = true,
+                    Action::Event(_) => {}
+                }
+            }
+        }
+        Ok(built)
+    }
+}
+
+/// Replays one side. `client` selects the side.
+fn replay_side(
+    r: &Replay,
+    mut machine: Machine,
+    client: bool,
+    peer_attested: bool,
+) -> Result<(Machine, Computed), String> {
+    let mut computed = Computed::default();
+    let (own_cmw, peer_cmw, own_cert, peer_cert) = if client {
+        (&r.client_cmw, &r.server_cmw, &r.client_cert, &r.server_cert)
+    } else {
+        (&r.server_cmw, &r.client_cmw, &r.server_cert, &r.client_cert)
+    };
+    for (m, found) in r.messages.iter().zip(&r.found) {
+        let sent = m.from_client == client;
+        let ty = HandshakeType(m.bytes.first().copied().unwrap_or_default());
+        let entry = |cert: &Option<Vec<u8>>| cert.clone().map(|c| (0usize, c));
+        if sent {
+            // OpenSSL asks for the extension while building, then reports the message.
+            let builds = [
+                HandshakeType::CLIENT_HELLO,
+                HandshakeType::ENCRYPTED_EXTENSIONS,
+                HandshakeType::CERTIFICATE_REQUEST,
+                HandshakeType::CERTIFICATE,
+            ];
+            if builds.contains(&ty) {
+                let e = if ty == HandshakeType::CERTIFICATE {
+                    entry(own_cert)
+                } else {
+                    None
+                };
+                let built = machine.drive(
+                    Input::Build {
+                        message: ty,
+                        entry: e,
+                    },
+                    own_cmw.as_deref(),
+                    &mut computed,
+                    peer_attested,
+                    peer_cmw.as_deref(),
+                )?;
+                opt_eq(
+                    &format!("{ty} remoteAttestation built"),
+                    built.as_deref(),
+                    found.as_ref().map(|f| f.data.as_slice()),
+                )?;
+            }
+            machine.drive(
+                Input::Message {
+                    sent: true,
+                    bytes: m.bytes.clone(),
+                },
+                None,
+                &mut computed,
+                peer_attested,
+                peer_cmw.as_deref(),
+            )?;
+        } else {
+            // OpenSSL reports the message, then parses its extensions.
+            machine.drive(
+                Input::Message {
+                    sent: false,
+                    bytes: m.bytes.clone(),
+                },
+                None,
+                &mut computed,
+                peer_attested,
+                peer_cmw.as_deref(),
+            )?;
+            if let Some(f) = found {
+                let e = if ty == HandshakeType::CERTIFICATE {
+                    entry(peer_cert)
+                } else {
+                    None
+                };
+                machine.drive(
+                    Input::Extension {
+                        message: ty,
+                        data: f.data.clone(),
+                        entry: e,
+                    },
+                    None,
+                    &mut computed,
+                    peer_attested,
+                    peer_cmw.as_deref(),
+                )?;
+            }
+            if ty == HandshakeType::CERTIFICATE {
+                machine.drive(
+                    Input::PeerCertificateEnd,
+                    None,
+                    &mut computed,
+                    peer_attested,
+                    peer_cmw.as_deref(),
+                )?;
+            }
+        }
+    }
+    Ok((machine, computed))
+}
+
+fn config_list(v: &Value, side: &str, name: &str) -> Result<Vec<AttestationScheme>, String> {
+    schemes(field(v, side)?, name)
+}
+
+fn flag(v: &Value, side: &str, name: &str) -> Result<bool, String> {
+    field(field(v, side)?, name)?
+        .as_bool()
+        .ok_or_else(|| format!("{side}.{name} is not a bool"))
+}
+
+/// Checks one side's recorded outcome against its replayed machine.
+fn compare_side(
+    who: &str,
+    recorded: &Value,
+    computed: &Computed,
+    chosen: (Option<&AttestationScheme>, Option<&AttestationScheme>),
+    complete: bool,
+) -> Result<(), String> {
+    if !complete {
+        return Err(format!("{who}: the replayed machine did not complete"));
+    }
+    scheme_eq(
+        &format!("{who} server_scheme"),
+        chosen.0,
+        field(recorded, "server_scheme")?,
+    )?;
+    scheme_eq(
+        &format!("{who} client_scheme"),
+        chosen.1,
+        field(recorded, "client_scheme")?,
+    )?;
+    opt_eq(
+        &format!("{who} own_binder"),
+        computed.own_binder.as_deref(),
+        opt_bytes(recorded, "own_binder")?.as_deref(),
+    )?;
+    opt_eq(
+        &format!("{who} peer_binder"),
+        computed.peer_binder.as_deref(),
+        opt_bytes(recorded, "peer_binder")?.as_deref(),
+    )?;
+    if Some(computed.peer_attested) != field(recorded, "peer_attested")?.as_bool() {
+        return Err(format!("{who} peer_attested differs"));
+    }
+    Ok(())
+}
+
+/// Runs one `early-session` vector.
+///
+/// # Errors
+///
+/// A description of the first recorded value the replay does not reproduce.
+#[allow(clippy::too_many_lines)]
+pub(super) fn run(v: &Value) -> Result<String, String> {
+    let h = hash(v)?;
+    if text(v, "protocol")? != "tls13" {
+        return Err("recordings are TLS 1.3".into());
+    }
+    let cp_value = field(v, "codepoint")?
+        .as_u64()
+        .and_then(|n| u16::try_from(n).ok())
+        .ok_or("codepoint")?;
+    let cp = ExtensionType(cp_value);
+    let code_points = CodePoints::default()
+        .with_remote_attestation(cp)
+        .map_err(|e| e.to_string())?;
+    let mut messages = Vec::new();
+    for m in field(v, "messages")?.as_array().ok_or("messages")? {
+        let from_client = match text(m, "from")? {
+            "client" => true,
+            "server" => false,
+            other => return Err(format!("message from {other}")),
+        };
+        let bytes = hex::decode(text(m, "message")?).map_err(|e| e.to_string())?;
+        let ty = HandshakeType(bytes.first().copied().unwrap_or_default());
+        if ty.to_string() != text(m, "type")? {
+            return Err(format!(
+                "message type {ty} recorded as {}",
+                text(m, "type")?
+            ));
+        }
+        messages.push(Recorded { from_client, bytes });
+    }
+
+    // The transcript, its hash and the suite's hash.
+    let hello = hello_messages(&messages);
+    let recorded_hello = super::early::hex_list(v, "transcript")?;
+    if hello != recorded_hello {
+        return Err("transcript is not ClientHello..ServerHello of messages".into());
+    }
+    super::early::check_hello_transcript(&hello)?;
+    let refs: Vec<&[u8]> = hello.iter().map(Vec::as_slice).collect();
+    let th = handshake_transcript_hash(provider(), h, &refs).map_err(|e| e.to_string())?;
+    expect_eq(
+        "transcript_hash",
+        th.as_bytes(),
+        &super::bytes(v, "transcript_hash")?,
+    )?;
+    let hrr = hello.len() == 4;
+    if field(v, "hrr")?.as_bool() != Some(hrr) {
+        return Err("hrr differs".into());
+    }
+    let suite_hash = hello
+        .last()
+        .and_then(|sh| {
+            let sid = usize::from(*sh.get(38)?);
+            sh.get(39 + sid..41 + sid).map(<[u8]>::to_vec)
+        })
+        .ok_or("ServerHello has no cipher suite")?;
+    let expected_hash = if suite_hash == [0x13, 0x02] {
+        HashAlgorithm::Sha384
+    } else {
+        HashAlgorithm::Sha256
+    };
+    if expected_hash != h {
+        return Err("hash is not the ServerHello suite's".into());
+    }
+
+    // Every remoteAttestation, in order, as recorded.
+    let mut found = Vec::new();
+    for m in &messages {
+        found.push(remote_attestation_in(&m.bytes, cp)?);
+    }
+    let recorded_exts = field(v, "extensions")?.as_array().ok_or("extensions")?;
+    let present: Vec<(usize, &Found)> = found
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.as_ref().map(|f| (i, f)))
+        .collect();
+    if present.len() != recorded_exts.len() {
+        return Err(format!(
+            "{} remoteAttestation extensions in the messages, {} recorded",
+            present.len(),
+            recorded_exts.len()
+        ));
+    }
+    let mut server_cmw = None;
+    let mut client_cmw = None;
+    for ((i, f), e) in present.iter().zip(recorded_exts) {
+        let index = field(e, "index")?.as_u64().ok_or("index")?;
+        if usize::try_from(index).ok() != Some(*i)
+            || message_type(text(e, "message")?)? != f.message
+        {
+            return Err(format!(
+                "extension {index} is not where the messages have it"
+            ));
+        }
+        expect_eq(
+            "extension_data",
+            &f.data,
+            &super::bytes(e, "extension_data")?,
+        )?;
+        let ra = RemoteAttestation::decode_data(f.message, &f.data).map_err(|e| e.to_string())?;
+        if Some(&decoded_json(&ra)) != e.get("decoded") {
+            return Err(format!("decoded {} differs", f.message));
+        }
+        if let RemoteAttestation::Certificate(c) = ra {
+            let from_client = messages.get(*i).is_some_and(|m| m.from_client);
+            let slot = if from_client {
+                &mut client_cmw
+            } else {
+                &mut server_cmw
+            };
+            *slot = Some(c.as_bytes().to_vec());
+        }
+    }
+    opt_eq(
+        "server_cmw",
+        server_cmw.as_deref(),
+        opt_bytes(v, "server_cmw")?.as_deref(),
+    )?;
+    opt_eq(
+        "client_cmw",
+        client_cmw.as_deref(),
+        opt_bytes(v, "client_cmw")?.as_deref(),
+    )?;
+
+    // The certificates and their SPKIs.
+    let cert_of = |client: bool| -> Result<Option<Vec<u8>>, String> {
+        messages
+            .iter()
+            .find(|m| {
+                m.from_client == client && m.bytes.first() == Some(&HandshakeType::CERTIFICATE.0)
+            })
+            .map(|m| end_entity(&m.bytes))
+            .transpose()
+    };
+    let server_cert = cert_of(false)?;
+    let client_cert = cert_of(true)?;
+    let spki_of = |c: &Option<Vec<u8>>| -> Result<Option<Vec<u8>>, String> {
+        c.as_ref()
+            .map(|c| {
+                spki_from_certificate(c)
+                    .map(<[u8]>::to_vec)
+                    .map_err(|e| e.to_string())
+            })
+            .transpose()
+    };
+    let server_spki = spki_of(&server_cert)?;
+    let client_spki = spki_of(&client_cert)?;
+    opt_eq(
+        "server_spki",
+        server_spki.as_deref(),
+        opt_bytes(v, "server_spki")?.as_deref(),
+    )?;
+    opt_eq(
+        "client_spki",
+        client_spki.as_deref(),
+        opt_bytes(v, "client_spki")?.as_deref(),
+    )?;
+
+    // The binders recomputed from the recorded bytes.
+    let binder_of =
+        |spki: &Option<Vec<u8>>, cmw: &Option<Vec<u8>>| -> Result<Option<Vec<u8>>, String> {
+            match (spki, cmw) {
+                (Some(s), Some(_)) => {
+                    early_binder_from_messages(provider(), h, Protocol::Tls13, &refs, s)
+                        .map(|b| Some(b.binder.as_bytes().to_vec()))
+                        .map_err(|e| e.to_string())
+                }
+                _ => Ok(None),
+            }
+        };
+    let s_binder = binder_of(&server_spki, &server_cmw)?;
+    let c_binder = binder_of(&client_spki, &client_cmw)?;
+    let attest_base = early_binder_from_messages(provider(), h, Protocol::Tls13, &refs, &[])
+        .map_err(|e| e.to_string())?
+        .attest_base;
+    expect_eq(
+        "attest_base",
+        attest_base.as_bytes(),
+        &super::bytes(v, "attest_base")?,
+    )?;
+    opt_eq(
+        "s_attest_binder",
+        s_binder.as_deref(),
+        opt_bytes(v, "s_attest_binder")?.as_deref(),
+    )?;
+    opt_eq(
+        "c_attest_binder",
+        c_binder.as_deref(),
+        opt_bytes(v, "c_attest_binder")?.as_deref(),
+    )?;
+
+    // Fresh machines, configured as recorded, fed in the recorded order.
+    let replay = Replay {
+        messages,
+        found,
+        server_cert,
+        client_cert,
+        server_cmw,
+        client_cmw,
+    };
+    let mut cc = ClientConfig::new(
+        config_list(v, "client_config", "server_attester_schemes")?,
+        config_list(v, "client_config", "client_attester_schemes")?,
+    );
+    cc.code_points = code_points;
+    cc.provider = provider();
+    cc.require_server_attestation = flag(v, "client_config", "require_server_attestation")?;
+    cc.require_client_attestation = flag(v, "client_config", "require_client_attestation")?;
+    let mut sc = ServerConfig::new(
+        config_list(v, "server_config", "attest_with")?,
+        config_list(v, "server_config", "accept_from_client")?,
+    );
+    sc.code_points = code_points;
+    sc.provider = provider();
+    sc.require_client_attestation = flag(v, "server_config", "require_client_attestation")?;
+    let client = field(v, "client")?;
+    let server = field(v, "server")?;
+    let attested = |side: &Value| field(side, "peer_attested").map(|b| b.as_bool() == Some(true));
+    let (cm, c_computed) = replay_side(
+        &replay,
+        Machine::Client(Box::new(ClientNegotiation::new(cc))),
+        true,
+        attested(client)?,
+    )?;
+    let (sm, s_computed) = replay_side(
+        &replay,
+        Machine::Server(Box::new(ServerNegotiation::new(sc))),
+        false,
+        attested(server)?,
+    )?;
+    let Machine::Client(cm) = cm else {
+        return Err("client machine".into());
+    };
+    let Machine::Server(sm) = sm else {
+        return Err("server machine".into());
+    };
+    compare_side(
+        "client",
+        client,
+        &c_computed,
+        (cm.chosen_server_scheme(), cm.chosen_client_scheme()),
+        cm.is_complete(),
+    )?;
+    compare_side(
+        "server",
+        server,
+        &s_computed,
+        (sm.chosen_server_scheme(), sm.chosen_client_scheme()),
+        sm.is_complete(),
+    )?;
+    // Both sides and the recomputation agree on each binder.
+    opt_eq(
+        "client's peer_binder",
+        c_computed.peer_binder.as_deref(),
+        s_binder.as_deref(),
+    )?;
+    opt_eq(
+        "server's own_binder",
+        s_computed.own_binder.as_deref(),
+        s_binder.as_deref(),
+    )?;
+    opt_eq(
+        "client's own_binder",
+        c_computed.own_binder.as_deref(),
+        c_binder.as_deref(),
+    )?;
+    opt_eq(
+        "server's peer_binder",
+        s_computed.peer_binder.as_deref(),
+        c_binder.as_deref(),
+    )?;
+
+    let name = |s: Option<&AttestationScheme>| s.map_or("none".to_string(), |s| s.to_string());
+    let b = |x: &Option<Vec<u8>>| x.as_deref().map_or("-".to_string(), short);
+    Ok(format!(
+        "{} messages{}, {} extensions replayed; server {}, client {}; s_binder {}, c_binder {}",
+        replay.messages.len(),
+        if hrr { " (HelloRetryRequest)" } else { "" },
+        recorded_exts.len(),
+        name(cm.chosen_server_scheme()),
+        name(cm.chosen_client_scheme()),
+        b(&s_binder),
+        b(&c_binder),
+    ))
+}
