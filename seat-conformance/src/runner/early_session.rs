@@ -474,6 +474,9 @@ fn compare_side(
 #[allow(clippy::too_many_lines)]
 pub(super) fn run(v: &Value) -> Result<String, String> {
     let h = hash(v)?;
+    if text(v, "hrr_reading")? != seat_proto::negotiation::HRR_READING {
+        return Err("hrr_reading is not rfc8446-4.4.1".into());
+    }
     if text(v, "protocol")? != "tls13" {
         return Err("recordings are TLS 1.3".into());
     }
@@ -559,8 +562,10 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
     let mut client_cmw = None;
     for ((i, f), e) in present.iter().zip(recorded_exts) {
         let index = field(e, "index")?.as_u64().ok_or("index")?;
+        let from_client = messages.get(*i).is_some_and(|m| m.from_client);
         if usize::try_from(index).ok() != Some(*i)
             || message_type(text(e, "message")?)? != f.message
+            || text(e, "from")? != if from_client { "client" } else { "server" }
         {
             return Err(format!(
                 "extension {index} is not where the messages have it"
@@ -576,7 +581,6 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
             return Err(format!("decoded {} differs", f.message));
         }
         if let RemoteAttestation::Certificate(c) = ra {
-            let from_client = messages.get(*i).is_some_and(|m| m.from_client);
             let slot = if from_client {
                 &mut client_cmw
             } else {
