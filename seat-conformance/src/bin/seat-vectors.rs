@@ -37,6 +37,9 @@ fn existing(dir: &Path, keep: impl Fn(&str) -> bool) -> BTreeSet<PathBuf> {
     out
 }
 
+/// Which kind folders a mode owns.
+type Keep = Box<dyn Fn(&str) -> bool>;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, dir) = match args.as_slice() {
@@ -49,7 +52,7 @@ fn main() -> ExitCode {
         }
     };
     let recorded = |kind: &str| record::RECORDED_KINDS.contains(&kind);
-    let (vectors, mine): (_, Box<dyn Fn(&str) -> bool>) = if mode == "record" {
+    let (vectors, mine): (_, Keep) = if mode == "record" {
         (record::all(), Box::new(recorded))
     } else {
         (

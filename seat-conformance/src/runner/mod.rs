@@ -17,7 +17,7 @@ use seat_proto::remote_attestation::{AttestationScheme, EvidenceType, RemoteAtte
 use serde_json::{Value, json};
 
 mod rats;
-mod session;
+pub mod session;
 
 /// Certificate-path validation is not part of these vectors (`seat-vectors/1`, kind
 /// `ea-authenticator`): accept any chain whose certificates the authenticator carries.
