@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 HELLO, REQUEST, AUTHENTICATOR, ERROR, DATA = 1, 2, 3, 4, 5
 MODEL_NAMES = {1: "background-check", 2: "passport"}
@@ -198,6 +199,43 @@ def check_side_credential(side, leaf_der, anchors):
         raise Fail("the credential certificate's signature does not verify")
 
 
+SUITES = {  # TLS 1.3 cipher suite: (AEAD, key length)
+    "TLS13_AES_128_GCM_SHA256": (AESGCM, 16),
+    "TLS13_AES_256_GCM_SHA384": (AESGCM, 32),
+    "TLS13_CHACHA20_POLY1305_SHA256": (ChaCha20Poly1305, 32),
+}
+
+
+def tls_plaintext(v, who, c):
+    """Decrypts the TLS 1.3 records `who` wrote after the handshake with its application
+    traffic secret from the key log (RFC 8446 sections 5.2, 5.3 and 7.3); returns the
+    application data they carry, in order."""
+    h = c.HASHES[v["hash"]]
+    aead, key_len = SUITES[v["cipher_suite"]]
+    secret = bytes.fromhex(v["keylog"][f"{who.upper()}_TRAFFIC_SECRET_0"])
+    key = c.hkdf_expand_label(h, secret, b"key", b"", key_len, "tls13")
+    iv = c.hkdf_expand_label(h, secret, b"iv", b"", 12, "tls13")
+    out, seq = b"", 0
+    for r in v["tls_records"]:
+        if r["from"] != who:
+            continue
+        record = bytes.fromhex(r["record"])
+        header, body = record[:5], record[5:]
+        if header[0] != 23 or int.from_bytes(header[3:5], "big") != len(body):
+            raise Fail(f"{who}: a record that is not a whole encrypted record")
+        nonce = bytes(a ^ b for a, b in zip(iv, seq.to_bytes(12, "big")))
+        try:
+            inner = aead(key).decrypt(nonce, body, header)
+        except Exception:
+            raise Fail(f"{who}: record {seq} does not decrypt with the key log's traffic secret")
+        inner = inner.rstrip(b"\x00")
+        if not inner or inner[-1] != 23:
+            raise Fail(f"{who}: record {seq} is not application data")
+        out += inner[:-1]
+        seq += 1
+    return out
+
+
 def check_session(v):
     c = cv()
     try:
@@ -219,6 +257,10 @@ def run_checks(v, c):
     for f in v["frames"]:
         streams[f["from"]] += bytes.fromhex(f["frame"])
     frames = {s: parse_frames(streams[s]) for s in sides}
+    # The frames are exactly what crossed the real TLS connection.
+    for s in sides:
+        if tls_plaintext(v, s, c) != streams[s]:
+            raise Fail(f"{s}: the decrypted TLS records are not the recorded frames")
     # Every recorded frame is exactly one frame.
     for f in v["frames"]:
         if len(parse_frames(bytes.fromhex(f["frame"]))) != 1:

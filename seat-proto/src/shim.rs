@@ -44,6 +44,8 @@
 //! - `frames`: `[{"from": "client"|"server", "frame": hex}]`, every frame above, whole
 //!   (header included), in the order written; one side's frames concatenated are the byte
 //!   stream the other side read;
+//! - `tls_records`: the TLS records each side wrote after the handshake, which decrypt with
+//!   the key log's application traffic secrets to exactly those frames;
 //! - `trust`: the Verifier (EAR key, policy, trusted attestation keys, reference values) and
 //!   the Relying-Party policy both sides use;
 //! - `client`, `server`: each side's session configuration (`attests`, `requires`,

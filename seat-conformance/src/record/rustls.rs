@@ -1166,15 +1166,53 @@ where
     }
 }
 
+/// Moves the TLS records `from` has to write into `to`, keeping each record; whether
+/// anything moved.
+fn move_records<A, B>(
+    from: &mut ConnectionCommon<A>,
+    to: &mut ConnectionCommon<B>,
+    who: &'static str,
+    records: &mut Frames,
+) -> bool {
+    let mut buf = Vec::new();
+    while from.wants_write() {
+        if from.write_tls(&mut buf).is_err() {
+            break;
+        }
+    }
+    if buf.is_empty() {
+        return false;
+    }
+    // type(1) || legacy_record_version(2) || length(2) || encrypted record.
+    let mut rest = buf.as_slice();
+    while let Some(len) = rest
+        .get(3..5)
+        .and_then(|l| <[u8; 2]>::try_from(l).ok())
+        .map(|l| usize::from(u16::from_be_bytes(l)))
+    {
+        let (record, tail) = rest.split_at((5 + len).min(rest.len()));
+        records.push((who, record.to_vec()));
+        rest = tail;
+    }
+    let mut rd = buf.as_slice();
+    while !rd.is_empty() {
+        if to.read_tls(&mut rd).is_err() || to.process_new_packets().is_err() {
+            break;
+        }
+    }
+    true
+}
+
 fn run(
     client: &mut Peer<ClientConnection>,
     server: &mut Peer<ServerConnection>,
     frames: &mut Frames,
+    records: &mut Frames,
 ) -> Result<(), String> {
     for _ in 0..64 {
-        let a = move_tls(&mut client.tls, &mut server.tls);
+        let a = move_records(&mut client.tls, &mut server.tls, "client", records);
         server.pump("server", frames)?;
-        let b = move_tls(&mut server.tls, &mut client.tls);
+        let b = move_records(&mut server.tls, &mut client.tls, "server", records);
         client.pump("client", frames)?;
         if !a && !b {
             return Ok(());
@@ -1318,22 +1356,23 @@ fn record(flow: &Flow, pki: &Pki) -> Result<Vector, String> {
     }
 
     let mut frames = Frames::new();
+    let mut records = Frames::new();
     client.established("client", &mut frames)?;
     if flow.reattest {
         // Before any attestation: refused, the gate is closed.
         client.send(b"too early", "client", &mut frames)?;
     }
     server.established("server", &mut frames)?;
-    run(&mut client, &mut server, &mut frames)?;
+    run(&mut client, &mut server, &mut frames, &mut records)?;
     if flow.reattest {
         client.send(b"ping", "client", &mut frames)?;
-        run(&mut client, &mut server, &mut frames)?;
+        run(&mut client, &mut server, &mut frames, &mut records)?;
         server.send(b"pong", "server", &mut frames)?;
-        run(&mut client, &mut server, &mut frames)?;
+        run(&mut client, &mut server, &mut frames, &mut records)?;
         server.reattest("server", &mut frames)?;
-        run(&mut client, &mut server, &mut frames)?;
+        run(&mut client, &mut server, &mut frames, &mut records)?;
         client.send(b"after re-attestation", "client", &mut frames)?;
-        run(&mut client, &mut server, &mut frames)?;
+        run(&mut client, &mut server, &mut frames, &mut records)?;
     }
 
     fields.insert("now".into(), json!(NOW));
@@ -1346,6 +1385,15 @@ fn record(flow: &Flow, pki: &Pki) -> Result<Vector, String> {
             frames
                 .iter()
                 .map(|(from, f)| json!({"from": from, "frame": hex::encode(f)}))
+                .collect::<Vec<_>>()
+        ),
+    );
+    fields.insert(
+        "tls_records".into(),
+        json!(
+            records
+                .iter()
+                .map(|(from, r)| json!({"from": from, "record": hex::encode(r)}))
                 .collect::<Vec<_>>()
         ),
     );
