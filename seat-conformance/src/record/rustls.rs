@@ -18,9 +18,10 @@
 //!   (`trust`) whose signing key is fixed too; the time is the recorded `now`.
 //!
 //! Only the TLS handshake draws fresh randomness; its exporter secret is in the key log, so a
-//! replay with [`RecordedExporter`] reproduces every
-//! frame byte for byte. The recorder checks, before writing, that the key log's exporter
-//! secret gives the same exporter values as the live rustls connection.
+//! replay with [`RecordedExporter`] reproduces every frame byte for byte. The recorder checks,
+//! before writing, that the key log's exporter secret gives the same exporter values as the
+//! live rustls connection, and keeps the TLS records each side wrote after the handshake
+//! (`tls_records`), which decrypt with the key log's traffic secrets to exactly the frames.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
