@@ -31,6 +31,32 @@
 //! frame carries the TLS alert the failure maps to and a reason code (a stable number per
 //! error kind of this crate), because a TLS stack such as rustls cannot send arbitrary alerts;
 //! after it the sender closes the connection with `close_notify`.
+//!
+//! # Recorded sessions (`session` interop vectors)
+//!
+//! The conformance suite records whole conversations in this framing over real rustls
+//! connections (`seat-conformance/vectors/session/`, format `seat-vectors/1`, kind
+//! `session`), for other implementations to replay. Beside the common vector fields, a
+//! recording holds:
+//!
+//! - `stack`, `cipher_suite`, `hash`, `protocol`, `now` (the time every input carried);
+//! - `keylog`: the NSS key-log secrets by label; `EXPORTER_SECRET` gives every exporter;
+//! - `frames`: `[{"from": "client"|"server", "frame": hex}]`, every frame above, whole
+//!   (header included), in the order written; one side's frames concatenated are the byte
+//!   stream the other side read;
+//! - `tls_records`: the TLS records each side wrote after the handshake, which decrypt with
+//!   the key log's application traffic secrets to exactly those frames;
+//! - `trust`: the Verifier (EAR key, policy, trusted attestation keys, reference values) and
+//!   the Relying-Party policy both sides use;
+//! - `client`, `server`: each side's session configuration (`attests`, `requires`,
+//!   `cmw_forms`, `cmw_attestation`, `label` as in its hello; `signature_schemes`,
+//!   `chain_verifier`, `credential`, `tee`, `decline`, `rng_seed`, `verifier_rng_seed`,
+//!   timeouts), the `inputs` its machine got (`established`, `received` with a byte count of
+//!   the peer's stream, `send`, `reattest`), and what came out: `evidence`, `appraisals`,
+//!   `events`, `delivered`, and the final `open` and `failed`.
+//!
+//! Each field's derivation, and how to replay a side, is spelled out in
+//! `seat-conformance/vectors/README.md`.
 
 use core::fmt;
 

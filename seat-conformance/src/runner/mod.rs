@@ -16,7 +16,7 @@ use serde_json::Value;
 pub(crate) mod early;
 pub(crate) mod early_session;
 mod rats;
-mod session;
+pub mod session;
 
 /// Certificate-path validation is not part of these vectors (`seat-vectors/1`, kind
 /// `ea-authenticator`): accept any chain whose certificates the authenticator carries.
