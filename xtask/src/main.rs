@@ -13,9 +13,11 @@
 //! This crate stays tiny and dependency-free; it only shells out to cargo.
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeSet;
 use std::env;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The test command of the README's quick start, run by `ci` with `INSTA_UPDATE=no`.
@@ -148,6 +150,10 @@ const CI_STEPS: &[Step] = &[
 
 fn ci() -> Result<(), String> {
     let root = project_root();
+    // insta appends the path of every snapshot a test asserts to this file; after the tests,
+    // every committed snapshot must be on it (no unreferenced snapshots) and none pending.
+    let references = env::temp_dir().join(format!("seat-insta-references-{}", std::process::id()));
+    let _ = fs::remove_file(&references);
     for step in CI_STEPS {
         let program = match step.program {
             Program::Cargo => cargo(),
@@ -162,15 +168,73 @@ fn ci() -> Result<(), String> {
         let status = Command::new(program)
             .args(step.args)
             .envs(step.env.iter().copied())
+            .env("INSTA_SNAPSHOT_REFERENCES_FILE", &references)
             .current_dir(&root)
             .status()
             .map_err(|e| format!("cannot run cargo for step `{}`: {e}", step.name))?;
         if !status.success() {
             return Err(format!("step `{}` failed ({status})", step.name));
         }
+        if step.name == "tests" {
+            println!("xtask ci: snapshots (none unreferenced, none pending)");
+            let audit = audit_snapshots(&root, &references);
+            let _ = fs::remove_file(&references);
+            audit?;
+        }
     }
     println!("xtask ci: all steps passed");
     Ok(())
+}
+
+/// Every insta snapshot file under `root` (outside `target/` and hidden folders), with the
+/// pending ones (`.snap.new`, `.pending-snap`) apart.
+fn snapshot_files(root: &Path) -> (BTreeSet<PathBuf>, Vec<PathBuf>) {
+    let (mut committed, mut pending) = (BTreeSet::new(), Vec::new());
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "target" && !name.starts_with('.') {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+                pending.push(path);
+            } else if name.ends_with(".snap") {
+                committed.insert(path);
+            }
+        }
+    }
+    (committed, pending)
+}
+
+/// Fails when a snapshot is pending, or when a committed one was not asserted by any test
+/// during the run whose references insta wrote to `references`.
+fn audit_snapshots(root: &Path, references: &Path) -> Result<(), String> {
+    let (committed, pending) = snapshot_files(root);
+    if !pending.is_empty() {
+        return Err(format!("pending snapshots: {pending:?}"));
+    }
+    let listed = fs::read_to_string(references)
+        .map_err(|e| format!("no snapshot references were written ({e})"))?;
+    let referenced: BTreeSet<PathBuf> = listed
+        .lines()
+        .map(|l| fs::canonicalize(l).unwrap_or_else(|_| PathBuf::from(l)))
+        .collect();
+    let unreferenced: Vec<_> = committed
+        .iter()
+        .filter(|p| !referenced.contains(&fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
+        .collect();
+    if unreferenced.is_empty() {
+        println!("xtask ci: {} snapshots, all referenced", committed.len());
+        Ok(())
+    } else {
+        Err(format!("snapshots no test asserts: {unreferenced:?}"))
+    }
 }
 
 /// Regenerates (`write`) or checks (`check`) the generated interop vectors, or records new
