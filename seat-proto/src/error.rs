@@ -84,6 +84,7 @@ pub const REASONS: &[&str] = &[
     "empty_attestation_offer",
     "no_common_attestation_scheme",
     "evidence_failed",
+    "unexpected_extension",
 ];
 
 impl Error {
@@ -109,7 +110,8 @@ impl Error {
                 | PeerMisbehaved::KeyDoesNotMatchScheme
                 | PeerMisbehaved::ContextReused
                 | PeerMisbehaved::TooManyExchanges
-                | PeerMisbehaved::TooMuchEarlyData => AlertDescription::ILLEGAL_PARAMETER,
+                | PeerMisbehaved::TooMuchEarlyData
+                | PeerMisbehaved::UnexpectedExtension(_) => AlertDescription::ILLEGAL_PARAMETER,
                 // expat-03 section 3 names unsupported_extension for an unoffered CMW.
                 PeerMisbehaved::AttestationNotOffered | PeerMisbehaved::UnsolicitedExtension(_) => {
                     AlertDescription::UNSUPPORTED_EXTENSION
@@ -201,6 +203,7 @@ impl Error {
                 PeerMisbehaved::SchemeNotOffered => "scheme_not_offered",
                 PeerMisbehaved::AttestationOfferChanged => "attestation_offer_changed",
                 PeerMisbehaved::CmwMissing => "cmw_missing",
+                PeerMisbehaved::UnexpectedExtension(_) => "unexpected_extension",
             },
             Self::PeerIncompatible(p) => match p {
                 PeerIncompatible::UnsupportedSignatureScheme(_) => "unsupported_signature_scheme",
@@ -390,6 +393,12 @@ pub enum PeerMisbehaved {
     /// (draft-fossati-seat-early-attestation section 4.1; digest ambiguity A13:
     /// attestation_failed).
     CmwMissing,
+    /// A recognised extension in a message it is not defined for (RFC 8446 section 4.2:
+    /// illegal_parameter), such as `remoteAttestation` in a ServerHello, or in the server's
+    /// Certificate although EncryptedExtensions chose no scheme (the ClientHello offered it,
+    /// so it is not unsolicited; draft-fossati-seat-early-attestation section 4.1, digest
+    /// section 4.1).
+    UnexpectedExtension(ExtensionType),
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -432,6 +441,7 @@ impl fmt::Display for PeerMisbehaved {
                 f.write_str("remoteAttestation changed in the second ClientHello")
             }
             Self::CmwMissing => f.write_str("no CMW although an attestation scheme was chosen"),
+            Self::UnexpectedExtension(t) => write!(f, "extension {t} not allowed in this message"),
         }
     }
 }
@@ -612,6 +622,10 @@ mod tests {
             (
                 Error::from(PeerMisbehaved::CmwMissing),
                 AlertDescription(226),
+            ),
+            (
+                Error::from(PeerMisbehaved::UnexpectedExtension(ExtensionType(0xff3a))),
+                AlertDescription::ILLEGAL_PARAMETER,
             ),
             (
                 Error::from(PeerIncompatible::EmptyAttestationOffer),

@@ -379,7 +379,9 @@ impl Common {
         cp: &CodePoints,
     ) -> Result<(), Error> {
         let Some(scheme) = chosen else {
-            // EA section 4.1 / digest 4.1: RA in the Certificate without a chosen scheme.
+            // RA in the client's Certificate although CertificateRequest chose no scheme: the
+            // client's Certificate may only carry what CertificateRequest did (RFC 8446
+            // section 4.4.2). The client machine catches the server's case before this.
             return Err(PeerMisbehaved::UnsolicitedExtension(cp.remote_attestation()).into());
         };
         let Some((index, cert)) = entry else {
@@ -669,6 +671,15 @@ impl ClientNegotiation {
                     }
                     HandshakeType::CERTIFICATE => {
                         let chosen = self.chosen_server.clone();
+                        if chosen.is_none() {
+                            // The ClientHello offered the extension, so it is not unsolicited
+                            // (RFC 8446 section 4.4.2), but EncryptedExtensions chose no scheme:
+                            // digest section 4.1, illegal_parameter.
+                            return Err(PeerMisbehaved::UnexpectedExtension(
+                                cp.remote_attestation(),
+                            )
+                            .into());
+                        }
                         self.common.peer_cmw(
                             chosen.as_ref(),
                             &data,
@@ -678,7 +689,9 @@ impl ClientNegotiation {
                             &cp,
                         )
                     }
-                    _ => Err(PeerMisbehaved::UnsolicitedExtension(cp.remote_attestation()).into()),
+                    // RFC 8446 section 4.2: a recognised extension in a message it is not
+                    // defined for (remoteAttestation lives in CH, EE, CR and CT).
+                    _ => Err(PeerMisbehaved::UnexpectedExtension(cp.remote_attestation()).into()),
                 }
             }
             Input::PeerCertificateEnd => {
@@ -859,7 +872,8 @@ impl ServerNegotiation {
                         &cp,
                     )
                 }
-                _ => Err(PeerMisbehaved::UnsolicitedExtension(cp.remote_attestation()).into()),
+                // RFC 8446 section 4.2: not defined for this message.
+                _ => Err(PeerMisbehaved::UnexpectedExtension(cp.remote_attestation()).into()),
             },
             Input::Build { message, entry } => {
                 match message {

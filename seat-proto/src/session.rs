@@ -668,9 +668,19 @@ impl Session {
     ) -> Result<(), Error> {
         let config = Arc::clone(&self.config);
         let role = self.role;
-        let has_credential = self.credential.is_some();
-        let r = self.running()?;
         let request = SentRequest::decode(message, &config.code_points)?;
+        // RFC 9261 section 5.2.2: the scheme comes from the request's signature_algorithms;
+        // when this side's key can use none of them, the answer is the empty authenticator
+        // (section 6), without asking the Attester for Evidence that could not be sent.
+        let can_sign = self.credential.as_ref().is_some_and(|c| {
+            let scheme = SignatureScheme(c.key.algorithm().tls_scheme());
+            request
+                .request()
+                .extensions()
+                .signature_algorithms()
+                .is_some_and(|l| l.contains(scheme))
+        });
+        let r = self.running()?;
         // A server answers ClientCertificateRequest, a client CertificateRequest (RFC 9261
         // section 4).
         let expected = match role {
@@ -714,7 +724,7 @@ impl Session {
             },
         );
         let id = ExchangeId::Incoming(exchange);
-        match (model, offers, has_credential, &r.own_spki) {
+        match (model, offers, can_sign, &r.own_spki) {
             (Some(model), true, true, Some(spki)) => {
                 let exported = expat_exported_value(exporter, config.label, &context)?;
                 let binder = expat_binding_value(config.provider, r.hash, spki, &exported);
@@ -727,7 +737,8 @@ impl Session {
                 });
                 Ok(())
             }
-            // Nothing this side can attest with: refuse, authenticated (RFC 9261 section 6).
+            // Nothing this side can attest or sign with: refuse, authenticated (RFC 9261
+            // section 6).
             _ => self.answer(id, None),
         }
     }
