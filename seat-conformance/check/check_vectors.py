@@ -9,10 +9,8 @@ as seat-conformance/vectors/README.md spells them out.
 Usage: check_vectors.py <vectors dir>      (exit status 0 when every vector checks)
 """
 
-import hashlib
 import hmac
 import json
-import struct
 import sys
 from pathlib import Path
 
@@ -21,30 +19,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}
-
-
-class Invalid(Exception):
-    """The vector's input is invalid, for the reason named."""
-
+# Shared with the sibling modules (same directory, plain import).
+from common import HASHES, Invalid, Reader, hkdf_expand_label
 
 # --- RFC 8446 key schedule (section 7.1) and exporter (section 7.5) -------------------------
-
-def hkdf_expand(h, prk, info, length):
-    out, block, i = b"", b"", 1
-    while len(out) < length:
-        block = hmac.new(prk, block + info + bytes([i]), h).digest()
-        out += block
-        i += 1
-    return out[:length]
-
-
-def hkdf_expand_label(h, secret, label, context, length, protocol):
-    prefix = b"dtls13" if protocol == "dtls13" else b"tls13 "
-    full = prefix + label
-    info = struct.pack(">H", length) + bytes([len(full)]) + full + bytes([len(context)]) + context
-    return hkdf_expand(h, secret, info, length)
-
 
 def exporter(h, protocol, ems, label, context, length):
     # TLS-Exporter(label, context, L) = HKDF-Expand-Label(Derive-Secret(EMS, label, ""),
@@ -54,27 +32,6 @@ def exporter(h, protocol, ems, label, context, length):
 
 
 # --- TLS structures -----------------------------------------------------------------------
-
-class Reader:
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def take(self, n):
-        if self.pos + n > len(self.data):
-            raise Invalid("decode_error")
-        out = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return out
-
-    def uint(self, n):
-        return int.from_bytes(self.take(n), "big")
-
-    def vec(self, n):
-        return self.take(self.uint(n))
-
-    def done(self):
-        return self.pos == len(self.data)
-
 
 def extensions(block):
     r, out = Reader(block), []

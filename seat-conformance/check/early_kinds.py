@@ -13,57 +13,14 @@ draft-fossati-seat-early-attestation as seat-conformance/vectors/README.md spell
 with the "dtls13" label prefix in DTLS 1.3.
 """
 
-import hashlib
-import hmac
-import struct
+from common import HASHES, Invalid, Reader, hkdf_expand_label
 
-HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 HRR_READING = "rfc8446-4.4.1"
 MESSAGES = {1: "client_hello", 2: "server_hello", 8: "encrypted_extensions", 11: "certificate",
             13: "certificate_request", 15: "certificate_verify", 20: "finished"}
 SUITES = {0x1301: ("TLS_AES_128_GCM_SHA256", "sha256"), 0x1302: ("TLS_AES_256_GCM_SHA384", "sha384"),
           0x1303: ("TLS_CHACHA20_POLY1305_SHA256", "sha256")}
-
-
-class Invalid(Exception):
-    """The input is invalid, for the reason named."""
-
-
-def hkdf_expand(h, prk, info, length):
-    out, block, i = b"", b"", 1
-    while len(out) < length:
-        block = hmac.new(prk, block + info + bytes([i]), h).digest()
-        out += block
-        i += 1
-    return out[:length]
-
-
-def hkdf_expand_label(h, secret, label, context, length, protocol):
-    full = (b"dtls13" if protocol == "dtls13" else b"tls13 ") + label
-    info = struct.pack(">H", length) + bytes([len(full)]) + full + bytes([len(context)]) + context
-    return hkdf_expand(h, secret, info, length)
-
-
-class Reader:
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def take(self, n):
-        if self.pos + n > len(self.data):
-            raise Invalid("decode_error")
-        out = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return out
-
-    def uint(self, n):
-        return int.from_bytes(self.take(n), "big")
-
-    def vec(self, n):
-        return self.take(self.uint(n))
-
-    def done(self):
-        return self.pos == len(self.data)
 
 
 # --- the binder -----------------------------------------------------------------------------
