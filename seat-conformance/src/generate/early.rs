@@ -131,6 +131,28 @@ fn u16_list(items: &[u16]) -> Vec<u8> {
     out
 }
 
+/// Each part as a `<0..2^16-1>` vector, one after the other.
+fn u16_vecs(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in parts {
+        put_vec(&mut out, LengthPrefix::U16, |o| o.extend_from_slice(p));
+    }
+    out
+}
+
+/// `data` without its last `n` bytes.
+fn without_last(data: &[u8], n: usize) -> Vec<u8> {
+    data.iter()
+        .take(data.len().saturating_sub(n))
+        .copied()
+        .collect()
+}
+
+/// `data` with one zero byte after it.
+fn with_trailing_zero(data: &[u8]) -> Vec<u8> {
+    [data, &[0]].concat()
+}
+
 fn key_share_entry(out: &mut Vec<u8>, group: u16, key: &[u8]) {
     put_u16(out, group);
     put_vec(out, LengthPrefix::U16, |o| o.extend_from_slice(key));
@@ -202,9 +224,7 @@ fn client_hello(
     });
     extension(&mut exts, EXT_KEY_SHARE, ks)?;
     if let Some(c) = cookie {
-        let mut d = Vec::new();
-        put_vec(&mut d, LengthPrefix::U16, |o| o.extend_from_slice(c));
-        extension(&mut exts, EXT_COOKIE, d)?;
+        extension(&mut exts, EXT_COOKIE, u16_vecs(&[c]))?;
     }
     extension(
         &mut exts,
@@ -243,9 +263,7 @@ fn server_hello(
     extension(&mut exts, EXT_SUPPORTED_VERSIONS, sv)?;
     extension(&mut exts, EXT_KEY_SHARE, key_share.to_vec())?;
     if let Some(c) = cookie {
-        let mut d = Vec::new();
-        put_vec(&mut d, LengthPrefix::U16, |o| o.extend_from_slice(c));
-        extension(&mut exts, EXT_COOKIE, d)?;
+        extension(&mut exts, EXT_COOKIE, u16_vecs(&[c]))?;
     }
     let mut out = Vec::new();
     encode_handshake(&mut out, HandshakeType::SERVER_HELLO, |o| {
@@ -844,55 +862,28 @@ fn extension_vectors() -> Result<Vec<Vector>, String> {
     )
     .to_data();
     let empty_offer = RemoteAttestation::ClientHello(RemoteAttestationOffer::default()).to_data();
-    let mut trailing = good_offer.clone();
-    trailing.push(0);
-    let truncated: Vec<u8> = good_offer
-        .iter()
-        .take(good_offer.len().saturating_sub(1))
-        .copied()
-        .collect();
+    let trailing = with_trailing_zero(&good_offer);
+    let truncated = without_last(&good_offer, 1);
     // Only the server list: the client list's length is missing.
-    let mut server_only = Vec::new();
-    put_vec(&mut server_only, LengthPrefix::U16, |o| eat.encode(o));
+    let server_only = u16_vecs(&[&eat.to_vec()]);
     // Mechanism 2 is neither evidence(0) nor result(1).
-    let mut unknown_mechanism = Vec::new();
-    put_vec(&mut unknown_mechanism, LengthPrefix::U16, |o| {
-        o.extend_from_slice(&[2, 0, 0]);
-    });
-    put_vec(&mut unknown_mechanism, LengthPrefix::U16, |_| {});
-    let mut unknown_encoding = Vec::new();
-    put_vec(&mut unknown_encoding, LengthPrefix::U16, |_| {});
-    put_vec(&mut unknown_encoding, LengthPrefix::U16, |o| {
-        o.extend_from_slice(&[0, 2, 0xfd, 0xe7]);
-    });
+    let unknown_mechanism = u16_vecs(&[&[2, 0, 0], &[]]);
+    let unknown_encoding = u16_vecs(&[&[], &[0, 2, 0xfd, 0xe7]]);
     let ee_data = RemoteAttestation::EncryptedExtensions(eat.clone()).to_data();
     let mut ee_two = ee_data.clone();
     ee_two.extend(RemoteAttestation::EncryptedExtensions(passport.clone()).to_data());
     let cr_data = RemoteAttestation::CertificateRequest(eat.clone()).to_data();
-    let cr_short: Vec<u8> = cr_data
-        .iter()
-        .take(cr_data.len().saturating_sub(3))
-        .copied()
-        .collect();
+    let cr_short = without_last(&cr_data, 3);
     let cr_cf = RemoteAttestation::CertificateRequest(cf.clone()).to_data();
     let cr_cf_short: Vec<u8> = cr_cf.iter().take(3).copied().collect();
-    let mut cr_list = Vec::new();
-    put_vec(&mut cr_list, LengthPrefix::U16, |o| cf.encode(o));
+    let cr_list = u16_vecs(&[&cf.to_vec()]);
     let cmw_data = RemoteAttestation::Certificate(
         CmwPayload::new(super::cmw(&evidence, false)).map_err(|e| e.to_string())?,
     )
     .to_data();
-    let mut cmw_trailing = cmw_data.clone();
-    cmw_trailing.push(0);
-    let cmw_short: Vec<u8> = cmw_data
-        .iter()
-        .take(cmw_data.len().saturating_sub(1))
-        .copied()
-        .collect();
-    let mut cmw_u16 = Vec::new();
-    put_vec(&mut cmw_u16, LengthPrefix::U16, |o| {
-        o.extend_from_slice(&super::cmw(&evidence, false));
-    });
+    let cmw_trailing = with_trailing_zero(&cmw_data);
+    let cmw_short = without_last(&cmw_data, 1);
+    let cmw_u16 = u16_vecs(&[&super::cmw(&evidence, false)]);
     let bad: [(&str, &str, HandshakeType, Vec<u8>, &str); 14] = [
         (
             "client-hello-both-lists-empty",

@@ -117,6 +117,42 @@ fn rcgen_alg(alg: SignatureAlgorithm) -> &'static rcgen::SignatureAlgorithm {
     }
 }
 
+/// The fixed parameters of every certificate made here: the common name `cn` alone as the
+/// subject, the serial number, validity 2026-01-01 to 2036-01-01.
+pub(crate) fn fixed_params(
+    mut p: rcgen::CertificateParams,
+    cn: &str,
+    serial: u8,
+) -> rcgen::CertificateParams {
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    p.serial_number = Some(rcgen::SerialNumber::from_slice(&[serial]));
+    p.not_before = rcgen::date_time_ymd(2026, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2036, 1, 1);
+    p
+}
+
+/// A fixed self-signed CA named `cn` (serial 1), its Ed25519 key the 32-byte seed `seed`
+/// repeated (RFC 8410 PKCS#8 form).
+///
+/// # Errors
+///
+/// A key or certificate rcgen refuses.
+pub(crate) fn fixed_ca(seed: u8, cn: &str) -> Result<(rcgen::KeyPair, rcgen::Certificate), String> {
+    use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let mut ca_der = hex_bytes("302e020100300506032b657004220420");
+    ca_der.extend([seed; 32]);
+    let ca_key = rcgen::KeyPair::from_der_and_sign_algo(
+        &PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ca_der)),
+        &rcgen::PKCS_ED25519,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut ca_params = fixed_params(rcgen::CertificateParams::default(), cn, 1);
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).map_err(|e| e.to_string())?;
+    Ok((ca_key, ca))
+}
+
 /// The attester of `alg`.
 ///
 /// # Errors
@@ -133,27 +169,10 @@ pub fn attester(alg: SignatureAlgorithm) -> Result<Attester, String> {
         rcgen_alg(alg),
     )
     .map_err(|e| e.to_string())?;
-    // The CA: Ed25519 with the seed 0x0c..0x0c (RFC 8410 PKCS#8 form).
-    let mut ca_der = hex_bytes("302e020100300506032b657004220420");
-    ca_der.extend([0x0c; 32]);
-    let ca_key = rcgen::KeyPair::from_der_and_sign_algo(
-        &PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ca_der)),
-        &rcgen::PKCS_ED25519,
-    )
-    .map_err(|e| e.to_string())?;
-    let fixed = |mut p: rcgen::CertificateParams, cn: &str, serial: u8| {
-        p.distinguished_name = rcgen::DistinguishedName::new();
-        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
-        p.serial_number = Some(rcgen::SerialNumber::from_slice(&[serial]));
-        p.not_before = rcgen::date_time_ymd(2026, 1, 1);
-        p.not_after = rcgen::date_time_ymd(2036, 1, 1);
-        p
-    };
-    let mut ca_params = fixed(rcgen::CertificateParams::default(), "seat vectors CA", 1);
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).map_err(|e| e.to_string())?;
+    // The CA: Ed25519 with the seed 0x0c..0x0c.
+    let (ca_key, ca) = fixed_ca(0x0c, "seat vectors CA")?;
     let name = format!("attester-{:04x}.example", alg.tls_scheme());
-    let mut params = fixed(
+    let mut params = fixed_params(
         rcgen::CertificateParams::new(vec![name.clone()]).map_err(|e| e.to_string())?,
         &name,
         2,

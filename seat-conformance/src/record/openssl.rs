@@ -15,7 +15,6 @@ use openssl::ssl::{Ssl, SslContextBuilder};
 use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
-use seat_binding::spki::spki_from_certificate;
 use seat_evidence::sim::SimulatedTee;
 use seat_examples::early::{TeeHooks, context, evidence_scheme, handshake, passport_scheme};
 use seat_examples::{Identity, World, tee_config};
@@ -26,7 +25,9 @@ use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
 use serde_json::{Map, Value, json};
 
 use crate::generate::early::scheme_json;
-use crate::runner::early_session::{Recorded, end_entity, hello_messages, remote_attestation_in};
+use crate::runner::early_session::{
+    Recorded, end_entity, hello_messages, remote_attestation_in, spki_of,
+};
 use crate::vector::Vector;
 
 const KIND: &str = "early-session";
@@ -303,17 +304,8 @@ fn record(
     }
     let [server_cert, client_cert] = certs;
     let [server_cmw, client_cmw] = cmws;
-    let spki = |c: &Option<Vec<u8>>| -> Result<Option<Vec<u8>>, String> {
-        c.as_ref()
-            .map(|c| {
-                spki_from_certificate(c)
-                    .map(<[u8]>::to_vec)
-                    .map_err(|e| e.to_string())
-            })
-            .transpose()
-    };
-    let server_spki = spki(&server_cert)?;
-    let client_spki = spki(&client_cert)?;
+    let server_spki = spki_of(&server_cert)?;
+    let client_spki = spki_of(&client_cert)?;
     let provider = default_provider();
     let binder = |k: &Option<Vec<u8>>, cmw: &Option<Vec<u8>>| -> Result<Option<Vec<u8>>, String> {
         match (k, cmw) {

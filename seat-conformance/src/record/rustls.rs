@@ -61,6 +61,7 @@ use seat_verify::rp::{Background, Expected, RelyingParty};
 use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
 use serde_json::{Map, Value, json};
 
+use crate::runner::{bytes, field, text};
 use crate::vector::Vector;
 
 /// The time every recorded session is told (2027-01-15), inside the validity of the fixed
@@ -112,16 +113,6 @@ fn rustls_version() -> String {
 
 // --- Reading the recorded configuration -------------------------------------------------------
 
-fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
-    v.get(name).ok_or_else(|| format!("missing field {name}"))
-}
-
-fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
-    field(v, name)?
-        .as_str()
-        .ok_or_else(|| format!("field {name} is not a string"))
-}
-
 fn num(v: &Value, name: &str) -> Result<u64, String> {
     field(v, name)?
         .as_u64()
@@ -132,10 +123,6 @@ fn flag(v: &Value, name: &str) -> Result<bool, String> {
     field(v, name)?
         .as_bool()
         .ok_or_else(|| format!("field {name} is not a bool"))
-}
-
-fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
-    hex::decode(text(v, name)?).map_err(|e| format!("field {name}: {e}"))
 }
 
 fn u8_of(v: &Value, name: &str) -> Result<u8, String> {
@@ -370,6 +357,18 @@ pub struct Log {
     pub delivered: Vec<u8>,
     /// A readable transcript, one line per input and per thing that came out.
     pub transcript: Vec<String>,
+}
+
+impl Log {
+    /// The `error` of the first `failed` event, if the session failed.
+    pub(crate) fn failed_error(&self) -> Option<String> {
+        self.events
+            .iter()
+            .find(|e| e.get("event") == Some(&json!("failed")))
+            .and_then(|e| e.get("error"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
 }
 
 /// One side: its session, its simulated TEE, Verifier and Relying Party, and its log.
@@ -887,24 +886,7 @@ struct Pki {
 
 fn pki() -> Result<Pki, String> {
     let e = |x: rcgen::Error| x.to_string();
-    let mut ca_der = hex::decode("302e020100300506032b657004220420").map_err(|e| e.to_string())?;
-    ca_der.extend([0x0d; 32]);
-    let ca_key = rcgen::KeyPair::from_der_and_sign_algo(
-        &PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ca_der)),
-        &rcgen::PKCS_ED25519,
-    )
-    .map_err(e)?;
-    let fixed = |mut p: rcgen::CertificateParams, cn: &str, serial: u8| {
-        p.distinguished_name = rcgen::DistinguishedName::new();
-        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
-        p.serial_number = Some(rcgen::SerialNumber::from_slice(&[serial]));
-        p.not_before = rcgen::date_time_ymd(2026, 1, 1);
-        p.not_after = rcgen::date_time_ymd(2036, 1, 1);
-        p
-    };
-    let mut ca_params = fixed(rcgen::CertificateParams::default(), "seat sessions CA", 1);
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).map_err(e)?;
+    let (ca_key, ca) = crate::generate::fixed_ca(0x0d, "seat sessions CA")?;
     let leaf = |key: &str, alg, name: &str, serial| -> Result<(Vec<u8>, Vec<u8>), String> {
         let pkcs8 = fixed_pkcs8(key)?;
         let kp = rcgen::KeyPair::from_der_and_sign_algo(
@@ -912,7 +894,7 @@ fn pki() -> Result<Pki, String> {
             alg,
         )
         .map_err(e)?;
-        let mut p = fixed(
+        let mut p = crate::generate::fixed_params(
             rcgen::CertificateParams::new(vec![name.to_string()]).map_err(e)?,
             name,
             serial,
@@ -1399,15 +1381,7 @@ fn record(flow: &Flow, pki: &Pki) -> Result<Vector, String> {
         ),
     );
     let both_open = client.machine.session.is_open() && server.machine.session.is_open();
-    let server_error = server
-        .machine
-        .log
-        .events
-        .iter()
-        .find(|e| e.get("event") == Some(&json!("failed")))
-        .and_then(|e| e.get("error"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let server_error = server.machine.log.failed_error();
     match (flow.error, both_open, server_error) {
         (None, true, None) => Ok(Vector::valid(
             "session",

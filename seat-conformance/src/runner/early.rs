@@ -6,11 +6,11 @@ use seat_binding::key_schedule::handshake_transcript_hash;
 use seat_proto::Error;
 use seat_proto::codepoints::HandshakeType;
 use seat_proto::negotiation::{Action, Event, HRR_READING, Input, ServerConfig, ServerNegotiation};
-use seat_proto::remote_attestation::{
-    AttestationScheme, EvidenceType, RemoteAttestation, RemoteAttestationOffer,
-};
+use seat_proto::remote_attestation::{RemoteAttestation, RemoteAttestationOffer};
 use seat_proto::transcript::TranscriptTap;
 use serde_json::{Value, json};
+
+use crate::generate::early::scheme_json;
 
 use super::{bytes, expect_eq, field, hash, protocol, provider, short, text};
 
@@ -108,21 +108,6 @@ fn binder_checks(v: &Value, messages: &[Vec<u8>]) -> Result<String, String> {
         refs.len(),
         short(b.binder.as_bytes())
     ))
-}
-
-/// The `decoded` form of a scheme (vectors.md, `early-extension`).
-pub(super) fn scheme_json(s: &AttestationScheme) -> Value {
-    match s {
-        AttestationScheme::Evidence(EvidenceType::ContentFormat(cf)) => {
-            json!({"mechanism": "evidence", "content_format": cf})
-        }
-        AttestationScheme::Evidence(EvidenceType::MediaType(m)) => {
-            json!({"mechanism": "evidence", "media_type": String::from_utf8_lossy(m.as_bytes())})
-        }
-        AttestationScheme::Result(id) => {
-            json!({"mechanism": "result", "verifier_identity": hex::encode(id.as_bytes())})
-        }
-    }
 }
 
 /// The `decoded` object of a `remoteAttestation` form.

@@ -22,8 +22,9 @@ use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
 use seat_proto::session::Verdict;
 use serde_json::Value;
 
-use super::early::{decoded_json, message_type, scheme_json};
+use super::early::{decoded_json, message_type};
 use super::{expect_eq, field, hash, provider, short, text};
+use crate::generate::early::scheme_json;
 
 /// One recorded handshake message.
 #[derive(Debug, Clone)]
@@ -150,6 +151,17 @@ pub(crate) fn remote_attestation_in(
 }
 
 /// ClientHello..ServerHello out of the whole handshake.
+/// The SubjectPublicKeyInfo of a certificate, when there is one.
+pub(crate) fn spki_of(c: &Option<Vec<u8>>) -> Result<Option<Vec<u8>>, String> {
+    c.as_ref()
+        .map(|c| {
+            spki_from_certificate(c)
+                .map(<[u8]>::to_vec)
+                .map_err(|e| e.to_string())
+        })
+        .transpose()
+}
+
 pub(crate) fn hello_messages(messages: &[Recorded]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for m in messages {
@@ -331,10 +343,25 @@ fn replay_side(
     } else {
         (&r.server_cmw, &r.client_cmw, &r.server_cert, &r.client_cert)
     };
+    let peer_cmw = peer_cmw.as_deref();
+    let mut drive = |machine: &mut Machine, input: Input, own: Option<&[u8]>| {
+        machine.drive(input, own, &mut computed, peer_attested, peer_cmw)
+    };
     for (m, found) in r.messages.iter().zip(&r.found) {
         let sent = m.from_client == client;
         let ty = HandshakeType(m.bytes.first().copied().unwrap_or_default());
-        let entry = |cert: &Option<Vec<u8>>| cert.clone().map(|c| (0usize, c));
+        // The end-entity certificate goes with the Certificate message only.
+        let entry = |cert: &Option<Vec<u8>>| {
+            if ty == HandshakeType::CERTIFICATE {
+                cert.clone().map(|c| (0usize, c))
+            } else {
+                None
+            }
+        };
+        let message = Input::Message {
+            sent,
+            bytes: m.bytes.clone(),
+        };
         if sent {
             // OpenSSL asks for the extension while building, then reports the message.
             let builds = [
@@ -344,20 +371,13 @@ fn replay_side(
                 HandshakeType::CERTIFICATE,
             ];
             if builds.contains(&ty) {
-                let e = if ty == HandshakeType::CERTIFICATE {
-                    entry(own_cert)
-                } else {
-                    None
-                };
-                let built = machine.drive(
+                let built = drive(
+                    &mut machine,
                     Input::Build {
                         message: ty,
-                        entry: e,
+                        entry: entry(own_cert),
                     },
                     own_cmw.as_deref(),
-                    &mut computed,
-                    peer_attested,
-                    peer_cmw.as_deref(),
                 )?;
                 opt_eq(
                     &format!("{ty} remoteAttestation built"),
@@ -365,54 +385,23 @@ fn replay_side(
                     found.as_ref().map(|f| f.data.as_slice()),
                 )?;
             }
-            machine.drive(
-                Input::Message {
-                    sent: true,
-                    bytes: m.bytes.clone(),
-                },
-                None,
-                &mut computed,
-                peer_attested,
-                peer_cmw.as_deref(),
-            )?;
+            drive(&mut machine, message, None)?;
         } else {
             // OpenSSL reports the message, then parses its extensions.
-            machine.drive(
-                Input::Message {
-                    sent: false,
-                    bytes: m.bytes.clone(),
-                },
-                None,
-                &mut computed,
-                peer_attested,
-                peer_cmw.as_deref(),
-            )?;
+            drive(&mut machine, message, None)?;
             if let Some(f) = found {
-                let e = if ty == HandshakeType::CERTIFICATE {
-                    entry(peer_cert)
-                } else {
-                    None
-                };
-                machine.drive(
+                drive(
+                    &mut machine,
                     Input::Extension {
                         message: ty,
                         data: f.data.clone(),
-                        entry: e,
+                        entry: entry(peer_cert),
                     },
                     None,
-                    &mut computed,
-                    peer_attested,
-                    peer_cmw.as_deref(),
                 )?;
             }
             if ty == HandshakeType::CERTIFICATE {
-                machine.drive(
-                    Input::PeerCertificateEnd,
-                    None,
-                    &mut computed,
-                    peer_attested,
-                    peer_cmw.as_deref(),
-                )?;
+                drive(&mut machine, Input::PeerCertificateEnd, None)?;
             }
         }
     }
@@ -612,15 +601,6 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
     };
     let server_cert = cert_of(false)?;
     let client_cert = cert_of(true)?;
-    let spki_of = |c: &Option<Vec<u8>>| -> Result<Option<Vec<u8>>, String> {
-        c.as_ref()
-            .map(|c| {
-                spki_from_certificate(c)
-                    .map(<[u8]>::to_vec)
-                    .map_err(|e| e.to_string())
-            })
-            .transpose()
-    };
     let server_spki = spki_of(&server_cert)?;
     let client_spki = spki_of(&client_cert)?;
     opt_eq(

@@ -33,17 +33,17 @@ fn provider() -> &'static dyn CryptoProvider {
     default_provider()
 }
 
-fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
+pub(crate) fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
     v.get(name).ok_or_else(|| format!("missing field {name}"))
 }
 
-fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
+pub(crate) fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
     field(v, name)?
         .as_str()
         .ok_or_else(|| format!("field {name} is not a string"))
 }
 
-fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
     hex::decode(text(v, name)?).map_err(|e| format!("field {name}: {e}"))
 }
 
@@ -102,7 +102,8 @@ pub fn run(v: &Value) -> Result<String, String> {
     }
 }
 
-fn tls13_exporter(v: &Value) -> Result<String, String> {
+/// The vector's hash and the exporter over its `exporter_master_secret`.
+fn vector_exporter(v: &Value) -> Result<(HashAlgorithm, RecordedExporter), String> {
     let h = hash(v)?;
     let exporter = RecordedExporter::new(
         provider(),
@@ -111,6 +112,11 @@ fn tls13_exporter(v: &Value) -> Result<String, String> {
         Secret::new(bytes(v, "exporter_master_secret")?),
     )
     .map_err(|e| e.to_string())?;
+    Ok((h, exporter))
+}
+
+fn tls13_exporter(v: &Value) -> Result<String, String> {
+    let (_, exporter) = vector_exporter(v)?;
     let context = match field(v, "context")? {
         Value::Null => None,
         _ => Some(bytes(v, "context")?),
@@ -132,14 +138,7 @@ fn tls13_exporter(v: &Value) -> Result<String, String> {
 }
 
 fn ea_authenticator(v: &Value) -> Result<String, String> {
-    let h = hash(v)?;
-    let exporter = RecordedExporter::new(
-        provider(),
-        h,
-        protocol(v)?,
-        Secret::new(bytes(v, "exporter_master_secret")?),
-    )
-    .map_err(|e| e.to_string())?;
+    let (h, exporter) = vector_exporter(v)?;
     let cp = match v
         .get("expat")
         .and_then(|x| x.get("codepoint"))

@@ -128,13 +128,7 @@ pub fn replay_side(v: &Value, side: &'static str) -> Result<SideReplay, String> 
     same("delivered", json!(hex::encode(&log.delivered)))?;
     same("open", json!(machine.session.is_open()))?;
     same("failed", json!(machine.session.is_failed()))?;
-    let failed = log
-        .events
-        .iter()
-        .find(|e| e.get("event") == Some(&json!("failed")))
-        .and_then(|e| e.get("error"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let failed = log.failed_error();
     Ok(SideReplay {
         side,
         transcript: log.transcript.clone(),
