@@ -66,8 +66,9 @@ fn protocol_name(p: Protocol) -> &'static str {
     }
 }
 
-/// A seeded generator for the RSA-PSS salt: splitmix64 from `seed`.
-fn seeded(seed: u64) -> impl FnMut(&mut [u8]) {
+/// A seeded random source: splitmix64 from `seed`, one output byte per step (the RSA-PSS
+/// salt and the fixed key shares here; the recorded sessions' contexts and random sources).
+pub fn seeded(seed: u64) -> impl FnMut(&mut [u8]) + Send {
     let mut state = seed;
     move |dest: &mut [u8]| {
         for b in dest.iter_mut() {

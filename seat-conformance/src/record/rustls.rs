@@ -74,19 +74,7 @@ const KEYS: &str = include_str!("../data/keys.json");
 /// The workspace lock file, for the exact rustls version the recording ran.
 const LOCK: &str = include_str!("../../../Cargo.lock");
 
-/// A seeded random source: splitmix64 from `seed`, one output byte per step.
-pub fn seeded(seed: u64) -> impl FnMut(&mut [u8]) + Send {
-    let mut state = seed;
-    move |dest: &mut [u8]| {
-        for b in dest.iter_mut() {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            *b = (z ^ (z >> 31)).to_le_bytes()[0];
-        }
-    }
-}
+pub use crate::generate::seeded;
 
 fn fixed_pkcs8(name: &str) -> Result<Vec<u8>, String> {
     let keys: Value = serde_json::from_str(KEYS).map_err(|e| e.to_string())?;

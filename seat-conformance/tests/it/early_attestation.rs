@@ -26,7 +26,7 @@ use seat_proto::session::Verdict;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use serde_json::Value;
 
-use super::rfc9261::hx;
+use super::common::hx;
 
 /// Digest §2.1, the illustrative encodings (`extension_data` only, after type and length).
 /// ClientHello: server list [evidence/MEDIA_TYPE "application/eat+cwt", result
@@ -220,6 +220,49 @@ fn ext(
     drain_client(m)
 }
 
+/// Feeds the server `s` the build request for `message` (with `entry` for a Certificate) and
+/// returns what it did.
+fn build_server(
+    s: &mut ServerNegotiation,
+    message: HandshakeType,
+    entry: Option<(usize, Vec<u8>)>,
+) -> Vec<Action> {
+    s.handle(Input::Build { message, entry });
+    drain_server(s)
+}
+
+/// Hands the server `s` a received `remoteAttestation` and returns what it did.
+fn server_ext(
+    s: &mut ServerNegotiation,
+    message: HandshakeType,
+    data: Vec<u8>,
+    entry: Option<(usize, Vec<u8>)>,
+) -> Vec<Action> {
+    s.handle(Input::Extension {
+        message,
+        data,
+        entry,
+    });
+    drain_server(s)
+}
+
+/// A client of `config` through the RFC 8448 section 3 ClientHello and ServerHello.
+fn s3_client(config: ClientConfig) -> ClientNegotiation {
+    client_through_hello(config, &transcript(&vector("rfc8448-s3-server-binder")))
+}
+
+/// The server chose C-F 64999 for itself in EncryptedExtensions; then its Certificate, a
+/// minimal one around `spki`, arrives with the digest's CMW: what the client did.
+fn server_attests_with(m: &mut ClientNegotiation, spki: &[u8]) -> Vec<Action> {
+    ext(m, HandshakeType::ENCRYPTED_EXTENSIONS, hx("0000fde7"), None);
+    ext(
+        m,
+        HandshakeType::CERTIFICATE,
+        hx(CT_CMW),
+        Some((0, certificate_around(spki))),
+    )
+}
+
 /// A client that offered `server`/`client` lists and has seen the handshake `messages` up to
 /// ServerHello (CH1, HRR, CH2, SH when there are four).
 fn client_through_hello(config: ClientConfig, messages: &[Vec<u8>]) -> ClientNegotiation {
@@ -314,22 +357,28 @@ fn s2_1_server_choices_are_single_schemes_first_in_client_order() {
         Some(&media("application/eat+cwt"))
     );
     assert_eq!(s.chosen_client_scheme(), Some(&cf(60)));
-    s.handle(Input::Build {
-        message: HandshakeType::ENCRYPTED_EXTENSIONS,
-        entry: None,
-    });
-    assert_eq!(extension_data(&drain_server(&mut s)), vec![hx(EE_MEDIA)]);
+    assert_eq!(
+        extension_data(&build_server(
+            &mut s,
+            HandshakeType::ENCRYPTED_EXTENSIONS,
+            None
+        )),
+        vec![hx(EE_MEDIA)]
+    );
     // The digest's CertificateRequest form, for a server that accepts only 64999.
     let (mut s, _) = server_through_hello(
         server_config(vec![], vec![cf(64999)]),
         &msgs,
         offer(vec![], vec![cf(60), cf(64999)]),
     );
-    s.handle(Input::Build {
-        message: HandshakeType::CERTIFICATE_REQUEST,
-        entry: None,
-    });
-    assert_eq!(extension_data(&drain_server(&mut s)), vec![hx(CR_CF)]);
+    assert_eq!(
+        extension_data(&build_server(
+            &mut s,
+            HandshakeType::CERTIFICATE_REQUEST,
+            None
+        )),
+        vec![hx(CR_CF)]
+    );
 }
 
 /// EA §4.1 (digest §2.1): the CMW travels in the first CertificateEntry only, as
@@ -344,19 +393,11 @@ fn s2_1_certificate_entry_carries_the_cmw_on_the_first_entry_only() {
         offer(vec![cf(64999)], vec![]),
     );
     let cert = certificate_around(&field(&v, "spki"));
-    s.handle(Input::Build {
-        message: HandshakeType::CERTIFICATE,
-        entry: Some((1, cert.clone())),
-    });
     assert!(
-        drain_server(&mut s).is_empty(),
+        build_server(&mut s, HandshakeType::CERTIFICATE, Some((1, cert.clone()))).is_empty(),
         "nothing for a second entry"
     );
-    s.handle(Input::Build {
-        message: HandshakeType::CERTIFICATE,
-        entry: Some((0, cert)),
-    });
-    let actions = drain_server(&mut s);
+    let actions = build_server(&mut s, HandshakeType::CERTIFICATE, Some((0, cert)));
     assert!(
         matches!(&actions[..], [Action::ProduceEvidence { .. }]),
         "{actions:?}"
@@ -414,11 +455,14 @@ fn s4_2_no_common_scheme_strict_and_lenient() {
     lenient.fallback = Fallback::Lenient;
     let (mut s, actions) = server_through_hello(lenient, &msgs, offer(vec![cf(64999)], vec![]));
     assert!(failed(&actions).is_none());
-    s.handle(Input::Build {
-        message: HandshakeType::ENCRYPTED_EXTENSIONS,
-        entry: None,
-    });
-    assert!(extension_data(&drain_server(&mut s)).is_empty());
+    assert!(
+        extension_data(&build_server(
+            &mut s,
+            HandshakeType::ENCRYPTED_EXTENSIONS,
+            None
+        ))
+        .is_empty()
+    );
 }
 
 /// EA §4.1 (digest §2.1 table): `remoteAttestation` on any CertificateEntry but the first is
@@ -432,13 +476,14 @@ fn s2_1_remote_attestation_on_a_later_client_entry_is_illegal_parameter() {
         &msgs,
         offer(vec![], vec![cf(60)]),
     );
-    s.handle(Input::Extension {
-        message: HandshakeType::CERTIFICATE,
-        data: hx(CT_CMW),
-        entry: Some((1, certificate_around(&hx(S6_CLIENT_SPKI)))),
-    });
+    let actions = server_ext(
+        &mut s,
+        HandshakeType::CERTIFICATE,
+        hx(CT_CMW),
+        Some((1, certificate_around(&hx(S6_CLIENT_SPKI)))),
+    );
     assert_eq!(
-        failed(&drain_server(&mut s)),
+        failed(&actions),
         Some((
             Error::PeerMisbehaved(PeerMisbehaved::AttestationNotOnFirstEntry),
             AlertDescription::ILLEGAL_PARAMETER
@@ -453,7 +498,7 @@ fn s2_1_remote_attestation_on_a_later_client_entry_is_illegal_parameter() {
 #[test]
 fn s2_1_cmw_in_the_certificate_without_a_chosen_scheme_is_illegal_parameter() {
     let v = vector("rfc8448-s3-server-binder");
-    let mut m = client_through_hello(client_config(vec![cf(64999)], vec![]), &transcript(&v));
+    let mut m = s3_client(client_config(vec![cf(64999)], vec![]));
     // EncryptedExtensions came without remoteAttestation: the server declined.
     let actions = ext(
         &mut m,
@@ -473,8 +518,7 @@ fn s2_1_cmw_in_the_certificate_without_a_chosen_scheme_is_illegal_parameter() {
 /// here in a ServerHello after the client offered it.
 #[test]
 fn s2_6_remote_attestation_in_server_hello_is_illegal_parameter() {
-    let v = vector("rfc8448-s3-server-binder");
-    let mut m = client_through_hello(client_config(vec![cf(64999)], vec![]), &transcript(&v));
+    let mut m = s3_client(client_config(vec![cf(64999)], vec![]));
     let actions = ext(&mut m, HandshakeType::SERVER_HELLO, hx("0000fde7"), None);
     assert_eq!(
         failed(&actions).map(|f| f.1),
@@ -488,8 +532,7 @@ fn s2_6_remote_attestation_in_server_hello_is_illegal_parameter() {
 /// unsupported_extension.
 #[test]
 fn s3_f7_unsolicited_choice_is_unsupported_extension() {
-    let v = vector("rfc8448-s3-server-binder");
-    let mut m = client_through_hello(client_config(vec![cf(64999)], vec![]), &transcript(&v));
+    let mut m = s3_client(client_config(vec![cf(64999)], vec![]));
     let actions = ext(&mut m, HandshakeType::CERTIFICATE_REQUEST, hx(CR_CF), None);
     assert_eq!(
         failed(&actions).map(|f| f.1),
@@ -501,8 +544,7 @@ fn s3_f7_unsolicited_choice_is_unsupported_extension() {
 /// client's list is illegal_parameter.
 #[test]
 fn s4_1_chosen_client_scheme_must_have_been_offered() {
-    let v = vector("rfc8448-s3-server-binder");
-    let mut m = client_through_hello(client_config(vec![], vec![cf(60)]), &transcript(&v));
+    let mut m = s3_client(client_config(vec![], vec![cf(60)]));
     let actions = ext(&mut m, HandshakeType::CERTIFICATE_REQUEST, hx(CR_CF), None);
     assert_eq!(
         failed(&actions),
@@ -553,18 +595,7 @@ fn s6_3_relying_party_recomputes_the_binder_known_answer() {
     let spki = field(&v, "spki");
     for accept in [true, false] {
         let mut m = client_through_hello(client_config(vec![cf(64999)], vec![]), &transcript(&v));
-        ext(
-            &mut m,
-            HandshakeType::ENCRYPTED_EXTENSIONS,
-            hx("0000fde7"),
-            None,
-        );
-        let actions = ext(
-            &mut m,
-            HandshakeType::CERTIFICATE,
-            hx(CT_CMW),
-            Some((0, certificate_around(&spki))),
-        );
+        let actions = server_attests_with(&mut m, &spki);
         let [
             Action::Appraise {
                 scheme,
@@ -622,18 +653,7 @@ fn s6_3_a1_hello_retry_request_binder_uses_the_message_hash_transcript() {
     let msgs = transcript(&v);
     assert_eq!(msgs.len(), 4);
     let mut m = client_through_hello(client_config(vec![cf(64999)], vec![]), &msgs);
-    ext(
-        &mut m,
-        HandshakeType::ENCRYPTED_EXTENSIONS,
-        hx("0000fde7"),
-        None,
-    );
-    let actions = ext(
-        &mut m,
-        HandshakeType::CERTIFICATE,
-        hx(CT_CMW),
-        Some((0, certificate_around(&field(&v, "spki")))),
-    );
+    let actions = server_attests_with(&mut m, &field(&v, "spki"));
     let [Action::Appraise { binder, .. }] = &actions[..] else {
         panic!("{actions:?}")
     };
@@ -656,18 +676,7 @@ fn s6_3_a2_dtls_binder_uses_the_dtls13_prefix() {
     let mut config = client_config(vec![cf(64999)], vec![]);
     config.protocol = Protocol::Dtls13;
     let mut m = client_through_hello(config, &transcript(&v));
-    ext(
-        &mut m,
-        HandshakeType::ENCRYPTED_EXTENSIONS,
-        hx("0000fde7"),
-        None,
-    );
-    let actions = ext(
-        &mut m,
-        HandshakeType::CERTIFICATE,
-        hx(CT_CMW),
-        Some((0, certificate_around(&field(&v, "spki")))),
-    );
+    let actions = server_attests_with(&mut m, &field(&v, "spki"));
     let [Action::Appraise { binder, .. }] = &actions[..] else {
         panic!("{actions:?}")
     };
@@ -699,11 +708,11 @@ fn s6_3_mutual_binders_known_answers() {
         offer(vec![cf(64999)], vec![cf(60)]),
     );
     assert!(failed(&actions).is_none(), "{actions:?}");
-    s.handle(Input::Build {
-        message: HandshakeType::CERTIFICATE,
-        entry: Some((0, certificate_around(&hx(S6_SERVER_SPKI)))),
-    });
-    let actions = drain_server(&mut s);
+    let actions = build_server(
+        &mut s,
+        HandshakeType::CERTIFICATE,
+        Some((0, certificate_around(&hx(S6_SERVER_SPKI)))),
+    );
     let [
         Action::ProduceEvidence {
             binder, spki_hash, ..
@@ -716,12 +725,12 @@ fn s6_3_mutual_binders_known_answers() {
     assert_eq!(spki_hash, &hx(S6_SERVER_SPKI_HASH));
     s.handle(Input::Evidence(Some(b"server evidence".to_vec())));
     drain_server(&mut s);
-    s.handle(Input::Extension {
-        message: HandshakeType::CERTIFICATE,
-        data: hx(CT_CMW),
-        entry: Some((0, certificate_around(&hx(S6_CLIENT_SPKI)))),
-    });
-    let actions = drain_server(&mut s);
+    let actions = server_ext(
+        &mut s,
+        HandshakeType::CERTIFICATE,
+        hx(CT_CMW),
+        Some((0, certificate_around(&hx(S6_CLIENT_SPKI)))),
+    );
     let [
         Action::Appraise {
             binder, spki_hash, ..

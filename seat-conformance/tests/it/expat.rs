@@ -11,8 +11,6 @@
 
 #![allow(clippy::indexing_slicing)]
 
-use std::sync::Arc;
-
 use seat_binding::authenticator::Role;
 use seat_binding::binder::{
     ExpatLabel, PublicKeyEncoding, expat_binder_for_certificate, expat_exported_value,
@@ -22,20 +20,16 @@ use seat_conformance::generate;
 use seat_proto::authenticator::{self, ClientHelloOffers, SentRequest, Solicitation};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
 use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, SignatureScheme};
-use seat_proto::ext::{CmwData, EntryExtension, EntryExtensions};
-use seat_proto::message::{
-    AuthenticatorRequest, CertData, Certificate, CertificateEntry, CertificateVerify, Finished,
-    RequestContext, SignatureBytes,
-};
-use seat_proto::session::{
-    Action, Appraisal, Credential, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
-};
-use seat_proto::shim::{self, CmwForms, Deframer, Frame, Hello, Models};
+use seat_proto::ext::{CmwData, EntryExtension};
+use seat_proto::message::{AuthenticatorRequest, Certificate, CertificateEntry, RequestContext};
+use seat_proto::session::{Action, Appraisal, ExchangeId, Input};
+use seat_proto::shim::{Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 
-use super::rfc9261::{
-    AUTHENTICATOR_6_5, NOW, REQUEST_6_5, SPKI_6_5, context_6_5, ed25519_key, exporter, hx, keys,
-    parts_6_5, reference_cp, request_6_5,
+use super::common::{
+    AUTHENTICATOR_6_5, NOW, Pair, REQUEST_6_5, SPKI_6_5, build, config, context_6_5, entry,
+    established, evidence_embedding_binder, exporter, frames, hello, hx, keys, parts_6_5, receive,
+    reference_cp, request_6_5, request_frame, sha256, sign,
 };
 
 /// Expat digest section 6.5: `TLS-Exporter("Attestation", ctx, 32)` and the two values the
@@ -49,311 +43,33 @@ const EXPORTED_BINDING_LABEL_6_5: &str =
 const BINDING_RAW_6_5: &str = "9f11893c2bb148e5f81d9da89960af8ef03611bb6406d82824440c1454c21426";
 const AIK_RAW_6_5: &str = "03396219237f75a64f12aeb7f39723abf400b160c364980a765dac24aeba2464";
 
-fn sha256(parts: &[&[u8]]) -> Vec<u8> {
-    openssl::sha::sha256(&parts.concat()).to_vec()
-}
-
-fn no_rng(_: &mut [u8]) {}
-
 fn u24(n: usize) -> [u8; 3] {
     let [_, a, b, c] = u32::try_from(n).unwrap().to_be_bytes();
     [a, b, c]
 }
 
-/// The session configuration of one side: the reference code points, the example's
-/// signature schemes, a self-signed-certificate chain policy.
-pub(crate) fn config(role: Role, attests: Models, requires: Models) -> SessionConfig {
-    let purpose = if role == Role::Server {
-        Purpose::Client
-    } else {
-        Purpose::Server
-    };
-    let mut c = SessionConfig::new(
-        generate::provider(),
-        attests,
-        requires,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-    );
-    c.code_points = reference_cp();
-    c.signature_schemes = vec![
-        SignatureScheme::ED25519,
-        SignatureScheme::ECDSA_SECP256R1_SHA256,
-    ];
-    c
-}
-
-/// The example's attester identity: its self-signed certificate and Ed25519 key.
-fn credential() -> Credential {
-    Credential {
-        chain: vec![parts_6_5().cert_der],
-        key: Arc::from(ed25519_key()),
-    }
-}
-
-/// Contexts 0x00..0x1f, then 0x20..0x3f, and so on: the first is the example's.
-fn counting_rng() -> Box<dyn seat_binding::provider::RandomSource + Send> {
-    let mut next = 0u8;
-    Box::new(move |d: &mut [u8]| {
-        for b in d.iter_mut() {
-            *b = next;
-            next = next.wrapping_add(1);
-        }
-    })
-}
-
-pub(crate) fn session(config: SessionConfig, role: Role) -> Session {
-    let credential = (!config.attests.is_empty()).then(credential);
-    Session::new(Arc::new(config), role, credential, counting_rng())
-}
-
-/// What one side did.
-#[derive(Default)]
-pub(crate) struct Log {
-    pub(crate) frames: Vec<Frame>,
-    pub(crate) events: Vec<Event>,
-    pub(crate) evidence: Vec<(Vec<u8>, Vec<u8>, Models)>,
-    pub(crate) appraisals: Vec<Appraisal>,
-    deframer: Deframer,
-}
-
-impl Log {
-    pub(crate) fn failed(&self) -> Option<&Error> {
-        self.events.iter().find_map(|e| match e {
-            Event::Failed { error } => Some(error),
-            _ => None,
-        })
-    }
-
-    pub(crate) fn alerts(&self) -> Vec<AlertDescription> {
-        self.frames
-            .iter()
-            .filter_map(|f| match f {
-                Frame::Error { alert, .. } => Some(*alert),
-                _ => None,
-            })
-            .collect()
-    }
-
-    pub(crate) fn requests(&self) -> Vec<Vec<u8>> {
-        self.frames
-            .iter()
-            .filter_map(|f| match f {
-                Frame::Request { message, .. } => Some(message.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    pub(crate) fn authenticators(&self) -> Vec<Vec<u8>> {
-        self.frames
-            .iter()
-            .filter_map(|f| match f {
-                Frame::Authenticator { message, .. } => Some(message.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// Two sessions over one recorded exporter; the Attester returns `cmw(binder)`, the Verifier
-/// accepts exactly when the CMW is `cmw(binder recomputed by the relying party)`.
-pub(crate) struct Pair {
-    pub(crate) exporter: seat_binding::exporter::RecordedExporter,
-    pub(crate) client: Session,
-    pub(crate) server: Session,
-    pub(crate) client_log: Log,
-    pub(crate) server_log: Log,
-    pub(crate) cmw: fn(&[u8]) -> Vec<u8>,
-    pub(crate) verify: fn(&Appraisal) -> bool,
-    pub(crate) attest: bool,
-}
-
-/// The Verifier: accepts exactly Evidence that embeds the binder the relying party
-/// recomputed.
-fn embeds_the_binder(a: &Appraisal) -> bool {
-    a.cmw == evidence_embedding_binder(&a.binder)
-}
-
-fn evidence_embedding_binder(binder: &[u8]) -> Vec<u8> {
-    [b"evidence:".as_slice(), binder].concat()
-}
-
-impl Pair {
-    pub(crate) fn new(client: SessionConfig, server: SessionConfig) -> Self {
-        Self {
-            exporter: exporter(HashAlgorithm::Sha256),
-            client: session(client, Role::Client),
-            server: session(server, Role::Server),
-            client_log: Log::default(),
-            server_log: Log::default(),
-            cmw: evidence_embedding_binder,
-            verify: embeds_the_binder,
-            attest: true,
-        }
-    }
-
-    pub(crate) fn establish(&mut self) {
-        let _ = self.client.handle(Input::Established {
-            exporter: &self.exporter,
-            now: NOW,
-        });
-        let _ = self.server.handle(Input::Established {
-            exporter: &self.exporter,
-            now: NOW,
-        });
-        self.drain();
-    }
-
-    /// Runs both sides until neither has anything to do.
-    pub(crate) fn drain(&mut self) {
-        for _ in 0..100 {
-            let to_server = Self::actions(
-                &mut self.client,
-                &mut self.client_log,
-                self.cmw,
-                self.verify,
-                self.attest,
-            );
-            let to_client = Self::actions(
-                &mut self.server,
-                &mut self.server_log,
-                self.cmw,
-                self.verify,
-                self.attest,
-            );
-            if to_server.is_empty() && to_client.is_empty() {
-                return;
-            }
-            if !to_server.is_empty() {
-                let _ = self.server.handle(Input::Received {
-                    bytes: &to_server,
-                    exporter: &self.exporter,
-                    now: NOW,
-                });
-            }
-            if !to_client.is_empty() {
-                let _ = self.client.handle(Input::Received {
-                    bytes: &to_client,
-                    exporter: &self.exporter,
-                    now: NOW,
-                });
-            }
-        }
-        panic!("the pair did not settle");
-    }
-
-    /// Handles one side's actions; returns the bytes it sent.
-    fn actions(
-        session: &mut Session,
-        log: &mut Log,
-        cmw: fn(&[u8]) -> Vec<u8>,
-        verify: fn(&Appraisal) -> bool,
-        attest: bool,
-    ) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(action) = session.poll_action() {
-            match action {
-                Action::Send(bytes) => {
-                    log.deframer.push(&bytes);
-                    while let Ok(Some(f)) = log.deframer.next_frame() {
-                        log.frames.push(f);
-                    }
-                    out.extend(bytes);
-                }
-                Action::ProduceEvidence {
-                    exchange,
-                    binder,
-                    aik_pub_hash,
-                    model,
-                } => {
-                    let input = if attest {
-                        Input::Evidence {
-                            exchange,
-                            cmw: cmw(&binder),
-                        }
-                    } else {
-                        Input::Decline { exchange }
-                    };
-                    log.evidence.push((binder, aik_pub_hash, model));
-                    let _ = session.handle(input);
-                }
-                Action::Appraise(a) => {
-                    let verdict = if verify(&a) {
-                        Verdict::Accepted {
-                            explanation: "binder matches".into(),
-                        }
-                    } else {
-                        Verdict::Rejected {
-                            explanation: "binder differs".into(),
-                        }
-                    };
-                    let exchange = a.exchange;
-                    log.appraisals.push(*a);
-                    let _ = session.handle(Input::Verdict { exchange, verdict });
-                }
-                Action::Event(e) => log.events.push(e),
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
-/// A hello frame as a peer with `attests`/`requires` and the reference code points sends it.
-pub(crate) fn hello(attests: Models, requires: Models) -> Vec<u8> {
-    Frame::Hello(Hello {
-        version: shim::VERSION,
-        attests,
-        requires,
-        cmw_forms: CmwForms::BOTH,
-        cmw_attestation: reference_cp().cmw_attestation(),
-        label: ExpatLabel::Attestation.as_bytes().to_vec(),
-    })
-    .to_vec()
-    .unwrap()
-}
-
-pub(crate) fn request_frame(exchange: u32, message: Vec<u8>) -> Vec<u8> {
-    Frame::Request { exchange, message }.to_vec().unwrap()
-}
-
 /// Signs a hand-assembled server Certificate for the example request, correctly.
 fn signed(request: Option<&[u8]>, certificate: &Certificate) -> Vec<u8> {
-    let keys = keys(HashAlgorithm::Sha256, Role::Server);
-    let cert = certificate.to_vec();
-    let sig = keys
-        .sign_certificate_verify(request, &cert, ed25519_key().as_ref(), &mut no_rng)
-        .unwrap();
-    let cv = CertificateVerify {
-        algorithm: SignatureScheme::ED25519,
-        signature: SignatureBytes::new(sig).unwrap(),
-    }
-    .to_vec();
-    let mac = keys.finished_mac(request, &cert, &cv);
-    [
-        cert,
-        cv,
-        Finished::new(mac.as_bytes().to_vec()).unwrap().to_vec(),
-    ]
-    .concat()
+    sign(
+        &keys(HashAlgorithm::Sha256, Role::Server),
+        request,
+        &certificate.to_vec(),
+        SignatureScheme::ED25519,
+    )
 }
 
 fn cmw_entry(cmw: &[u8]) -> CertificateEntry {
-    CertificateEntry {
-        cert_data: CertData::new(parts_6_5().cert_der).unwrap(),
-        extensions: EntryExtensions::new(vec![EntryExtension::CmwAttestation {
+    entry(
+        &parts_6_5().cert_der,
+        vec![EntryExtension::CmwAttestation {
             codepoint: reference_cp().cmw_attestation(),
             cmw: CmwData::new(cmw.to_vec()).unwrap(),
-        }])
-        .unwrap(),
-    }
+        }],
+    )
 }
 
 fn plain_entry() -> CertificateEntry {
-    CertificateEntry {
-        cert_data: CertData::new(parts_6_5().cert_der).unwrap(),
-        extensions: EntryExtensions::empty(),
-    }
+    entry(&parts_6_5().cert_der, vec![])
 }
 
 fn validate(
@@ -398,14 +114,10 @@ fn s3_cmw_data_is_one_to_65535_bytes() {
     assert!(CmwData::new(vec![0; 65535]).is_ok());
     let request = request_6_5();
     assert!(matches!(
-        authenticator::build(
+        build(
             &keys(HashAlgorithm::Sha256, Role::Server),
             &Solicitation::Request(&request),
-            &[parts_6_5().cert_der],
-            ed25519_key().as_ref(),
             Some(&[]),
-            &cp,
-            &mut no_rng
         ),
         Err(Error::ApiMisuse(ApiMisuse::Unencodable(_)))
     ));
@@ -534,10 +246,7 @@ fn s4_2_server_as_attester_end_to_end_known_answers() {
     fn example_cmw(_: &[u8]) -> Vec<u8> {
         parts_6_5().cmw
     }
-    let mut pair = Pair::new(
-        config(Role::Client, Models::NONE, Models::BACKGROUND_CHECK),
-        config(Role::Server, Models::BACKGROUND_CHECK, Models::NONE),
-    );
+    let mut pair = Pair::background_check();
     fn example_verifier(a: &Appraisal) -> bool {
         a.cmw == parts_6_5().cmw && a.binder == hx(BINDING_6_5) && a.aik_pub_hash == hx(AIK_6_5)
     }
@@ -648,17 +357,10 @@ fn s4_1_passport_and_background_check_models() {
 /// CertificateRequest sent to it is an unexpected message.
 #[test]
 fn s4_2_server_refuses_a_certificate_request() {
-    let mut server = session(
+    let (mut server, exporter) = established(
         config(Role::Server, Models::BACKGROUND_CHECK, Models::NONE),
         Role::Server,
     );
-    let exporter = exporter(HashAlgorithm::Sha256);
-    server
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
     let as_server_request = SentRequest::server_request(
         context_6_5(),
         &[SignatureScheme::ED25519],
@@ -671,13 +373,7 @@ fn s4_2_server_refuses_a_certificate_request() {
         request_frame(1, as_server_request.bytes().to_vec()),
     ]
     .concat();
-    let err = server
-        .handle(Input::Received {
-            bytes: &bytes,
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap_err();
+    let err = receive(&mut server, &bytes, &exporter).unwrap_err();
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::WrongRequestType));
     assert_eq!(
         err.alert(&reference_cp()),
@@ -786,10 +482,7 @@ fn s5_1_evidence_bound_to_another_connection_is_rejected() {
         .unwrap();
         evidence_embedding_binder(b.binding_value.as_bytes())
     }
-    let mut pair = Pair::new(
-        config(Role::Client, Models::NONE, Models::BACKGROUND_CHECK),
-        config(Role::Server, Models::BACKGROUND_CHECK, Models::NONE),
-    );
+    let mut pair = Pair::background_check();
     pair.cmw = relayed;
     pair.establish();
     assert_eq!(
@@ -845,36 +538,17 @@ fn s6_refusal_and_rejection_carry_the_configured_alerts() {
 /// connection; a peer repeating one is refused (illegal_parameter).
 #[test]
 fn s7_a_context_is_used_once() {
-    let mut server = session(
+    let (mut server, exporter) = established(
         config(Role::Server, Models::BACKGROUND_CHECK, Models::NONE),
         Role::Server,
     );
-    let exporter = exporter(HashAlgorithm::Sha256);
-    server
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
     let first = [
         hello(Models::NONE, Models::BACKGROUND_CHECK),
         request_frame(1, hx(REQUEST_6_5)),
     ]
     .concat();
-    server
-        .handle(Input::Received {
-            bytes: &first,
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
-    let err = server
-        .handle(Input::Received {
-            bytes: &request_frame(2, hx(REQUEST_6_5)),
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap_err();
+    receive(&mut server, &first, &exporter).unwrap();
+    let err = receive(&mut server, &request_frame(2, hx(REQUEST_6_5)), &exporter).unwrap_err();
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::ContextReused));
     assert_eq!(
         err.alert(&reference_cp()),
@@ -886,10 +560,7 @@ fn s7_a_context_is_used_once() {
 /// value and binder; the earlier Evidence does not answer it.
 #[test]
 fn s7_reattestation_uses_a_new_context_and_binder() {
-    let mut pair = Pair::new(
-        config(Role::Client, Models::NONE, Models::BACKGROUND_CHECK),
-        config(Role::Server, Models::BACKGROUND_CHECK, Models::NONE),
-    );
+    let mut pair = Pair::background_check();
     pair.establish();
     assert!(pair.client.is_open());
     pair.client
@@ -918,17 +589,10 @@ fn s7_reattestation_uses_a_new_context_and_binder() {
 /// relying party's gate stays closed until the Evidence is accepted.
 #[test]
 fn s7_no_application_data_before_attestation() {
-    let mut client = session(
+    let (mut client, _exporter) = established(
         config(Role::Client, Models::NONE, Models::BACKGROUND_CHECK),
         Role::Client,
     );
-    let exporter = exporter(HashAlgorithm::Sha256);
-    client
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
     assert!(!client.is_open());
     assert_eq!(
         client.handle(Input::Send(b"secret")).unwrap_err(),
@@ -936,9 +600,7 @@ fn s7_no_application_data_before_attestation() {
     );
     while let Some(a) = client.poll_action() {
         if let Action::Send(bytes) = a {
-            let mut d = Deframer::new();
-            d.push(&bytes);
-            while let Ok(Some(f)) = d.next_frame() {
+            for f in frames(&bytes) {
                 assert!(!matches!(f, Frame::Data(_)), "data sent before attestation");
             }
         }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use seat_conformance::{generate, runner};
 
+mod common;
 mod early_attestation;
 mod expat;
 mod recorded_sessions;

@@ -12,12 +12,8 @@
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::sign::{Signer, Verifier};
-use seat_binding::Secret;
 use seat_binding::authenticator::{AuthenticatorKeys, Role};
-use seat_binding::exporter::RecordedExporter;
-use seat_binding::key_schedule::Protocol;
-use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm, SigningKey};
-use seat_conformance::generate;
+use seat_binding::provider::HashAlgorithm;
 use seat_proto::authenticator::{
     self, ClientHelloOffers, Outcome, SentRequest, Solicitation, ValidatedAuthenticator,
 };
@@ -25,119 +21,25 @@ use seat_proto::chain::{
     CertificateError, ChainTrust, ChainVerifier, DangerousSelfSignedVerifier, Purpose,
 };
 use seat_proto::codec::DecodeErrorKind;
-use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, SignatureScheme};
+use seat_proto::codepoints::{AlertDescription, ExtensionType, SignatureScheme};
 use seat_proto::ext::{
-    EntryExtension, EntryExtensions, Extension, ExtensionData, RequestExtension, RequestExtensions,
+    EntryExtension, Extension, ExtensionData, RequestExtension, RequestExtensions,
     SignatureSchemeList,
 };
 use seat_proto::message::{
-    Authenticator, AuthenticatorRequest, CertData, Certificate, CertificateEntry,
-    CertificateRequest, CertificateVerify, Finished, RequestContext, SignatureBytes,
+    Authenticator, AuthenticatorRequest, Certificate, CertificateEntry, CertificateRequest,
+    RequestContext,
 };
 use seat_proto::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 
-/// 2026-06-01T00:00:00Z, inside the validity of the example certificate (2026 to 2036).
-pub(crate) const NOW: u64 = 1_780_272_000;
-
-/// Expat digest section 6.5: the ClientCertificateRequest (53 bytes): context 0x00..0x1f,
-/// signature_algorithms [ed25519, ecdsa_secp256r1_sha256], empty cmw_attestation on 0xffff.
-pub(crate) const REQUEST_6_5: &str = "1100003120000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f000e000d0006000408070403ffff0000";
-
-/// Expat digest section 6.5: the complete server authenticator (648 bytes).
-pub(crate) const AUTHENTICATOR_6_5: &str = concat!(
-    "0b00021820000102030405060708090a0b0c0d0e0f101112131415161718191a",
-    "1b1c1d1e1f0001f40000e53081e2308195a003020102020101300506032b6570",
-    "301b3119301706035504030c1061747465737465722e6578616d706c65301e17",
-    "0d3236303130313030303030305a170d3336303130313030303030305a301b31",
-    "19301706035504030c1061747465737465722e6578616d706c65302a30050603",
-    "2b65700321002543b92ff1095511476adc8369db6ddc933665a11978dda1404e",
-    "e1066ca9559d300506032b65700341004b053a7fc35fca4b4c3cc0eb5c24b58a",
-    "249ee0e2304f9298271e33fa15da8cc8091f6d57bfee5035b52886960e9c5b3b",
-    "8dbe8c0c4ca71a82b335d19ef0087108010affff010601045b226170706c6963",
-    "6174696f6e2f766e642e6578616d706c652e746f792d65766964656e63652b6a",
-    "736f6e222c2265794a696157356b5a5849694f694934596a426d4f54557a4e54",
-    "5a6c5a4756684f4455784d545a6b596a5a6b4e574e684e446c6d4d474d335957",
-    "4e6d4d44526c4d3251774d324e6b5a5745794f4445794d7a4d774d7a51345932",
-    "466959544e694f4759774969776959576c7258334231596c396f59584e6f496a",
-    "6f694e7a67345a4755314d446b325a6a68694e544d775a57566d4f5464684e44",
-    "41784e574e6d5a6d493359325a6c596a49324d474d794d7a63354e5749344e44",
-    "5a695a6a67784d5449324f444a684f544e694d5445774d534a39225d0f000044",
-    "0807004011cd6967ed597baa9f9cccb2d6aae65fe9cda9aa2b73933f2db5ef52",
-    "cf3807e5732744fde6d912148a898bdcd4ff1bb88c9a3072a83f13b9df26f1e7",
-    "6e98e00014000020584c90f78441c234dcb30bc9b22adea03c1b9538ca80fefc",
-    "95be7e0bcc76ac61",
-);
+use super::common::{
+    AUTHENTICATOR_6_5, NOW, Pair, REQUEST_6_5, SPKI_6_5, build, config, context_6_5, entry,
+    established, frames, hello, hx, keys, parts_6_5, receive, reference_cp, request_6_5,
+    request_frame, server_request_6_5, sha256, sign,
+};
 
 /// Expat digest section 6.5: the empty authenticator (refusal) for the same request.
 const EMPTY_6_5: &str = "14000020f7efcc18f73534bcaed490346598d6f2cbe616b83d9e8e1f9f0ef70cb9ef22eb";
-
-/// Expat digest section 6.5: the leaf's SubjectPublicKeyInfo.
-pub(crate) const SPKI_6_5: &str =
-    "302a300506032b65700321002543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d";
-
-pub(crate) fn hx(s: &str) -> Vec<u8> {
-    hex::decode(s).unwrap()
-}
-
-/// The parts of the section 6.5 authenticator, cut at the offsets its layout states:
-/// Certificate `0b 000218 | 20 ctx(32) | 0001f4 | 0000e5 cert(229) | 010a | ffff 0106 | 0104
-/// cmw(260)` (540 bytes), CertificateVerify (72), Finished (36).
-pub(crate) struct Parts {
-    pub(crate) certificate: Vec<u8>,
-    pub(crate) certificate_verify: Vec<u8>,
-    pub(crate) finished: Vec<u8>,
-    pub(crate) cert_der: Vec<u8>,
-    pub(crate) cmw: Vec<u8>,
-}
-
-pub(crate) fn parts_6_5() -> Parts {
-    let a = hx(AUTHENTICATOR_6_5);
-    assert_eq!(a.len(), 648);
-    Parts {
-        certificate: a[..540].to_vec(),
-        certificate_verify: a[540..612].to_vec(),
-        finished: a[612..].to_vec(),
-        cert_der: a[43..43 + 229].to_vec(),
-        cmw: a[280..540].to_vec(),
-    }
-}
-
-/// The context of the example: 0x00..0x1f.
-pub(crate) fn context_6_5() -> Vec<u8> {
-    (0u8..32).collect()
-}
-
-/// The code points of the drafts' reference code (cmw_attestation = 0xffff).
-pub(crate) fn reference_cp() -> CodePoints {
-    CodePoints::default()
-        .with_cmw_attestation(CodePoints::REFERENCE_CMW_ATTESTATION)
-        .unwrap()
-}
-
-pub(crate) fn exporter(hash: HashAlgorithm) -> RecordedExporter {
-    RecordedExporter::new(
-        generate::provider(),
-        hash,
-        Protocol::Tls13,
-        Secret::from_slice(&generate::exporter_master_secret(hash)),
-    )
-    .unwrap()
-}
-
-pub(crate) fn keys(hash: HashAlgorithm, role: Role) -> AuthenticatorKeys {
-    AuthenticatorKeys::derive(generate::provider(), &exporter(hash), role).unwrap()
-}
-
-/// The attester key of the example (Ed25519 seed 0x40..0x5f).
-pub(crate) fn ed25519_key() -> Box<dyn SigningKey> {
-    generate::attester(SignatureAlgorithm::Ed25519).unwrap().key
-}
-
-pub(crate) fn request_6_5() -> SentRequest {
-    SentRequest::decode(&hx(REQUEST_6_5), &reference_cp()).unwrap()
-}
-
-fn no_rng(_: &mut [u8]) {}
 
 /// A chain verifier that trusts whatever it is shown, to isolate the other rules.
 #[derive(Debug)]
@@ -167,38 +69,25 @@ fn validate(
     authenticator::validate(keys, solicitation, bytes, &reference_cp(), &AnyChain, NOW)
 }
 
+/// `certificate` signed correctly for `request` under `scheme` (see [`sign`]), validated
+/// with `keys`.
+fn validate_signed(
+    keys: &AuthenticatorKeys,
+    request: &SentRequest,
+    certificate: &[u8],
+    scheme: SignatureScheme,
+) -> Result<Outcome, Error> {
+    validate(
+        keys,
+        &Solicitation::Request(request),
+        &sign(keys, Some(request.bytes()), certificate, scheme),
+    )
+}
+
 fn authenticated(outcome: Outcome) -> ValidatedAuthenticator {
     match outcome {
         Outcome::Authenticated(a) => *a,
         Outcome::Refused => panic!("refused"),
-    }
-}
-
-/// Signs a hand-assembled Certificate message as `keys`' role would, correctly, with the
-/// example key under `scheme`: CertificateVerify and Finished over the given transcript.
-fn sign(
-    keys: &AuthenticatorKeys,
-    request: Option<&[u8]>,
-    certificate: &[u8],
-    scheme: SignatureScheme,
-) -> Vec<u8> {
-    let sig = keys
-        .sign_certificate_verify(request, certificate, ed25519_key().as_ref(), &mut no_rng)
-        .unwrap();
-    let cv = CertificateVerify {
-        algorithm: scheme,
-        signature: SignatureBytes::new(sig).unwrap(),
-    }
-    .to_vec();
-    let mac = keys.finished_mac(request, certificate, &cv);
-    let fin = Finished::new(mac.as_bytes().to_vec()).unwrap().to_vec();
-    [certificate.to_vec(), cv, fin].concat()
-}
-
-fn entry(der: &[u8], extensions: Vec<EntryExtension>) -> CertificateEntry {
-    CertificateEntry {
-        cert_data: CertData::new(der.to_vec()).unwrap(),
-        extensions: EntryExtensions::new(extensions).unwrap(),
     }
 }
 
@@ -213,10 +102,6 @@ fn sct() -> Extension {
         extension_type: ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP,
         data: ExtensionData::new(vec![0, 0]).unwrap(),
     }
-}
-
-fn sha256(parts: &[&[u8]]) -> Vec<u8> {
-    openssl::sha::sha256(&parts.concat()).to_vec()
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -245,16 +130,7 @@ fn s4_request_types_13_and_17_and_the_answering_role() {
     // Byte for byte the digest's ClientCertificateRequest.
     assert_eq!(by_client.bytes(), hx(REQUEST_6_5));
     assert_eq!(by_client.answering_role(), Role::Server);
-    let by_server = SentRequest::server_request(
-        context_6_5(),
-        &[
-            SignatureScheme::ED25519,
-            SignatureScheme::ECDSA_SECP256R1_SHA256,
-        ],
-        true,
-        &cp,
-    )
-    .unwrap();
+    let by_server = server_request_6_5();
     // Same body, type 13.
     assert_eq!(by_server.bytes()[0], 0x0d);
     assert_eq!(by_server.bytes()[1..], hx(REQUEST_6_5)[1..]);
@@ -316,16 +192,7 @@ fn s4_unrecognised_request_extensions_are_ignored() {
     assert_eq!(request.bytes(), bytes);
     let keys = keys(HashAlgorithm::Sha256, Role::Server);
     let sol = Solicitation::Request(&request);
-    let a = authenticator::build(
-        &keys,
-        &sol,
-        &[parts_6_5().cert_der],
-        ed25519_key().as_ref(),
-        None,
-        &cp,
-        &mut no_rng,
-    )
-    .unwrap();
+    let a = build(&keys, &sol, None).unwrap();
     let v = authenticated(validate(&keys, &sol, &a).unwrap());
     assert_eq!(v.certificate().context().as_bytes(), [0x33; 16]);
 }
@@ -373,16 +240,7 @@ fn s5_1_sha384_suites_use_48_byte_keys_and_finished() {
     assert_eq!(keys.finished_key().expose().len(), 48);
     let request = request_6_5();
     let sol = Solicitation::Request(&request);
-    let a = authenticator::build(
-        &keys,
-        &sol,
-        &[parts_6_5().cert_der],
-        ed25519_key().as_ref(),
-        None,
-        &reference_cp(),
-        &mut no_rng,
-    )
-    .unwrap();
+    let a = build(&keys, &sol, None).unwrap();
     // The Finished message closes the authenticator: 0x14 || uint24(48) || 48 bytes.
     assert_eq!(a[a.len() - 52..a.len() - 48], [0x14, 0, 0, 48]);
     authenticated(validate(&keys, &sol, &a).unwrap());
@@ -398,17 +256,7 @@ fn s5_2_1_certificate_echoes_the_request_context() {
     let keys = keys(HashAlgorithm::Sha256, Role::Server);
     let p = parts_6_5();
     let cert = certificate(vec![0xee; 32], vec![entry(&p.cert_der, vec![])]);
-    let err = validate(
-        &keys,
-        &Solicitation::Request(&request),
-        &sign(
-            &keys,
-            Some(request.bytes()),
-            &cert,
-            SignatureScheme::ED25519,
-        ),
-    )
-    .unwrap_err();
+    let err = validate_signed(&keys, &request, &cert, SignatureScheme::ED25519).unwrap_err();
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::ContextMismatch));
     assert_eq!(
         err.alert(&reference_cp()),
@@ -424,17 +272,7 @@ fn s5_2_1_empty_certificate_list_is_rejected() {
     let keys = keys(HashAlgorithm::Sha256, Role::Server);
     let cert = certificate(context_6_5(), vec![]);
     assert_eq!(
-        validate(
-            &keys,
-            &Solicitation::Request(&request),
-            &sign(
-                &keys,
-                Some(request.bytes()),
-                &cert,
-                SignatureScheme::ED25519
-            )
-        )
-        .unwrap_err(),
+        validate_signed(&keys, &request, &cert, SignatureScheme::ED25519).unwrap_err(),
         Error::PeerMisbehaved(PeerMisbehaved::EmptyCertificateList)
     );
 }
@@ -466,13 +304,8 @@ fn s5_2_1_entry_extensions_limited_to_the_requests() {
         vec![entry(&p.cert_der, vec![EntryExtension::Other(sct())])],
     );
     let offered = with_sct(true);
-    let a = sign(
-        &keys,
-        Some(offered.bytes()),
-        &cert,
-        SignatureScheme::ED25519,
-    );
-    let v = authenticated(validate(&keys, &Solicitation::Request(&offered), &a).unwrap());
+    let v =
+        authenticated(validate_signed(&keys, &offered, &cert, SignatureScheme::ED25519).unwrap());
     assert!(
         v.certificate()
             .end_entity()
@@ -482,13 +315,7 @@ fn s5_2_1_entry_extensions_limited_to_the_requests() {
     );
 
     let not_offered = with_sct(false);
-    let a = sign(
-        &keys,
-        Some(not_offered.bytes()),
-        &cert,
-        SignatureScheme::ED25519,
-    );
-    let err = validate(&keys, &Solicitation::Request(&not_offered), &a).unwrap_err();
+    let err = validate_signed(&keys, &not_offered, &cert, SignatureScheme::ED25519).unwrap_err();
     assert_eq!(
         err,
         Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
@@ -558,12 +385,7 @@ fn s5_2_2_scheme_offered_and_valid_for_tls_1_3() {
     let cert = certificate(context_6_5(), vec![entry(&p.cert_der, vec![])]);
     // The example request offers ed25519 and ecdsa_secp256r1_sha256 only.
     let request = request_6_5();
-    let err = validate(
-        &keys,
-        &Solicitation::Request(&request),
-        &sign(&keys, Some(request.bytes()), &cert, SignatureScheme::ED448),
-    )
-    .unwrap_err();
+    let err = validate_signed(&keys, &request, &cert, SignatureScheme::ED448).unwrap_err();
     assert_eq!(
         err,
         Error::PeerMisbehaved(PeerMisbehaved::SignatureSchemeNotOffered(
@@ -574,12 +396,7 @@ fn s5_2_2_scheme_offered_and_valid_for_tls_1_3() {
     // rsa_pkcs1_sha256 (0x0401) offered and used: not a TLS 1.3 CertificateVerify scheme.
     let pkcs1 =
         SentRequest::client_request(context_6_5(), &[SignatureScheme(0x0401)], false, &cp).unwrap();
-    let err = validate(
-        &keys,
-        &Solicitation::Request(&pkcs1),
-        &sign(&keys, Some(pkcs1.bytes()), &cert, SignatureScheme(0x0401)),
-    )
-    .unwrap_err();
+    let err = validate_signed(&keys, &pkcs1, &cert, SignatureScheme(0x0401)).unwrap_err();
     assert_eq!(
         err,
         Error::PeerIncompatible(PeerIncompatible::UnsupportedSignatureScheme(
@@ -595,16 +412,7 @@ fn s5_2_2_scheme_offered_and_valid_for_tls_1_3() {
     )
     .unwrap();
     assert_eq!(
-        authenticator::build(
-            &keys,
-            &Solicitation::Request(&p256_only),
-            &[p.cert_der],
-            ed25519_key().as_ref(),
-            None,
-            &cp,
-            &mut no_rng
-        )
-        .unwrap_err(),
+        build(&keys, &Solicitation::Request(&p256_only), None).unwrap_err(),
         Error::ApiMisuse(ApiMisuse::SchemeNotOffered(SignatureScheme::ED25519))
     );
 }
@@ -643,14 +451,10 @@ fn s5_2_3_finished_is_hmac_over_the_authenticator_transcript() {
 fn s5_2_4_authenticator_is_certificate_verify_finished_known_answer() {
     let p = parts_6_5();
     let request = request_6_5();
-    let built = authenticator::build(
+    let built = build(
         &keys(HashAlgorithm::Sha256, Role::Server),
         &Solicitation::Request(&request),
-        &[p.cert_der],
-        ed25519_key().as_ref(),
         Some(&p.cmw),
-        &reference_cp(),
-        &mut no_rng,
     )
     .unwrap();
     assert_eq!(hex::encode(&built), AUTHENTICATOR_6_5);
@@ -666,7 +470,7 @@ fn s5_2_4_authenticator_is_certificate_verify_finished_known_answer() {
 /// extensions and scheme come from the ClientHello.
 #[test]
 fn s5_2_spontaneous_server_authenticator() {
-    let cp = reference_cp();
+    let _cp = reference_cp();
     let p = parts_6_5();
     let offers = ClientHelloOffers {
         signature_algorithms: vec![SignatureScheme::ED25519],
@@ -677,16 +481,7 @@ fn s5_2_spontaneous_server_authenticator() {
         context: &[0x5c; 8],
         offers: &offers,
     };
-    let a = authenticator::build(
-        &server,
-        &sol,
-        std::slice::from_ref(&p.cert_der),
-        ed25519_key().as_ref(),
-        None,
-        &cp,
-        &mut no_rng,
-    )
-    .unwrap();
+    let a = build(&server, &sol, None).unwrap();
     let v = authenticated(validate(&server, &sol, &a).unwrap());
     assert_eq!(v.certificate().context().as_bytes(), [0x5c; 8]);
     // Its transcripts omit the request: the CertificateVerify content hashes HC || Certificate.
@@ -699,16 +494,7 @@ fn s5_2_spontaneous_server_authenticator() {
     // A client may not send one.
     let client = keys(HashAlgorithm::Sha256, Role::Client);
     assert_eq!(
-        authenticator::build(
-            &client,
-            &sol,
-            std::slice::from_ref(&p.cert_der),
-            ed25519_key().as_ref(),
-            None,
-            &cp,
-            &mut no_rng
-        )
-        .unwrap_err(),
+        build(&client, &sol, None).unwrap_err(),
         Error::ApiMisuse(ApiMisuse::WrongRole)
     );
     // Entry extensions: those of the ClientHello (SCT) pass, others do not.
@@ -769,16 +555,7 @@ fn s6_empty_authenticator_is_bound_to_role_and_request() {
     let request = request_6_5();
     let empty = hx(EMPTY_6_5);
     let client = keys(HashAlgorithm::Sha256, Role::Client);
-    let as_server_request = SentRequest::server_request(
-        context_6_5(),
-        &[
-            SignatureScheme::ED25519,
-            SignatureScheme::ECDSA_SECP256R1_SHA256,
-        ],
-        true,
-        &reference_cp(),
-    )
-    .unwrap();
+    let as_server_request = server_request_6_5();
     assert_eq!(
         validate(&client, &Solicitation::Request(&as_server_request), &empty).unwrap_err(),
         Error::PeerMisbehaved(PeerMisbehaved::BadFinished)
@@ -832,16 +609,7 @@ fn s6_messages_in_order_nothing_missing_nothing_trailing() {
 fn s6_validation_uses_the_peers_labels() {
     let request = request_6_5();
     let client = keys(HashAlgorithm::Sha256, Role::Client);
-    let as_server_request = SentRequest::server_request(
-        context_6_5(),
-        &[
-            SignatureScheme::ED25519,
-            SignatureScheme::ECDSA_SECP256R1_SHA256,
-        ],
-        true,
-        &reference_cp(),
-    )
-    .unwrap();
+    let as_server_request = server_request_6_5();
     // The same bytes under the client's labels (type 13 request, so the client answers).
     let err = validate(
         &client,
@@ -931,18 +699,9 @@ fn s7_4_validate_returns_the_identity() {
 /// CertificateRequest is refused (illegal_parameter).
 #[test]
 fn s4_context_unique_across_both_request_types() {
-    use seat_proto::session::Input;
     use seat_proto::shim::Models;
     let both = Models::BACKGROUND_CHECK;
-    let mut server =
-        super::expat::session(super::expat::config(Role::Server, both, both), Role::Server);
-    let exporter = exporter(HashAlgorithm::Sha256);
-    server
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
+    let (mut server, exporter) = established(config(Role::Server, both, both), Role::Server);
     // The server's own CertificateRequest went out with the context 0x00..0x1f.
     let mut sent = Vec::new();
     while let Some(a) = server.poll_action() {
@@ -950,10 +709,8 @@ fn s4_context_unique_across_both_request_types() {
             sent.extend(b);
         }
     }
-    let mut d = seat_proto::shim::Deframer::new();
-    d.push(&sent);
     let mut contexts = Vec::new();
-    while let Ok(Some(f)) = d.next_frame() {
+    for f in frames(&sent) {
         if let seat_proto::shim::Frame::Request { message, .. } = f {
             let r = AuthenticatorRequest::decode(&message, &reference_cp()).unwrap();
             assert_eq!(
@@ -965,18 +722,8 @@ fn s4_context_unique_across_both_request_types() {
     }
     assert_eq!(contexts, vec![context_6_5()]);
     // The client asks with the same context, in a ClientCertificateRequest.
-    let bytes = [
-        super::expat::hello(both, both),
-        super::expat::request_frame(1, hx(REQUEST_6_5)),
-    ]
-    .concat();
-    let err = server
-        .handle(Input::Received {
-            bytes: &bytes,
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap_err();
+    let bytes = [hello(both, both), request_frame(1, hx(REQUEST_6_5))].concat();
+    let err = receive(&mut server, &bytes, &exporter).unwrap_err();
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::ContextReused));
     assert_eq!(
         err.alert(&reference_cp()),
@@ -989,21 +736,11 @@ fn s4_context_unique_across_both_request_types() {
 /// answers with the empty authenticator (a refusal) rather than nothing or an error.
 #[test]
 fn s5_2_2_no_usable_scheme_is_answered_with_the_empty_authenticator() {
-    use seat_proto::session::{Action, Event, Input};
-    use seat_proto::shim::{Deframer, Frame, Models};
+    use seat_proto::session::{Action, Event};
+    use seat_proto::shim::{Frame, Models};
     let m = Models::BACKGROUND_CHECK;
     // The attester's key is Ed25519; the request offers ecdsa_secp384r1_sha384 only.
-    let mut server = super::expat::session(
-        super::expat::config(Role::Server, m, Models::NONE),
-        Role::Server,
-    );
-    let exporter = exporter(HashAlgorithm::Sha256);
-    server
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
+    let (mut server, exporter) = established(config(Role::Server, m, Models::NONE), Role::Server);
     while server.poll_action().is_some() {}
     let request = SentRequest::client_request(
         vec![0x44; 32],
@@ -1013,25 +750,17 @@ fn s5_2_2_no_usable_scheme_is_answered_with_the_empty_authenticator() {
     )
     .unwrap();
     let bytes = [
-        super::expat::hello(Models::NONE, m),
-        super::expat::request_frame(1, request.bytes().to_vec()),
+        hello(Models::NONE, m),
+        request_frame(1, request.bytes().to_vec()),
     ]
     .concat();
-    server
-        .handle(Input::Received {
-            bytes: &bytes,
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
+    receive(&mut server, &bytes, &exporter).unwrap();
     let mut answers = Vec::new();
     let mut asked_for_evidence = false;
     while let Some(a) = server.poll_action() {
         match a {
             Action::Send(b) => {
-                let mut d = Deframer::new();
-                d.push(&b);
-                while let Ok(Some(f)) = d.next_frame() {
+                for f in frames(&b) {
                     if let Frame::Authenticator { message, .. } = f {
                         answers.push(message);
                     }
@@ -1061,13 +790,8 @@ fn s5_2_2_no_usable_scheme_is_answered_with_the_empty_authenticator() {
 /// on the connection is refused.
 #[test]
 fn s7_4_an_authenticator_validates_once() {
-    use seat_proto::session::Input;
-    use seat_proto::shim::{Frame, Models};
-    let m = Models::BACKGROUND_CHECK;
-    let mut pair = super::expat::Pair::new(
-        super::expat::config(Role::Client, Models::NONE, m),
-        super::expat::config(Role::Server, m, Models::NONE),
-    );
+    use seat_proto::shim::Frame;
+    let mut pair = Pair::background_check();
     pair.establish();
     assert!(pair.client.is_open());
     let [answer] = &pair.server_log.authenticators()[..] else {
@@ -1079,14 +803,7 @@ fn s7_4_an_authenticator_validates_once() {
     }
     .to_vec()
     .unwrap();
-    let err = pair
-        .client
-        .handle(Input::Received {
-            bytes: &replay,
-            exporter: &pair.exporter,
-            now: NOW,
-        })
-        .unwrap_err();
+    let err = receive(&mut pair.client, &replay, &pair.exporter).unwrap_err();
     assert_eq!(
         err,
         Error::PeerMisbehaved(PeerMisbehaved::UnexpectedAuthenticator)
