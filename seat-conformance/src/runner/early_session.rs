@@ -12,8 +12,9 @@ use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::{Protocol, handshake_transcript_hash, is_hello_retry_request};
 use seat_binding::provider::HashAlgorithm;
 use seat_binding::spki::spki_from_certificate;
+use seat_proto::Error;
 use seat_proto::codec::{Codec, Reader};
-use seat_proto::codepoints::{CodePoints, ExtensionType, HandshakeType};
+use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, HandshakeType};
 use seat_proto::ext::Extension;
 use seat_proto::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Input, ServerConfig, ServerNegotiation,
@@ -28,7 +29,7 @@ use crate::generate::early::scheme_json;
 
 /// One recorded handshake message.
 #[derive(Debug, Clone)]
-pub(crate) struct Recorded {
+pub struct Recorded {
     /// Whether the client sent it.
     pub from_client: bool,
     /// The message, 4-byte header included.
@@ -37,7 +38,7 @@ pub(crate) struct Recorded {
 
 /// The `remoteAttestation` found in one handshake message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Found {
+pub struct Found {
     /// The message type.
     pub message: HandshakeType,
     /// `extension_data`.
@@ -68,7 +69,7 @@ fn block(r: &mut Reader<'_>, cp: ExtensionType) -> Result<Option<Vec<u8>>, Strin
 /// # Errors
 ///
 /// A message that is not a well-formed Certificate with at least one entry.
-pub(crate) fn end_entity(message: &[u8]) -> Result<Vec<u8>, String> {
+pub fn end_entity(message: &[u8]) -> Result<Vec<u8>, String> {
     let mut r = Reader::new(message);
     let _ = r.u8("Handshake.msg_type").map_err(decode_err)?;
     let mut body = r.vec_u24("Handshake", 0, 1 << 24).map_err(decode_err)?;
@@ -90,10 +91,7 @@ pub(crate) fn end_entity(message: &[u8]) -> Result<Vec<u8>, String> {
 /// # Errors
 ///
 /// A malformed message.
-pub(crate) fn remote_attestation_in(
-    message: &[u8],
-    cp: ExtensionType,
-) -> Result<Option<Found>, String> {
+pub fn remote_attestation_in(message: &[u8], cp: ExtensionType) -> Result<Option<Found>, String> {
     let mut r = Reader::new(message);
     let ty = HandshakeType(r.u8("Handshake.msg_type").map_err(decode_err)?);
     let mut body = r.vec_u24("Handshake", 0, 1 << 24).map_err(decode_err)?;
@@ -125,23 +123,13 @@ pub(crate) fn remote_attestation_in(
             block(&mut exts, cp)?
         }
         HandshakeType::CERTIFICATE => {
-            body.vec_u8("certificate_request_context", 0, 255)
-                .map_err(decode_err)?;
-            let mut list = body
-                .vec_u24("certificate_list", 0, 1 << 24)
-                .map_err(decode_err)?;
             let mut first = None;
-            let mut index = 0usize;
-            while !list.is_empty() {
-                list.vec_u24("cert_data", 1, 1 << 24).map_err(decode_err)?;
-                let mut exts = list.vec_u16("extensions", 0, 0xffff).map_err(decode_err)?;
-                let found = block(&mut exts, cp)?;
+            for (index, _, found) in certificate_entries(message, cp)? {
                 match (index, found) {
                     (0, f) => first = f,
                     (_, Some(_)) => return Err("remoteAttestation on a later entry".into()),
                     _ => {}
                 }
-                index += 1;
             }
             first
         }
@@ -150,7 +138,38 @@ pub(crate) fn remote_attestation_in(
     Ok(data.map(|data| Found { message: ty, data }))
 }
 
-/// ClientHello..ServerHello out of the whole handshake.
+/// Every CertificateEntry of a Certificate message, in order, read with seat-proto's codec:
+/// (index, `cert_data`, the entry's `remoteAttestation` `extension_data` if it carries one),
+/// as OpenSSL hands each entry's extensions to the parse callback with its chain index.
+///
+/// # Errors
+///
+/// A malformed Certificate, or `remoteAttestation` twice on one entry.
+pub fn certificate_entries(
+    message: &[u8],
+    cp: ExtensionType,
+) -> Result<Vec<CertificateEntry>, String> {
+    let mut r = Reader::new(message);
+    let _ = r.u8("Handshake.msg_type").map_err(decode_err)?;
+    let mut body = r.vec_u24("Handshake", 0, 1 << 24).map_err(decode_err)?;
+    r.finish("Handshake").map_err(decode_err)?;
+    body.vec_u8("certificate_request_context", 0, 255)
+        .map_err(decode_err)?;
+    let mut list = body
+        .vec_u24("certificate_list", 0, 1 << 24)
+        .map_err(decode_err)?;
+    let mut out = Vec::new();
+    while !list.is_empty() {
+        let mut cert = list.vec_u24("cert_data", 1, 1 << 24).map_err(decode_err)?;
+        let mut exts = list.vec_u16("extensions", 0, 0xffff).map_err(decode_err)?;
+        out.push((out.len(), cert.rest().to_vec(), block(&mut exts, cp)?));
+    }
+    Ok(out)
+}
+
+/// One CertificateEntry: (index, `cert_data`, `remoteAttestation` `extension_data`).
+pub type CertificateEntry = (usize, Vec<u8>, Option<Vec<u8>>);
+
 /// The SubjectPublicKeyInfo of a certificate, when there is one.
 pub(crate) fn spki_of(c: &Option<Vec<u8>>) -> Result<Option<Vec<u8>>, String> {
     c.as_ref()
@@ -162,6 +181,7 @@ pub(crate) fn spki_of(c: &Option<Vec<u8>>) -> Result<Option<Vec<u8>>, String> {
         .transpose()
 }
 
+/// ClientHello..ServerHello out of the whole handshake.
 pub(crate) fn hello_messages(messages: &[Recorded]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for m in messages {
@@ -245,28 +265,47 @@ fn scheme_eq(what: &str, got: Option<&AttestationScheme>, want: &Value) -> Resul
     }
 }
 
-/// What the replay needs from the recording.
-struct Replay {
-    messages: Vec<Recorded>,
-    found: Vec<Option<Found>>,
-    server_cert: Option<Vec<u8>>,
-    client_cert: Option<Vec<u8>>,
-    server_cmw: Option<Vec<u8>>,
-    client_cmw: Option<Vec<u8>>,
-}
-
 /// Either machine, driven the same way.
 enum Machine {
     Client(Box<ClientNegotiation>),
     Server(Box<ServerNegotiation>),
 }
 
-/// What one side's replayed machine computed.
-#[derive(Default)]
-struct Computed {
-    own_binder: Option<Vec<u8>>,
-    peer_binder: Option<Vec<u8>>,
-    peer_attested: bool,
+/// What a replayed machine hands its Verifier ([`Action::Appraise`]).
+#[derive(Debug)]
+pub struct Appraisal<'a> {
+    /// The chosen scheme.
+    pub scheme: &'a AttestationScheme,
+    /// The peer's CMW.
+    pub cmw: &'a [u8],
+    /// The binder the machine recomputed from its own transcript.
+    pub binder: &'a [u8],
+    /// `Hash(SPKI)` of the peer's end-entity key.
+    pub spki_hash: &'a [u8],
+}
+
+/// The Verifier of a replay: a verdict on each [`Appraisal`], or a reason to stop.
+pub type Appraiser<'a> = dyn FnMut(Appraisal<'_>) -> Result<Verdict, String> + 'a;
+
+/// How one side's replay ended.
+#[derive(Debug, Default)]
+pub struct SideReplay {
+    /// The machine's first fatal error and the alert it names; the replay stops there.
+    pub failed: Option<(Error, AlertDescription)>,
+    /// The index (into the messages) of the message being processed when it failed.
+    pub failed_at: Option<usize>,
+    /// The binder this side asked its Attester to bind its Evidence to.
+    pub own_binder: Option<Vec<u8>>,
+    /// The binder this side handed its Verifier for the peer's Evidence.
+    pub peer_binder: Option<Vec<u8>>,
+    /// Whether the peer's attestation was accepted.
+    pub peer_attested: bool,
+    /// Whether the machine reports every negotiated attestation done.
+    pub complete: bool,
+    /// The scheme the server attests with, as this machine ended.
+    pub server_scheme: Option<AttestationScheme>,
+    /// The scheme the client attests with, as this machine ended.
+    pub client_scheme: Option<AttestationScheme>,
 }
 
 impl Machine {
@@ -284,128 +323,238 @@ impl Machine {
         }
     }
 
-    /// Feeds `input`, answers Evidence and appraisal requests with the recording (the CMW
-    /// this side sent; the verdict this side reached), and returns the extension built.
+    /// Feeds `input`, answers Evidence requests with `own_cmw` (the CMW this side sent) and
+    /// appraisal requests with `appraise`, and returns the extension built. A fatal error
+    /// is kept in `out.failed`, and nothing more is fed after it.
     fn drive(
         &mut self,
         input: Input,
         own_cmw: Option<&[u8]>,
-        computed: &mut Computed,
-        verdict: bool,
-        peer_cmw: Option<&[u8]>,
+        out: &mut SideReplay,
+        appraise: &mut Appraiser<'_>,
     ) -> Result<Option<Vec<u8>>, String> {
         let mut inputs = vec![input];
         let mut built = None;
         while let Some(input) = inputs.pop() {
+            if out.failed.is_some() {
+                break;
+            }
             self.handle(input);
             while let Some(action) = self.poll() {
                 match action {
                     Action::Extension { data, .. } => built = Some(data),
                     Action::ProduceEvidence { binder, .. } => {
-                        computed.own_binder = Some(binder);
+                        out.own_binder = Some(binder);
                         inputs.push(Input::Evidence(own_cmw.map(<[u8]>::to_vec)));
                     }
-                    Action::Appraise { cmw, binder, .. } => {
-                        opt_eq("peer CMW handed to the Verifier", Some(&cmw), peer_cmw)?;
-                        computed.peer_binder = Some(binder);
-                        let explanation = "recorded verdict".to_string();
-                        inputs.push(Input::Verdict(if verdict {
-                            Verdict::Accepted { explanation }
-                        } else {
-                            Verdict::Rejected { explanation }
-                        }));
+                    Action::Appraise {
+                        scheme,
+                        cmw,
+                        binder,
+                        spki_hash,
+                    } => {
+                        out.peer_binder = Some(binder.clone());
+                        inputs.push(Input::Verdict(appraise(Appraisal {
+                            scheme: &scheme,
+                            cmw: &cmw,
+                            binder: &binder,
+                            spki_hash: &spki_hash,
+                        })?));
                     }
-                    Action::Event(Event::Failed { error, .. }) => {
-                        return Err(format!(
-                            "replayed machine failed: {} ({error})",
-                            error.name()
-                        ));
+                    Action::Event(Event::Failed { error, alert }) => {
+                        out.failed.get_or_insert((error, alert));
                     }
-                    Action::Event(Event::PeerAttested) => computed.peer_attested = true,
+                    Action::Event(Event::PeerAttested) => out.peer_attested = true,
                     Action::Event(_) => {}
                 }
             }
         }
         Ok(built)
     }
+
+    fn finish(&self, out: &mut SideReplay) {
+        let (complete, server, client) = match self {
+            Self::Client(m) => (
+                m.is_complete(),
+                m.chosen_server_scheme(),
+                m.chosen_client_scheme(),
+            ),
+            Self::Server(m) => (
+                m.is_complete(),
+                m.chosen_server_scheme(),
+                m.chosen_client_scheme(),
+            ),
+        };
+        out.complete = complete;
+        out.server_scheme = server.cloned();
+        out.client_scheme = client.cloned();
+    }
 }
 
-/// Replays one side. `client` selects the side.
-fn replay_side(
-    r: &Replay,
-    mut machine: Machine,
+/// The CMW of a Certificate's `remoteAttestation`, if `found` is one.
+fn cmw_of(found: Option<&Found>) -> Result<Option<Vec<u8>>, String> {
+    match found {
+        Some(f) if f.message == HandshakeType::CERTIFICATE => {
+            match RemoteAttestation::decode_data(f.message, &f.data).map_err(|e| e.to_string())? {
+                RemoteAttestation::Certificate(c) => Ok(Some(c.as_bytes().to_vec())),
+                _ => Ok(None),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Replays one side of a recording: a fresh machine configured as the vector's
+/// `client_config` (`client`) or `server_config` says is fed `messages` in order, as
+/// OpenSSL would feed it. A message this side sends is first built (its `remoteAttestation`
+/// must be what the message carries; Evidence requests are answered with the CMW it
+/// carries), then reported; a message it receives is reported, then each
+/// `remoteAttestation` it carries is parsed (every CertificateEntry's, with its index and
+/// certificate), then the end of a Certificate. Appraisals go to `appraise`. The replay
+/// stops at the machine's first fatal error, which it returns in [`SideReplay::failed`].
+///
+/// # Errors
+///
+/// A malformed vector or message, an extension built that differs from the message's, or
+/// the appraiser's error.
+pub fn replay_side(
+    v: &Value,
     client: bool,
-    peer_attested: bool,
-) -> Result<(Machine, Computed), String> {
-    let mut computed = Computed::default();
-    let (own_cmw, peer_cmw, own_cert, peer_cert) = if client {
-        (&r.client_cmw, &r.server_cmw, &r.client_cert, &r.server_cert)
+    messages: &[Recorded],
+    appraise: &mut Appraiser<'_>,
+) -> Result<SideReplay, String> {
+    let (cp, code_points) = code_points(v)?;
+    let mut machine = if client {
+        let mut cc = ClientConfig::new(
+            config_list(v, "client_config", "server_attester_schemes")?,
+            config_list(v, "client_config", "client_attester_schemes")?,
+        );
+        cc.code_points = code_points;
+        cc.provider = provider();
+        cc.require_server_attestation = flag(v, "client_config", "require_server_attestation")?;
+        cc.require_client_attestation = flag(v, "client_config", "require_client_attestation")?;
+        Machine::Client(Box::new(ClientNegotiation::new(cc)))
     } else {
-        (&r.server_cmw, &r.client_cmw, &r.server_cert, &r.client_cert)
+        let mut sc = ServerConfig::new(
+            config_list(v, "server_config", "attest_with")?,
+            config_list(v, "server_config", "accept_from_client")?,
+        );
+        sc.code_points = code_points;
+        sc.provider = provider();
+        sc.require_client_attestation = flag(v, "server_config", "require_client_attestation")?;
+        Machine::Server(Box::new(ServerNegotiation::new(sc)))
     };
-    let peer_cmw = peer_cmw.as_deref();
-    let mut drive = |machine: &mut Machine, input: Input, own: Option<&[u8]>| {
-        machine.drive(input, own, &mut computed, peer_attested, peer_cmw)
-    };
-    for (m, found) in r.messages.iter().zip(&r.found) {
+    let mut out = SideReplay::default();
+    // OpenSSL asks for the extension while building these.
+    let builds = [
+        HandshakeType::CLIENT_HELLO,
+        HandshakeType::ENCRYPTED_EXTENSIONS,
+        HandshakeType::CERTIFICATE_REQUEST,
+        HandshakeType::CERTIFICATE,
+    ];
+    for (i, m) in messages.iter().enumerate() {
         let sent = m.from_client == client;
         let ty = HandshakeType(m.bytes.first().copied().unwrap_or_default());
-        // The end-entity certificate goes with the Certificate message only.
-        let entry = |cert: &Option<Vec<u8>>| {
-            if ty == HandshakeType::CERTIFICATE {
-                cert.clone().map(|c| (0usize, c))
-            } else {
-                None
-            }
-        };
         let message = Input::Message {
             sent,
             bytes: m.bytes.clone(),
         };
         if sent {
             // OpenSSL asks for the extension while building, then reports the message.
-            let builds = [
-                HandshakeType::CLIENT_HELLO,
-                HandshakeType::ENCRYPTED_EXTENSIONS,
-                HandshakeType::CERTIFICATE_REQUEST,
-                HandshakeType::CERTIFICATE,
-            ];
             if builds.contains(&ty) {
-                let built = drive(
-                    &mut machine,
-                    Input::Build {
-                        message: ty,
-                        entry: entry(own_cert),
-                    },
+                let found = remote_attestation_in(&m.bytes, cp)?;
+                let entry = if ty == HandshakeType::CERTIFICATE {
+                    Some((0usize, end_entity(&m.bytes)?))
+                } else {
+                    None
+                };
+                let own_cmw = cmw_of(found.as_ref())?;
+                let built = machine.drive(
+                    Input::Build { message: ty, entry },
                     own_cmw.as_deref(),
+                    &mut out,
+                    appraise,
                 )?;
-                opt_eq(
-                    &format!("{ty} remoteAttestation built"),
-                    built.as_deref(),
-                    found.as_ref().map(|f| f.data.as_slice()),
-                )?;
+                if out.failed.is_none() {
+                    opt_eq(
+                        &format!("{ty} remoteAttestation built"),
+                        built.as_deref(),
+                        found.as_ref().map(|f| f.data.as_slice()),
+                    )?;
+                }
             }
-            drive(&mut machine, message, None)?;
+            machine.drive(message, None, &mut out, appraise)?;
         } else {
             // OpenSSL reports the message, then parses its extensions.
-            drive(&mut machine, message, None)?;
-            if let Some(f) = found {
-                drive(
-                    &mut machine,
-                    Input::Extension {
-                        message: ty,
-                        data: f.data.clone(),
-                        entry: entry(peer_cert),
-                    },
-                    None,
-                )?;
-            }
+            machine.drive(message, None, &mut out, appraise)?;
             if ty == HandshakeType::CERTIFICATE {
-                drive(&mut machine, Input::PeerCertificateEnd, None)?;
+                for (index, cert, data) in certificate_entries(&m.bytes, cp)? {
+                    if let Some(data) = data {
+                        let input = Input::Extension {
+                            message: ty,
+                            data,
+                            entry: Some((index, cert)),
+                        };
+                        machine.drive(input, None, &mut out, appraise)?;
+                    }
+                }
+                machine.drive(Input::PeerCertificateEnd, None, &mut out, appraise)?;
+            } else if let Some(f) = remote_attestation_in(&m.bytes, cp)? {
+                let input = Input::Extension {
+                    message: ty,
+                    data: f.data,
+                    entry: None,
+                };
+                machine.drive(input, None, &mut out, appraise)?;
             }
         }
+        if out.failed.is_some() {
+            out.failed_at = Some(i);
+            break;
+        }
     }
-    Ok((machine, computed))
+    machine.finish(&mut out);
+    Ok(out)
+}
+
+/// The handshake messages of an `early-session` vector, in order, each header checked
+/// against its recorded `type`.
+///
+/// # Errors
+///
+/// A malformed `messages` field.
+pub fn recorded_messages(v: &Value) -> Result<Vec<Recorded>, String> {
+    let mut messages = Vec::new();
+    for m in field(v, "messages")?.as_array().ok_or("messages")? {
+        let from_client = match text(m, "from")? {
+            "client" => true,
+            "server" => false,
+            other => return Err(format!("message from {other}")),
+        };
+        let bytes = hex::decode(text(m, "message")?).map_err(|e| e.to_string())?;
+        let ty = HandshakeType(bytes.first().copied().unwrap_or_default());
+        if ty.to_string() != text(m, "type")? {
+            return Err(format!(
+                "message type {ty} recorded as {}",
+                text(m, "type")?
+            ));
+        }
+        messages.push(Recorded { from_client, bytes });
+    }
+    Ok(messages)
+}
+
+/// The `remoteAttestation` code point of a vector, and the code points with it.
+fn code_points(v: &Value) -> Result<(ExtensionType, CodePoints), String> {
+    let cp_value = field(v, "codepoint")?
+        .as_u64()
+        .and_then(|n| u16::try_from(n).ok())
+        .ok_or("codepoint")?;
+    let cp = ExtensionType(cp_value);
+    let code_points = CodePoints::default()
+        .with_remote_attestation(cp)
+        .map_err(|e| e.to_string())?;
+    Ok((cp, code_points))
 }
 
 fn config_list(v: &Value, side: &str, name: &str) -> Result<Vec<AttestationScheme>, String> {
@@ -419,24 +568,24 @@ fn flag(v: &Value, side: &str, name: &str) -> Result<bool, String> {
 }
 
 /// Checks one side's recorded outcome against its replayed machine.
-fn compare_side(
-    who: &str,
-    recorded: &Value,
-    computed: &Computed,
-    chosen: (Option<&AttestationScheme>, Option<&AttestationScheme>),
-    complete: bool,
-) -> Result<(), String> {
-    if !complete {
+fn compare_side(who: &str, recorded: &Value, computed: &SideReplay) -> Result<(), String> {
+    if let Some((error, _)) = &computed.failed {
+        return Err(format!(
+            "{who}: replayed machine failed: {} ({error})",
+            error.name()
+        ));
+    }
+    if !computed.complete {
         return Err(format!("{who}: the replayed machine did not complete"));
     }
     scheme_eq(
         &format!("{who} server_scheme"),
-        chosen.0,
+        computed.server_scheme.as_ref(),
         field(recorded, "server_scheme")?,
     )?;
     scheme_eq(
         &format!("{who} client_scheme"),
-        chosen.1,
+        computed.client_scheme.as_ref(),
         field(recorded, "client_scheme")?,
     )?;
     opt_eq(
@@ -469,31 +618,8 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
     if text(v, "protocol")? != "tls13" {
         return Err("recordings are TLS 1.3".into());
     }
-    let cp_value = field(v, "codepoint")?
-        .as_u64()
-        .and_then(|n| u16::try_from(n).ok())
-        .ok_or("codepoint")?;
-    let cp = ExtensionType(cp_value);
-    let code_points = CodePoints::default()
-        .with_remote_attestation(cp)
-        .map_err(|e| e.to_string())?;
-    let mut messages = Vec::new();
-    for m in field(v, "messages")?.as_array().ok_or("messages")? {
-        let from_client = match text(m, "from")? {
-            "client" => true,
-            "server" => false,
-            other => return Err(format!("message from {other}")),
-        };
-        let bytes = hex::decode(text(m, "message")?).map_err(|e| e.to_string())?;
-        let ty = HandshakeType(bytes.first().copied().unwrap_or_default());
-        if ty.to_string() != text(m, "type")? {
-            return Err(format!(
-                "message type {ty} recorded as {}",
-                text(m, "type")?
-            ));
-        }
-        messages.push(Recorded { from_client, bytes });
-    }
+    let (cp, _) = code_points(v)?;
+    let messages = recorded_messages(v)?;
 
     // The transcript, its hash and the suite's hash.
     let hello = hello_messages(&messages);
@@ -647,65 +773,32 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
         opt_bytes(v, "c_attest_binder")?.as_deref(),
     )?;
 
-    // Fresh machines, configured as recorded, fed in the recorded order.
-    let replay = Replay {
-        messages,
-        found,
-        server_cert,
-        client_cert,
-        server_cmw,
-        client_cmw,
-    };
-    let mut cc = ClientConfig::new(
-        config_list(v, "client_config", "server_attester_schemes")?,
-        config_list(v, "client_config", "client_attester_schemes")?,
-    );
-    cc.code_points = code_points;
-    cc.provider = provider();
-    cc.require_server_attestation = flag(v, "client_config", "require_server_attestation")?;
-    cc.require_client_attestation = flag(v, "client_config", "require_client_attestation")?;
-    let mut sc = ServerConfig::new(
-        config_list(v, "server_config", "attest_with")?,
-        config_list(v, "server_config", "accept_from_client")?,
-    );
-    sc.code_points = code_points;
-    sc.provider = provider();
-    sc.require_client_attestation = flag(v, "server_config", "require_client_attestation")?;
+    // Fresh machines, configured as recorded, fed in the recorded order; the appraisals
+    // get the CMW the peer's Certificate carried and end as recorded.
     let client = field(v, "client")?;
     let server = field(v, "server")?;
-    let attested = |side: &Value| field(side, "peer_attested").map(|b| b.as_bool() == Some(true));
-    let (cm, c_computed) = replay_side(
-        &replay,
-        Machine::Client(Box::new(ClientNegotiation::new(cc))),
-        true,
-        attested(client)?,
-    )?;
-    let (sm, s_computed) = replay_side(
-        &replay,
-        Machine::Server(Box::new(ServerNegotiation::new(sc))),
-        false,
-        attested(server)?,
-    )?;
-    let Machine::Client(cm) = cm else {
-        return Err("client machine".into());
+    let replay = |side: &Value, is_client: bool| -> Result<SideReplay, String> {
+        let accepted = field(side, "peer_attested")?.as_bool() == Some(true);
+        let peer_cmw = if is_client {
+            server_cmw.as_deref()
+        } else {
+            client_cmw.as_deref()
+        };
+        let mut appraise = |a: Appraisal<'_>| -> Result<Verdict, String> {
+            opt_eq("peer CMW handed to the Verifier", Some(a.cmw), peer_cmw)?;
+            let explanation = "recorded verdict".to_string();
+            Ok(if accepted {
+                Verdict::Accepted { explanation }
+            } else {
+                Verdict::Rejected { explanation }
+            })
+        };
+        replay_side(v, is_client, &messages, &mut appraise)
     };
-    let Machine::Server(sm) = sm else {
-        return Err("server machine".into());
-    };
-    compare_side(
-        "client",
-        client,
-        &c_computed,
-        (cm.chosen_server_scheme(), cm.chosen_client_scheme()),
-        cm.is_complete(),
-    )?;
-    compare_side(
-        "server",
-        server,
-        &s_computed,
-        (sm.chosen_server_scheme(), sm.chosen_client_scheme()),
-        sm.is_complete(),
-    )?;
+    let c_computed = replay(client, true)?;
+    let s_computed = replay(server, false)?;
+    compare_side("client", client, &c_computed)?;
+    compare_side("server", server, &s_computed)?;
     // Both sides and the recomputation agree on each binder.
     opt_eq(
         "client's peer_binder",
@@ -732,11 +825,11 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
     let b = |x: &Option<Vec<u8>>| x.as_deref().map_or("-".to_string(), short);
     Ok(format!(
         "{} messages{}, {} extensions replayed; server {}, client {}; s_binder {}, c_binder {}",
-        replay.messages.len(),
+        messages.len(),
         if hrr { " (HelloRetryRequest)" } else { "" },
         recorded_exts.len(),
-        name(cm.chosen_server_scheme()),
-        name(cm.chosen_client_scheme()),
+        name(c_computed.server_scheme.as_ref()),
+        name(c_computed.client_scheme.as_ref()),
         b(&s_binder),
         b(&c_binder),
     ))

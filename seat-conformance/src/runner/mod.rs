@@ -14,7 +14,7 @@ use seat_proto::codepoints::{CodePoints, ExtensionType, SignatureScheme};
 use serde_json::Value;
 
 pub(crate) mod early;
-pub(crate) mod early_session;
+pub mod early_session;
 mod rats;
 pub mod session;
 

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use seat_conformance::{generate, runner};
 
+mod altered_recordings;
 mod common;
 mod early_attestation;
 mod expat;
