@@ -135,6 +135,26 @@ pub struct ServerConfig {
     pub require_client_attestation: bool,
     /// What to do when no scheme can be chosen (ambiguity A11).
     pub fallback: Fallback,
+    /// Anonymous client attestation (off by default; read by the OpenSSL adapter,
+    /// `openssl_glue::attach_server`): accept a client whose TLS certificate is one
+    /// self-signed leaf with no path to the trust store, **only if** that client's early
+    /// attestation succeeded on this connection, its CMW in the first CertificateEntry
+    /// appraised [`Verdict::Accepted`] against a binder computed from exactly that leaf's
+    /// SPKI. Every other certificate error still fails the handshake, and an anchored
+    /// client certificate is verified as usual.
+    ///
+    /// The client's TLS identity then rests on attestation alone: the leaf names whatever
+    /// key the client's TEE minted, not a party; the outcome reports it as
+    /// [`ChainTrust::AttestationOnly`](crate::chain::ChainTrust::AttestationOnly). This is
+    /// outside draft-fossati-seat-early-attestation (EA-05+ section 2 requires an attesting
+    /// client to authenticate with a certificate; digest F6, "pragmatic" reading), forfeits
+    /// compound authentication, and the early binder is public (relay-prone, see the module
+    /// documentation): use it where the server admits a workload for what it runs, not for
+    /// who it is, and follow with a post-handshake attestation before releasing secrets.
+    /// It has no effect when `accept_from_client` is empty (no client certificate is
+    /// requested). Named `dangerous_` as [`DangerousSelfSignedVerifier`](crate::chain::DangerousSelfSignedVerifier)
+    /// is, its counterpart for expat.
+    pub dangerous_accept_anonymous_clients: bool,
 }
 
 impl ServerConfig {
@@ -151,6 +171,7 @@ impl ServerConfig {
             accept_from_client,
             require_client_attestation: false,
             fallback: Fallback::Strict,
+            dangerous_accept_anonymous_clients: false,
         }
     }
 }

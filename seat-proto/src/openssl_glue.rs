@@ -22,6 +22,19 @@
 //! 3. After the handshake, [`outcome`]: an error unless every attestation negotiated
 //!    succeeded. A failed handshake's cause is in [`failure`].
 //!
+//! # Anonymous client attestation
+//!
+//! A client with no certificate the server trusts can attest with a key minted inside its
+//! TEE, presented as its TLS client certificate under a self-signed certificate. A server
+//! accepts such a leaf only with [`ServerConfig::dangerous_accept_anonymous_clients`] set
+//! (off by default), and then only if this connection's client attestation succeeded for a
+//! binder computed from that very leaf's SPKI; every other certificate error still fails the
+//! handshake (the invariant is spelled out on the adapter's verify callback). [`outcome`]
+//! then reports [`ChainTrust::AttestationOnly`] in [`EarlyOutcome::peer_trust`], and
+//! `SslRef::verify_result` keeps OpenSSL's `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`. A
+//! post-handshake expat session on such a connection verifies the client's chain with
+//! [`DangerousSelfSignedVerifier`](crate::chain::DangerousSelfSignedVerifier).
+//!
 //! Alerts: a rule broken inside an extension callback aborts with the alert
 //! [`Error::alert`] names, as far as OpenSSL can send it. OpenSSL 3 sends only the alerts
 //! it knows (`tls13_alert_code` returns -1 for any other value, and then no alert is sent
@@ -44,6 +57,7 @@ use openssl::ssl::{
 use openssl::x509::{X509Ref, X509StoreContext, X509StoreContextRef, X509VerifyResult};
 use seat_binding::exporter::openssl_adapter::OpensslExporter;
 
+use crate::chain::ChainTrust;
 use crate::codepoints::{AlertDescription, CodePoints, HandshakeType};
 use crate::error::{ApiMisuse, Error};
 use crate::negotiation::{
@@ -190,6 +204,13 @@ struct ConnState {
     events: Vec<Event>,
     /// Every handshake message seen, with `true` for sent ones.
     messages: Vec<(bool, Vec<u8>)>,
+    /// Server only: [`ServerConfig::dangerous_accept_anonymous_clients`].
+    dangerous_anonymous: bool,
+    /// The DER of the peer's first CertificateEntry whose CMW was appraised `Accepted`: the
+    /// certificate whose SPKI the binder was computed from.
+    attested_leaf: Option<Vec<u8>>,
+    /// How the peer's certificate was trusted, once the verify callback accepted its leaf.
+    peer_trust: Option<ChainTrust>,
 }
 
 type Shared = Mutex<ConnState>;
@@ -200,6 +221,20 @@ fn index() -> Option<openssl::ex_data::Index<Ssl, Shared>> {
 }
 
 impl ConnState {
+    /// Condition 5 of [`verify_callback`]'s invariant for the self-signed `leaf` (DER):
+    /// records [`ChainTrust::AttestationOnly`] and returns `true` if it holds.
+    fn accept_anonymous(&mut self, leaf: &[u8]) -> bool {
+        let attested = self.dangerous_anonymous
+            && self.failure.is_none()
+            && matches!(&self.machine, Machine::Server(m) if m.chosen_client_scheme().is_some())
+            && self.events.contains(&Event::PeerAttested)
+            && self.attested_leaf.as_deref() == Some(leaf);
+        if attested {
+            self.peer_trust = Some(ChainTrust::AttestationOnly);
+        }
+        attested
+    }
+
     /// Feeds one input and answers the machine's requests with the hooks until it waits.
     /// Returns the extension data produced, or the alert to abort with.
     fn drive(&mut self, input: Input) -> Result<Option<Vec<u8>>, u8> {
@@ -268,6 +303,9 @@ pub fn attach_client(
             failure: None,
             events: Vec::new(),
             messages: Vec::new(),
+            dangerous_anonymous: false,
+            attested_leaf: None,
+            peer_trust: None,
         },
     )?;
     ssl.set_verify_callback(SslVerifyMode::PEER, verify_callback);
@@ -276,7 +314,9 @@ pub fn attach_client(
 
 /// Attaches a server machine to `ssl` (before the handshake). If the configuration accepts
 /// client attestation the server requests a client certificate (and requires one when
-/// `require_client_attestation` is set).
+/// `require_client_attestation` is set), verified against the context's trust store, or,
+/// with [`ServerConfig::dangerous_accept_anonymous_clients`], a self-signed one that the
+/// client's attestation on this connection binds (see the module documentation).
 ///
 /// # Errors
 ///
@@ -287,6 +327,7 @@ pub fn attach_server(
     hooks: Box<dyn EarlyAttestationHooks>,
 ) -> Result<(), Error> {
     let code_points = config.code_points;
+    let dangerous_anonymous = config.dangerous_accept_anonymous_clients;
     let mode = if config.require_client_attestation {
         SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT
     } else if config.accept_from_client.is_empty() {
@@ -303,6 +344,9 @@ pub fn attach_server(
             failure: None,
             events: Vec::new(),
             messages: Vec::new(),
+            dangerous_anonymous,
+            attested_leaf: None,
+            peer_trust: None,
         },
     )?;
     if mode != SslVerifyMode::NONE {
@@ -311,21 +355,96 @@ pub fn attach_server(
     Ok(())
 }
 
+/// The one verification error anonymous client attestation overrides:
+/// `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`, OpenSSL's "the leaf is its own issuer and is not
+/// in the trust store". OpenSSL 3.0 reports it for a TEE-minted leaf (key usage
+/// digitalSignature only) as for one with no key usage (observed in
+/// `seat-examples/tests/early.rs`). `UNABLE_TO_GET_ISSUER_CERT_LOCALLY` and
+/// `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, which an OpenSSL that does not deem the leaf
+/// self-issued reports, are deliberately not overridden: such a leaf fails closed.
+const SELF_SIGNED_LEAF: core::ffi::c_int = openssl_sys::X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+
 /// Called by OpenSSL for each certificate of the peer's chain, after it parsed every
 /// CertificateEntry's extensions: at depth 0 the peer's Certificate is complete.
+///
+/// OpenSSL calls it with `preverify_ok` set once per certificate that passed, and with
+/// `preverify_ok` clear once per error it finds, the error in `ctx`. Returning `true` for an
+/// error makes OpenSSL go on checking (every further error comes back here); returning
+/// `false` ends the handshake with the alert OpenSSL maps the error to.
+///
+/// Invariant (anonymous client attestation): an error is overridden only if all of these
+/// hold, and every other error keeps OpenSSL's verdict:
+/// 1. the connection is a server's with
+///    [`ServerConfig::dangerous_accept_anonymous_clients`] set;
+/// 2. the error is at depth 0 and the chain OpenSSL built is that one certificate (a chain
+///    of two or more that fails is refused, at whatever depth);
+/// 3. the error is [`SELF_SIGNED_LEAF`] (never an expired or not-yet-valid leaf, a wrong
+///    key usage or purpose, a weak key, an unknown issuer);
+/// 4. the leaf is self-signed: issuer equals subject and its signature verifies under its own
+///    public key (OpenSSL's `DEPTH_ZERO_SELF_SIGNED_CERT` rests on names and key
+///    identifiers only: a leaf issued by another key under the same name gets it too);
+/// 5. the negotiation has not failed, a client scheme was chosen, and the client's CMW was
+///    appraised `Accepted` for a binder computed from a certificate whose DER equals this
+///    leaf's (the certificate OpenSSL handed the extension callback for entry 0 is the one it
+///    verifies here; the DER comparison makes sure).
+///
+/// OpenSSL's error code then stays set (`SslRef::verify_result` reports it) and [`outcome`]
+/// reports [`ChainTrust::AttestationOnly`].
 fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
-    if !preverify_ok {
-        return false;
-    }
     if ctx.error_depth() != 0 {
-        return true;
+        return preverify_ok;
     }
-    let ok = with_state_ref(ctx, |state| state.drive(Input::PeerCertificateEnd).is_ok());
-    if ok == Some(false) {
-        ctx.set_error(X509VerifyResult::APPLICATION_VERIFICATION);
-        return false;
+    let verdict = with_state_ref(ctx, |state| {
+        let anonymous = if preverify_ok {
+            None
+        } else if state.dangerous_anonymous
+            && let Some(der) = lone_self_signed_leaf(ctx)
+        {
+            Some(der)
+        } else {
+            // Any other error: OpenSSL's verdict, and the machine is left as it was.
+            return Ok(false);
+        };
+        state.drive(Input::PeerCertificateEnd).map_err(|_| ())?;
+        Ok(match anonymous {
+            None => {
+                state.peer_trust.get_or_insert(ChainTrust::Anchored);
+                true
+            }
+            Some(der) => state.accept_anonymous(&der),
+        })
+    });
+    match verdict {
+        Some(Ok(ok)) => ok,
+        Some(Err(())) => {
+            ctx.set_error(X509VerifyResult::APPLICATION_VERIFICATION);
+            false
+        }
+        None => preverify_ok,
     }
-    true
+}
+
+/// The DER of the certificate `ctx` reports an error for, if the error is
+/// [`SELF_SIGNED_LEAF`] at depth 0, the chain OpenSSL built is that certificate alone, and
+/// it is self-signed (issuer equals subject, signature verifies under its own key).
+fn lone_self_signed_leaf(ctx: &X509StoreContextRef) -> Option<Vec<u8>> {
+    if ctx.error_depth() != 0 || ctx.error().as_raw() != SELF_SIGNED_LEAF {
+        return None;
+    }
+    let chain = ctx.chain()?;
+    if chain.len() != 1 {
+        return None;
+    }
+    let leaf = ctx.current_cert()?;
+    let der = leaf.to_der().ok()?;
+    if chain.get(0)?.to_der().ok()? != der {
+        return None;
+    }
+    let self_issued =
+        leaf.issuer_name().try_cmp(leaf.subject_name()).ok()? == core::cmp::Ordering::Equal;
+    let key = leaf.public_key().ok()?;
+    let self_signed = leaf.verify(&key).ok()?;
+    (self_issued && self_signed).then_some(der)
 }
 
 fn with_state_ref<R>(ctx: &X509StoreContextRef, f: impl FnOnce(&mut ConnState) -> R) -> Option<R> {
@@ -407,15 +526,23 @@ pub(crate) mod callbacks {
             return Err(AlertDescription::ILLEGAL_PARAMETER.0);
         };
         let entry = entry_of(entry)?;
+        // The first entry's certificate: the one whose SPKI the machine hashes into the
+        // binder it appraises the CMW against.
+        let first = match (&message, &entry) {
+            (&HandshakeType::CERTIFICATE, Some((0, der))) => Some(der.clone()),
+            _ => None,
+        };
         let unsolicited = AlertDescription::UNSUPPORTED_EXTENSION.0;
         with_state(ssl, |state| {
-            state
-                .drive(Input::Extension {
-                    message,
-                    data: data.to_vec(),
-                    entry,
-                })
-                .map(|_| ())
+            state.drive(Input::Extension {
+                message,
+                data: data.to_vec(),
+                entry,
+            })?;
+            if state.attested_leaf.is_none() && state.events.contains(&Event::PeerAttested) {
+                state.attested_leaf = first;
+            }
+            Ok(())
         })
         .unwrap_or(Err(unsolicited))
     }
@@ -434,6 +561,12 @@ pub struct EarlyOutcome {
     pub peer_binder: Option<Vec<u8>>,
     /// Whether the peer's attestation was accepted.
     pub peer_attested: bool,
+    /// How the peer's certificate was trusted: [`ChainTrust::Anchored`] when it verified
+    /// against the context's trust store; [`ChainTrust::AttestationOnly`] when a server with
+    /// [`ServerConfig::dangerous_accept_anonymous_clients`] accepted a self-signed client leaf
+    /// only because the client's early attestation bound its key (the client's identity is
+    /// then whatever its TEE minted); `None` when the peer sent no certificate.
+    pub peer_trust: Option<ChainTrust>,
     /// Every handshake message the message callback reported (`true`: sent), for
     /// recomputation and logs.
     pub messages: Vec<(bool, Vec<u8>)>,
@@ -476,6 +609,7 @@ pub fn outcome(ssl: &SslRef) -> Result<EarlyOutcome, Error> {
             own_binder: own,
             peer_binder: peer,
             peer_attested: state.events.contains(&Event::PeerAttested),
+            peer_trust: state.peer_trust,
             messages: state.messages.clone(),
         })
     })
