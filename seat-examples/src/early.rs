@@ -1,7 +1,9 @@
 //! Early (intra-handshake) attestation between two OpenSSL endpoints in one process: an
 //! in-memory duplex, a bounded handshake driver, OpenSSL contexts built from [`Identity`],
 //! and [`TeeHooks`], the [`EarlyAttestationHooks`] that connect the negotiation to a
-//! simulated TEE, the shared [`World`]'s Verifier and the Relying-Party policy.
+//! simulated TEE, the shared [`World`]'s Verifier and the Relying-Party policy. For anonymous
+//! client attestation, [`anonymous_context`] and [`present_minted_aik`] give a client a
+//! TEE-minted, self-signed TLS key instead of a certificate the server trusts.
 //!
 //! Early attestation's binder is public (relay-prone, CVE-2026-33697 class): where secrets
 //! are released, follow it with an expat exchange
@@ -13,12 +15,14 @@ use std::sync::{Arc, Mutex};
 
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::{
-    HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslContextBuilder, SslMethod, SslStream,
+    HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef,
+    SslStream,
 };
 use openssl::x509::X509;
 use seat_binding::provider::aws_lc::AwsLcRandom;
+use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm};
 use seat_evidence::attester::{Attester, EvidenceRequest};
-use seat_evidence::sim::SimulatedTee;
+use seat_evidence::sim::{MintedAik, SimulatedTee};
 use seat_proto::codepoints::CodePoints;
 use seat_proto::openssl_glue::{EarlyAttestationHooks, install};
 use seat_proto::remote_attestation::{
@@ -195,10 +199,25 @@ pub fn context(
     trusted: &[&Identity],
     code_points: &CodePoints,
 ) -> Result<SslContextBuilder, String> {
-    let mut b = SslContext::builder(SslMethod::tls()).map_err(|e| e.to_string())?;
+    let mut b = anonymous_context(trusted, code_points)?;
     let (cert, key) = openssl_identity(identity)?;
     b.set_certificate(&cert).map_err(|e| e.to_string())?;
     b.set_private_key(&key).map_err(|e| e.to_string())?;
+    Ok(b)
+}
+
+/// An OpenSSL context with no certificate of its own (an anonymous client's: each connection
+/// presents a key its TEE minted, [`present_minted_aik`]), trusting `trusted` peers'
+/// certificates, with `remoteAttestation` installed.
+///
+/// # Errors
+///
+/// An OpenSSL or glue failure, as text.
+pub fn anonymous_context(
+    trusted: &[&Identity],
+    code_points: &CodePoints,
+) -> Result<SslContextBuilder, String> {
+    let mut b = SslContext::builder(SslMethod::tls()).map_err(|e| e.to_string())?;
     for peer in trusted {
         let (cert, _) = openssl_identity(peer)?;
         b.cert_store_mut()
@@ -207,6 +226,31 @@ pub fn context(
     }
     install(&mut b, code_points).map_err(|e| e.to_string())?;
     Ok(b)
+}
+
+/// Anonymous client attestation, client side: mints an ephemeral P-256 attestation key in
+/// `tee` (a self-signed certificate for `subject`, valid from shortly before `now`) and
+/// presents it as `ssl`'s TLS client certificate and key. The server accepts it only with
+/// `ServerConfig::dangerous_accept_anonymous_clients` and only if this client's early
+/// attestation, bound to this key, succeeds. Returns the minted key (certificate, SPKI).
+///
+/// # Errors
+///
+/// The TEE's refusal, or a certificate or key OpenSSL does not take, as text.
+pub fn present_minted_aik(
+    ssl: &mut SslRef,
+    tee: &mut SimulatedTee,
+    subject: &str,
+    now: u64,
+) -> Result<MintedAik, String> {
+    let aik = tee
+        .mint_aik(SignatureAlgorithm::EcdsaSecp256r1Sha256, subject, now)
+        .map_err(|e| e.to_string())?;
+    let cert = X509::from_der(&aik.certificate_der).map_err(|e| e.to_string())?;
+    let key = PKey::private_key_from_pkcs8(&aik.pkcs8_der).map_err(|e| e.to_string())?;
+    ssl.set_certificate(&cert).map_err(|e| e.to_string())?;
+    ssl.set_private_key(&key).map_err(|e| e.to_string())?;
+    Ok(aik)
 }
 
 /// The identity's certificate and key as OpenSSL objects.
@@ -220,8 +264,9 @@ pub fn openssl_identity(identity: &Identity) -> Result<(X509, PKey<Private>), St
     Ok((cert, key))
 }
 
-/// The current time in seconds since the Unix epoch (examples may read the clock).
-fn now() -> u64 {
+/// The current time in seconds since the Unix epoch (examples may read the clock; OpenSSL
+/// checks certificate validity against it).
+pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -244,6 +289,10 @@ pub struct TeeHooks {
     /// For tests: flip the first byte of the binder before asking the TEE (a relayed or
     /// stale binder).
     pub dangerous_tamper_binder: bool,
+    /// For tests: have the TEE bind its Evidence to this DER SubjectPublicKeyInfo instead
+    /// of the attesting certificate's (Evidence for another key than the one that signs
+    /// CertificateVerify).
+    pub dangerous_bind_other_key: Option<Vec<u8>>,
 }
 
 impl TeeHooks {
@@ -256,6 +305,7 @@ impl TeeHooks {
             rng: AwsLcRandom,
             account: Arc::default(),
             dangerous_tamper_binder: false,
+            dangerous_bind_other_key: None,
         }
     }
 
@@ -279,6 +329,16 @@ impl EarlyAttestationHooks for TeeHooks {
         {
             *b ^= 0xff;
         }
+        let other_key_hash = self.dangerous_bind_other_key.as_deref().map(|spki| {
+            // The binder's hash, told by its length (SHA-256 or SHA-384 suites).
+            let hash = if spki_hash.len() == 48 {
+                HashAlgorithm::Sha384
+            } else {
+                HashAlgorithm::Sha256
+            };
+            self.world.provider.hash(hash, &[spki]).as_bytes().to_vec()
+        });
+        let spki_hash = other_key_hash.as_deref().unwrap_or(spki_hash);
         let now = now();
         let evidence = match self.tee.attest(&EvidenceRequest {
             binder: &nonce,

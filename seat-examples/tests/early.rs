@@ -3,7 +3,10 @@
 //! client-only and mutual attestation, background check (the simulated TEE's Evidence
 //! appraised by seat-verify's Verifier) and passport (the attester's Verifier issues an EAR),
 //! and the bad inputs a real OpenSSL peer can produce, each aborting with the alert
-//! draft-fossati-seat-early-attestation names (digest sections 2.6 and 4).
+//! draft-fossati-seat-early-attestation names (digest sections 2.6 and 4). Then anonymous
+//! client attestation: a client whose TLS certificate is a self-signed key its TEE minted,
+//! accepted by a server with `dangerous_accept_anonymous_clients` only when its attestation
+//! binds that leaf, and every way that must still fail.
 //!
 //! The faulty peers are plain OpenSSL endpoints whose `remoteAttestation` callbacks send what
 //! a broken implementation would. The one fault OpenSSL itself prevents (an unsolicited
@@ -27,11 +30,14 @@ use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::{Protocol, is_hello_retry_request};
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_binding::spki::spki_from_certificate;
+use seat_evidence::sim::MintedAik;
 use seat_evidence::sim::SimulatedTee;
 use seat_examples::early::{
-    Side, TeeHooks, context, evidence_scheme, handshake, openssl_identity, passport_scheme,
+    self, Side, TeeHooks, anonymous_context, context, evidence_scheme, handshake, openssl_identity,
+    passport_scheme, present_minted_aik,
 };
 use seat_examples::{Identity, World, tee_config};
+use seat_proto::chain::ChainTrust;
 use seat_proto::codepoints::{AlertDescription, CodePoints};
 use seat_proto::negotiation::{ClientConfig, Fallback, ServerConfig};
 use seat_proto::openssl_glue::{
@@ -798,5 +804,491 @@ fn cmw_on_a_non_first_entry_aborts_with_illegal_parameter() {
     assert_eq!(
         sv.received_alert(),
         Some(AlertDescription::ILLEGAL_PARAMETER.0)
+    );
+}
+
+// Anonymous client attestation: a client without a certificate the server trusts presents a
+// key its TEE minted, under a self-signed certificate, and attests; a server with
+// `dangerous_accept_anonymous_clients` accepts that leaf only because the Evidence binds it.
+
+// OpenSSL's verification results (`X509_V_ERR_*` in `<openssl/x509_vfy.h>`).
+const CERT_HAS_EXPIRED: i32 = 10;
+const DEPTH_ZERO_SELF_SIGNED_CERT: i32 = 18;
+const SELF_SIGNED_CERT_IN_CHAIN: i32 = 19;
+const APPLICATION_VERIFICATION: i32 = 50;
+
+/// An anonymous client: a context with no certificate of its own (trusting the server), the
+/// TLS key minted by the TEE of `seed` at `minted_at`, that TEE then attesting through
+/// `hooks` (built over it).
+fn anonymous_client(
+    s: &Setup,
+    t: SimulatedTee,
+    minted_at: u64,
+    config: ClientConfig,
+    hooks: impl FnOnce(SimulatedTee) -> TeeHooks,
+) -> (Ssl, MintedAik) {
+    let mut t = t;
+    let mut ssl = Ssl::new(&anonymous_context(&[&s.server_id], &CP).unwrap().build()).unwrap();
+    let aik = present_minted_aik(&mut ssl, &mut t, "client.tee", minted_at).unwrap();
+    attach_client(&mut ssl, config, Box::new(hooks(t))).unwrap();
+    (ssl, aik)
+}
+
+/// A server asking the client to attest with `scheme`, trusting `client_id` only, with the
+/// anonymous option as given.
+fn anonymous_server(s: &Setup, scheme: &AttestationScheme, dangerous: bool) -> Ssl {
+    let mut sc = ServerConfig::new(vec![], vec![scheme.clone()]);
+    sc.dangerous_accept_anonymous_clients = dangerous;
+    server_ssl(server_ctx(s), sc, hooks(s, 0x11))
+}
+
+fn world_hooks(s: &Setup) -> impl FnOnce(SimulatedTee) -> TeeHooks {
+    let world = s.world.clone();
+    move |t| TeeHooks::new(t, world)
+}
+
+/// The reasons OpenSSL reports when `side` (whose TLS 1.3 handshake completed before the
+/// peer's verdict on its Certificate) reads: the peer's alert is reason 1000 + alert.
+fn alert_on_first_read(side: Side) -> Vec<u64> {
+    let Side::Done(mut stream) = side else {
+        panic!("the client's handshake should have completed: {side:?}")
+    };
+    let err = stream.ssl_read(&mut [0u8; 16]).unwrap_err();
+    err.ssl_error()
+        .unwrap()
+        .errors()
+        .iter()
+        .map(|e| e.code() & 0x7f_ffff)
+        .collect()
+}
+
+/// Whether `reasons` include the receipt of `alert`.
+fn received(reasons: &[u64], alert: AlertDescription) -> bool {
+    reasons.contains(&(1000 + u64::from(alert.0)))
+}
+
+fn verify_result(side: &Side) -> i32 {
+    side.ssl().unwrap().verify_result().as_raw()
+}
+
+#[test]
+fn anonymous_client_attests_background_check_and_passport() {
+    let s = setup();
+    for scheme in [evidence_scheme().unwrap(), passport_scheme().unwrap()] {
+        let (c, aik) = anonymous_client(
+            &s,
+            tee(0x22, false),
+            early::now(),
+            ClientConfig::new(vec![], vec![scheme.clone()]),
+            world_hooks(&s),
+        );
+        let srv = anonymous_server(&s, &scheme, true);
+        let (c, sv) = handshake(c, srv);
+        let (co, so) = both_done(&c, &sv);
+        assert!(so.peer_attested);
+        assert_eq!(so.client_scheme, Some(scheme.clone()));
+        // The server knows the client's identity rests on attestation alone; the client
+        // verified the server against its trust store as usual.
+        assert_eq!(so.peer_trust, Some(ChainTrust::AttestationOnly));
+        assert_eq!(co.peer_trust, Some(ChainTrust::Anchored));
+        // The leaf OpenSSL accepted is the minted one, not anchored (OpenSSL's own result
+        // stays), and both binders are those of its SPKI, recomputed independently.
+        let peer = sv.ssl().unwrap().peer_certificate().unwrap();
+        assert_eq!(peer.to_der().unwrap(), aik.certificate_der);
+        assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
+        let expected = recompute(&sv, &hello_messages(&so), &aik.certificate_der);
+        assert_eq!(so.peer_binder.as_deref(), Some(&expected[..]));
+        assert_eq!(co.own_binder.as_deref(), Some(&expected[..]));
+    }
+}
+
+#[test]
+fn anonymous_client_with_mutual_attestation_and_required_client_attestation() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let mut cc = ClientConfig::new(vec![scheme.clone()], vec![scheme.clone()]);
+    cc.require_server_attestation = true;
+    let (c, aik) = anonymous_client(&s, tee(0x22, false), early::now(), cc, world_hooks(&s));
+    let mut sc = ServerConfig::new(vec![scheme.clone()], vec![scheme]);
+    sc.require_client_attestation = true;
+    sc.dangerous_accept_anonymous_clients = true;
+    let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+    let (c, sv) = handshake(c, srv);
+    let (co, so) = both_done(&c, &sv);
+    assert!(co.peer_attested && so.peer_attested);
+    assert_eq!(so.peer_trust, Some(ChainTrust::AttestationOnly));
+    let hello = hello_messages(&so);
+    let c_binder = recompute(&sv, &hello, &aik.certificate_der);
+    let s_binder = recompute(&sv, &hello, &s.server_id.certificate);
+    assert_eq!(so.peer_binder.as_deref(), Some(&c_binder[..]));
+    assert_eq!(co.peer_binder.as_deref(), Some(&s_binder[..]));
+}
+
+#[test]
+fn anonymous_client_on_a_tampered_platform_fails_with_attestation_failed() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let (c, _) = anonymous_client(
+        &s,
+        tee(0x22, true),
+        early::now(),
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        world_hooks(&s),
+    );
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+    assert!(!sv.is_done());
+    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert_eq!(alert, CP.attestation_failed());
+    // On the wire: attestation_failed as OpenSSL can send it, access_denied (49).
+    let wire = openssl_wire_alert(alert, &CP);
+    assert_eq!(wire, AlertDescription::ACCESS_DENIED);
+    let reasons = alert_on_first_read(c);
+    assert!(received(&reasons, wire), "{reasons:?}");
+    assert!(outcome(sv.ssl().unwrap()).is_err());
+}
+
+#[test]
+fn self_signed_client_certificate_is_refused_when_the_option_is_off() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let (c, _) = anonymous_client(
+        &s,
+        tee(0x22, false),
+        early::now(),
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        world_hooks(&s),
+    );
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, false));
+    assert!(!sv.is_done());
+    // A certificate verification error, as without early attestation: OpenSSL's verdict
+    // stands, whatever the client's CMW (appraised in the extension callback, before
+    // verification) said.
+    assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
+    assert_eq!(failure(sv.ssl().unwrap()), None);
+    let reasons = alert_on_first_read(c);
+    assert!(
+        received(&reasons, AlertDescription::UNKNOWN_CA),
+        "{reasons:?}"
+    );
+    assert!(outcome(sv.ssl().unwrap()).is_err());
+}
+
+#[test]
+fn anonymous_client_that_does_not_attest_is_refused() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    // (a) The client offers no scheme to attest with: the server chooses none, and the
+    // self-signed leaf has nothing vouching for it.
+    let (c, _) = anonymous_client(
+        &s,
+        tee(0x22, false),
+        early::now(),
+        ClientConfig::new(vec![], vec![]),
+        world_hooks(&s),
+    );
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+    assert!(!sv.is_done());
+    assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
+    let so = sv.ssl().unwrap();
+    assert_eq!(failure(so), None);
+    let reasons = alert_on_first_read(c);
+    assert!(
+        received(&reasons, AlertDescription::UNKNOWN_CA),
+        "{reasons:?}"
+    );
+
+    // (b) The client offers a scheme, the server chooses it, and the client's Certificate
+    // carries no CMW (a peer that declines after offering).
+    let offered = scheme.clone();
+    let raw = raw_ctx(&s.client_id, &[&s.server_id], move |ctx| {
+        ctx.contains(ExtensionContext::CLIENT_HELLO).then(|| {
+            RemoteAttestation::ClientHello(
+                RemoteAttestationOffer::new(vec![], vec![offered.clone()]).unwrap(),
+            )
+            .to_data()
+        })
+    });
+    let mut c = Ssl::new(&raw.build()).unwrap();
+    present_minted_aik(&mut c, &mut tee(0x22, false), "client.tee", early::now()).unwrap();
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+    assert!(!sv.is_done());
+    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+    assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::CmwMissing));
+    assert_eq!(alert, CP.attestation_failed());
+    assert_eq!(verify_result(&sv), APPLICATION_VERIFICATION);
+    let reasons = alert_on_first_read(c);
+    assert!(
+        received(&reasons, AlertDescription::HANDSHAKE_FAILURE),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn anonymous_client_whose_evidence_binds_another_key_fails_with_attestation_failed() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    // Another genuine TEE-minted key, not the one that signs CertificateVerify.
+    let other = tee(0x33, false)
+        .mint_aik(
+            seat_binding::provider::SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            "other.tee",
+            early::now(),
+        )
+        .unwrap();
+    for variant in ["key-binding claim of another key", "binder of another key"] {
+        let world = s.world.clone();
+        let other_spki = other.spki_der.clone();
+        let (c, aik) = anonymous_client(
+            &s,
+            tee(0x22, false),
+            early::now(),
+            ClientConfig::new(vec![], vec![scheme.clone()]),
+            move |t| {
+                let mut h = TeeHooks::new(t, world);
+                if variant.starts_with("key-binding") {
+                    h.dangerous_bind_other_key = Some(other_spki);
+                } else {
+                    h.dangerous_tamper_binder = true;
+                }
+                h
+            },
+        );
+        assert_ne!(aik.spki_der, other.spki_der);
+        let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+        assert!(!sv.is_done(), "{variant}");
+        let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
+        assert_eq!(
+            err,
+            Error::Attestation(AttestationError::Rejected),
+            "{variant}"
+        );
+        assert_eq!(alert, CP.attestation_failed(), "{variant}");
+        let reasons = alert_on_first_read(c);
+        assert!(
+            received(&reasons, AlertDescription::ACCESS_DENIED),
+            "{variant}: {reasons:?}"
+        );
+    }
+}
+
+#[test]
+fn attested_self_signed_client_certificate_with_another_error_is_still_refused() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    // Minted two days ago: valid for one day, expired since yesterday. Its attestation
+    // succeeds (the Evidence is fresh), the expiry still fails the handshake.
+    let (c, _) = anonymous_client(
+        &s,
+        tee(0x22, false),
+        early::now() - 2 * 86_400,
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        world_hooks(&s),
+    );
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+    assert!(!sv.is_done());
+    assert_eq!(verify_result(&sv), CERT_HAS_EXPIRED);
+    let reasons = alert_on_first_read(c);
+    assert!(
+        received(&reasons, AlertDescription::CERTIFICATE_EXPIRED),
+        "{reasons:?}"
+    );
+}
+
+/// A client certificate chain: a CA named `ca_name` and a leaf named `leaf_name` it issued
+/// (rcgen adds no authority key identifier, so equal names make the leaf look self-issued).
+fn ca_and_leaf(
+    ca_name: &str,
+    leaf_name: &str,
+) -> (rcgen::Certificate, rcgen::Certificate, rcgen::KeyPair) {
+    let named = |name: &str| {
+        let mut p = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, name.to_string());
+        p
+    };
+    let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca_params = named(ca_name);
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let leaf = named(leaf_name).signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    (ca, leaf, leaf_key)
+}
+
+/// A client presenting `leaf` (and `extra` in its chain), attesting with `scheme`.
+fn client_with_chain(
+    s: &Setup,
+    scheme: &AttestationScheme,
+    leaf: &rcgen::Certificate,
+    key: &rcgen::KeyPair,
+    extra: Option<&rcgen::Certificate>,
+) -> Ssl {
+    let mut b = anonymous_context(&[&s.server_id], &CP).unwrap();
+    b.set_certificate(&openssl::x509::X509::from_der(leaf.der()).unwrap())
+        .unwrap();
+    b.set_private_key(&openssl::pkey::PKey::private_key_from_pkcs8(&key.serialize_der()).unwrap())
+        .unwrap();
+    if let Some(ca) = extra {
+        b.add_extra_chain_cert(openssl::x509::X509::from_der(ca.der()).unwrap())
+            .unwrap();
+    }
+    client_ssl(
+        b,
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        hooks(s, 0x22),
+    )
+}
+
+#[test]
+fn ca_issued_client_certificate_still_works_with_the_option_on() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let (ca, leaf, key) = ca_and_leaf("ca.example", "client.example");
+    let c = client_with_chain(&s, &scheme, &leaf, &key, None);
+    let mut sb = server_ctx(&s);
+    sb.cert_store_mut()
+        .add_cert(openssl::x509::X509::from_der(ca.der()).unwrap())
+        .unwrap();
+    let mut sc = ServerConfig::new(vec![], vec![scheme]);
+    sc.dangerous_accept_anonymous_clients = true;
+    let (c, sv) = handshake(c, server_ssl(sb, sc, hooks(&s, 0x11)));
+    let (_, so) = both_done(&c, &sv);
+    assert!(so.peer_attested);
+    assert_eq!(so.peer_trust, Some(ChainTrust::Anchored));
+    assert_eq!(verify_result(&sv), 0, "X509_V_OK");
+}
+
+#[test]
+fn attested_client_with_an_untrusted_two_certificate_chain_is_refused() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    // The leaf's issuer is sent along but is not in the server's store: the chain OpenSSL
+    // builds has two certificates and fails at depth 1, which the option never overrides.
+    let (ca, leaf, key) = ca_and_leaf("ca.example", "client.example");
+    let c = client_with_chain(&s, &scheme, &leaf, &key, Some(&ca));
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+    assert!(!sv.is_done());
+    assert_eq!(verify_result(&sv), SELF_SIGNED_CERT_IN_CHAIN);
+    assert_eq!(failure(sv.ssl().unwrap()), None);
+    let reasons = alert_on_first_read(c);
+    assert!(
+        received(&reasons, AlertDescription::UNKNOWN_CA),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn attested_leaf_that_only_looks_self_signed_is_refused() {
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    // Issued by an untrusted CA of the same name and sent alone: OpenSSL takes it for
+    // self-signed (DEPTH_ZERO_SELF_SIGNED_CERT; it does not check a self-signature), the
+    // client's attestation of its key succeeds, and the adapter still refuses it because
+    // its signature does not verify under its own key.
+    let (_, leaf, key) = ca_and_leaf("client.example", "client.example");
+    let c = client_with_chain(&s, &scheme, &leaf, &key, None);
+    let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
+    assert!(!sv.is_done());
+    assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
+    assert_eq!(failure(sv.ssl().unwrap()), None);
+    let reasons = alert_on_first_read(c);
+    assert!(
+        received(&reasons, AlertDescription::UNKNOWN_CA),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn anonymous_client_early_then_expat_on_the_same_connection() {
+    use seat_binding::authenticator::Role;
+    use seat_binding::provider::SignatureAlgorithm;
+    use seat_binding::provider::aws_lc::AwsLcRandom;
+    use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
+    use seat_proto::openssl_glue::start_expat;
+    use seat_proto::session::{Credential, Session, SessionConfig};
+    use seat_proto::shim::Models;
+
+    let s = setup();
+    let scheme = evidence_scheme().unwrap();
+    let (c, aik) = anonymous_client(
+        &s,
+        tee(0x22, false),
+        early::now(),
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        world_hooks(&s),
+    );
+    let (Side::Done(c), Side::Done(sv)) = handshake(c, anonymous_server(&s, &scheme, true)) else {
+        panic!("handshake failed")
+    };
+    let provider = default_provider();
+    // The client attests again after the handshake, with the same TEE-minted key, now bound
+    // to the connection's exporter; the server verifies its chain as self-signed only.
+    let client_session = Session::new(
+        Arc::new(SessionConfig::new(
+            provider,
+            Models::BACKGROUND_CHECK,
+            Models::NONE,
+            Arc::new(WebPkiVerifier::new([&s.server_id.certificate[..]], Purpose::Server).unwrap()),
+        )),
+        Role::Client,
+        Some(Credential {
+            chain: vec![aik.certificate_der.clone()],
+            key: provider
+                .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &aik.pkcs8_der)
+                .unwrap()
+                .into(),
+        }),
+        Box::new(AwsLcRandom),
+    );
+    let server_session = Session::new(
+        Arc::new(SessionConfig::new(
+            provider,
+            Models::NONE,
+            Models::BACKGROUND_CHECK,
+            Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
+        )),
+        Role::Server,
+        Some(s.server_id.credential().unwrap()),
+        Box::new(AwsLcRandom),
+    );
+    let now = early::now();
+    let mut client = Expat {
+        stream: c,
+        session: client_session,
+        platform: seat_examples::Platform::new("client", tee(0x22, false), s.world.clone()),
+    };
+    let mut server = Expat {
+        stream: sv,
+        session: server_session,
+        platform: seat_examples::Platform::new("server", tee(0x11, false), s.world.clone()),
+    };
+    start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
+    let early = start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
+    assert_eq!(early.peer_trust, Some(ChainTrust::AttestationOnly));
+    assert!(
+        !server.session.is_open(),
+        "the gate waits for the expat exchange"
+    );
+    client.drain(now);
+    server.drain(now);
+    for _ in 0..16 {
+        client.pump(now);
+        server.pump(now);
+        if server.session.is_open() {
+            break;
+        }
+    }
+    assert!(server.session.is_open(), "{:?}", server.platform.account);
+    // The expat appraisal saw the same key, trusted by attestation only there too.
+    assert!(
+        server
+            .platform
+            .account
+            .iter()
+            .any(|l| l.contains("peer attestation") && l.contains("AttestationOnly")),
+        "{:?}",
+        server.platform.account
     );
 }
