@@ -14,9 +14,12 @@ with the "dtls13" label prefix in DTLS 1.3.
 
 For early-session it also opens each side's CMW and verifies what it carries (see
 attested_cmw): the COSE_Sign1 Evidence (sim-tee/1 EAT) or Attestation Result (EAR) the
-negotiated scheme calls for, its signature, its nonce against the recomputed binder and its key
-confirmation against the attesting certificate's SPKI, with rats_kinds.py's EAT, sim-TEE and
-EAR rules and check_vectors.py's CMW decoders (cbor2 and cryptography).
+negotiated scheme calls for, its signature with the key the recording's `trust` names (the
+attesting side's TEE attestation key, or the Verifier's EAR key), its nonce against the
+recomputed binder, its key confirmation against the attesting certificate's SPKI, and the
+Evidence against the recorded reference values (session_kinds.meets_reference), with
+rats_kinds.py's EAT, sim-TEE and EAR rules and check_vectors.py's CMW decoders (cbor2 and
+cryptography).
 """
 
 import json
@@ -25,7 +28,7 @@ import cbor2
 
 import rats_kinds
 from common import HASHES, Invalid, Reader, hkdf_expand_label
-from session_kinds import cv
+from session_kinds import Fail, cv, meets_reference
 
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 HRR_READING = "rfc8446-4.4.1"
@@ -325,15 +328,16 @@ def check_early_session(v):
     for what, recorded, mine in checks:
         if recorded != mine:
             return f"{what} differs from the recomputation"
-    # Each CMW opened: the Evidence or Attestation Result its scheme calls for, signed by the key
-    # its kid names, bound to the recomputed binder and to the attesting certificate's key.
+    # Each CMW opened: the Evidence or Attestation Result its scheme calls for, signed by the
+    # recorded TEE or Verifier key, bound to the recomputed binder and to the attesting
+    # certificate's key, appraised against the recorded reference values.
     for side, chosen, b, verifier in (("server", chosen_server, s_binder, "client"),
                                       ("client", chosen_client, c_binder, "server")):
         if b is None:
             continue
         problem = attested_cmw(bytes.fromhex(v[f"{side}_cmw"]), chosen, bytes.fromhex(b),
                                h(bytes.fromhex(v[f"{side}_spki"])).digest(),
-                               v[verifier]["peer_attested"])
+                               v[verifier]["peer_attested"], v["trust"], side)
         if problem:
             return f"the {side} CMW: {problem}"
     # Each CMW carries its binder (as the Evidence's nonce): its bytes appear in the CMW.
@@ -348,86 +352,34 @@ def check_early_session(v):
 
 # --- what each CMW carries ------------------------------------------------------------------
 #
-# A recording names no trust material: neither the simulated TEEs' attestation keys nor the
-# Verifier's EAR key is in it (the early-session format records none). A token's only link to
-# its signer is its `kid`, SHA-256 of the signer's DER SPKI (sim-tee/1; the Verifier writes the
-# same). So the signer's key is recovered from the ECDSA signature itself (SEC 1 section 4.1.6),
-# kept only if its SPKI hashes to the `kid`, and the token is then verified with it by
-# rats_kinds.cose_open (cryptography). That proves the token is intact and signed by the key its
-# `kid` names; it cannot prove that key is a trusted TEE's or Verifier's.
+# The recording's `trust` names the keys: each simulated TEE's attestation key with the side it
+# attests (trust.verifier.attestation_keys) and the Verifier's EAR-signing key
+# (trust.verifier.spki). Evidence is verified with the attesting side's TEE key (its `kid` must
+# be SHA-256 of that key, sim-tee/1) and appraised against trust.verifier.reference_values; an
+# EAR is verified with the Verifier's key, and must name the recorded Verifier.
 
-CURVES = {  # COSE alg: (name, p, a, b, G, n, SPKI prefix before 04 || x || y)
-    -7: ("ES256", 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF, -3,
-         0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
-         (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
-          0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5),
-         0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
-         bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")),
-    -35: ("ES384", 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFF,
-          -3, 0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
-          (0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
-           0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F),
-          0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
-          bytes.fromhex("3076301006072a8648ce3d020106052b81040022036200")),
-}
+COSE_NAMES = {-7: "ES256", -35: "ES384", -8: "EdDSA"}
 
 
-def _add(P, Q, p, a):
-    if P is None:
-        return Q
-    if Q is None:
-        return P
-    if P[0] == Q[0]:
-        if (P[1] + Q[1]) % p == 0:
-            return None
-        m = (3 * P[0] * P[0] + a) * pow(2 * P[1], -1, p) % p
-    else:
-        m = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, p) % p
-    x = (m * m - P[0] - Q[0]) % p
-    return x, (m * (P[0] - x) - P[1]) % p
+def trusted_open(token, spki, what):
+    """Verifies the COSE_Sign1 `token` with the recorded key `spki` (the algorithm its header
+    names must fit the key); returns rats_kinds.cose_open's parts."""
+    _, _, prot, _, _, _ = rats_kinds.cose_decode(token)
+    alg = COSE_NAMES.get(prot.get(1))
+    if alg is None:
+        raise Invalid(f"{what} COSE alg {prot.get(1)!r}")
+    try:
+        return rats_kinds.cose_open(alg, spki, token, b"", None)
+    except rats_kinds.Invalid as e:
+        raise Invalid(f"{what} does not verify with the recorded key ({e})")
 
 
-def _mul(k, P, p, a):
-    out = None
-    while k:
-        if k & 1:
-            out = _add(out, P, p, a)
-        P, k = _add(P, P, p, a), k >> 1
-    return out
-
-
-def signer_spki(token, kid):
-    """The DER SPKI of the key that signed the COSE_Sign1 `token` (ECDSA, ES256 or ES384) and
-    whose SHA-256 is `kid`, recovered from the signature; raises Invalid when there is none."""
-    _, prot_bytes, prot, _, payload, signature = rats_kinds.cose_decode(token)
-    if prot[1] not in CURVES or payload is None:
-        raise Invalid(f"COSE alg {prot[1]}: no key is recorded and none can be recovered")
-    name, p, a, b, G, n, prefix = CURVES[prot[1]]
-    size = (n.bit_length() + 7) // 8
-    if len(signature) != 2 * size:
-        raise Invalid("the signature is not r || s")
-    r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-    if not (0 < r < n and 0 < s < n):
-        raise Invalid("the signature is out of range")
-    digest = HASHES["sha256" if name == "ES256" else "sha384"](
-        rats_kinds.sig_structure1(prot_bytes, b"", payload)).digest()
-    e = int.from_bytes(digest, "big") >> max(0, 8 * len(digest) - n.bit_length())
-    for x in (r, r + n):
-        if x >= p:
-            continue
-        y = pow((x ** 3 + a * x + b) % p, (p + 1) // 4, p)  # p = 3 (mod 4) for both curves
-        if y * y % p != (x ** 3 + a * x + b) % p:
-            continue
-        for R in ((x, y), (x, p - y)):
-            sR = _mul(s, R, p, a)
-            eG = _mul(e, G, p, a)
-            Q = _mul(pow(r, -1, n), _add(sR, (eG[0], (p - eG[1]) % p) if eG else None, p, a), p, a)
-            if Q is None:
-                continue
-            spki = prefix + b"\x04" + Q[0].to_bytes(size, "big") + Q[1].to_bytes(size, "big")
-            if HASHES["sha256"](spki).digest() == kid:
-                return name, spki
-    raise Invalid("the signature was not made by the key its kid names")
+def tee_key(trust, side):
+    """The recorded attestation key of `side`'s simulated TEE."""
+    keys = [k for k in trust["verifier"]["attestation_keys"] if k["side"] == side]
+    if len(keys) != 1:
+        raise Invalid(f"trust has not exactly one {side} attestation key")
+    return bytes.fromhex(keys[0]["spki"])
 
 
 def decode_cmw(data):
@@ -471,38 +423,51 @@ def media_type_fits(cmw_type, scheme, profile):
     return True
 
 
-def attested_cmw(cmw_bytes, scheme, binder_bytes, aik, peer_attested):
-    """Opens one side's CMW as its negotiated scheme says and checks what it carries:
-    evidence: a sim-tee/1 EAT (COSE_Sign1, ind 4) whose eat_nonce is the binder and cnf {3: aik};
-    result: an EAR (COSE_Sign1 CWT, ind 8) with one submodule whose eat_nonce is the binder and
-    cnf {3: aik}, affirming when the peer accepted it. Returns None or the problem."""
+def attested_cmw(cmw_bytes, scheme, binder_bytes, aik, peer_attested, trust, side):
+    """Opens `side`'s CMW as its negotiated scheme says and checks what it carries against the
+    recorded `trust`:
+    evidence: a sim-tee/1 EAT (COSE_Sign1, ind 4) signed by `side`'s recorded TEE key (kid =
+    SHA-256 of it), eat_nonce the binder, cnf {3: aik}, and accepted by the peer exactly when it
+    meets the recorded reference values;
+    result: an EAR (COSE_Sign1 CWT, ind 8) from the scheme's Verifier, which must be the
+    recorded one, signed by its recorded key, naming its verifier-id, with one submodule whose
+    eat_nonce is the binder and cnf {3: aik}, reaching the recorded tier when the peer accepted
+    it. Returns None or the problem."""
     evidence = scheme["mechanism"] == "evidence"
+    v = trust["verifier"]
     try:
         record = cmw_record(decode_cmw(cmw_bytes), 4 if evidence else 8)
         token = bytes.fromhex(record["value"])
-        _, _, _, unprot, _, _ = rats_kinds.cose_decode(token)
-        kid = unprot.get(4)
-        if not isinstance(kid, bytes):
-            raise Invalid("no kid names the signing key")
-        alg, spki = signer_spki(token, kid)
-        tagging, prot, unprot, payload = rats_kinds.cose_open(alg, spki, token, b"", None)
         if evidence:
+            spki = tee_key(trust, side)
+            tagging, prot, unprot, payload = trusted_open(token, spki, "Evidence")
+            if unprot.get(4) != HASHES["sha256"](spki).digest():
+                raise Invalid("Evidence kid is not SHA-256 of the recorded TEE key")
             claims, _ = rats_kinds.eat_claims(payload)
             if claims.get(265) != rats_kinds.SIM_PROFILE:
                 raise Invalid(f"Evidence profile {claims.get(265)!r} is not sim-tee/1")
             rats_kinds.sim_profile(tagging, prot, unprot, spki, claims)
             where, profile = claims, claims[265]
+            if meets_reference(claims, trust) != peer_attested:
+                raise Invalid("the peer's verdict is not what the reference values give")
         else:
+            if scheme["verifier_identity"] != v["identity"]:
+                raise Invalid("the scheme names a Verifier other than the recorded one")
+            _, _, _, payload = trusted_open(token, bytes.fromhex(v["spki"]), "EAR")
             ear = rats_kinds.strict(payload)
             out = rats_kinds.ear_claims(ear, cbor=True)
             if 4 in ear and ear[4] < ear[6]:
                 raise Invalid("EAR expires before it was issued")
+            if ear.get(1004) != {0: v["verifier_id"]["developer"], 1: v["verifier_id"]["build"]}:
+                raise Invalid("EAR verifier-id is not the recorded Verifier's")
             if len(ear[266]) != 1:
                 raise Invalid("EAR has not exactly one submodule")
             (where,) = ear[266].values()
             profile = out["eat_profile"]
-            if peer_attested and (ear.get(1000, 2), where[1000]) != (2, 2):
-                raise Invalid("the peer accepted an EAR that is not affirming")
+            required = trust["relying_party"]["required_tier"]
+            reached = {"affirming": {2}, "warning": {2, 32}}[required]
+            if peer_attested and not ({ear.get(1000, 2), where[1000]} <= reached):
+                raise Invalid(f"the peer accepted an EAR that is not {required}")
         if not media_type_fits(record["type"], scheme, profile):
             raise Invalid(f"CMW type {record['type']!r} is not the scheme's")
         what = "Evidence" if evidence else "EAR"
@@ -510,7 +475,7 @@ def attested_cmw(cmw_bytes, scheme, binder_bytes, aik, peer_attested):
             raise Invalid(f"{what} eat_nonce is not the recomputed binder")
         if where.get(8) != {3: aik}:
             raise Invalid(f"{what} cnf is not {{3: Hash(attesting SPKI)}}")
-    except (Invalid, rats_kinds.Invalid, cv().Invalid, cbor2.CBORDecodeError, ValueError,
+    except (Invalid, Fail, rats_kinds.Invalid, cv().Invalid, cbor2.CBORDecodeError, ValueError,
             KeyError, TypeError, IndexError, AttributeError) as e:
         return f"{type(e).__name__}: {e}"
     return None

@@ -142,11 +142,6 @@ def _bstr(b):
     return _enc_head(2, len(b)) + b
 
 
-def sig_structure1(prot_bytes, aad, payload):
-    """The bytes a COSE_Sign1 signature covers (RFC 9052 section 4.4), as cose_open builds them."""
-    return b"\x84" + _enc_head(3, 10) + b"Signature1" + _bstr(prot_bytes) + _bstr(aad) + _bstr(payload)
-
-
 def is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 

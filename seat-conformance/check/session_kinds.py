@@ -127,6 +127,13 @@ def appraise_evidence(token, tee, binder, aik, now, trust):
         raise Fail("Evidence cnf is not the AIK hash")
     if claims.get(6) != now:
         raise Fail("Evidence iat is not the recorded now")
+    return meets_reference(claims, trust)
+
+
+def meets_reference(claims, trust):
+    """Whether sim-TEE Evidence claims (CBOR keys) satisfy the recorded Verifier's reference
+    values and policy: every reference measurement, swname, swversion, debug status and
+    secure boot."""
     measurements = claims[273]
     if len(measurements) != 1 or measurements[0][0] != 60:
         raise Fail("Evidence measurements are not one application/cbor entry")

@@ -4,9 +4,10 @@
 //! - `ci`: runs exactly what `.ci/run` runs after installing system packages: formatting,
 //!   clippy with warnings denied, documentation with warnings denied, and the test suite.
 //!
-//! - `vectors [--check | --record]`: regenerates `seat-conformance/vectors/<kind>/*.json`
+//! - `vectors [--check | --record [kind]]`: regenerates `seat-conformance/vectors/<kind>/*.json`
 //!   deterministically, or with `--check` fails if a committed vector differs; `--record`
-//!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates).
+//!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates),
+//!   only those of `kind` (`session` or `early-session`) when it is given.
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
 //!   (see `seat-examples/src/bin/demo.rs` for the flags).
 //!
@@ -29,9 +30,9 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("demo") => demo(args.get(1..).unwrap_or_default()),
         Some("vectors") => match args.get(1).map(String::as_str) {
-            None => vectors("write"),
-            Some("--check") => vectors("check"),
-            Some("--record") => vectors("record"),
+            None => vectors("write", None),
+            Some("--check") => vectors("check", None),
+            Some("--record") => vectors("record", args.get(2).map(String::as_str)),
             Some(other) => Err(format!(
                 "unknown flag `{other}` (expected --check or --record)"
             )),
@@ -58,7 +59,7 @@ fn print_usage() {
     println!("  ci    format check, clippy, docs and the test suite, as .ci/run runs them");
     println!("  vectors [--check]  regenerate the interop vectors (or fail if they are stale)");
     println!(
-        "  vectors --record   record new real rustls and OpenSSL sessions (kinds session, early-session)"
+        "  vectors --record [kind]  record new real rustls and OpenSSL sessions (kinds session, early-session; only kind if given)"
     );
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client");
@@ -238,8 +239,8 @@ fn audit_snapshots(root: &Path, references: &Path) -> Result<(), String> {
 }
 
 /// Regenerates (`write`) or checks (`check`) the generated interop vectors, or records new
-/// real sessions (`record`).
-fn vectors(mode: &str) -> Result<(), String> {
+/// real sessions (`record`), only those of `kind` when it is given.
+fn vectors(mode: &str, kind: Option<&str>) -> Result<(), String> {
     let status = Command::new(cargo())
         .args([
             "run",
@@ -252,6 +253,7 @@ fn vectors(mode: &str) -> Result<(), String> {
             "--",
         ])
         .args([mode, "seat-conformance/vectors"])
+        .args(kind)
         .current_dir(project_root())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -4,6 +4,7 @@
 //! seat-vectors write <dir>    # regenerate <dir>/<kind>/<name>.json (external/ untouched)
 //! seat-vectors check <dir>    # regenerate in memory; fail on any difference
 //! seat-vectors record <dir>   # record new real sessions into <dir>/session, <dir>/early-session
+//! seat-vectors record <dir> <kind>   # record only <kind> (session or early-session)
 //! ```
 //!
 //! `write` and `check` leave the recorded kinds alone: a real handshake cannot be regenerated
@@ -42,17 +43,35 @@ type KindFilter = dyn Fn(&str) -> bool;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mode, dir) = match args.as_slice() {
+    let (mode, dir, only) = match args.as_slice() {
         [mode, dir] if ["write", "check", "record"].contains(&mode.as_str()) => {
-            (mode.as_str(), PathBuf::from(dir))
+            (mode.as_str(), PathBuf::from(dir), None)
+        }
+        [mode, dir, kind]
+            if mode == "record" && record::RECORDED_KINDS.contains(&kind.as_str()) =>
+        {
+            (mode.as_str(), PathBuf::from(dir), Some(kind.clone()))
         }
         _ => {
-            eprintln!("usage: seat-vectors write|check|record <dir>");
+            eprintln!(
+                "usage: seat-vectors write|check|record <dir>, or seat-vectors record <dir> <{}>",
+                record::RECORDED_KINDS.join("|")
+            );
             return ExitCode::from(2);
         }
     };
     let recorded = |kind: &str| record::RECORDED_KINDS.contains(&kind);
-    let (vectors, mine): (_, Box<KindFilter>) = if mode == "record" {
+    let (vectors, mine): (_, Box<KindFilter>) = if let Some(only) = only {
+        // One recorded kind: the other kinds' folders are not this run's to touch.
+        let vectors = record::kind(&only).and_then(|v| {
+            if v.iter().all(|x| x.kind == only) {
+                Ok(v)
+            } else {
+                Err(format!("a recording of {only} has another kind"))
+            }
+        });
+        (vectors, Box::new(move |kind: &str| kind == only))
+    } else if mode == "record" {
         (record::all(), Box::new(recorded))
     } else {
         (

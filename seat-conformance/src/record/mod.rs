@@ -13,6 +13,22 @@ pub mod rustls;
 /// The kinds this module records (folders `write` and `check` leave alone).
 pub const RECORDED_KINDS: &[&str] = &["session", "early-session"];
 
+/// Records the sessions of one recorded kind (`session` or `early-session`).
+///
+/// # Errors
+///
+/// A kind that is not recorded, or the first recording that fails.
+pub fn kind(kind: &str) -> Result<Vec<Vector>, String> {
+    match kind {
+        "session" => rustls::sessions(),
+        "early-session" => openssl::sessions(),
+        other => Err(format!(
+            "{other} is not a recorded kind (one of {})",
+            RECORDED_KINDS.join(", ")
+        )),
+    }
+}
+
 /// Records every session, in a fixed order.
 ///
 /// # Errors

@@ -8,6 +8,12 @@
 //! configuration, the `remoteAttestation` of each message, the CMWs, and what each side
 //! computed and decided (the adapter's [`outcome`]). The runner replays it through fresh
 //! negotiation machines and recomputes the binders from the recorded bytes.
+//!
+//! Each recording also carries the trust the endpoints appraised against (`trust`): the World's
+//! Verifier (its EAR-signing SPKI, the identity the passport scheme names, its EAR
+//! `verifier-id`, the simulated TEEs' attestation keys with the side each one attests, the
+//! reference values and the policy bounds) and the Relying-Party policy. The Verifier's key is
+//! fresh per run, so only its public SPKI is recorded.
 
 use std::sync::Arc;
 
@@ -153,6 +159,69 @@ fn tee(seed: u8) -> Result<SimulatedTee, String> {
     SimulatedTee::new(tee_config(seed, false), default_provider()).map_err(|e| e.to_string())
 }
 
+/// The trust the World's Verifier and Relying Party hold: the public half only.
+fn trust_json(
+    world: &World,
+    server_tee: &SimulatedTee,
+    client_tee: &SimulatedTee,
+) -> Result<Value, String> {
+    let policy = world.verifier.policy();
+    let identity = match passport_scheme()? {
+        AttestationScheme::Result(id) => id.as_bytes().to_vec(),
+        AttestationScheme::Evidence(_) => return Err("the passport scheme is not a result".into()),
+    };
+    let keys = policy
+        .attestation_keys
+        .iter()
+        .map(|a| {
+            let side = if a.spki == server_tee.attestation_key_spki() {
+                "server"
+            } else if a.spki == client_tee.attestation_key_spki() {
+                "client"
+            } else {
+                return Err(format!("attestation key {} is no side's TEE", a.name));
+            };
+            Ok(json!({"name": a.name, "side": side, "spki": hex::encode(&a.spki)}))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let rv = &policy.reference_values;
+    let rp = &world.rp_policy;
+    let [anchor] = rp.verifier_keys.as_slice() else {
+        return Err("the Relying Party trusts more than one Verifier key".into());
+    };
+    let spki = world.verifier.public_key_spki();
+    if anchor.spki != spki {
+        return Err("the Relying Party does not trust the World's Verifier".into());
+    }
+    Ok(json!({
+        "verifier": {
+            "spki": hex::encode(&spki),
+            "identity": hex::encode(identity),
+            "verifier_id": {"developer": policy.verifier_id.developer, "build": policy.verifier_id.build},
+            "policy_id": policy.policy_id,
+            "attestation_keys": keys,
+            "reference_values": {
+                "swname": rv.swname,
+                "swversion": rv.swversion,
+                "measurements": rv.measurements.iter()
+                    .map(|(n, d)| json!({"name": n, "digest": hex::encode(d)}))
+                    .collect::<Vec<_>>(),
+            },
+            "evidence_max_age_secs": policy.evidence_max_age_secs,
+            "max_clock_skew_secs": policy.max_clock_skew_secs,
+            "ear_validity_secs": policy.ear_validity_secs,
+            "min_dbgstat": policy.min_dbgstat,
+            "require_secure_boot": policy.require_secure_boot,
+        },
+        "relying_party": {
+            "verifier_name": anchor.name,
+            "required_tier": rp.required_tier.name(),
+            "result_max_age_secs": rp.result_max_age_secs,
+            "max_clock_skew_secs": rp.max_clock_skew_secs,
+        },
+    }))
+}
+
 fn schemes_json(l: &[AttestationScheme]) -> Value {
     json!(l.iter().map(scheme_json).collect::<Vec<_>>())
 }
@@ -187,6 +256,7 @@ fn ssl(b: SslContextBuilder) -> Result<Ssl, String> {
 fn record(
     s: &Scenario,
     world: &Arc<World>,
+    trust: &Value,
     server_id: &Identity,
     client_id: &Identity,
 ) -> Result<Vector, String> {
@@ -379,6 +449,7 @@ fn record(
     );
     f.insert("client".into(), side_json(&co));
     f.insert("server".into(), side_json(&so));
+    f.insert("trust".into(), trust.clone());
     let mut v = Vector::valid(KIND, s.name.to_string(), s.description.to_string(), f);
     v.fields.insert(
         "source".into(),
@@ -396,11 +467,13 @@ fn record(
 ///
 /// The first recording that fails.
 pub fn sessions() -> Result<Vec<Vector>, String> {
-    let world = Arc::new(World::new(&[&tee(0x11)?, &tee(0x22)?])?);
+    let (server_tee, client_tee) = (tee(0x11)?, tee(0x22)?);
+    let world = Arc::new(World::new(&[&server_tee, &client_tee])?);
+    let trust = trust_json(&world, &server_tee, &client_tee)?;
     let server_id = Identity::new("server.example")?;
     let client_id = Identity::new("client.example")?;
     scenarios()?
         .iter()
-        .map(|s| record(s, &world, &server_id, &client_id))
+        .map(|s| record(s, &world, &trust, &server_id, &client_id))
         .collect()
 }

@@ -604,6 +604,74 @@ fn compare_side(who: &str, recorded: &Value, computed: &SideReplay) -> Result<()
     Ok(())
 }
 
+/// Hex bytes, present and not empty.
+fn hex_field(v: &Value, name: &str) -> Result<Vec<u8>, String> {
+    let b = super::bytes(v, name)?;
+    if b.is_empty() {
+        return Err(format!("{name} is empty"));
+    }
+    Ok(b)
+}
+
+/// The attestation keys of `trust` by side, after checking the whole object's shape: the
+/// Verifier's EAR-signing SPKI, identity, `verifier-id`, one attestation key per side at most,
+/// the reference values and the policy bounds, and the Relying Party's anchor and tier.
+fn trust_keys(trust: &Value) -> Result<[Option<Vec<u8>>; 2], String> {
+    let v = field(trust, "verifier")?;
+    hex_field(v, "spki")?;
+    hex_field(v, "identity")?;
+    let id = field(v, "verifier_id")?;
+    text(id, "developer")?;
+    text(id, "build")?;
+    text(v, "policy_id")?;
+    let mut keys: [Option<Vec<u8>>; 2] = [None, None];
+    for k in field(v, "attestation_keys")?
+        .as_array()
+        .ok_or("attestation_keys is not a list")?
+    {
+        text(k, "name")?;
+        let slot = match text(k, "side")? {
+            "server" => keys.get_mut(0),
+            "client" => keys.get_mut(1),
+            other => return Err(format!("attestation key of side {other}")),
+        }
+        .ok_or("side")?;
+        if slot.replace(hex_field(k, "spki")?).is_some() {
+            return Err("two attestation keys for one side".into());
+        }
+    }
+    let rv = field(v, "reference_values")?;
+    text(rv, "swname")?;
+    text(rv, "swversion")?;
+    for m in field(rv, "measurements")?
+        .as_array()
+        .ok_or("measurements is not a list")?
+    {
+        text(m, "name")?;
+        hex_field(m, "digest")?;
+    }
+    for n in [
+        "evidence_max_age_secs",
+        "max_clock_skew_secs",
+        "ear_validity_secs",
+        "min_dbgstat",
+    ] {
+        field(v, n)?.as_u64().ok_or(n)?;
+    }
+    field(v, "require_secure_boot")?
+        .as_bool()
+        .ok_or("require_secure_boot")?;
+    let rp = field(trust, "relying_party")?;
+    text(rp, "verifier_name")?;
+    if !["affirming", "warning"].contains(&text(rp, "required_tier")?) {
+        return Err("required_tier is neither affirming nor warning".into());
+    }
+    for n in ["result_max_age_secs", "max_clock_skew_secs"] {
+        field(rp, n)?.as_u64().ok_or(n)?;
+    }
+    Ok(keys)
+}
+
 /// Runs one `early-session` vector.
 ///
 /// # Errors
@@ -820,6 +888,34 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
         s_computed.peer_binder.as_deref(),
         c_binder.as_deref(),
     )?;
+
+    // The recorded trust: a passport names the recorded Verifier, and a side attesting with
+    // Evidence has its TEE's attestation key recorded.
+    let trust = field(v, "trust")?;
+    let tee_keys = trust_keys(trust)?;
+    let identity = super::bytes(field(trust, "verifier")?, "identity")?;
+    for (side, scheme, key) in [
+        (
+            "server",
+            c_computed.server_scheme.as_ref(),
+            tee_keys.first(),
+        ),
+        ("client", c_computed.client_scheme.as_ref(), tee_keys.get(1)),
+    ] {
+        match scheme {
+            Some(AttestationScheme::Result(id)) if id.as_bytes() != identity.as_slice() => {
+                return Err(format!(
+                    "the {side} passport names a Verifier other than trust.verifier"
+                ));
+            }
+            Some(AttestationScheme::Evidence(_)) if key.is_none_or(Option::is_none) => {
+                return Err(format!(
+                    "the {side} attests with Evidence but trust has no {side} attestation key"
+                ));
+            }
+            _ => {}
+        }
+    }
 
     let name = |s: Option<&AttestationScheme>| s.map_or("none".to_string(), |s| s.to_string());
     let b = |x: &Option<Vec<u8>>| x.as_deref().map_or("-".to_string(), short);

@@ -706,3 +706,43 @@ fn re_encoding_the_recorded_messages_changes_nothing() {
         }
     }
 }
+
+/// The recorded trust is required: without it, with a passport naming another Verifier than
+/// the recorded one, or with no attestation key for a side that attests with Evidence, the
+/// runner refuses the recording (which it replays cleanly as committed).
+#[test]
+fn the_recorded_trust_is_required_and_matches_the_schemes() {
+    let passport = recording("server-passport");
+    runner::run(&passport).unwrap();
+    let mut v = passport.clone();
+    v.as_object_mut().unwrap().remove("trust");
+    assert!(runner::run(&v).unwrap_err().contains("trust"));
+    let mut v = passport;
+    v["trust"]["verifier"]["identity"] = Value::from(hex::encode(b"another.example"));
+    assert!(
+        runner::run(&v)
+            .unwrap_err()
+            .contains("names a Verifier other than trust.verifier")
+    );
+
+    let background = recording("server-background-check");
+    runner::run(&background).unwrap();
+    let mut v = background.clone();
+    let keys = v["trust"]["verifier"]["attestation_keys"]
+        .as_array_mut()
+        .unwrap();
+    keys.retain(|k| k["side"] != "server");
+    assert!(
+        runner::run(&v)
+            .unwrap_err()
+            .contains("no server attestation key")
+    );
+    let mut v = background;
+    v["trust"]["verifier"]["attestation_keys"][0]["side"] = Value::from("client");
+    v["trust"]["verifier"]["attestation_keys"][1]["side"] = Value::from("client");
+    assert!(
+        runner::run(&v)
+            .unwrap_err()
+            .contains("two attestation keys for one side")
+    );
+}
