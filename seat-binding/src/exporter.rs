@@ -28,6 +28,21 @@ pub trait Exporter {
     -> Result<Secret, Error>;
 }
 
+/// The limits of RFC 8446 section 7.5 that a live stack's exporter is asked within, checked
+/// before the stack is called so that every adapter refuses the same requests with the same
+/// errors as [`RecordedExporter`]: a label of at most 249 bytes (255 with the `"tls13 "`
+/// prefix) and an output of 1 to 255 * Hash.length bytes.
+#[cfg_attr(not(any(feature = "rustls", feature = "openssl")), allow(dead_code))]
+fn check_stack_export(hash: HashAlgorithm, label: &[u8], out_len: usize) -> Result<(), Error> {
+    if out_len == 0 || out_len > 255 * hash.output_len() {
+        return Err(Error::InvalidOutputLength);
+    }
+    if label.len() > 249 {
+        return Err(Error::LabelTooLong);
+    }
+    Ok(())
+}
+
 /// An exporter computed from a recorded exporter_master_secret (the `EXPORTER_SECRET` of an
 /// NSS key log, or a test vector).
 pub struct RecordedExporter {
@@ -231,12 +246,7 @@ pub mod rustls_adapter {
             context: Option<&[u8]>,
             out_len: usize,
         ) -> Result<Secret, Error> {
-            if out_len == 0 || out_len > 255 * self.hash.output_len() {
-                return Err(Error::InvalidOutputLength);
-            }
-            if label.len() > 249 {
-                return Err(Error::LabelTooLong);
-            }
+            check_stack_export(self.hash, label, out_len)?;
             self.conn
                 .export_keying_material_into(vec![0u8; out_len], label, context)
                 .map(Secret::new)
@@ -304,12 +314,7 @@ pub mod openssl_adapter {
             context: Option<&[u8]>,
             out_len: usize,
         ) -> Result<Secret, Error> {
-            if out_len == 0 || out_len > 255 * self.hash.output_len() {
-                return Err(Error::InvalidOutputLength);
-            }
-            if label.len() > 249 {
-                return Err(Error::LabelTooLong);
-            }
+            check_stack_export(self.hash, label, out_len)?;
             let label = core::str::from_utf8(label).map_err(|_| Error::InvalidLabel)?;
             // The buffer is a Secret from the start, so it is zeroized on every path.
             let mut out = Secret::new(vec![0u8; out_len]);

@@ -348,11 +348,8 @@ impl RequestExtensions {
 
     /// Appends the block, length prefix included.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        put_vec(out, LengthPrefix::U16, |out| {
-            for ext in &self.0 {
-                put_u16(out, ext.extension_type().0);
-                put_vec(out, LengthPrefix::U16, |out| ext.encode_data(out));
-            }
+        write_block(out, &self.0, RequestExtension::extension_type, |e, out| {
+            e.encode_data(out);
         });
     }
 
@@ -526,11 +523,8 @@ impl EntryExtensions {
 
     /// Appends the block, length prefix included.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        put_vec(out, LengthPrefix::U16, |out| {
-            for ext in &self.0 {
-                put_u16(out, ext.extension_type().0);
-                put_vec(out, LengthPrefix::U16, |out| ext.encode_data(out));
-            }
+        write_block(out, &self.0, EntryExtension::extension_type, |e, out| {
+            e.encode_data(out);
         });
     }
 
@@ -561,6 +555,22 @@ fn check_unique(
             extension_type: t.0,
         })
     }
+}
+
+/// Writes `Extension extensions<..2^16-1>`: each item's type and length-prefixed body, in
+/// order (the inverse of [`read_block`]).
+fn write_block<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    extension_type: impl Fn(&T) -> ExtensionType,
+    encode_data: impl Fn(&T, &mut Vec<u8>),
+) {
+    put_vec(out, LengthPrefix::U16, |out| {
+        for item in items {
+            put_u16(out, extension_type(item).0);
+            put_vec(out, LengthPrefix::U16, |out| encode_data(item, out));
+        }
+    });
 }
 
 /// Reads `Extension extensions<min..2^16-1>`, rejecting duplicate types at the offset of the

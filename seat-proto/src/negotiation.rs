@@ -489,6 +489,53 @@ impl Common {
     }
 }
 
+/// The driving entry points and read accessors both machines share (they differ only in the
+/// binder names their documentation gives); `step` is each machine's own.
+macro_rules! machine_accessors {
+    (own = $own:literal, peer = $peer:literal, peer_role = $peer_role:literal) => {
+        /// Feeds one input. Errors surface as [`Event::Failed`] from `poll_action`.
+        pub fn handle(&mut self, input: Input) {
+            let cp = self.config.code_points;
+            if self.common.terminal(&cp) {
+                return;
+            }
+            if let Err(e) = self.step(input) {
+                self.common.fail(e, &cp);
+            }
+        }
+
+        /// The next action, or `None` when the machine waits for input.
+        pub fn poll_action(&mut self) -> Option<Action> {
+            self.common.actions.pop_front()
+        }
+
+        /// The fatal error, if the machine failed.
+        pub fn error(&self) -> Option<&Error> {
+            self.common.error.as_ref()
+        }
+
+        /// The scheme the server attests with (chosen in EncryptedExtensions), if any.
+        pub fn chosen_server_scheme(&self) -> Option<&AttestationScheme> {
+            self.chosen_server.as_ref()
+        }
+
+        /// The scheme the client attests with (chosen in CertificateRequest), if any.
+        pub fn chosen_client_scheme(&self) -> Option<&AttestationScheme> {
+            self.chosen_client.as_ref()
+        }
+
+        #[doc = concat!("The binder this side computed for its own Evidence (`", $own, "`).")]
+        pub fn own_binder(&self) -> Option<&[u8]> {
+            self.common.own_binder.as_deref()
+        }
+
+        #[doc = concat!("The binder this side expects in the ", $peer_role, "'s Evidence (`", $peer, "`).")]
+        pub fn peer_binder(&self) -> Option<&[u8]> {
+            self.common.peer_binder.as_deref()
+        }
+    };
+}
+
 /// The client's side of the negotiation (digest section 4.1).
 ///
 /// Driving contract: `handle` one [`Input`], then drain [`poll_action`](Self::poll_action).
@@ -515,46 +562,11 @@ impl ClientNegotiation {
         }
     }
 
-    /// Feeds one input. Errors surface as [`Event::Failed`] from `poll_action`.
-    pub fn handle(&mut self, input: Input) {
-        let cp = self.config.code_points;
-        if self.common.terminal(&cp) {
-            return;
-        }
-        if let Err(e) = self.step(input) {
-            self.common.fail(e, &cp);
-        }
-    }
-
-    /// The next action, or `None` when the machine waits for input.
-    pub fn poll_action(&mut self) -> Option<Action> {
-        self.common.actions.pop_front()
-    }
-
-    /// The fatal error, if the machine failed.
-    pub fn error(&self) -> Option<&Error> {
-        self.common.error.as_ref()
-    }
-
-    /// The scheme the server chose, if any.
-    pub fn chosen_server_scheme(&self) -> Option<&AttestationScheme> {
-        self.chosen_server.as_ref()
-    }
-
-    /// The scheme the server asked the client to attest with, if any.
-    pub fn chosen_client_scheme(&self) -> Option<&AttestationScheme> {
-        self.chosen_client.as_ref()
-    }
-
-    /// The binder this side computed for its own Evidence (`c_attest_binder`).
-    pub fn own_binder(&self) -> Option<&[u8]> {
-        self.common.own_binder.as_deref()
-    }
-
-    /// The binder this side expects in the server's Evidence (`s_attest_binder`).
-    pub fn peer_binder(&self) -> Option<&[u8]> {
-        self.common.peer_binder.as_deref()
-    }
+    machine_accessors!(
+        own = "c_attest_binder",
+        peer = "s_attest_binder",
+        peer_role = "server"
+    );
 
     /// Whether the negotiation has succeeded so far and every attestation this side
     /// requires or was offered has been accepted: the gate for application data.
@@ -792,46 +804,11 @@ impl ServerNegotiation {
         }
     }
 
-    /// Feeds one input. Errors surface as [`Event::Failed`] from `poll_action`.
-    pub fn handle(&mut self, input: Input) {
-        let cp = self.config.code_points;
-        if self.common.terminal(&cp) {
-            return;
-        }
-        if let Err(e) = self.step(input) {
-            self.common.fail(e, &cp);
-        }
-    }
-
-    /// The next action, or `None` when the machine waits for input.
-    pub fn poll_action(&mut self) -> Option<Action> {
-        self.common.actions.pop_front()
-    }
-
-    /// The fatal error, if the machine failed.
-    pub fn error(&self) -> Option<&Error> {
-        self.common.error.as_ref()
-    }
-
-    /// The scheme this server attests with, if any.
-    pub fn chosen_server_scheme(&self) -> Option<&AttestationScheme> {
-        self.chosen_server.as_ref()
-    }
-
-    /// The scheme the client was asked to attest with, if any.
-    pub fn chosen_client_scheme(&self) -> Option<&AttestationScheme> {
-        self.chosen_client.as_ref()
-    }
-
-    /// The binder this side computed for its own Evidence (`s_attest_binder`).
-    pub fn own_binder(&self) -> Option<&[u8]> {
-        self.common.own_binder.as_deref()
-    }
-
-    /// The binder this side expects in the client's Evidence (`c_attest_binder`).
-    pub fn peer_binder(&self) -> Option<&[u8]> {
-        self.common.peer_binder.as_deref()
-    }
+    machine_accessors!(
+        own = "s_attest_binder",
+        peer = "c_attest_binder",
+        peer_role = "client"
+    );
 
     /// Whether every attestation negotiated has succeeded: the gate for application data.
     pub fn is_complete(&self) -> bool {
