@@ -195,6 +195,13 @@ impl Solicitation<'_> {
         }
     }
 
+    /// Whether `key` can answer: its scheme is among those offered (RFC 9261 section 5.2.2:
+    /// the request's `signature_algorithms`, or the ClientHello's for a spontaneous
+    /// authenticator). When it cannot, the only answer is the empty authenticator.
+    pub fn accepts_key(&self, key: &dyn SigningKey) -> bool {
+        self.scheme_offered(SignatureScheme(key.algorithm().tls_scheme()))
+    }
+
     fn scheme_offered(&self, scheme: SignatureScheme) -> bool {
         match self {
             Self::Request(r) => r

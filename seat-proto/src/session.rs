@@ -672,14 +672,10 @@ impl Session {
         // RFC 9261 section 5.2.2: the scheme comes from the request's signature_algorithms;
         // when this side's key can use none of them, the answer is the empty authenticator
         // (section 6), without asking the Attester for Evidence that could not be sent.
-        let can_sign = self.credential.as_ref().is_some_and(|c| {
-            let scheme = SignatureScheme(c.key.algorithm().tls_scheme());
-            request
-                .request()
-                .extensions()
-                .signature_algorithms()
-                .is_some_and(|l| l.contains(scheme))
-        });
+        let can_sign = self
+            .credential
+            .as_ref()
+            .is_some_and(|c| Solicitation::Request(&request).accepts_key(c.key.as_ref()));
         let r = self.running()?;
         // A server answers ClientCertificateRequest, a client CertificateRequest (RFC 9261
         // section 4).
