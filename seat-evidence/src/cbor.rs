@@ -853,19 +853,18 @@ impl<'a> Reader<'a> {
                 Ok(Value::Array(items))
             }
             Major::Map => {
-                let mut len = self.map(what)?;
-                self.enter(what)?;
                 let mut entries = Vec::new();
-                let mut keys = KeySet::new();
-                let mut count = 0;
-                while self.has_next(&mut len, &mut count, what)? {
-                    let kat = self.pos;
-                    let k = self.value(Item::MapKey)?;
-                    keys.insert(k.clone(), what, kat)?;
-                    let v = self.value(what)?;
-                    entries.push((k, v));
-                }
-                self.leave();
+                self.unique_map(
+                    what,
+                    |r| {
+                        let k = r.value(Item::MapKey)?;
+                        Ok((k.clone(), k))
+                    },
+                    |r, k, _, _| {
+                        entries.push((k, r.value(what)?));
+                        Ok(())
+                    },
+                )?;
                 Ok(Value::Map(entries))
             }
             Major::Tag => {
@@ -892,6 +891,77 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+
+    /// Reads a map whose keys must not repeat (RFC 8949 section 5.6), entering it (see
+    /// [`Reader::enter`]). `key` reads each key and returns it with its [`Value`] for the
+    /// duplicate check; `entry` then reads the value, given the key, the key's offset and the
+    /// value's offset.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DuplicateKey`] (named `what`, at the key), the container errors, or what `key`
+    /// or `entry` returns.
+    pub(crate) fn unique_map<K>(
+        &mut self,
+        what: Item,
+        mut key: impl FnMut(&mut Self) -> Result<(K, Value), Error>,
+        mut entry: impl FnMut(&mut Self, K, usize, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut len = self.map(what)?;
+        self.enter(what)?;
+        let mut keys = KeySet::new();
+        let mut n = 0;
+        while self.has_next(&mut len, &mut n, what)? {
+            let kat = self.pos;
+            let (k, v) = key(self)?;
+            keys.insert(v, what, kat)?;
+            let vat = self.pos;
+            entry(self, k, kat, vat)?;
+        }
+        self.leave();
+        Ok(())
+    }
+
+    /// [`Reader::unique_map`] with [`Label`] keys (read as [`Item::MapKey`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::unique_map`].
+    pub(crate) fn label_map(
+        &mut self,
+        what: Item,
+        entry: impl FnMut(&mut Self, Label, usize, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.unique_map(
+            what,
+            |r| {
+                let l = Label::decode(r, Item::MapKey)?;
+                let v = l.to_value();
+                Ok((l, v))
+            },
+            entry,
+        )
+    }
+
+    /// [`Reader::unique_map`] with text keys (read as `what`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::unique_map`].
+    pub(crate) fn text_map(
+        &mut self,
+        what: Item,
+        entry: impl FnMut(&mut Self, String, usize, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.unique_map(
+            what,
+            |r| {
+                let t = r.text(what)?.into_owned();
+                Ok((t.clone(), Value::Text(t)))
+            },
+            entry,
+        )
     }
 
     /// Skips one data item (with all the checks of [`Reader::value`]) and returns its bytes.

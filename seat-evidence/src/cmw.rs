@@ -14,7 +14,7 @@ use core::fmt;
 use core::ops::{BitOr, BitOrAssign};
 
 pub use crate::cbor::Label;
-use crate::cbor::{self, KeySet, Len, Major, MapBuilder, Profile, Reader, Writer};
+use crate::cbor::{self, Len, Major, MapBuilder, Profile, Reader, Writer};
 use crate::cose::{ContentType, CoseSign1, CoseSigner, CoseVerifier, HeaderMap};
 use crate::error::{Error, Item};
 use crate::json::{self, Json};
@@ -408,6 +408,41 @@ impl TagCmw {
     }
 }
 
+/// The nesting depth of a collection of `items`, given each member's own (0 for a record).
+fn collection_depth<L, C>(items: &[(L, C)], depth: impl Fn(&C) -> usize) -> usize {
+    1 + items.iter().map(|(_, c)| depth(c)).max().unwrap_or(0)
+}
+
+/// The checks [`Collection::new`] and [`JsonCollection::new`] share: one to
+/// [`cbor::MAX_ITEMS`] entries, a valid type, unique labels other than `"__cmwc_t"`
+/// (`is_type_label`), and a depth (`depth` of each member) within [`cbor::MAX_DEPTH`].
+fn check_collection<L: PartialEq, C>(
+    ctype: Option<&str>,
+    items: &[(L, C)],
+    is_type_label: impl Fn(&L) -> bool,
+    depth: impl Fn(&C) -> usize,
+) -> Result<(), Error> {
+    let bad = Error::InvalidArgument {
+        what: Item::CmwCollection,
+    };
+    if items.is_empty() || items.len() as u64 > cbor::MAX_ITEMS {
+        return Err(bad);
+    }
+    if ctype.is_some_and(|t| !valid_collection_type(t)) {
+        return Err(bad);
+    }
+    for (i, (l, _)) in items.iter().enumerate() {
+        if is_type_label(l) || items.iter().skip(i + 1).any(|(o, _)| o == l) {
+            return Err(bad);
+        }
+    }
+    // Two CBOR levels (map, then record array) per collection level.
+    if collection_depth(items, depth) * 2 > cbor::MAX_DEPTH {
+        return Err(bad);
+    }
+    Ok(())
+}
+
 /// A CBOR CMW collection (RFC 9999 section 3.3).
 ///
 /// A collection binds nothing by itself (rats-formats.md 9.2 item 24): members from different
@@ -426,28 +461,14 @@ impl Collection {
     /// [`Error::InvalidArgument`] when `items` is empty, a label repeats or is `"__cmwc_t"`,
     /// the type is not a URI or OID, or nesting exceeds [`cbor::MAX_DEPTH`].
     pub fn new(ctype: Option<String>, items: Vec<(Label, Cmw)>) -> Result<Self, Error> {
-        let bad = Error::InvalidArgument {
-            what: Item::CmwCollection,
-        };
-        if items.is_empty() || items.len() as u64 > cbor::MAX_ITEMS {
-            return Err(bad);
-        }
-        if ctype.as_deref().is_some_and(|t| !valid_collection_type(t)) {
-            return Err(bad);
-        }
-        for (i, (l, _)) in items.iter().enumerate() {
-            if matches!(l, Label::Text(t) if t == COLLECTION_TYPE_LABEL)
-                || items.iter().skip(i + 1).any(|(o, _)| o == l)
-            {
-                return Err(bad);
-            }
-        }
+        check_collection(
+            ctype.as_deref(),
+            &items,
+            |l| matches!(l, Label::Text(t) if t == COLLECTION_TYPE_LABEL),
+            Cmw::depth,
+        )?;
         let mut c = Self { ctype, items };
         c.normalize();
-        // Two CBOR levels (map, then record array) per collection level.
-        if c.depth() * 2 > cbor::MAX_DEPTH {
-            return Err(bad);
-        }
         Ok(c)
     }
 
@@ -459,15 +480,7 @@ impl Collection {
     }
 
     fn depth(&self) -> usize {
-        1 + self
-            .items
-            .iter()
-            .map(|(_, c)| match c {
-                Cmw::Collection(c) => c.depth(),
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0)
+        collection_depth(&self.items, Cmw::depth)
     }
 
     /// The `"__cmwc_t"` collection type, when present.
@@ -500,18 +513,15 @@ impl Collection {
 
     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
         let at = r.position();
-        let mut len = r.map(Item::CmwCollection)?;
-        r.enter(Item::CmwCollection)?;
-        let mut keys = KeySet::new();
-        let mut n = 0;
         let mut ctype = None;
         let mut items = Vec::new();
-        while r.has_next(&mut len, &mut n, Item::CmwCollection)? {
-            let kat = r.position();
-            let label = Label::decode(r, Item::CmwLabel)?;
-            keys.insert(label.to_value(), Item::CmwCollection, kat)?;
+        let key = |r: &mut Reader<'_>| {
+            let l = Label::decode(r, Item::CmwLabel)?;
+            let v = l.to_value();
+            Ok((l, v))
+        };
+        r.unique_map(Item::CmwCollection, key, |r, label, _, vat| {
             if matches!(&label, Label::Text(t) if t == COLLECTION_TYPE_LABEL) {
-                let vat = r.position();
                 let t = r.text(Item::CmwCollectionType)?;
                 if !valid_collection_type(&t) {
                     return Err(Error::InvalidValue {
@@ -523,8 +533,8 @@ impl Collection {
             } else {
                 items.push((label, Cmw::decode_item(r)?));
             }
-        }
-        r.leave();
+            Ok(())
+        })?;
         if items.is_empty() {
             return Err(Error::Missing {
                 what: Item::CmwCollection,
@@ -549,6 +559,14 @@ pub enum Cmw {
 }
 
 impl Cmw {
+    /// The collection nesting depth: 0 for a record or tag.
+    fn depth(&self) -> usize {
+        match self {
+            Self::Collection(c) => c.depth(),
+            _ => 0,
+        }
+    }
+
     /// Encodes in RFC 8949 section 4.2.1 deterministic encoding.
     pub fn to_vec(&self) -> Vec<u8> {
         let mut w = Writer::new();
@@ -740,38 +758,19 @@ impl JsonCollection {
     ///
     /// [`Error::InvalidArgument`] as for [`Collection::new`].
     pub fn new(ctype: Option<String>, items: Vec<(String, JsonCmw)>) -> Result<Self, Error> {
-        let bad = Error::InvalidArgument {
-            what: Item::CmwCollection,
-        };
-        if items.is_empty() || items.len() as u64 > cbor::MAX_ITEMS {
-            return Err(bad);
-        }
-        if ctype.as_deref().is_some_and(|t| !valid_collection_type(t)) {
-            return Err(bad);
-        }
-        for (i, (l, _)) in items.iter().enumerate() {
-            if l == COLLECTION_TYPE_LABEL || items.iter().skip(i + 1).any(|(o, _)| o == l) {
-                return Err(bad);
-            }
-        }
+        check_collection(
+            ctype.as_deref(),
+            &items,
+            |l| l == COLLECTION_TYPE_LABEL,
+            JsonCmw::depth,
+        )?;
         let mut c = Self { ctype, items };
         c.items.sort_by(|a, b| a.0.cmp(&b.0));
-        if c.depth() * 2 > cbor::MAX_DEPTH {
-            return Err(bad);
-        }
         Ok(c)
     }
 
     fn depth(&self) -> usize {
-        1 + self
-            .items
-            .iter()
-            .map(|(_, c)| match c {
-                JsonCmw::Collection(c) => c.depth(),
-                JsonCmw::Record(_) => 0,
-            })
-            .max()
-            .unwrap_or(0)
+        collection_depth(&self.items, JsonCmw::depth)
     }
 
     /// The `"__cmwc_t"` collection type, when present.
@@ -850,6 +849,14 @@ pub enum JsonCmw {
 }
 
 impl JsonCmw {
+    /// The collection nesting depth: 0 for a record.
+    fn depth(&self) -> usize {
+        match self {
+            Self::Collection(c) => c.depth(),
+            Self::Record(_) => 0,
+        }
+    }
+
     fn to_serde(&self) -> serde_json::Value {
         match self {
             Self::Record(r) => r.to_serde(),

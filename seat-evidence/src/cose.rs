@@ -10,7 +10,7 @@
 //! are what is signed), `alg` required in the protected bucket, unknown `crit` labels refused,
 //! no label in both buckets.
 
-use crate::cbor::{self, KeySet, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
 use crate::error::{Error, Item};
 
 /// The COSE_Sign1 tag (RFC 9052 section 2).
@@ -220,16 +220,8 @@ impl HeaderMap {
 
     /// Decodes a header map.
     fn decode(r: &mut Reader<'_>, what: Item, protected: bool) -> Result<Self, Error> {
-        let mut len = r.map(what)?;
-        r.enter(what)?;
-        let mut keys = KeySet::new();
-        let mut n = 0;
         let mut h = Self::default();
-        while r.has_next(&mut len, &mut n, what)? {
-            let kat = r.position();
-            let label = Label::decode(r, Item::MapKey)?;
-            keys.insert(label.to_value(), what, kat)?;
-            let vat = r.position();
+        r.label_map(what, |r, label, kat, vat| {
             match label {
                 Label::Int(HEADER_ALG) => {
                     // `alg` is `int / tstr`; only integer algorithms exist in this profile.
@@ -281,8 +273,8 @@ impl HeaderMap {
                     h.other.push((other, v));
                 }
             }
-        }
-        r.leave();
+            Ok(())
+        })?;
         h.other.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(h)
     }

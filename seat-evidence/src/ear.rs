@@ -12,7 +12,7 @@
 //! status 0 with affirming vectors. Unknown CBOR claims round-trip in `extra`; unknown JSON
 //! members are ignored, as RFC 9711 requires of receivers.
 
-use crate::cbor::{self, KeySet, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, MapBuilder, Profile, Reader, Value, Writer};
 use crate::cmw::{Record, RecordType};
 use crate::cose::{Algorithm, CoseSign1, CoseSigner, CoseVerifier, HeaderMap, Tagging};
 use crate::eat::{self, EatProfile, Nonce};
@@ -341,6 +341,18 @@ const APPRAISAL_KNOWN: [i64; 5] = [
 ];
 
 impl Appraisal {
+    /// An appraisal with no claim yet, for the decoders to fill in.
+    const fn empty() -> Self {
+        Self {
+            status: Tier::None,
+            trust_vector: None,
+            policy_ids: Vec::new(),
+            nonce: None,
+            profile: None,
+            extra: Vec::new(),
+        }
+    }
+
     /// Checks the AR4SI rule: the status is not more trustworthy than the worst vector claim.
     ///
     /// # Errors
@@ -386,36 +398,22 @@ impl Appraisal {
     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
         let what = Item::EarAppraisal;
         let at = r.position();
-        let mut len = r.map(what)?;
-        r.enter(what)?;
-        let mut keys = KeySet::new();
-        let mut n = 0;
         let mut status = None;
-        let mut a = Self {
-            status: Tier::None,
-            trust_vector: None,
-            policy_ids: Vec::new(),
-            nonce: None,
-            profile: None,
-            extra: Vec::new(),
-        };
-        while r.has_next(&mut len, &mut n, what)? {
-            let kat = r.position();
-            let label = Label::decode(r, Item::MapKey)?;
-            keys.insert(label.to_value(), what, kat)?;
+        let mut a = Self::empty();
+        r.label_map(what, |r, label, _, _| {
             match label {
                 Label::Int(EAR_STATUS) => status = Some(decode_tier(r)?),
                 Label::Int(EAR_TRUST_VECTOR) => a.trust_vector = Some(TrustVector::decode(r)?),
                 Label::Int(EAR_POLICY_IDS) => a.policy_ids = decode_policy_ids(r)?,
                 Label::Int(eat::EAT_NONCE) => a.nonce = Some(Nonce::decode(r)?),
-                Label::Int(eat::EAT_PROFILE) => a.profile = Some(decode_profile(r)?),
+                Label::Int(eat::EAT_PROFILE) => a.profile = Some(EatProfile::decode(r)?),
                 other => {
                     let v = r.value(what)?;
                     a.extra.push((other, v));
                 }
             }
-        }
-        r.leave();
+            Ok(())
+        })?;
         a.status = status.ok_or(Error::Missing {
             what: Item::EarStatus,
             at,
@@ -450,26 +448,10 @@ impl Appraisal {
         let what = Item::EarAppraisal;
         let members = v.as_object().ok_or(Error::UnexpectedType { what, at: 0 })?;
         let mut status = None;
-        let mut a = Self {
-            status: Tier::None,
-            trust_vector: None,
-            policy_ids: Vec::new(),
-            nonce: None,
-            profile: None,
-            extra: Vec::new(),
-        };
+        let mut a = Self::empty();
         for (k, v) in members {
             match k.as_str() {
-                "ear_status" => {
-                    let s = v.as_str().ok_or(Error::UnexpectedType {
-                        what: Item::EarStatus,
-                        at: 0,
-                    })?;
-                    status = Some(Tier::from_name(s).ok_or(Error::InvalidValue {
-                        what: Item::EarStatus,
-                        at: 0,
-                    })?);
-                }
+                "ear_status" => status = Some(tier_json(v)?),
                 "ear_trustworthiness_vector" => a.trust_vector = Some(TrustVector::from_json(v)?),
                 "ear_appraisal_policy_ids" => a.policy_ids = policy_ids_json(v)?,
                 "eat_nonce" => a.nonce = Some(nonce_from_json(v)?),
@@ -546,24 +528,48 @@ fn profile_from_json(v: &Json) -> Result<EatProfile, Error> {
         })
 }
 
-fn decode_profile(r: &mut Reader<'_>) -> Result<EatProfile, Error> {
-    let at = r.position();
-    match r.peek_major(Item::EatProfile)? {
-        Major::Text => Ok(EatProfile::Uri(r.text(Item::EatProfile)?.into_owned())),
-        Major::Bytes => Ok(EatProfile::Oid(r.bytes(Item::EatProfile)?.into_owned())),
-        _ => Err(Error::UnexpectedType {
-            what: Item::EatProfile,
-            at,
-        }),
-    }
-}
-
 fn decode_tier(r: &mut Reader<'_>) -> Result<Tier, Error> {
     let at = r.position();
     let v = r.int(Item::EarStatus)?;
     Tier::from_i64(v).ok_or(Error::InvalidValue {
         what: Item::EarStatus,
         at,
+    })
+}
+
+/// Only the -03 and -04 EAR profiles are accepted ([`Error::InvalidValue`] at `at`).
+fn check_profile(p: &str, at: usize) -> Result<(), Error> {
+    if p != EAR_PROFILE_03 && p != EAR_PROFILE_04 {
+        return Err(Error::InvalidValue {
+            what: Item::EatProfile,
+            at,
+        });
+    }
+    Ok(())
+}
+
+/// A non-empty `submods` ([`Error::BadLength`] at `at` when empty).
+fn nonempty_submods(
+    out: Vec<(String, Appraisal)>,
+    at: usize,
+) -> Result<Vec<(String, Appraisal)>, Error> {
+    if out.is_empty() {
+        return Err(Error::BadLength {
+            what: Item::Submods,
+            at,
+        });
+    }
+    Ok(out)
+}
+
+fn tier_json(v: &Json) -> Result<Tier, Error> {
+    let s = v.as_str().ok_or(Error::UnexpectedType {
+        what: Item::EarStatus,
+        at: 0,
+    })?;
+    Tier::from_name(s).ok_or(Error::InvalidValue {
+        what: Item::EarStatus,
+        at: 0,
     })
 }
 
@@ -645,6 +651,67 @@ fn time_json(v: &Json) -> Result<i64, Error> {
 }
 
 impl Ear {
+    /// An EAR with no claim yet, for the decoders to fill in.
+    const fn empty() -> Self {
+        Self {
+            profile: String::new(),
+            iat: 0,
+            exp: None,
+            verifier_id: VerifierId {
+                developer: String::new(),
+                build: String::new(),
+            },
+            raw_evidence: None,
+            submods: Vec::new(),
+            nonce: None,
+            status: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Sets the required claims, each [`Error::Missing`] at `at` when absent.
+    fn set_required(
+        &mut self,
+        profile: Option<String>,
+        iat: Option<i64>,
+        verifier_id: Option<VerifierId>,
+        submods: Option<Vec<(String, Appraisal)>>,
+        at: usize,
+    ) -> Result<(), Error> {
+        self.profile = profile.ok_or(Error::Missing {
+            what: Item::EatProfile,
+            at,
+        })?;
+        self.iat = iat.ok_or(Error::Missing {
+            what: Item::Time,
+            at,
+        })?;
+        self.verifier_id = verifier_id.ok_or(Error::Missing {
+            what: Item::VerifierId,
+            at,
+        })?;
+        self.submods = submods.ok_or(Error::Missing {
+            what: Item::Submods,
+            at,
+        })?;
+        Ok(())
+    }
+
+    /// The top-level status is never more trustworthy than the worst appraisal status
+    /// ([`Error::InvalidValue`] at `at`).
+    fn check_top_status(&self, at: usize) -> Result<(), Error> {
+        if let Some(s) = self.status {
+            let worst = Tier::worst(self.submods.iter().map(|(_, a)| a.status));
+            if !s.allows(worst) {
+                return Err(Error::InvalidValue {
+                    what: Item::EarStatus,
+                    at,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the status rules of rats-formats.md section 4.2: each appraisal's status against
     /// its vector, and the top-level status against the worst appraisal status.
     ///
@@ -661,16 +728,7 @@ impl Ear {
         for (_, a) in &self.submods {
             a.check_status()?;
         }
-        if let Some(s) = self.status {
-            let worst = Tier::worst(self.submods.iter().map(|(_, a)| a.status));
-            if !s.allows(worst) {
-                return Err(Error::InvalidValue {
-                    what: Item::EarStatus,
-                    at: 0,
-                });
-            }
-        }
-        Ok(())
+        self.check_top_status(0)
     }
 
     /// Encodes the CWT claims map deterministically (RFC 8949 section 4.2.1).
@@ -739,10 +797,6 @@ impl Ear {
     fn decode_item(r: &mut Reader<'_>) -> Result<Self, Error> {
         let what = Item::Ear;
         let at = r.position();
-        let mut len = r.map(what)?;
-        r.enter(what)?;
-        let mut keys = KeySet::new();
-        let mut n = 0;
         let mut profile = None;
         let mut iat = None;
         let mut verifier_id = None;
@@ -750,34 +804,12 @@ impl Ear {
         // offset and bytes and decode it once the map is read.
         let mut raw: Option<(usize, &[u8])> = None;
         let mut submods = None;
-        let mut e = Self {
-            profile: String::new(),
-            iat: 0,
-            exp: None,
-            verifier_id: VerifierId {
-                developer: String::new(),
-                build: String::new(),
-            },
-            raw_evidence: None,
-            submods: Vec::new(),
-            nonce: None,
-            status: None,
-            extra: Vec::new(),
-        };
-        while r.has_next(&mut len, &mut n, what)? {
-            let kat = r.position();
-            let label = Label::decode(r, Item::MapKey)?;
-            keys.insert(label.to_value(), what, kat)?;
-            let vat = r.position();
+        let mut e = Self::empty();
+        r.label_map(what, |r, label, _, vat| {
             match label {
                 Label::Int(eat::EAT_PROFILE) => {
                     let p = r.text(Item::EatProfile)?;
-                    if p != EAR_PROFILE_03 && p != EAR_PROFILE_04 {
-                        return Err(Error::InvalidValue {
-                            what: Item::EatProfile,
-                            at: vat,
-                        });
-                    }
+                    check_profile(&p, vat)?;
                     profile = Some(p.into_owned());
                 }
                 Label::Int(eat::IAT) => iat = Some(eat::time(r)?),
@@ -785,26 +817,12 @@ impl Ear {
                 Label::Int(EAR_VERIFIER_ID) => verifier_id = Some(VerifierId::decode(r)?),
                 Label::Int(EAR_RAW_EVIDENCE) => raw = Some((vat, r.skip(Item::RawEvidence)?)),
                 Label::Int(eat::SUBMODS) => {
-                    let sat = r.position();
-                    let mut slen = r.map(Item::Submods)?;
-                    r.enter(Item::Submods)?;
-                    let mut skeys = KeySet::new();
-                    let mut sn = 0;
                     let mut out = Vec::new();
-                    while r.has_next(&mut slen, &mut sn, Item::Submods)? {
-                        let lat = r.position();
-                        let l = r.text(Item::Submods)?.into_owned();
-                        skeys.insert(Value::Text(l.clone()), Item::Submods, lat)?;
+                    r.text_map(Item::Submods, |r, l, _, _| {
                         out.push((l, Appraisal::decode(r)?));
-                    }
-                    r.leave();
-                    if out.is_empty() {
-                        return Err(Error::BadLength {
-                            what: Item::Submods,
-                            at: sat,
-                        });
-                    }
-                    submods = Some(out);
+                        Ok(())
+                    })?;
+                    submods = Some(nonempty_submods(out, vat)?);
                 }
                 Label::Int(eat::EAT_NONCE) => e.nonce = Some(Nonce::decode(r)?),
                 Label::Int(EAR_STATUS) => e.status = Some(decode_tier(r)?),
@@ -813,24 +831,9 @@ impl Ear {
                     e.extra.push((other, v));
                 }
             }
-        }
-        r.leave();
-        e.profile = profile.ok_or(Error::Missing {
-            what: Item::EatProfile,
-            at,
+            Ok(())
         })?;
-        e.iat = iat.ok_or(Error::Missing {
-            what: Item::Time,
-            at,
-        })?;
-        e.verifier_id = verifier_id.ok_or(Error::Missing {
-            what: Item::VerifierId,
-            at,
-        })?;
-        e.submods = submods.ok_or(Error::Missing {
-            what: Item::Submods,
-            at,
-        })?;
+        e.set_required(profile, iat, verifier_id, submods, at)?;
         if let Some((rat, bytes)) = raw {
             let rp = r.profile();
             e.raw_evidence = Some(if e.profile == EAR_PROFILE_04 {
@@ -853,15 +856,7 @@ impl Ear {
             });
         }
         e.extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
-        if let Some(s) = e.status {
-            let worst = Tier::worst(e.submods.iter().map(|(_, a)| a.status));
-            if !s.allows(worst) {
-                return Err(Error::InvalidValue {
-                    what: Item::EarStatus,
-                    at,
-                });
-            }
-        }
+        e.check_top_status(at)?;
         Ok(e)
     }
 
@@ -927,20 +922,7 @@ impl Ear {
         let v = json::parse(text)?;
         let what = Item::Ear;
         let members = v.as_object().ok_or(Error::UnexpectedType { what, at: 0 })?;
-        let mut e = Self {
-            profile: String::new(),
-            iat: 0,
-            exp: None,
-            verifier_id: VerifierId {
-                developer: String::new(),
-                build: String::new(),
-            },
-            raw_evidence: None,
-            submods: Vec::new(),
-            nonce: None,
-            status: None,
-            extra: Vec::new(),
-        };
+        let mut e = Self::empty();
         let (mut profile, mut iat, mut vid, mut raw, mut submods) = (None, None, None, None, None);
         for (k, v) in members {
             match k.as_str() {
@@ -949,12 +931,7 @@ impl Ear {
                         what: Item::EatProfile,
                         at: 0,
                     })?;
-                    if p != EAR_PROFILE_03 && p != EAR_PROFILE_04 {
-                        return Err(Error::InvalidValue {
-                            what: Item::EatProfile,
-                            at: 0,
-                        });
-                    }
+                    check_profile(p, 0)?;
                     profile = Some(p.to_owned());
                 }
                 "iat" => iat = Some(time_json(v)?),
@@ -995,44 +972,14 @@ impl Ear {
                         .iter()
                         .map(|(l, a)| Appraisal::from_json(a).map(|a| (l.clone(), a)))
                         .collect::<Result<Vec<_>, _>>()?;
-                    if out.is_empty() {
-                        return Err(Error::BadLength {
-                            what: Item::Submods,
-                            at: 0,
-                        });
-                    }
-                    submods = Some(out);
+                    submods = Some(nonempty_submods(out, 0)?);
                 }
                 "eat_nonce" => e.nonce = Some(nonce_from_json(v)?),
-                "ear_status" => {
-                    let s = v.as_str().ok_or(Error::UnexpectedType {
-                        what: Item::EarStatus,
-                        at: 0,
-                    })?;
-                    e.status = Some(Tier::from_name(s).ok_or(Error::InvalidValue {
-                        what: Item::EarStatus,
-                        at: 0,
-                    })?);
-                }
+                "ear_status" => e.status = Some(tier_json(v)?),
                 _ => {}
             }
         }
-        e.profile = profile.ok_or(Error::Missing {
-            what: Item::EatProfile,
-            at: 0,
-        })?;
-        e.iat = iat.ok_or(Error::Missing {
-            what: Item::Time,
-            at: 0,
-        })?;
-        e.verifier_id = vid.ok_or(Error::Missing {
-            what: Item::VerifierId,
-            at: 0,
-        })?;
-        e.submods = submods.ok_or(Error::Missing {
-            what: Item::Submods,
-            at: 0,
-        })?;
+        e.set_required(profile, iat, vid, submods, 0)?;
         if let Some(v) = raw {
             e.raw_evidence = Some(if e.profile == EAR_PROFILE_04 {
                 match crate::cmw::JsonCmw::from_json_value(v)? {
@@ -1211,21 +1158,29 @@ mod arb {
         Ok(if s.allows(worst) { s } else { worst })
     }
 
+    /// Up to two CBOR-only claims under labels other than `known`, sorted by encoded label.
+    fn extra_claims(u: &mut Unstructured<'_>, known: &[i64]) -> Result<Vec<(Label, Value)>> {
+        let mut extra: Vec<(Label, Value)> = Vec::new();
+        for _ in 0..u.int_in_range(0..=2)? {
+            let l: Label = u.arbitrary()?;
+            let is_known = matches!(l, Label::Int(i) if known.contains(&i));
+            if !is_known && !extra.iter().any(|(e, _)| *e == l) {
+                extra.push((l, crate::cbor::arbitrary_value(u, 1)?));
+            }
+        }
+        extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
+        Ok(extra)
+    }
+
     /// An appraisal; `cbor_extra` adds CBOR-only claims (JSON drops them).
     pub(crate) fn appraisal(u: &mut Unstructured<'_>, cbor_extra: bool) -> Result<Appraisal> {
         let trust_vector: Option<TrustVector> = u.arbitrary()?;
         let worst = trust_vector.map_or(Tier::None, |v| v.worst_tier());
-        let mut extra: Vec<(Label, Value)> = Vec::new();
-        if cbor_extra {
-            for _ in 0..u.int_in_range(0..=2)? {
-                let l: Label = u.arbitrary()?;
-                let known = matches!(l, Label::Int(i) if APPRAISAL_KNOWN.contains(&i));
-                if !known && !extra.iter().any(|(e, _)| *e == l) {
-                    extra.push((l, crate::cbor::arbitrary_value(u, 1)?));
-                }
-            }
-            extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
-        }
+        let extra = if cbor_extra {
+            extra_claims(u, &APPRAISAL_KNOWN)?
+        } else {
+            Vec::new()
+        };
         Ok(Appraisal {
             status: status_over(u, worst)?,
             trust_vector,
@@ -1282,17 +1237,11 @@ mod arb {
         } else {
             Some(RawEvidence::Bytes(u.arbitrary()?))
         };
-        let mut extra: Vec<(Label, Value)> = Vec::new();
-        if cbor {
-            for _ in 0..u.int_in_range(0..=2)? {
-                let l: Label = u.arbitrary()?;
-                let known = matches!(l, Label::Int(i) if EAR_KNOWN.contains(&i));
-                if !known && !extra.iter().any(|(e, _)| *e == l) {
-                    extra.push((l, crate::cbor::arbitrary_value(u, 1)?));
-                }
-            }
-            extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
-        }
+        let extra = if cbor {
+            extra_claims(u, &EAR_KNOWN)?
+        } else {
+            Vec::new()
+        };
         Ok(Ear {
             profile: if v04 { EAR_PROFILE_04 } else { EAR_PROFILE_03 }.to_owned(),
             iat: u.arbitrary()?,

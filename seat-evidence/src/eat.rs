@@ -6,7 +6,7 @@
 //! item 14). `iat`, `exp` and `nbf` must be integers: a float is an error (RFC 9711 section
 //! 4.3.1).
 
-use crate::cbor::{self, KeySet, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
 use crate::cose::{CoseSign1, CoseVerifier, Tagging};
 use crate::error::{Error, Item};
 
@@ -322,6 +322,21 @@ pub enum EatProfile {
     Uri(String),
     /// OID content octets.
     Oid(Vec<u8>),
+}
+
+impl EatProfile {
+    /// Reads an `eat_profile`: text is a URI, a byte string OID content octets.
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let at = r.position();
+        match r.peek_major(Item::EatProfile)? {
+            Major::Text => Ok(Self::Uri(r.text(Item::EatProfile)?.into_owned())),
+            Major::Bytes => Ok(Self::Oid(r.bytes(Item::EatProfile)?.into_owned())),
+            _ => Err(Error::UnexpectedType {
+                what: Item::EatProfile,
+                at,
+            }),
+        }
+    }
 }
 
 /// The profile identifier of the Constrained Device Standard Profile (RFC 9711 section 6.4;
@@ -678,16 +693,8 @@ impl ClaimsSet {
     /// Any [`Error`] naming the first violation and its offset.
     pub fn decode_item(r: &mut Reader<'_>) -> Result<Self, Error> {
         let what = Item::ClaimsSet;
-        let mut len = r.map(what)?;
-        r.enter(what)?;
-        let mut keys = KeySet::new();
-        let mut n = 0;
         let mut c = Self::default();
-        while r.has_next(&mut len, &mut n, what)? {
-            let kat = r.position();
-            let label = Label::decode(r, Item::MapKey)?;
-            keys.insert(label.to_value(), what, kat)?;
-            let vat = r.position();
+        r.label_map(what, |r, label, _, vat| {
             match label {
                 Label::Int(ISS) => c.iss = Some(r.text(Item::Text)?.into_owned()),
                 Label::Int(SUB) => c.sub = Some(r.text(Item::Text)?.into_owned()),
@@ -743,18 +750,7 @@ impl ClaimsSet {
                         at: vat,
                     })?);
                 }
-                Label::Int(EAT_PROFILE) => {
-                    c.profile = Some(match r.peek_major(Item::EatProfile)? {
-                        Major::Text => EatProfile::Uri(r.text(Item::EatProfile)?.into_owned()),
-                        Major::Bytes => EatProfile::Oid(r.bytes(Item::EatProfile)?.into_owned()),
-                        _ => {
-                            return Err(Error::UnexpectedType {
-                                what: Item::EatProfile,
-                                at: vat,
-                            });
-                        }
-                    });
-                }
+                Label::Int(EAT_PROFILE) => c.profile = Some(EatProfile::decode(r)?),
                 Label::Int(SUBMODS) => c.submods = decode_submods(r)?,
                 Label::Int(SWNAME) => c.swname = Some(r.text(Item::SwName)?.into_owned()),
                 Label::Int(SWVERSION) => c.swversion = Some(Version::decode(r, Item::SwVersion)?),
@@ -764,8 +760,8 @@ impl ClaimsSet {
                     c.extra.0.push((other, v));
                 }
             }
-        }
-        r.leave();
+            Ok(())
+        })?;
         c.extra.0.sort_by_cached_key(|a| a.0.to_value().to_vec());
         Ok(c)
     }
@@ -800,16 +796,8 @@ fn decode_measurements(r: &mut Reader<'_>) -> Result<Vec<Measurement>, Error> {
 fn decode_submods(r: &mut Reader<'_>) -> Result<Vec<(String, Submodule)>, Error> {
     let what = Item::Submods;
     let at = r.position();
-    let mut len = r.map(what)?;
-    r.enter(what)?;
-    let mut keys = KeySet::new();
-    let mut n = 0;
     let mut out = Vec::new();
-    while r.has_next(&mut len, &mut n, what)? {
-        let kat = r.position();
-        let label = r.text(what)?.into_owned();
-        keys.insert(Value::Text(label.clone()), what, kat)?;
-        let vat = r.position();
+    r.text_map(what, |r, label, _, vat| {
         // Dispatch on the major type (rats-formats.md section 3.4).
         let s = match r.peek_major(what)? {
             Major::Map => Submodule::Claims(Box::new(ClaimsSet::decode_item(r)?)),
@@ -826,8 +814,8 @@ fn decode_submods(r: &mut Reader<'_>) -> Result<Vec<(String, Submodule)>, Error>
             _ => return Err(Error::UnexpectedType { what, at: vat }),
         };
         out.push((label, s));
-    }
-    r.leave();
+        Ok(())
+    })?;
     if out.is_empty() {
         return Err(Error::BadLength { what, at });
     }

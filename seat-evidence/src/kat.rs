@@ -18,7 +18,7 @@
 use seat_binding::provider::{CryptoProvider, HashAlgorithm};
 use seat_binding::spki::{KeyType, encode_spki, parse_spki};
 
-use crate::cbor::{self, KeySet, Label, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, MapBuilder, Profile, Reader, Value, Writer};
 use crate::cmw::{Cmw, Collection, Record, RecordType};
 use crate::cose::{Algorithm, CoseSign1, CoseSigner, CoseVerifier, HeaderMap, Tagging};
 use crate::crypto::ProviderVerifier;
@@ -196,10 +196,6 @@ impl CoseKey {
     pub fn decode_item(r: &mut Reader<'_>) -> Result<Self, Error> {
         let what = Item::CoseKey;
         let at = r.position();
-        let mut len = r.map(what)?;
-        r.enter(what)?;
-        let mut keys = KeySet::new();
-        let mut n = 0;
         let (mut kty, mut kid, mut alg, mut crv, mut x, mut y) =
             (None, None, None, None, None, None);
         let param = |r: &mut Reader<'_>| -> Result<Vec<u8>, Error> {
@@ -210,10 +206,7 @@ impl CoseKey {
             }
             Ok(b)
         };
-        while r.has_next(&mut len, &mut n, what)? {
-            let kat = r.position();
-            let label = Label::decode(r, Item::MapKey)?;
-            keys.insert(label.to_value(), what, kat)?;
+        r.label_map(what, |r, label, kat, _| {
             match label {
                 Label::Int(KEY_KTY) => kty = Some(r.int(what)?),
                 Label::Int(KEY_KID) => kid = Some(param(r)?),
@@ -223,8 +216,8 @@ impl CoseKey {
                 Label::Int(KEY_Y) => y = Some(param(r)?),
                 _ => return Err(Error::InvalidValue { what, at: kat }),
             }
-        }
-        r.leave();
+            Ok(())
+        })?;
         let missing = Error::Missing { what, at };
         let key = Self {
             kty: kty.ok_or(missing)?,
@@ -324,16 +317,8 @@ impl Kat {
         cbor::decode_all(bytes, Profile::STRICT, Item::Kat, |r| {
             let what = Item::Kat;
             let at = r.position();
-            let mut len = r.map(what)?;
-            r.enter(what)?;
-            let mut keys = KeySet::new();
-            let mut n = 0;
             let (mut nonce, mut kak, mut ik) = (None, None, None);
-            while r.has_next(&mut len, &mut n, what)? {
-                let kat = r.position();
-                let label = Label::decode(r, Item::MapKey)?;
-                keys.insert(label.to_value(), what, kat)?;
-                let vat = r.position();
+            r.label_map(what, |r, label, kat, vat| {
                 match label {
                     Label::Int(eat::EAT_NONCE) => {
                         let b = r.bytes(Item::EatNonce)?.into_owned();
@@ -369,8 +354,8 @@ impl Kat {
                     }
                     _ => return Err(Error::InvalidValue { what, at: kat }),
                 }
-            }
-            r.leave();
+                Ok(())
+            })?;
             let (kak_pub, kak_pub_bytes) = kak.ok_or(Error::Missing {
                 what: Item::KakPub,
                 at,

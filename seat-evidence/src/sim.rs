@@ -337,10 +337,7 @@ fn check_config(config: &SimTeeConfig) -> Result<Vec<u8>, Error> {
     let mut m = MapBuilder::new();
     let mut keys = KeySet::new();
     for (name, digest) in &config.measurements {
-        if name.is_empty()
-            || name.len() > MAX_MEASUREMENT_NAME_LEN
-            || digest.is_empty()
-            || digest.len() > MAX_DIGEST_LEN
+        if !measurement_fits(name, digest)
             || keys
                 .insert(Value::Text(name.clone()), Item::Measurements, 0)
                 .is_err()
@@ -350,6 +347,15 @@ fn check_config(config: &SimTeeConfig) -> Result<Vec<u8>, Error> {
         m.text_key(name, Value::Bytes(digest.clone()).to_vec());
     }
     Ok(m.into_vec())
+}
+
+/// Whether a measurement's name and digest are non-empty and within
+/// [`MAX_MEASUREMENT_NAME_LEN`] and [`MAX_DIGEST_LEN`].
+const fn measurement_fits(name: &str, digest: &[u8]) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_MEASUREMENT_NAME_LEN
+        && !digest.is_empty()
+        && digest.len() <= MAX_DIGEST_LEN
 }
 
 impl SimulatedTee {
@@ -762,27 +768,15 @@ fn decode_measurement_map(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Error>
         |r: &mut Reader<'_>| {
             let what = Item::Measurements;
             let at = r.position();
-            let mut len = r.map(what)?;
-            r.enter(what)?;
-            let mut keys = KeySet::new();
-            let mut n = 0;
             let mut out = Vec::new();
-            while r.has_next(&mut len, &mut n, what)? {
-                let kat = r.position();
-                let name = r.text(what)?.into_owned();
-                keys.insert(Value::Text(name.clone()), what, kat)?;
-                let vat = r.position();
+            r.text_map(what, |r, name, _, vat| {
                 let digest = r.bytes(what)?.into_owned();
-                if name.is_empty()
-                    || name.len() > MAX_MEASUREMENT_NAME_LEN
-                    || digest.is_empty()
-                    || digest.len() > MAX_DIGEST_LEN
-                {
+                if !measurement_fits(&name, &digest) {
                     return Err(Error::BadLength { what, at: vat });
                 }
                 out.push((name, digest));
-            }
-            r.leave();
+                Ok(())
+            })?;
             if out.is_empty() || out.len() > MAX_MEASUREMENTS {
                 return Err(Error::BadLength { what, at });
             }
