@@ -569,6 +569,17 @@ fn expat_session(
     )
 }
 
+/// Asserts that the relying party's gate opened and that its account has a line `expected`
+/// accepts.
+fn assert_opened_on(relying: &Expat, expected: impl Fn(&str) -> bool) {
+    assert!(relying.session.is_open(), "{:?}", relying.platform.account);
+    assert!(
+        relying.platform.account.iter().any(|l| expected(l)),
+        "{:?}",
+        relying.platform.account
+    );
+}
+
 /// Runs the expat exchange: both endpoints' first actions (the client's first), then rounds
 /// of reading, the attester's side first, until the relying party's gate opens (16 rounds
 /// at most).
@@ -692,16 +703,7 @@ fn recommended_mode_early_then_expat_on_the_same_connection() {
         "the gate waits for the expat exchange"
     );
     run_expat(&mut client, &mut server, true, now);
-    assert!(client.session.is_open(), "{:?}", client.platform.account);
-    assert!(
-        client
-            .platform
-            .account
-            .iter()
-            .any(|l| l.contains("peer attestation")),
-        "{:?}",
-        client.platform.account
-    );
+    assert_opened_on(&client, |l| l.contains("peer attestation"));
 }
 
 #[test]
@@ -1205,15 +1207,8 @@ fn anonymous_client_early_then_expat_on_the_same_connection() {
         "the gate waits for the expat exchange"
     );
     run_expat(&mut client, &mut server, false, now);
-    assert!(server.session.is_open(), "{:?}", server.platform.account);
     // The expat appraisal saw the same key, trusted by attestation only there too.
-    assert!(
-        server
-            .platform
-            .account
-            .iter()
-            .any(|l| l.contains("peer attestation") && l.contains("AttestationOnly")),
-        "{:?}",
-        server.platform.account
-    );
+    assert_opened_on(&server, |l| {
+        l.contains("peer attestation") && l.contains("AttestationOnly")
+    });
 }
