@@ -25,27 +25,33 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use openssl::ssl::{ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslVersion};
+use openssl::ssl::{
+    ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslStream, SslVersion,
+};
+use seat_binding::authenticator::Role;
 use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::{Protocol, is_hello_retry_request};
+use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_binding::spki::spki_from_certificate;
 use seat_evidence::sim::MintedAik;
 use seat_evidence::sim::SimulatedTee;
 use seat_examples::early::{
-    self, Side, TeeHooks, anonymous_context, context, evidence_scheme, handshake, openssl_identity,
-    passport_scheme, present_minted_aik,
+    self, PipeEnd, Side, TeeHooks, anonymous_context, context, evidence_scheme, handshake,
+    openssl_identity, passport_scheme, present_minted_aik,
 };
 use seat_examples::{Identity, World, tee_config};
-use seat_proto::chain::ChainTrust;
+use seat_proto::chain::{ChainTrust, ChainVerifier, Purpose, WebPkiVerifier};
 use seat_proto::codepoints::{AlertDescription, CodePoints};
 use seat_proto::negotiation::{ClientConfig, Fallback, ServerConfig};
 use seat_proto::openssl_glue::{
-    EarlyOutcome, attach_client, attach_server, failure, openssl_wire_alert, outcome,
+    EarlyOutcome, attach_client, attach_server, failure, openssl_wire_alert, outcome, start_expat,
 };
 use seat_proto::remote_attestation::{
     AttestationScheme, EvidenceType, RemoteAttestation, RemoteAttestationOffer,
 };
+use seat_proto::session::{Credential, Session, SessionConfig};
+use seat_proto::shim::Models;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 
 const CP: CodePoints = CodePoints::DEFAULT;
@@ -101,6 +107,24 @@ fn server_ssl(b: SslContextBuilder, config: ServerConfig, h: TeeHooks) -> Ssl {
     let mut ssl = Ssl::new(&b.build()).unwrap();
     attach_server(&mut ssl, config, Box::new(h)).unwrap();
     ssl
+}
+
+/// The client (TEE 0x22) with the standard context and `config`.
+fn client(s: &Setup, config: ClientConfig) -> Ssl {
+    client_ssl(client_ctx(s), config, hooks(s, 0x22))
+}
+
+/// The server (TEE 0x11) with the standard context and `config`.
+fn server(s: &Setup, config: ServerConfig) -> Ssl {
+    server_ssl(server_ctx(s), config, hooks(s, 0x11))
+}
+
+/// A handshake in which the server attests with the Evidence scheme, nothing required.
+fn server_attests(s: &Setup) -> (Side, Side) {
+    let scheme = evidence_scheme().unwrap();
+    let c = client(s, ClientConfig::new(vec![scheme.clone()], vec![]));
+    let srv = server(s, ServerConfig::new(vec![scheme], vec![]));
+    handshake(c, srv)
 }
 
 /// ClientHello..ServerHello as the message callback recorded them.
@@ -160,12 +184,8 @@ fn server_attests_background_check() {
     let scheme = evidence_scheme().unwrap();
     let mut cc = ClientConfig::new(vec![scheme.clone()], vec![]);
     cc.require_server_attestation = true;
-    let c = client_ssl(client_ctx(&s), cc, hooks(&s, 0x22));
-    let srv = server_ssl(
-        server_ctx(&s),
-        ServerConfig::new(vec![scheme.clone()], vec![]),
-        hooks(&s, 0x11),
-    );
+    let c = client(&s, cc);
+    let srv = server(&s, ServerConfig::new(vec![scheme.clone()], vec![]));
     let (c, sv) = handshake(c, srv);
     let (co, so) = both_done(&c, &sv);
     assert!(co.peer_attested);
@@ -183,14 +203,10 @@ fn server_attests_background_check() {
 fn client_attests_background_check() {
     let s = setup();
     let scheme = evidence_scheme().unwrap();
-    let c = client_ssl(
-        client_ctx(&s),
-        ClientConfig::new(vec![], vec![scheme.clone()]),
-        hooks(&s, 0x22),
-    );
+    let c = client(&s, ClientConfig::new(vec![], vec![scheme.clone()]));
     let mut sc = ServerConfig::new(vec![], vec![scheme.clone()]);
     sc.require_client_attestation = true;
-    let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+    let srv = server(&s, sc);
     let (c, sv) = handshake(c, srv);
     let (co, so) = both_done(&c, &sv);
     assert!(so.peer_attested);
@@ -247,15 +263,13 @@ fn mutual_passport_and_background_after_hello_retry_request() {
 fn mutual_passport_both_ways() {
     let s = setup();
     let passport = passport_scheme().unwrap();
-    let c = client_ssl(
-        client_ctx(&s),
+    let c = client(
+        &s,
         ClientConfig::new(vec![passport.clone()], vec![passport.clone()]),
-        hooks(&s, 0x22),
     );
-    let srv = server_ssl(
-        server_ctx(&s),
+    let srv = server(
+        &s,
         ServerConfig::new(vec![passport.clone()], vec![passport.clone()]),
-        hooks(&s, 0x11),
     );
     let (c, sv) = handshake(c, srv);
     let (co, so) = both_done(&c, &sv);
@@ -266,11 +280,7 @@ fn mutual_passport_both_ways() {
 fn binder_mismatch_aborts_with_attestation_failed() {
     let s = setup();
     let scheme = evidence_scheme().unwrap();
-    let c = client_ssl(
-        client_ctx(&s),
-        ClientConfig::new(vec![scheme.clone()], vec![]),
-        hooks(&s, 0x22),
-    );
+    let c = client(&s, ClientConfig::new(vec![scheme.clone()], vec![]));
     let mut h = hooks(&s, 0x11);
     h.dangerous_tamper_binder = true;
     let srv = server_ssl(server_ctx(&s), ServerConfig::new(vec![scheme], vec![]), h);
@@ -291,11 +301,7 @@ fn tampered_platform_is_rejected_with_attestation_failed() {
         ClientConfig::new(vec![], vec![scheme.clone()]),
         TeeHooks::new(tee(0x22, true), s.world.clone()),
     );
-    let srv = server_ssl(
-        server_ctx(&s),
-        ServerConfig::new(vec![], vec![scheme]),
-        hooks(&s, 0x11),
-    );
+    let srv = server(&s, ServerConfig::new(vec![], vec![scheme]));
     let (c, sv) = handshake(c, srv);
     let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
     assert_eq!(err, Error::Attestation(AttestationError::Rejected));
@@ -362,10 +368,9 @@ fn both_lists_empty_aborts_with_unsupported_attestation_schemes() {
             .then(|| vec![0, 0, 0, 0])
     });
     let c = Ssl::new(&raw.build()).unwrap();
-    let srv = server_ssl(
-        server_ctx(&s),
+    let srv = server(
+        &s,
         ServerConfig::new(vec![evidence_scheme().unwrap()], vec![]),
-        hooks(&s, 0x11),
     );
     let (c, sv) = handshake(c, srv);
     let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
@@ -384,14 +389,10 @@ fn both_lists_empty_aborts_with_unsupported_attestation_schemes() {
 fn no_common_scheme_strict_aborts_lenient_continues() {
     let s = setup();
     for fallback in [Fallback::Strict, Fallback::Lenient] {
-        let c = client_ssl(
-            client_ctx(&s),
-            ClientConfig::new(vec![cf(1)], vec![]),
-            hooks(&s, 0x22),
-        );
+        let c = client(&s, ClientConfig::new(vec![cf(1)], vec![]));
         let mut sc = ServerConfig::new(vec![evidence_scheme().unwrap()], vec![]);
         sc.fallback = fallback;
-        let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+        let srv = server(&s, sc);
         let (c, sv) = handshake(c, srv);
         match fallback {
             Fallback::Strict => {
@@ -418,10 +419,10 @@ fn client_requiring_attestation_refuses_a_declining_server() {
     let s = setup();
     let mut cc = ClientConfig::new(vec![cf(1)], vec![]);
     cc.require_server_attestation = true;
-    let c = client_ssl(client_ctx(&s), cc, hooks(&s, 0x22));
+    let c = client(&s, cc);
     let mut sc = ServerConfig::new(vec![evidence_scheme().unwrap()], vec![]);
     sc.fallback = Fallback::Lenient;
-    let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+    let srv = server(&s, sc);
     let (c, _sv) = handshake(c, srv);
     assert!(!c.is_done());
     let (err, alert) = failure(c.ssl().unwrap()).unwrap();
@@ -432,10 +433,9 @@ fn client_requiring_attestation_refuses_a_declining_server() {
 #[test]
 fn chosen_scheme_not_offered_aborts_with_illegal_parameter() {
     let s = setup();
-    let c = client_ssl(
-        client_ctx(&s),
+    let c = client(
+        &s,
         ClientConfig::new(vec![evidence_scheme().unwrap()], vec![]),
-        hooks(&s, 0x22),
     );
     let raw = raw_ctx(&s.server_id, &[], |ctx| {
         ctx.contains(ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS)
@@ -455,11 +455,7 @@ fn chosen_scheme_not_offered_aborts_with_illegal_parameter() {
 fn cmw_absent_when_a_scheme_was_chosen_fails_the_handshake() {
     let s = setup();
     let scheme = evidence_scheme().unwrap();
-    let c = client_ssl(
-        client_ctx(&s),
-        ClientConfig::new(vec![scheme.clone()], vec![]),
-        hooks(&s, 0x22),
-    );
+    let c = client(&s, ClientConfig::new(vec![scheme.clone()], vec![]));
     // The server chooses the offered scheme but sends no CMW in its Certificate.
     let raw = raw_ctx(&s.server_id, &[], move |ctx| {
         ctx.contains(ExtensionContext::TLS1_3_ENCRYPTED_EXTENSIONS)
@@ -475,8 +471,13 @@ fn cmw_absent_when_a_scheme_was_chosen_fails_the_handshake() {
     assert!(sv.received_alert().is_some());
 }
 
-#[test]
-fn second_client_hello_with_another_offer_aborts_with_illegal_parameter() {
+/// A faulty client whose `n`th ClientHello carries the `remoteAttestation` data `offer(n)`,
+/// made to send two by a server (offering `[cf 64999]` for itself) that takes only P-256 key
+/// shares; the server fails with illegal_parameter because the offer changed. Returns both
+/// sides after the handshake.
+fn changed_offer_after_hello_retry_request(
+    offer: impl Fn(usize) -> Option<Vec<u8>> + Send + Sync + 'static,
+) -> (Side, Side) {
     let s = setup();
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = calls.clone();
@@ -484,16 +485,7 @@ fn second_client_hello_with_another_offer_aborts_with_illegal_parameter() {
         if !ctx.contains(ExtensionContext::CLIENT_HELLO) {
             return None;
         }
-        let n = seen.fetch_add(1, Ordering::SeqCst);
-        let server = if n == 0 {
-            vec![cf(64999)]
-        } else {
-            vec![cf(64999), cf(1)]
-        };
-        Some(
-            RemoteAttestation::ClientHello(RemoteAttestationOffer::new(server, vec![]).unwrap())
-                .to_data(),
-        )
+        offer(seen.fetch_add(1, Ordering::SeqCst))
     });
     raw.set_groups_list("X25519:P-256").unwrap();
     let mut sb = server_ctx(&s);
@@ -515,6 +507,22 @@ fn second_client_hello_with_another_offer_aborts_with_illegal_parameter() {
         Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
     );
     assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
+    (c, sv)
+}
+
+#[test]
+fn second_client_hello_with_another_offer_aborts_with_illegal_parameter() {
+    let (c, _sv) = changed_offer_after_hello_retry_request(|n| {
+        let server = if n == 0 {
+            vec![cf(64999)]
+        } else {
+            vec![cf(64999), cf(1)]
+        };
+        Some(
+            RemoteAttestation::ClientHello(RemoteAttestationOffer::new(server, vec![]).unwrap())
+                .to_data(),
+        )
+    });
     assert_eq!(
         c.received_alert(),
         Some(AlertDescription::ILLEGAL_PARAMETER.0)
@@ -524,18 +532,7 @@ fn second_client_hello_with_another_offer_aborts_with_illegal_parameter() {
 #[test]
 fn attested_contexts_have_tickets_off() {
     let s = setup();
-    let scheme = evidence_scheme().unwrap();
-    let c = client_ssl(
-        client_ctx(&s),
-        ClientConfig::new(vec![scheme.clone()], vec![]),
-        hooks(&s, 0x22),
-    );
-    let srv = server_ssl(
-        server_ctx(&s),
-        ServerConfig::new(vec![scheme], vec![]),
-        hooks(&s, 0x11),
-    );
-    let (c, sv) = handshake(c, srv);
+    let (c, sv) = server_attests(&s);
     both_done(&c, &sv);
     // No NewSessionTicket was sent (A16): the server's message record has none.
     let so = outcome(sv.ssl().unwrap()).unwrap();
@@ -546,12 +543,82 @@ fn attested_contexts_have_tickets_off() {
 /// One expat endpoint over an OpenSSL stream: the session, the platform answering it, and
 /// the stream its frames travel on.
 struct Expat {
-    stream: openssl::ssl::SslStream<seat_examples::early::PipeEnd>,
-    session: seat_proto::session::Session,
+    stream: SslStream<PipeEnd>,
+    session: Session,
     platform: seat_examples::Platform,
 }
 
+/// A session over `verifier` for the expat exchange after an early handshake.
+fn expat_session(
+    role: Role,
+    attests: Models,
+    requires: Models,
+    verifier: Arc<dyn ChainVerifier>,
+    credential: Option<Credential>,
+) -> Session {
+    Session::new(
+        Arc::new(SessionConfig::new(
+            default_provider(),
+            attests,
+            requires,
+            verifier,
+        )),
+        role,
+        credential,
+        Box::new(AwsLcRandom),
+    )
+}
+
+/// Asserts that the relying party's gate opened and that its account has a line `expected`
+/// accepts.
+fn assert_opened_on(relying: &Expat, expected: impl Fn(&str) -> bool) {
+    assert!(relying.session.is_open(), "{:?}", relying.platform.account);
+    assert!(
+        relying.platform.account.iter().any(|l| expected(l)),
+        "{:?}",
+        relying.platform.account
+    );
+}
+
+/// Runs the expat exchange: both endpoints' first actions (the client's first), then rounds
+/// of reading, the attester's side first, until the relying party's gate opens (16 rounds
+/// at most).
+fn run_expat(client: &mut Expat, server: &mut Expat, client_relies: bool, now: u64) {
+    client.drain(now);
+    server.drain(now);
+    for _ in 0..16 {
+        let (attester, relying) = if client_relies {
+            (&mut *server, &mut *client)
+        } else {
+            (&mut *client, &mut *server)
+        };
+        attester.pump(now);
+        relying.pump(now);
+        if relying.session.is_open() {
+            break;
+        }
+    }
+}
+
 impl Expat {
+    /// The client (TEE 0x22) and server (TEE 0x11) endpoints over the streams of an early
+    /// handshake that completed, with their sessions.
+    fn pair(
+        s: &Setup,
+        (client, client_session): (SslStream<PipeEnd>, Session),
+        (server, server_session): (SslStream<PipeEnd>, Session),
+    ) -> (Self, Self) {
+        let endpoint = |stream, session, name, seed| Self {
+            stream,
+            session,
+            platform: seat_examples::Platform::new(name, tee(seed, false), s.world.clone()),
+        };
+        (
+            endpoint(client, client_session, "client", 0x22),
+            endpoint(server, server_session, "server", 0x11),
+        )
+    }
+
     fn drain(&mut self, now: u64) {
         use seat_proto::rustls_glue::AttestationHooks;
         use seat_proto::session::{Action, Input};
@@ -603,65 +670,29 @@ impl Expat {
 
 #[test]
 fn recommended_mode_early_then_expat_on_the_same_connection() {
-    use seat_binding::authenticator::Role;
-    use seat_binding::provider::aws_lc::AwsLcRandom;
-    use seat_proto::chain::{Purpose, WebPkiVerifier};
-    use seat_proto::openssl_glue::start_expat;
-    use seat_proto::session::{Session, SessionConfig};
-    use seat_proto::shim::Models;
-
     let s = setup();
-    let scheme = evidence_scheme().unwrap();
-    let c = client_ssl(
-        client_ctx(&s),
-        ClientConfig::new(vec![scheme.clone()], vec![]),
-        hooks(&s, 0x22),
-    );
-    let srv = server_ssl(
-        server_ctx(&s),
-        ServerConfig::new(vec![scheme], vec![]),
-        hooks(&s, 0x11),
-    );
-    let (Side::Done(c), Side::Done(sv)) = handshake(c, srv) else {
+    let (Side::Done(c), Side::Done(sv)) = server_attests(&s) else {
         panic!("handshake failed")
     };
-    let provider = default_provider();
     let verifier = WebPkiVerifier::new([&s.server_id.certificate[..]], Purpose::Server).unwrap();
-    let client_session = Session::new(
-        Arc::new(SessionConfig::new(
-            provider,
-            Models::NONE,
-            Models::BACKGROUND_CHECK,
-            Arc::new(verifier),
-        )),
+    let client_session = expat_session(
         Role::Client,
+        Models::NONE,
+        Models::BACKGROUND_CHECK,
+        Arc::new(verifier),
         None,
-        Box::new(AwsLcRandom),
     );
     let server_verifier =
         WebPkiVerifier::new([&s.client_id.certificate[..]], Purpose::Client).unwrap();
-    let server_session = Session::new(
-        Arc::new(SessionConfig::new(
-            provider,
-            Models::BACKGROUND_CHECK,
-            Models::NONE,
-            Arc::new(server_verifier),
-        )),
+    let server_session = expat_session(
         Role::Server,
+        Models::BACKGROUND_CHECK,
+        Models::NONE,
+        Arc::new(server_verifier),
         Some(s.server_id.credential().unwrap()),
-        Box::new(AwsLcRandom),
     );
     let now = 1_800_000_000;
-    let mut client = Expat {
-        stream: c,
-        session: client_session,
-        platform: seat_examples::Platform::new("client", tee(0x22, false), s.world.clone()),
-    };
-    let mut server = Expat {
-        stream: sv,
-        session: server_session,
-        platform: seat_examples::Platform::new("server", tee(0x11, false), s.world.clone()),
-    };
+    let (mut client, mut server) = Expat::pair(&s, (c, client_session), (sv, server_session));
     // Early attestation already succeeded; the expat exchange now runs on the same
     // connection, bound to its exporter.
     let early = start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
@@ -671,64 +702,21 @@ fn recommended_mode_early_then_expat_on_the_same_connection() {
         !client.session.is_open(),
         "the gate waits for the expat exchange"
     );
-    client.drain(now);
-    server.drain(now);
-    for _ in 0..16 {
-        server.pump(now);
-        client.pump(now);
-        if client.session.is_open() {
-            break;
-        }
-    }
-    assert!(client.session.is_open(), "{:?}", client.platform.account);
-    assert!(
-        client
-            .platform
-            .account
-            .iter()
-            .any(|l| l.contains("peer attestation")),
-        "{:?}",
-        client.platform.account
-    );
+    run_expat(&mut client, &mut server, true, now);
+    assert_opened_on(&client, |l| l.contains("peer attestation"));
 }
 
 #[test]
 fn second_client_hello_without_the_extension_aborts_with_illegal_parameter() {
-    let s = setup();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    let mut raw = raw_ctx(&s.client_id, &[&s.server_id], move |ctx| {
-        if !ctx.contains(ExtensionContext::CLIENT_HELLO) {
-            return None;
-        }
-        // Only ClientHello1 carries remoteAttestation.
-        (seen.fetch_add(1, Ordering::SeqCst) == 0).then(|| {
+    // Only ClientHello1 carries remoteAttestation.
+    let (c, sv) = changed_offer_after_hello_retry_request(|n| {
+        (n == 0).then(|| {
             RemoteAttestation::ClientHello(
                 RemoteAttestationOffer::new(vec![cf(64999)], vec![]).unwrap(),
             )
             .to_data()
         })
     });
-    raw.set_groups_list("X25519:P-256").unwrap();
-    let mut sb = server_ctx(&s);
-    sb.set_groups_list("P-256").unwrap();
-    let srv = server_ssl(
-        sb,
-        ServerConfig::new(vec![cf(64999)], vec![]),
-        hooks(&s, 0x11),
-    );
-    let (c, sv) = handshake(Ssl::new(&raw.build()).unwrap(), srv);
-    assert_eq!(
-        calls.load(Ordering::SeqCst),
-        2,
-        "a HelloRetryRequest happened"
-    );
-    let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
-    assert_eq!(
-        err,
-        Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
-    );
-    assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
     // OpenSSL resets its "received" flag for ClientHello2, so no extension callback of the
     // server's flight runs after the fault: OpenSSL completes the handshake and the
     // adapter's gate refuses the connection instead.
@@ -839,12 +827,23 @@ fn anonymous_client(
 fn anonymous_server(s: &Setup, scheme: &AttestationScheme, dangerous: bool) -> Ssl {
     let mut sc = ServerConfig::new(vec![], vec![scheme.clone()]);
     sc.dangerous_accept_anonymous_clients = dangerous;
-    server_ssl(server_ctx(s), sc, hooks(s, 0x11))
+    server(s, sc)
 }
 
 fn world_hooks(s: &Setup) -> impl FnOnce(SimulatedTee) -> TeeHooks {
     let world = s.world.clone();
     move |t| TeeHooks::new(t, world)
+}
+
+/// An anonymous client of the genuine TEE 0x22, its key minted now, attesting with `scheme`.
+fn attesting_anonymous_client(s: &Setup, scheme: &AttestationScheme) -> (Ssl, MintedAik) {
+    anonymous_client(
+        s,
+        tee(0x22, false),
+        early::now(),
+        ClientConfig::new(vec![], vec![scheme.clone()]),
+        world_hooks(s),
+    )
 }
 
 /// The reasons OpenSSL reports when `side` (whose TLS 1.3 handshake completed before the
@@ -871,17 +870,26 @@ fn verify_result(side: &Side) -> i32 {
     side.ssl().unwrap().verify_result().as_raw()
 }
 
+/// Asserts that the client, reading after its completed handshake, learns of `alert`.
+fn assert_alert_on_first_read(client: Side, alert: AlertDescription) {
+    let reasons = alert_on_first_read(client);
+    assert!(received(&reasons, alert), "{reasons:?}");
+}
+
+/// Asserts that the server refused the client's certificate through OpenSSL's own verdict
+/// `verify` (no attestation failure), which the client learns as unknown_ca.
+fn assert_refused_by_openssl(client: Side, server: &Side, verify: i32) {
+    assert!(!server.is_done());
+    assert_eq!(verify_result(server), verify);
+    assert_eq!(failure(server.ssl().unwrap()), None);
+    assert_alert_on_first_read(client, AlertDescription::UNKNOWN_CA);
+}
+
 #[test]
 fn anonymous_client_attests_background_check_and_passport() {
     let s = setup();
     for scheme in [evidence_scheme().unwrap(), passport_scheme().unwrap()] {
-        let (c, aik) = anonymous_client(
-            &s,
-            tee(0x22, false),
-            early::now(),
-            ClientConfig::new(vec![], vec![scheme.clone()]),
-            world_hooks(&s),
-        );
+        let (c, aik) = attesting_anonymous_client(&s, &scheme);
         let srv = anonymous_server(&s, &scheme, true);
         let (c, sv) = handshake(c, srv);
         let (co, so) = both_done(&c, &sv);
@@ -912,7 +920,7 @@ fn anonymous_client_with_mutual_attestation_and_required_client_attestation() {
     let mut sc = ServerConfig::new(vec![scheme.clone()], vec![scheme]);
     sc.require_client_attestation = true;
     sc.dangerous_accept_anonymous_clients = true;
-    let srv = server_ssl(server_ctx(&s), sc, hooks(&s, 0x11));
+    let srv = server(&s, sc);
     let (c, sv) = handshake(c, srv);
     let (co, so) = both_done(&c, &sv);
     assert!(co.peer_attested && so.peer_attested);
@@ -943,8 +951,7 @@ fn anonymous_client_on_a_tampered_platform_fails_with_attestation_failed() {
     // On the wire: attestation_failed as OpenSSL can send it, access_denied (49).
     let wire = openssl_wire_alert(alert, &CP);
     assert_eq!(wire, AlertDescription::ACCESS_DENIED);
-    let reasons = alert_on_first_read(c);
-    assert!(received(&reasons, wire), "{reasons:?}");
+    assert_alert_on_first_read(c, wire);
     assert!(outcome(sv.ssl().unwrap()).is_err());
 }
 
@@ -952,25 +959,12 @@ fn anonymous_client_on_a_tampered_platform_fails_with_attestation_failed() {
 fn self_signed_client_certificate_is_refused_when_the_option_is_off() {
     let s = setup();
     let scheme = evidence_scheme().unwrap();
-    let (c, _) = anonymous_client(
-        &s,
-        tee(0x22, false),
-        early::now(),
-        ClientConfig::new(vec![], vec![scheme.clone()]),
-        world_hooks(&s),
-    );
+    let (c, _) = attesting_anonymous_client(&s, &scheme);
     let (c, sv) = handshake(c, anonymous_server(&s, &scheme, false));
-    assert!(!sv.is_done());
     // A certificate verification error, as without early attestation: OpenSSL's verdict
     // stands, whatever the client's CMW (appraised in the extension callback, before
     // verification) said.
-    assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
-    assert_eq!(failure(sv.ssl().unwrap()), None);
-    let reasons = alert_on_first_read(c);
-    assert!(
-        received(&reasons, AlertDescription::UNKNOWN_CA),
-        "{reasons:?}"
-    );
+    assert_refused_by_openssl(c, &sv, DEPTH_ZERO_SELF_SIGNED_CERT);
     assert!(outcome(sv.ssl().unwrap()).is_err());
 }
 
@@ -988,15 +982,7 @@ fn anonymous_client_that_does_not_attest_is_refused() {
         world_hooks(&s),
     );
     let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
-    assert!(!sv.is_done());
-    assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
-    let so = sv.ssl().unwrap();
-    assert_eq!(failure(so), None);
-    let reasons = alert_on_first_read(c);
-    assert!(
-        received(&reasons, AlertDescription::UNKNOWN_CA),
-        "{reasons:?}"
-    );
+    assert_refused_by_openssl(c, &sv, DEPTH_ZERO_SELF_SIGNED_CERT);
 
     // (b) The client offers a scheme, the server chooses it, and the client's Certificate
     // carries no CMW (a peer that declines after offering).
@@ -1017,11 +1003,7 @@ fn anonymous_client_that_does_not_attest_is_refused() {
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::CmwMissing));
     assert_eq!(alert, CP.attestation_failed());
     assert_eq!(verify_result(&sv), APPLICATION_VERIFICATION);
-    let reasons = alert_on_first_read(c);
-    assert!(
-        received(&reasons, AlertDescription::HANDSHAKE_FAILURE),
-        "{reasons:?}"
-    );
+    assert_alert_on_first_read(c, AlertDescription::HANDSHAKE_FAILURE);
 }
 
 #[test]
@@ -1088,11 +1070,7 @@ fn attested_self_signed_client_certificate_with_another_error_is_still_refused()
     let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
     assert!(!sv.is_done());
     assert_eq!(verify_result(&sv), CERT_HAS_EXPIRED);
-    let reasons = alert_on_first_read(c);
-    assert!(
-        received(&reasons, AlertDescription::CERTIFICATE_EXPIRED),
-        "{reasons:?}"
-    );
+    assert_alert_on_first_read(c, AlertDescription::CERTIFICATE_EXPIRED);
 }
 
 /// A client certificate chain: a CA named `ca_name` and a leaf named `leaf_name` it issued
@@ -1169,14 +1147,7 @@ fn attested_client_with_an_untrusted_two_certificate_chain_is_refused() {
     let (ca, leaf, key) = ca_and_leaf("ca.example", "client.example");
     let c = client_with_chain(&s, &scheme, &leaf, &key, Some(&ca));
     let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
-    assert!(!sv.is_done());
-    assert_eq!(verify_result(&sv), SELF_SIGNED_CERT_IN_CHAIN);
-    assert_eq!(failure(sv.ssl().unwrap()), None);
-    let reasons = alert_on_first_read(c);
-    assert!(
-        received(&reasons, AlertDescription::UNKNOWN_CA),
-        "{reasons:?}"
-    );
+    assert_refused_by_openssl(c, &sv, SELF_SIGNED_CERT_IN_CHAIN);
 }
 
 #[test]
@@ -1190,80 +1161,44 @@ fn attested_leaf_that_only_looks_self_signed_is_refused() {
     let (_, leaf, key) = ca_and_leaf("client.example", "client.example");
     let c = client_with_chain(&s, &scheme, &leaf, &key, None);
     let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
-    assert!(!sv.is_done());
-    assert_eq!(verify_result(&sv), DEPTH_ZERO_SELF_SIGNED_CERT);
-    assert_eq!(failure(sv.ssl().unwrap()), None);
-    let reasons = alert_on_first_read(c);
-    assert!(
-        received(&reasons, AlertDescription::UNKNOWN_CA),
-        "{reasons:?}"
-    );
+    assert_refused_by_openssl(c, &sv, DEPTH_ZERO_SELF_SIGNED_CERT);
 }
 
 #[test]
 fn anonymous_client_early_then_expat_on_the_same_connection() {
-    use seat_binding::authenticator::Role;
     use seat_binding::provider::SignatureAlgorithm;
-    use seat_binding::provider::aws_lc::AwsLcRandom;
-    use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-    use seat_proto::openssl_glue::start_expat;
-    use seat_proto::session::{Credential, Session, SessionConfig};
-    use seat_proto::shim::Models;
+    use seat_proto::chain::DangerousSelfSignedVerifier;
 
     let s = setup();
     let scheme = evidence_scheme().unwrap();
-    let (c, aik) = anonymous_client(
-        &s,
-        tee(0x22, false),
-        early::now(),
-        ClientConfig::new(vec![], vec![scheme.clone()]),
-        world_hooks(&s),
-    );
+    let (c, aik) = attesting_anonymous_client(&s, &scheme);
     let (Side::Done(c), Side::Done(sv)) = handshake(c, anonymous_server(&s, &scheme, true)) else {
         panic!("handshake failed")
     };
-    let provider = default_provider();
     // The client attests again after the handshake, with the same TEE-minted key, now bound
     // to the connection's exporter; the server verifies its chain as self-signed only.
-    let client_session = Session::new(
-        Arc::new(SessionConfig::new(
-            provider,
-            Models::BACKGROUND_CHECK,
-            Models::NONE,
-            Arc::new(WebPkiVerifier::new([&s.server_id.certificate[..]], Purpose::Server).unwrap()),
-        )),
+    let client_session = expat_session(
         Role::Client,
+        Models::BACKGROUND_CHECK,
+        Models::NONE,
+        Arc::new(WebPkiVerifier::new([&s.server_id.certificate[..]], Purpose::Server).unwrap()),
         Some(Credential {
             chain: vec![aik.certificate_der.clone()],
-            key: provider
+            key: default_provider()
                 .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &aik.pkcs8_der)
                 .unwrap()
                 .into(),
         }),
-        Box::new(AwsLcRandom),
     );
-    let server_session = Session::new(
-        Arc::new(SessionConfig::new(
-            provider,
-            Models::NONE,
-            Models::BACKGROUND_CHECK,
-            Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
-        )),
+    let server_session = expat_session(
         Role::Server,
+        Models::NONE,
+        Models::BACKGROUND_CHECK,
+        Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
         Some(s.server_id.credential().unwrap()),
-        Box::new(AwsLcRandom),
     );
     let now = early::now();
-    let mut client = Expat {
-        stream: c,
-        session: client_session,
-        platform: seat_examples::Platform::new("client", tee(0x22, false), s.world.clone()),
-    };
-    let mut server = Expat {
-        stream: sv,
-        session: server_session,
-        platform: seat_examples::Platform::new("server", tee(0x11, false), s.world.clone()),
-    };
+    let (mut client, mut server) = Expat::pair(&s, (c, client_session), (sv, server_session));
     start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
     let early = start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
     assert_eq!(early.peer_trust, Some(ChainTrust::AttestationOnly));
@@ -1271,24 +1206,9 @@ fn anonymous_client_early_then_expat_on_the_same_connection() {
         !server.session.is_open(),
         "the gate waits for the expat exchange"
     );
-    client.drain(now);
-    server.drain(now);
-    for _ in 0..16 {
-        client.pump(now);
-        server.pump(now);
-        if server.session.is_open() {
-            break;
-        }
-    }
-    assert!(server.session.is_open(), "{:?}", server.platform.account);
+    run_expat(&mut client, &mut server, false, now);
     // The expat appraisal saw the same key, trusted by attestation only there too.
-    assert!(
-        server
-            .platform
-            .account
-            .iter()
-            .any(|l| l.contains("peer attestation") && l.contains("AttestationOnly")),
-        "{:?}",
-        server.platform.account
-    );
+    assert_opened_on(&server, |l| {
+        l.contains("peer attestation") && l.contains("AttestationOnly")
+    });
 }

@@ -7,7 +7,9 @@ use seat_binding::authenticator::{AuthenticatorKeys, Role};
 use seat_binding::binder::{ExpatLabel, expat_binder};
 use seat_binding::exporter::RecordedExporter;
 use seat_binding::key_schedule::Protocol;
-use seat_binding::provider::{CryptoProvider, HashAlgorithm, SignatureAlgorithm, default_provider};
+use seat_binding::provider::{
+    CryptoProvider, HashAlgorithm, SignatureAlgorithm, SigningKey, default_provider,
+};
 use seat_proto::authenticator::{
     self, ClientHelloOffers, Outcome, SentRequest, Solicitation, ValidatedAuthenticator,
 };
@@ -192,6 +194,26 @@ fn identity(algorithm: SignatureAlgorithm) -> Identity {
     }
 }
 
+impl Identity {
+    /// The identity's signing key, through the default provider.
+    fn signing_key(&self) -> Box<dyn SigningKey> {
+        provider()
+            .signing_key_from_pkcs8(self.algorithm, &self.pkcs8)
+            .unwrap()
+    }
+}
+
+/// A self-signed CA certificate named `common_name`, and its key.
+fn self_signed_ca(common_name: &str) -> (rcgen::Certificate, rcgen::KeyPair) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    (params.self_signed(&key).unwrap(), key)
+}
+
 fn fixed_rng(dest: &mut [u8]) {
     dest.fill(0x5a);
 }
@@ -205,9 +227,7 @@ fn exchange(
 ) -> (Vec<u8>, Result<Outcome, Error>) {
     let exporter = exporter(hash, &[0x42; 48][..hash.output_len()]);
     let role = request.answering_role();
-    let key = provider()
-        .signing_key_from_pkcs8(id.algorithm, &id.pkcs8)
-        .unwrap();
+    let key = id.signing_key();
     let cp = CodePoints::DEFAULT;
     let bytes = authenticator::build(
         &keys(&exporter, role),
@@ -312,9 +332,7 @@ mod round_trips {
         };
         let exporter = exporter(HashAlgorithm::Sha256, &[1; 32]);
         let keys = keys(&exporter, Role::Server);
-        let key = provider()
-            .signing_key_from_pkcs8(id.algorithm, &id.pkcs8)
-            .unwrap();
+        let key = id.signing_key();
         let solicitation = Solicitation::Spontaneous {
             context: &[3; 16],
             offers: &offers,
@@ -354,13 +372,7 @@ mod round_trips {
     #[test]
     fn ca_issued_chain_validates_with_webpki_and_fails_with_another_anchor() {
         let cp = CodePoints::DEFAULT;
-        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "seat test CA");
-        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let (ca, ca_key) = self_signed_ca("seat test CA");
         let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let leaf = rcgen::CertificateParams::new(vec!["server.example".to_string()])
             .unwrap()
@@ -392,13 +404,7 @@ mod round_trips {
         );
         assert_eq!(a.trust(), ChainTrust::Anchored);
 
-        let other_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut other_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        other_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        other_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "another CA");
-        let other = other_params.self_signed(&other_key).unwrap();
+        let (other, _) = self_signed_ca("another CA");
         let wrong = WebPkiVerifier::new([&other.der()[..]], Purpose::Server).unwrap();
         assert_eq!(
             authenticator::validate(&keys, &solicitation, &bytes, &cp, &wrong, NOW).unwrap_err(),
@@ -448,9 +454,7 @@ mod rules {
         /// Signs `certificate` (a whole Certificate message) as the server would, correctly.
         fn sign(&self, certificate: &Certificate, scheme: SignatureScheme) -> Vec<u8> {
             let keys = keys(&self.exporter, Role::Server);
-            let key = provider()
-                .signing_key_from_pkcs8(self.id.algorithm, &self.id.pkcs8)
-                .unwrap();
+            let key = self.id.signing_key();
             let cert = certificate.to_vec();
             let sig = keys
                 .sign_certificate_verify(
@@ -470,6 +474,11 @@ mod rules {
                 .unwrap()
                 .to_vec();
             [cert, cv, fin].concat()
+        }
+
+        /// The error validating `certificate`, correctly signed under `scheme`, ends in.
+        fn rejection(&self, certificate: &Certificate, scheme: SignatureScheme) -> Error {
+            self.validate(&self.sign(certificate, scheme)).unwrap_err()
         }
 
         fn validate(&self, bytes: &[u8]) -> Result<Outcome, Error> {
@@ -521,8 +530,7 @@ mod rules {
         )
         .unwrap();
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ED25519))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ED25519),
             Error::PeerMisbehaved(PeerMisbehaved::ContextMismatch)
         );
     }
@@ -532,8 +540,7 @@ mod rules {
         let s = setup(true);
         let cert = s.certificate(vec![]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ED25519))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ED25519),
             Error::PeerMisbehaved(PeerMisbehaved::EmptyCertificateList)
         );
     }
@@ -542,9 +549,7 @@ mod rules {
     fn cmw_needs_an_offer() {
         let s = setup(false);
         let cert = s.certificate(vec![s.entry(vec![s.cmw()])]);
-        let err = s
-            .validate(&s.sign(&cert, SignatureScheme::ED25519))
-            .unwrap_err();
+        let err = s.rejection(&cert, SignatureScheme::ED25519);
         assert_eq!(
             err,
             Error::PeerMisbehaved(PeerMisbehaved::AttestationNotOffered)
@@ -560,8 +565,7 @@ mod rules {
         let s = setup(true);
         let cert = s.certificate(vec![s.entry(vec![]), s.entry(vec![s.cmw()])]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ED25519))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ED25519),
             Error::PeerMisbehaved(PeerMisbehaved::AttestationNotOnFirstEntry)
         );
     }
@@ -575,8 +579,7 @@ mod rules {
         });
         let cert = s.certificate(vec![s.entry(vec![sct])]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ED25519))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ED25519),
             Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
                 ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP
             ))
@@ -588,8 +591,7 @@ mod rules {
         let s = setup(true);
         let cert = s.certificate(vec![s.entry(vec![])]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::RSA_PSS_RSAE_SHA256))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::RSA_PSS_RSAE_SHA256),
             Error::PeerMisbehaved(PeerMisbehaved::SignatureSchemeNotOffered(
                 SignatureScheme::RSA_PSS_RSAE_SHA256
             ))
@@ -602,8 +604,7 @@ mod rules {
         let s = setup(true);
         let cert = s.certificate(vec![s.entry(vec![])]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ECDSA_SECP256R1_SHA256))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ECDSA_SECP256R1_SHA256),
             Error::PeerMisbehaved(PeerMisbehaved::KeyDoesNotMatchScheme)
         );
     }
@@ -615,8 +616,7 @@ mod rules {
         let cert = s.certificate(vec![s.entry(vec![])]);
         // Signed with the RSA key (PSS), labelled ecdsa_secp256r1_sha256, which was offered.
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ECDSA_SECP256R1_SHA256))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ECDSA_SECP256R1_SHA256),
             Error::PeerMisbehaved(PeerMisbehaved::KeyDoesNotMatchScheme)
         );
     }
@@ -629,8 +629,7 @@ mod rules {
             SentRequest::client_request(vec![7; 32], &[SignatureScheme::ED448], true, &cp).unwrap();
         let cert = s.certificate(vec![s.entry(vec![])]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ED448))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ED448),
             Error::PeerIncompatible(PeerIncompatible::UnsupportedSignatureScheme(
                 SignatureScheme::ED448
             ))
@@ -646,8 +645,7 @@ mod rules {
         };
         let cert = s.certificate(vec![entry]);
         assert_eq!(
-            s.validate(&s.sign(&cert, SignatureScheme::ED25519))
-                .unwrap_err(),
+            s.rejection(&cert, SignatureScheme::ED25519),
             Error::InvalidCertificate(CertificateError::Malformed)
         );
     }
@@ -673,9 +671,7 @@ mod rules {
     fn builder_refuses_what_the_request_did_not_offer() {
         let s = setup(false);
         let keys = keys(&s.exporter, Role::Server);
-        let key = provider()
-            .signing_key_from_pkcs8(s.id.algorithm, &s.id.pkcs8)
-            .unwrap();
+        let key = s.id.signing_key();
         let sol = Solicitation::Request(&s.request);
         let chain = [s.id.cert.clone()];
         assert_eq!(
@@ -711,9 +707,7 @@ mod rules {
             Error::ApiMisuse(ApiMisuse::WrongRole)
         );
         let p384 = identity(SignatureAlgorithm::EcdsaSecp384r1Sha384);
-        let p384_key = provider()
-            .signing_key_from_pkcs8(p384.algorithm, &p384.pkcs8)
-            .unwrap();
+        let p384_key = p384.signing_key();
         assert_eq!(
             authenticator::build(
                 &keys,

@@ -110,28 +110,49 @@ fn offer_data(server: Vec<AttestationScheme>, client: Vec<AttestationScheme>) ->
     RemoteAttestation::ClientHello(RemoteAttestationOffer::new(server, client).unwrap()).to_data()
 }
 
+/// A handshake message this side sent (`sent`) or received.
+fn message(sent: bool, bytes: &[u8]) -> Input {
+    Input::Message {
+        sent,
+        bytes: bytes.to_vec(),
+    }
+}
+
+/// Has the client build its ClientHello, then feeds it the recorded ClientHello (sent) and
+/// ServerHello (received); returns what building the ClientHello produced.
+fn client_hellos(m: &mut ClientNegotiation, msgs: &[Vec<u8>]) -> Vec<Action> {
+    m.handle(Input::Build {
+        message: HandshakeType::CLIENT_HELLO,
+        entry: None,
+    });
+    let built = drain_client(m);
+    m.handle(message(true, &msgs[0]));
+    m.handle(message(false, &msgs[1]));
+    built
+}
+
+/// Feeds the server the recorded ClientHello carrying the extension `offer`, then the
+/// ServerHello it sent.
+fn server_hellos(s: &mut ServerNegotiation, msgs: &[Vec<u8>], offer: Vec<u8>) {
+    s.handle(message(false, &msgs[0]));
+    s.handle(Input::Extension {
+        message: HandshakeType::CLIENT_HELLO,
+        data: offer,
+        entry: None,
+    });
+    s.handle(message(true, &msgs[1]));
+}
+
 /// A client that offered `[cf 64999]` for the server and `[cf 60]` for itself and has seen
 /// the recorded ClientHello and ServerHello.
 fn client_after_hello() -> ClientNegotiation {
     let v = vector("s3");
     let msgs = transcript(&v);
     let mut m = ClientNegotiation::new(ClientConfig::new(vec![cf(64999)], vec![cf(60)]));
-    m.handle(Input::Build {
-        message: HandshakeType::CLIENT_HELLO,
-        entry: None,
-    });
     assert!(matches!(
-        &drain_client(&mut m)[..],
+        &client_hellos(&mut m, &msgs)[..],
         [Action::Extension { .. }]
     ));
-    m.handle(Input::Message {
-        sent: true,
-        bytes: msgs[0].clone(),
-    });
-    m.handle(Input::Message {
-        sent: false,
-        bytes: msgs[1].clone(),
-    });
     assert!(drain_client(&mut m).is_empty());
     m
 }
@@ -155,19 +176,7 @@ fn section_4_1_unsolicited_extension_in_encrypted_extensions_is_unsupported_exte
     let msgs = transcript(&v);
     // The client offered nothing (both lists empty in its configuration: no extension sent).
     let mut m = ClientNegotiation::new(ClientConfig::new(vec![], vec![]));
-    m.handle(Input::Build {
-        message: HandshakeType::CLIENT_HELLO,
-        entry: None,
-    });
-    assert!(drain_client(&mut m).is_empty());
-    m.handle(Input::Message {
-        sent: true,
-        bytes: msgs[0].clone(),
-    });
-    m.handle(Input::Message {
-        sent: false,
-        bytes: msgs[1].clone(),
-    });
+    assert!(client_hellos(&mut m, &msgs).is_empty());
     let (err, alert) = failed(&ee(&mut m, cf(64999))).unwrap();
     assert_eq!(alert, AlertDescription::UNSUPPORTED_EXTENSION);
     assert!(matches!(
@@ -259,18 +268,7 @@ fn section_4_1_client_requiring_server_attestation_sends_attestation_required() 
     let mut config = ClientConfig::new(vec![cf(64999)], vec![]);
     config.require_server_attestation = true;
     let mut m = ClientNegotiation::new(config);
-    m.handle(Input::Build {
-        message: HandshakeType::CLIENT_HELLO,
-        entry: None,
-    });
-    m.handle(Input::Message {
-        sent: true,
-        bytes: msgs[0].clone(),
-    });
-    m.handle(Input::Message {
-        sent: false,
-        bytes: msgs[1].clone(),
-    });
+    client_hellos(&mut m, &msgs);
     // EncryptedExtensions without remoteAttestation, then the server's Certificate.
     m.handle(Input::Message {
         sent: false,
@@ -317,19 +315,7 @@ fn section_4_1_cmw_absent_when_a_scheme_was_chosen_is_attestation_failed() {
     let v = vector("s3");
     let msgs = transcript(&v);
     let mut s = ServerNegotiation::new(ServerConfig::new(vec![], vec![cf(60)]));
-    s.handle(Input::Message {
-        sent: false,
-        bytes: msgs[0].clone(),
-    });
-    s.handle(Input::Extension {
-        message: HandshakeType::CLIENT_HELLO,
-        data: offer_data(vec![], vec![cf(60)]),
-        entry: None,
-    });
-    s.handle(Input::Message {
-        sent: true,
-        bytes: msgs[1].clone(),
-    });
+    server_hellos(&mut s, &msgs, offer_data(vec![], vec![cf(60)]));
     drain_server(&mut s);
     s.handle(Input::Message {
         sent: false,
@@ -455,19 +441,7 @@ fn section_6_3_dtls_label_changes_the_binder() {
     let mut config = ServerConfig::new(vec![cf(64999)], vec![]);
     config.protocol = Protocol::Dtls13;
     let mut s = ServerNegotiation::new(config);
-    s.handle(Input::Message {
-        sent: false,
-        bytes: msgs[0].clone(),
-    });
-    s.handle(Input::Extension {
-        message: HandshakeType::CLIENT_HELLO,
-        data: offer_data(vec![cf(64999)], vec![]),
-        entry: None,
-    });
-    s.handle(Input::Message {
-        sent: true,
-        bytes: msgs[1].clone(),
-    });
+    server_hellos(&mut s, &msgs, offer_data(vec![cf(64999)], vec![]));
     drain_server(&mut s);
     s.handle(Input::Build {
         message: HandshakeType::CERTIFICATE,
@@ -574,29 +548,11 @@ fn rfc8446_4_1_2_second_client_hello_without_the_extension_is_illegal_parameter(
     let v = vector("s5");
     let msgs = transcript(&v);
     let mut s = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
-    s.handle(Input::Message {
-        sent: false,
-        bytes: msgs[0].clone(),
-    });
-    s.handle(Input::Extension {
-        message: HandshakeType::CLIENT_HELLO,
-        data: offer_data(vec![cf(64999)], vec![]),
-        entry: None,
-    });
-    s.handle(Input::Message {
-        sent: true,
-        bytes: msgs[1].clone(),
-    });
+    server_hellos(&mut s, &msgs, offer_data(vec![cf(64999)], vec![]));
     // ClientHello2 arrives without remoteAttestation: no extension input.
-    s.handle(Input::Message {
-        sent: false,
-        bytes: msgs[2].clone(),
-    });
+    s.handle(message(false, &msgs[2]));
     assert!(failed(&drain_server(&mut s)).is_none());
-    s.handle(Input::Message {
-        sent: true,
-        bytes: msgs[3].clone(),
-    });
+    s.handle(message(true, &msgs[3]));
     let (err, alert) = failed(&drain_server(&mut s)).unwrap();
     assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
     assert_eq!(

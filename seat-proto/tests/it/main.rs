@@ -11,6 +11,7 @@
 )]
 
 mod authenticator;
+mod common;
 mod early;
 mod live_rustls;
 mod prop;

@@ -11,7 +11,7 @@
 use std::fmt::Debug;
 
 use arbitrary::{Arbitrary, Unstructured};
-use seat_proto::codec::{Codec, DecodeError, DecodeErrorKind};
+use seat_proto::codec::{Codec, DecodeError, DecodeErrorKind, Reader};
 use seat_proto::codepoints::{CodePoints, HandshakeType};
 use seat_proto::ext::{
     CmwData, EntryExtensions, Extension, RequestExtensions, SignatureSchemeList,
@@ -126,6 +126,43 @@ fn cp() -> CodePoints {
     CodePoints::DEFAULT
 }
 
+/// What `encode` writes for `value` into an empty buffer.
+fn written<T>(value: &T, encode: impl Fn(&T, &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode(value, &mut out);
+    out
+}
+
+/// `first`, then `rest`: an encoding with a test-only leading byte.
+fn prefixed(first: u8, rest: Vec<u8>) -> Vec<u8> {
+    let mut out = vec![first];
+    out.extend(rest);
+    out
+}
+
+/// Runs both properties for an extension block: written by `encode`, read by `read` (under
+/// the default code points) with nothing left over.
+fn check_block<T>(
+    name: &'static str,
+    seed: u64,
+    encode: impl Fn(&T, &mut Vec<u8>),
+    read: impl Fn(&mut Reader<'_>, &CodePoints) -> Result<T, DecodeError>,
+) where
+    T: for<'a> Arbitrary<'a> + PartialEq + Debug,
+{
+    check::<T>(
+        name,
+        seed,
+        |e| written(e, &encode),
+        |bytes| {
+            let mut r = Reader::new(bytes);
+            let e = read(&mut r, &cp())?;
+            r.finish(name)?;
+            Ok(e)
+        },
+    );
+}
+
 #[test]
 fn extension() {
     codec::<Extension>(1);
@@ -171,11 +208,7 @@ fn remote_attestation_all_forms() {
     check::<RemoteAttestation>(
         "RemoteAttestation",
         9,
-        |ra| {
-            let mut out = vec![ra.message().0];
-            out.extend(ra.to_data());
-            out
-        },
+        |ra| prefixed(ra.message().0, ra.to_data()),
         |bytes| {
             let (&msg, data) = bytes.split_first().ok_or(DecodeError::new(
                 "message",
@@ -192,39 +225,21 @@ fn remote_attestation_all_forms() {
 
 #[test]
 fn request_extensions() {
-    check::<RequestExtensions>(
+    check_block(
         "RequestExtensions",
         10,
-        |e| {
-            let mut out = Vec::new();
-            e.encode(&mut out);
-            out
-        },
-        |bytes| {
-            let mut r = seat_proto::codec::Reader::new(bytes);
-            let e = RequestExtensions::read(&mut r, &cp())?;
-            r.finish("RequestExtensions")?;
-            Ok(e)
-        },
+        RequestExtensions::encode,
+        RequestExtensions::read,
     );
 }
 
 #[test]
 fn entry_extensions() {
-    check::<EntryExtensions>(
+    check_block(
         "EntryExtensions",
         11,
-        |e| {
-            let mut out = Vec::new();
-            e.encode(&mut out);
-            out
-        },
-        |bytes| {
-            let mut r = seat_proto::codec::Reader::new(bytes);
-            let e = EntryExtensions::read(&mut r, &cp())?;
-            r.finish("EntryExtensions")?;
-            Ok(e)
-        },
+        EntryExtensions::encode,
+        EntryExtensions::read,
     );
 }
 
@@ -233,11 +248,7 @@ fn certificate_request_body() {
     check::<CertificateRequest>(
         "CertificateRequest",
         12,
-        |r| {
-            let mut out = Vec::new();
-            r.encode_body(&mut out);
-            out
-        },
+        |r| written(r, CertificateRequest::encode_body),
         |bytes| CertificateRequest::decode_body(bytes, &cp()),
     );
 }
@@ -288,11 +299,7 @@ fn finished() {
     check::<Finished>(
         "Finished",
         16,
-        |f| {
-            let mut out = vec![f.verify_data().len() as u8];
-            out.extend(f.to_vec());
-            out
-        },
+        |f| prefixed(f.verify_data().len() as u8, f.to_vec()),
         |b| {
             let (len, rest) = hash_len_prefix(b)?;
             Finished::decode(rest, len)
@@ -305,11 +312,7 @@ fn authenticator() {
     check::<Authenticator>(
         "Authenticator",
         17,
-        |a| {
-            let mut out = vec![a.hash_len() as u8];
-            out.extend(a.to_vec());
-            out
-        },
+        |a| prefixed(a.hash_len() as u8, a.to_vec()),
         |b| {
             let (len, rest) = hash_len_prefix(b)?;
             Authenticator::decode(rest, len, &cp())

@@ -10,34 +10,17 @@ use seat_binding::Secret;
 use seat_binding::authenticator::Role;
 use seat_binding::exporter::RecordedExporter;
 use seat_binding::key_schedule::Protocol;
-use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm, default_provider};
-use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
+use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::AlertDescription;
 use seat_proto::session::{
-    Action, Appraisal, Credential, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
+    Action, Appraisal, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
 };
 use seat_proto::shim::{Deframer, Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
 
-const NOW: u64 = 1_780_272_000;
+use crate::common::{credential, peer_verifier};
 
-fn credential() -> Credential {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["tee.example".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    Credential {
-        chain: vec![cert.der().to_vec()],
-        key: default_provider()
-            .signing_key_from_pkcs8(
-                SignatureAlgorithm::EcdsaSecp256r1Sha256,
-                &key.serialize_der(),
-            )
-            .unwrap()
-            .into(),
-    }
-}
+const NOW: u64 = 1_780_272_000;
 
 fn counter_rng(seed: u8) -> Box<dyn seat_binding::provider::RandomSource + Send> {
     let mut n = seed;
@@ -48,23 +31,49 @@ fn counter_rng(seed: u8) -> Box<dyn seat_binding::provider::RandomSource + Send>
 }
 
 fn session(role: Role, attests: Models, requires: Models) -> Session {
-    let purpose = if role == Role::Server {
-        Purpose::Client
-    } else {
-        Purpose::Server
-    };
-    let config = SessionConfig::new(
-        default_provider(),
-        attests,
-        requires,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-    );
+    let config = SessionConfig::new(default_provider(), attests, requires, peer_verifier(role));
     let credential = (!attests.is_empty()).then(credential);
     Session::new(
         Arc::new(config),
         role,
         credential,
         counter_rng(if role == Role::Server { 100 } else { 0 }),
+    )
+}
+
+/// A recorded SHA-256 TLS 1.3 exporter whose secret is 32 bytes of `fill`.
+fn exporter(fill: u8) -> RecordedExporter {
+    RecordedExporter::new(
+        default_provider(),
+        HashAlgorithm::Sha256,
+        Protocol::Tls13,
+        Secret::from_slice(&[fill; 32]),
+    )
+    .unwrap()
+}
+
+/// Tells `session` its TLS connection is established over `exporter`, at `NOW`.
+fn establish(session: &mut Session, exporter: &RecordedExporter) {
+    session
+        .handle(Input::Established { exporter, now: NOW })
+        .unwrap();
+}
+
+/// Hands `session` the `bytes` its peer sent, at `NOW`.
+fn feed(s: &mut Session, e: &RecordedExporter, bytes: &[u8]) -> Result<(), Error> {
+    s.handle(Input::Received {
+        bytes,
+        exporter: e,
+        now: NOW,
+    })
+}
+
+/// A relying-party client and an attesting server (background check), not yet established.
+fn server_attests() -> Pair {
+    let m = Models::BACKGROUND_CHECK;
+    Pair::new(
+        session(Role::Client, Models::NONE, m),
+        session(Role::Server, m, Models::NONE),
     )
 }
 
@@ -96,13 +105,7 @@ struct Pair {
 impl Pair {
     fn new(client: Session, server: Session) -> Self {
         Self {
-            exporter: RecordedExporter::new(
-                default_provider(),
-                HashAlgorithm::Sha256,
-                Protocol::Tls13,
-                Secret::from_slice(&[0x77; 32]),
-            )
-            .unwrap(),
+            exporter: exporter(0x77),
             client,
             server,
             to_server: Vec::new(),
@@ -115,18 +118,8 @@ impl Pair {
     }
 
     fn establish(&mut self) {
-        self.client
-            .handle(Input::Established {
-                exporter: &self.exporter,
-                now: NOW,
-            })
-            .unwrap();
-        self.server
-            .handle(Input::Established {
-                exporter: &self.exporter,
-                now: NOW,
-            })
-            .unwrap();
+        establish(&mut self.client, &self.exporter);
+        establish(&mut self.server, &self.exporter);
         self.drain();
     }
 
@@ -188,20 +181,12 @@ impl Pair {
             if !self.to_server.is_empty() {
                 progress = true;
                 let bytes = std::mem::take(&mut self.to_server);
-                let _ = self.server.handle(Input::Received {
-                    bytes: &bytes,
-                    exporter: &self.exporter,
-                    now: NOW,
-                });
+                let _ = feed(&mut self.server, &self.exporter, &bytes);
             }
             if !self.to_client.is_empty() {
                 progress = true;
                 let bytes = std::mem::take(&mut self.to_client);
-                let _ = self.client.handle(Input::Received {
-                    bytes: &bytes,
-                    exporter: &self.exporter,
-                    now: NOW,
-                });
+                let _ = feed(&mut self.client, &self.exporter, &bytes);
             }
             if !progress {
                 return;
@@ -292,29 +277,13 @@ fn server_only_and_client_only() {
 fn data_is_refused_before_the_gate_opens_and_early_peer_data_is_held() {
     let mut client = session(Role::Client, Models::NONE, Models::BACKGROUND_CHECK);
     let mut server = session(Role::Server, Models::BACKGROUND_CHECK, Models::NONE);
-    let exporter = RecordedExporter::new(
-        default_provider(),
-        HashAlgorithm::Sha256,
-        Protocol::Tls13,
-        Secret::from_slice(&[1; 32]),
-    )
-    .unwrap();
+    let exporter = exporter(1);
     assert_eq!(
         client.handle(Input::Send(b"secret")).unwrap_err(),
         Error::ApiMisuse(ApiMisuse::GateClosed)
     );
-    client
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
-    server
-        .handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
+    establish(&mut client, &exporter);
+    establish(&mut server, &exporter);
     // The relying party's gate is closed: its data is refused, and it stays usable.
     assert_eq!(
         client.handle(Input::Send(b"secret")).unwrap_err(),
@@ -346,11 +315,7 @@ fn data_is_refused_before_the_gate_opens_and_early_peer_data_is_held() {
 
 #[test]
 fn reattestation_uses_a_fresh_context_and_binder() {
-    let m = Models::BACKGROUND_CHECK;
-    let mut pair = Pair::new(
-        session(Role::Client, Models::NONE, m),
-        session(Role::Server, m, Models::NONE),
-    );
+    let mut pair = server_attests();
     pair.establish();
     assert!(pair.client.is_open());
     pair.client
@@ -373,11 +338,7 @@ fn reattestation_uses_a_fresh_context_and_binder() {
 
 #[test]
 fn refusal_fails_the_relying_party_with_attestation_required() {
-    let m = Models::BACKGROUND_CHECK;
-    let mut pair = Pair::new(
-        session(Role::Client, Models::NONE, m),
-        session(Role::Server, m, Models::NONE),
-    );
+    let mut pair = server_attests();
     pair.attest = false;
     pair.establish();
     assert!(!pair.client.is_open());
@@ -396,11 +357,7 @@ fn refusal_fails_the_relying_party_with_attestation_required() {
 
 #[test]
 fn rejected_verdict_fails_with_attestation_failed() {
-    let m = Models::BACKGROUND_CHECK;
-    let mut pair = Pair::new(
-        session(Role::Client, Models::NONE, m),
-        session(Role::Server, m, Models::NONE),
-    );
+    let mut pair = server_attests();
     pair.accept = false;
     pair.establish();
     assert!(!pair.client.is_open());
@@ -435,20 +392,17 @@ fn peer_that_cannot_attest_is_caught_at_hello() {
 mod bad_input {
     use super::*;
 
-    fn rp() -> (Session, RecordedExporter) {
-        let exporter = RecordedExporter::new(
-            default_provider(),
-            HashAlgorithm::Sha256,
-            Protocol::Tls13,
-            Secret::from_slice(&[9; 32]),
-        )
-        .unwrap();
+    /// The relying-party client, established, before it has sent anything.
+    fn established_rp() -> (Session, RecordedExporter) {
+        let exporter = exporter(9);
         let mut s = session(Role::Client, Models::NONE, Models::BACKGROUND_CHECK);
-        s.handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
+        establish(&mut s, &exporter);
+        (s, exporter)
+    }
+
+    /// The relying-party client, established, with its opening frames already gone.
+    fn rp() -> (Session, RecordedExporter) {
+        let (mut s, exporter) = established_rp();
         while s.poll_action().is_some() {}
         (s, exporter)
     }
@@ -466,12 +420,9 @@ mod bad_input {
         .unwrap()
     }
 
-    fn feed(s: &mut Session, e: &RecordedExporter, bytes: &[u8]) -> Result<(), Error> {
-        s.handle(Input::Received {
-            bytes,
-            exporter: e,
-            now: NOW,
-        })
+    /// A Hello frame followed by `frame`, as the peer would send them.
+    fn after_hello(frame: Frame) -> Vec<u8> {
+        [hello(), frame.to_vec().unwrap()].concat()
     }
 
     fn assert_failed(s: &mut Session, expected: &Error) {
@@ -519,16 +470,10 @@ mod bad_input {
     #[test]
     fn authenticator_for_an_exchange_never_requested() {
         let (mut s, e) = rp();
-        let bytes = [
-            hello(),
-            Frame::Authenticator {
-                exchange: 99,
-                message: vec![0x14, 0, 0, 0],
-            }
-            .to_vec()
-            .unwrap(),
-        ]
-        .concat();
+        let bytes = after_hello(Frame::Authenticator {
+            exchange: 99,
+            message: vec![0x14, 0, 0, 0],
+        });
         let err = feed(&mut s, &e, &bytes).unwrap_err();
         assert_eq!(
             err,
@@ -539,25 +484,9 @@ mod bad_input {
 
     #[test]
     fn second_authenticator_for_the_same_exchange() {
-        let m = Models::BACKGROUND_CHECK;
-        let mut pair = Pair::new(
-            session(Role::Client, Models::NONE, m),
-            session(Role::Server, m, Models::NONE),
-        );
+        let mut pair = server_attests();
         // Capture the server's authenticator frame as it passes.
-        pair.client
-            .handle(Input::Established {
-                exporter: &pair.exporter,
-                now: NOW,
-            })
-            .unwrap();
-        pair.server
-            .handle(Input::Established {
-                exporter: &pair.exporter,
-                now: NOW,
-            })
-            .unwrap();
-        pair.drain();
+        pair.establish();
         assert!(pair.client.is_open());
         // Replaying exchange 1's answer: no request is outstanding for it any more.
         let replay = Frame::Authenticator {
@@ -566,14 +495,7 @@ mod bad_input {
         }
         .to_vec()
         .unwrap();
-        let err = pair
-            .client
-            .handle(Input::Received {
-                bytes: &replay,
-                exporter: &pair.exporter,
-                now: NOW,
-            })
-            .unwrap_err();
+        let err = feed(&mut pair.client, &pair.exporter, &replay).unwrap_err();
         assert_eq!(
             err,
             Error::PeerMisbehaved(PeerMisbehaved::UnexpectedAuthenticator)
@@ -592,16 +514,10 @@ mod bad_input {
             &cp,
         )
         .unwrap();
-        let bytes = [
-            hello(),
-            Frame::Request {
-                exchange: 1,
-                message: wrong.bytes().to_vec(),
-            }
-            .to_vec()
-            .unwrap(),
-        ]
-        .concat();
+        let bytes = after_hello(Frame::Request {
+            exchange: 1,
+            message: wrong.bytes().to_vec(),
+        });
         let err = feed(&mut s, &e, &bytes).unwrap_err();
         assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::WrongRequestType));
 
@@ -637,19 +553,7 @@ mod bad_input {
             Finished, RequestContext, SignatureBytes,
         };
 
-        let exporter = RecordedExporter::new(
-            default_provider(),
-            HashAlgorithm::Sha256,
-            Protocol::Tls13,
-            Secret::from_slice(&[9; 32]),
-        )
-        .unwrap();
-        let mut s = session(Role::Client, Models::NONE, Models::BACKGROUND_CHECK);
-        s.handle(Input::Established {
-            exporter: &exporter,
-            now: NOW,
-        })
-        .unwrap();
+        let (mut s, exporter) = established_rp();
         // Capture the request the client sends.
         let mut d = Deframer::new();
         while let Some(a) = s.poll_action() {
@@ -700,16 +604,10 @@ mod bad_input {
         )
         .unwrap()
         .to_vec();
-        let bytes = [
-            hello(),
-            Frame::Authenticator {
-                exchange,
-                message: [cert, cv, fin].concat(),
-            }
-            .to_vec()
-            .unwrap(),
-        ]
-        .concat();
+        let bytes = after_hello(Frame::Authenticator {
+            exchange,
+            message: [cert, cv, fin].concat(),
+        });
         let err = feed(&mut s, &exporter, &bytes).unwrap_err();
         assert_eq!(
             err,
@@ -734,49 +632,21 @@ mod bad_input {
     #[test]
     fn verdict_that_never_arrives() {
         let m = Models::BACKGROUND_CHECK;
-        let exporter = RecordedExporter::new(
-            default_provider(),
-            HashAlgorithm::Sha256,
-            Protocol::Tls13,
-            Secret::from_slice(&[3; 32]),
-        )
-        .unwrap();
+        let exporter = exporter(3);
         let mut client = session(Role::Client, Models::NONE, m);
         let mut server = session(Role::Server, m, Models::NONE);
-        client
-            .handle(Input::Established {
-                exporter: &exporter,
-                now: NOW,
-            })
-            .unwrap();
-        server
-            .handle(Input::Established {
-                exporter: &exporter,
-                now: NOW,
-            })
-            .unwrap();
+        establish(&mut client, &exporter);
+        establish(&mut server, &exporter);
         // Shuttle bytes, answering Evidence but never a verdict.
         for _ in 0..5 {
             while let Some(a) = client.poll_action() {
                 if let Action::Send(b) = a {
-                    server
-                        .handle(Input::Received {
-                            bytes: &b,
-                            exporter: &exporter,
-                            now: NOW,
-                        })
-                        .unwrap();
+                    feed(&mut server, &exporter, &b).unwrap();
                 }
             }
             while let Some(a) = server.poll_action() {
                 match a {
-                    Action::Send(b) => client
-                        .handle(Input::Received {
-                            bytes: &b,
-                            exporter: &exporter,
-                            now: NOW,
-                        })
-                        .unwrap(),
+                    Action::Send(b) => feed(&mut client, &exporter, &b).unwrap(),
                     Action::ProduceEvidence {
                         exchange, binder, ..
                     } => server

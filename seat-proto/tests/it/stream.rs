@@ -11,13 +11,14 @@ use rustls::{
     ClientConfig, ClientConnection, HandshakeKind, RootCertStore, ServerConfig, ServerConnection,
 };
 use seat_binding::authenticator::Role;
-use seat_binding::provider::{SignatureAlgorithm, default_provider};
-use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
+use seat_binding::provider::default_provider;
 use seat_proto::rustls_glue::{
     AttestationHooks, AttestedStream, harden_client_config, harden_server_config,
 };
-use seat_proto::session::{Appraisal, Credential, Event, Session, SessionConfig, Verdict};
+use seat_proto::session::{Appraisal, Event, Session, SessionConfig, Verdict};
 use seat_proto::shim::Models;
+
+use crate::common::{credential, peer_verifier};
 
 /// Evidence that is the binder itself; the appraisal accepts exactly the recomputed binder.
 #[derive(Default)]
@@ -47,35 +48,12 @@ impl AttestationHooks for BinderHooks {
     }
 }
 
-fn credential() -> Credential {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["tee.example".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    Credential {
-        chain: vec![cert.der().to_vec()],
-        key: default_provider()
-            .signing_key_from_pkcs8(
-                SignatureAlgorithm::EcdsaSecp256r1Sha256,
-                &key.serialize_der(),
-            )
-            .unwrap()
-            .into(),
-    }
-}
-
 fn session(role: Role) -> Session {
-    let purpose = if role == Role::Server {
-        Purpose::Client
-    } else {
-        Purpose::Server
-    };
     let config = SessionConfig::new(
         default_provider(),
         Models::BACKGROUND_CHECK,
         Models::BACKGROUND_CHECK,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
+        peer_verifier(role),
     );
     Session::new(
         Arc::new(config),

@@ -36,6 +36,44 @@ fn in_process(
     )
 }
 
+/// The binder for exporter `ems` under context `ctx` and the world's AIK, and Evidence the
+/// world's TEE signs for it at `NOW`.
+fn attested(w: &mut World, ems: u8) -> (ExpatBinder, Vec<u8>) {
+    let b = binder(ems, b"ctx", &w.aik_spki);
+    let evidence = attest(&mut w.tee, &b, NOW);
+    (b, evidence)
+}
+
+/// The relying party's answer to `passport` on a fresh connection expecting `b`, at `now`.
+fn passport_at(
+    w: &World,
+    passport: &[u8],
+    b: &ExpatBinder,
+    now: u64,
+) -> Result<seat_verify::Accepted, seat_verify::Error> {
+    w.rp.passport(&mut ReplayRecord::new(), passport, &expected(b), now)
+}
+
+/// `verifier`'s appraisal of `evidence` for `b` at `NOW`, bound to the exchange.
+fn appraise(
+    verifier: &Verifier,
+    evidence: &[u8],
+    b: &ExpatBinder,
+    form: ResultForm,
+) -> Result<seat_verify::Report, seat_verify::Error> {
+    verifier.appraise(
+        &seat_verify::AppraisalRequest {
+            cmw: evidence,
+            binder: b.binding_value.as_bytes(),
+            aik_pub_hash: b.aik_pub_hash.as_bytes(),
+            now_unix_secs: NOW,
+        },
+        form,
+        ResultBinding::Exchange,
+        &mut rng(),
+    )
+}
+
 #[test]
 fn relay_evidence_for_another_connections_binder() {
     let mut w = world();
@@ -71,8 +109,7 @@ fn replay_same_evidence_twice_under_the_same_binder() {
     let mut w = world();
     // Early attestation, then re-attestation with an identical binder (or a reused Verifier
     // nonce): the binder check passes both times, the replay record catches the second.
-    let b = binder(0x24, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x24);
     let mut record = ReplayRecord::new();
     in_process(&w, &mut record, &evidence, &b).unwrap();
     assert_rejected(
@@ -149,28 +186,14 @@ fn untrusted_attestation_key() {
 fn measurement_outside_the_reference_values() {
     let mut w = world();
     w.tee = tee_with(|c| c.measurements = vec![("firmware".into(), vec![0x5a; 32])]);
-    let b = binder(0x28, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x28);
     assert_rejected(
         in_process(&w, &mut ReplayRecord::new(), &evidence, &b),
         Stage::Policy,
         Reason::MeasurementMismatch,
     );
     // The EAR explains it: executables 33 (unrecognised), status warning.
-    let report = w
-        .verifier
-        .appraise(
-            &seat_verify::AppraisalRequest {
-                cmw: &evidence,
-                binder: b.binding_value.as_bytes(),
-                aik_pub_hash: b.aik_pub_hash.as_bytes(),
-                now_unix_secs: NOW,
-            },
-            ResultForm::Cwt,
-            ResultBinding::Exchange,
-            &mut rng(),
-        )
-        .unwrap();
+    let report = appraise(&w.verifier, &evidence, &b, ResultForm::Cwt).unwrap();
     assert_eq!(report.findings(), [Reason::MeasurementMismatch]);
     assert_eq!(report.status(), Tier::Warning);
     let tv = report.ear().submods[0].1.trust_vector.unwrap();
@@ -181,8 +204,7 @@ fn measurement_outside_the_reference_values() {
 fn debug_on_when_forbidden() {
     let mut w = world();
     w.tee = tee_with(|c| c.dbgstat = 0);
-    let b = binder(0x29, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x29);
     assert_rejected(
         in_process(&w, &mut ReplayRecord::new(), &evidence, &b),
         Stage::Policy,
@@ -201,28 +223,16 @@ fn debug_on_when_forbidden() {
 #[test]
 fn ear_from_an_untrusted_verifier() {
     let mut w = world();
-    let b = binder(0x2a, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x2a);
     let (_, rogue_key) = minted(3);
     let rogue = Verifier::new(w.policy.verifier.clone(), rogue_key, provider()).unwrap();
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
-        let passport = rogue
-            .appraise(
-                &seat_verify::AppraisalRequest {
-                    cmw: &evidence,
-                    binder: b.binding_value.as_bytes(),
-                    aik_pub_hash: b.aik_pub_hash.as_bytes(),
-                    now_unix_secs: NOW,
-                },
-                form,
-                ResultBinding::Exchange,
-                &mut rng(),
-            )
+        let passport = appraise(&rogue, &evidence, &b, form)
             .unwrap()
             .result()
             .to_vec();
         assert_rejected(
-            w.rp.passport(&mut ReplayRecord::new(), &passport, &expected(&b), NOW),
+            passport_at(&w, &passport, &b, NOW),
             Stage::Signature,
             Reason::UntrustedVerifier,
         );
@@ -232,15 +242,14 @@ fn ear_from_an_untrusted_verifier() {
 #[test]
 fn ear_with_a_tampered_signature() {
     let mut w = world();
-    let b = binder(0x2b, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x2b);
     let mut passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
     // The record ends `..., bstr(COSE_Sign1), 8]`: the byte before the `ind` is the last
     // byte of the signature.
     let last = passport.len() - 2;
     passport[last] ^= 1;
     assert_rejected(
-        w.rp.passport(&mut ReplayRecord::new(), &passport, &expected(&b), NOW),
+        passport_at(&w, &passport, &b, NOW),
         Stage::Signature,
         Reason::BadResultSignature,
     );
@@ -255,7 +264,7 @@ fn ear_with_another_exchanges_binder() {
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
         let passport = issue(&w, &evidence, &old, form, ResultBinding::Exchange);
         assert_rejected(
-            w.rp.passport(&mut ReplayRecord::new(), &passport, &expected(&now), NOW),
+            passport_at(&w, &passport, &now, NOW),
             Stage::Binding,
             Reason::ResultBinderMismatch,
         );
@@ -265,27 +274,15 @@ fn ear_with_another_exchanges_binder() {
 #[test]
 fn expired_ear() {
     let mut w = world();
-    let b = binder(0x2d, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x2d);
     let passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
     // ear_validity_secs defaults to 300.
     assert_rejected(
-        w.rp.passport(
-            &mut ReplayRecord::new(),
-            &passport,
-            &expected(&b),
-            NOW + 300,
-        ),
+        passport_at(&w, &passport, &b, NOW + 300),
         Stage::Freshness,
         Reason::ResultExpired,
     );
-    w.rp.passport(
-        &mut ReplayRecord::new(),
-        &passport,
-        &expected(&b),
-        NOW + 299,
-    )
-    .unwrap();
+    passport_at(&w, &passport, &b, NOW + 299).unwrap();
     // An EAR from the future is refused too.
     let later = attest(&mut w.tee, &b, NOW + 60);
     let future = issue_at(
@@ -297,7 +294,7 @@ fn expired_ear() {
         NOW + 60,
     );
     assert_rejected(
-        w.rp.passport(&mut ReplayRecord::new(), &future, &expected(&b), NOW),
+        passport_at(&w, &future, &b, NOW),
         Stage::Freshness,
         Reason::ResultFromFuture,
     );
@@ -307,11 +304,10 @@ fn expired_ear() {
 fn status_below_the_required_tier() {
     let mut w = world();
     w.tee = tee_with(|c| c.dbgstat = 0);
-    let b = binder(0x2e, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x2e);
     let passport = issue(&w, &evidence, &b, ResultForm::Jwt, ResultBinding::Exchange);
     assert_rejected(
-        w.rp.passport(&mut ReplayRecord::new(), &passport, &expected(&b), NOW),
+        passport_at(&w, &passport, &b, NOW),
         Stage::Policy,
         Reason::StatusBelowTier {
             status: Tier::Contraindicated,
@@ -341,12 +337,11 @@ fn status_below_the_required_tier() {
 #[test]
 fn cached_passport_when_the_policy_forbids_it() {
     let mut w = world();
-    let b = binder(0x2f, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x2f);
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
         let passport = issue(&w, &evidence, &b, form, ResultBinding::KeyOnly);
         assert_rejected(
-            w.rp.passport(&mut ReplayRecord::new(), &passport, &expected(&b), NOW),
+            passport_at(&w, &passport, &b, NOW),
             Stage::Binding,
             Reason::CachedPassportForbidden,
         );
@@ -356,8 +351,7 @@ fn cached_passport_when_the_policy_forbids_it() {
 #[test]
 fn a_passport_is_accepted_once_per_connection() {
     let mut w = world();
-    let b = binder(0x30, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x30);
     let passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
     let mut record = ReplayRecord::new();
     w.rp.passport(&mut record, &passport, &expected(&b), NOW)
@@ -372,10 +366,9 @@ fn a_passport_is_accepted_once_per_connection() {
 #[test]
 fn evidence_in_place_of_a_result_and_garbage() {
     let mut w = world();
-    let b = binder(0x31, b"ctx", &w.aik_spki);
-    let evidence = attest(&mut w.tee, &b, NOW);
+    let (b, evidence) = attested(&mut w, 0x31);
     assert_rejected(
-        w.rp.passport(&mut ReplayRecord::new(), &evidence, &expected(&b), NOW),
+        passport_at(&w, &evidence, &b, NOW),
         Stage::Decode,
         Reason::NotAttestationResult,
     );
