@@ -19,6 +19,7 @@
 pub mod appraise;
 pub mod inspect;
 pub mod names;
+pub mod net;
 pub mod report;
 pub mod vector;
 
@@ -77,6 +78,116 @@ pub enum Command {
     /// Run the Verifier on captured Evidence offline; print the EAR and every finding with its
     /// stage.
     Appraise(AppraiseArgs),
+    /// An attested TLS server (expat over rustls): attests with the simulated TEE, echoes (or
+    /// relays standard input and output), and can require the client to attest.
+    Serve(ServeArgs),
+    /// An attested TLS client (expat over rustls): requires the server to attest, prints what
+    /// it attested and the verdict, then sends standard input and prints the answer.
+    Connect(ConnectArgs),
+}
+
+/// The simulated platform of `serve` and `connect`.
+#[derive(Debug, Args)]
+pub struct PlatformFlags {
+    /// The simulated TEE's seed: 64 hex digits, or any text (hashed). Its attestation key
+    /// follows from it.
+    #[arg(long, value_name = "SEED", default_value = "seat")]
+    pub tee_seed: String,
+    /// Run a kernel whose measurement is off the reference (its attestation must fail).
+    #[arg(long)]
+    pub tampered: bool,
+    /// This side's Verifier key (PKCS#8 PEM, P-256); a fresh one when absent.
+    #[arg(long, value_name = "FILE")]
+    pub verifier_key: Option<PathBuf>,
+    /// Write the policy that trusts this side (its TEE's attestation key, the reference
+    /// values, its Verifier's key), for the peer's --policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy_out: Option<PathBuf>,
+}
+
+impl PlatformFlags {
+    fn platform(&self) -> net::PlatformArgs {
+        net::PlatformArgs {
+            tee_seed: net::tee_seed(&self.tee_seed),
+            tampered: self.tampered,
+            verifier_key: self.verifier_key.clone(),
+        }
+    }
+}
+
+/// `seat serve`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Prints `listening on ADDR` once bound, then one report per \
+                        connection. Exit status (with --once): 0 the connection ran; 1 the \
+                        client's attestation was rejected; 2 usage, input or connection error."
+)]
+pub struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1:4433 (port 0 picks one).
+    pub addr: String,
+    /// The model this server attests in, and requires of clients.
+    #[arg(long, value_enum, default_value_t = net::ModelArg::Background)]
+    pub model: net::ModelArg,
+    /// Require the client to attest (needs --policy).
+    #[arg(long)]
+    pub require_client: bool,
+    /// The policy that trusts clients' platforms and Verifiers (TOML, as seat-verify reads).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Trust client certificates from these CAs (PEM); otherwise an attesting client
+    /// presents a key its TEE minted.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+    /// Write this server's self-signed certificate (PEM) here, for `seat connect --ca`.
+    #[arg(long, value_name = "FILE")]
+    pub cert_out: Option<PathBuf>,
+    /// Serve one connection, then exit with its outcome.
+    #[arg(long)]
+    pub once: bool,
+    /// Relay standard input and output (one line back per message) instead of echoing.
+    #[arg(long)]
+    pub stdio: bool,
+    /// The simulated platform.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+}
+
+/// `seat connect`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Relays standard input to the server once its attestation is accepted \
+                        (after end of input, the client closes its side), and prints the \
+                        server's answer until it closes. Exit status: 0 the server attested and \
+                        the relay ran; 1 the server's attestation was rejected or refused (the \
+                        reason is printed); 2 usage, input or connection error."
+)]
+pub struct ConnectArgs {
+    /// The server, HOST:PORT.
+    pub target: String,
+    /// The model the server must attest in (and this client attests in, with --attest).
+    #[arg(long, value_enum, default_value_t = net::ModelArg::Background)]
+    pub model: net::ModelArg,
+    /// The policy that trusts the server's platform and Verifier.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The CA certificates (PEM) the server's certificate must chain to.
+    #[arg(long, value_name = "FILE")]
+    pub ca: PathBuf,
+    /// A client certificate (PEM) for TLS client authentication; needs --client-key.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's key (PKCS#8 PEM, P-256).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Attest this client to the server (mutual attestation).
+    #[arg(long)]
+    pub attest: bool,
+    /// The name the server's certificate must carry (default: the host).
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// The simulated platform (used with --attest).
+    #[command(flatten)]
+    pub platform: PlatformFlags,
 }
 
 /// `seat inspect`.
@@ -138,6 +249,8 @@ pub struct Terminal {
     pub stdout: bool,
     /// `NO_COLOR` is set.
     pub no_color: bool,
+    /// Print progress lines to standard error while waiting on a peer.
+    pub progress: bool,
 }
 
 /// The process's streams, lent to [`run`].
@@ -195,6 +308,8 @@ where
     match cli.command {
         Command::Inspect(a) => run_inspect(&a, io, colour),
         Command::Appraise(a) => run_appraise(&a, io, colour),
+        Command::Serve(a) => run_serve(&a, io),
+        Command::Connect(a) => run_connect(&a, io, colour),
     }
 }
 
@@ -320,4 +435,72 @@ fn run_appraise(a: &AppraiseArgs, io: &mut Io<'_>, colour: bool) -> u8 {
             }
         }
     }
+}
+
+fn progress_sink(enabled: bool) -> Box<dyn Write + Send> {
+    if enabled {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::sink())
+    }
+}
+
+fn run_serve(a: &ServeArgs, io: &mut Io<'_>) -> u8 {
+    let options = net::ServeOptions {
+        addr: a.addr.clone(),
+        model: a.model,
+        require_client: a.require_client,
+        policy: a.policy.clone(),
+        client_ca: a.client_ca.clone(),
+        cert_out: a.cert_out.clone(),
+        policy_out: a.platform.policy_out.clone(),
+        platform: a.platform.platform(),
+        once: a.once,
+        stdio: a.stdio,
+    };
+    let progress = io.terminal.progress;
+    match net::serve(&options, io.stdout, &move || progress_sink(progress)) {
+        Ok(finished) => finished.code,
+        Err(e) => fail(io, &e),
+    }
+}
+
+fn run_connect(a: &ConnectArgs, io: &mut Io<'_>, colour: bool) -> u8 {
+    let options = net::ConnectOptions {
+        target: a.target.clone(),
+        server_name: a.servername.clone(),
+        model: a.model,
+        policy: a.policy.clone(),
+        ca: a.ca.clone(),
+        client_cert: a.client_cert.clone().zip(a.client_key.clone()),
+        attest: a.attest,
+        platform: a.platform.platform(),
+        policy_out: a.platform.policy_out.clone(),
+    };
+    let progress = progress_sink(io.terminal.progress);
+    match net::connect(&options, io.stdin, io.stdout, progress, colour) {
+        Ok(finished) => {
+            if finished.code == EXIT_REFUSED {
+                let reason = seat_cli_reason(&finished.report);
+                let _ = writeln!(
+                    io.stderr,
+                    "seat: the server's attestation was refused: {reason}"
+                );
+            }
+            finished.code
+        }
+        Err(e) => fail(io, &e),
+    }
+}
+
+fn seat_cli_reason(report: &Node) -> String {
+    fn find(n: &Node) -> Option<String> {
+        if n.name == "reason" {
+            return Some(n.value.clone());
+        }
+        n.children.iter().find_map(find)
+    }
+    find(report)
+        .or_else(|| inspect::first_error(report))
+        .unwrap_or_else(|| "the server declined to attest".into())
 }

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let terminal = seat_cli::Terminal {
         stdout: stdout.is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        progress: true,
     };
     let mut stdin = stdin.lock();
     let mut stdout = stdout.lock();

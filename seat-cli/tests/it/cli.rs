@@ -56,6 +56,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
         terminal: seat_cli::Terminal {
             stdout: true,
             no_color: false,
+            progress: false,
         },
     };
     assert_eq!(

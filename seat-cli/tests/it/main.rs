@@ -9,6 +9,7 @@
 mod appraise;
 mod cli;
 mod inspect;
+mod net;
 
 use std::path::PathBuf;
 
@@ -35,6 +36,7 @@ pub fn seat_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
         terminal: seat_cli::Terminal {
             stdout: false,
             no_color: false,
+            progress: false,
         },
     };
     let code = seat_cli::run(std::iter::once("seat").chain(args.iter().copied()), &mut io);
