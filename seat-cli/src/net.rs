@@ -184,12 +184,16 @@ pub struct PeerOutcome {
     pub accepted: Option<bool>,
     /// The last rejection's reason.
     pub reason: Option<String>,
+    /// The binder of each appraisal, in order.
+    pub binders: Vec<Vec<u8>>,
 }
 
 /// One side's attestation: its TEE, its Verifier, the policy for the peer.
 pub struct Side {
     name: &'static str,
     tee: SimulatedTee,
+    drifted_tee: SimulatedTee,
+    drift: Arc<core::sync::atomic::AtomicBool>,
     verifier: Verifier,
     rp_policy: RelyingPartyPolicy,
     record: ReplayRecord,
@@ -225,6 +229,8 @@ impl Side {
         let provider = default_provider();
         let tee = SimulatedTee::new(tee_config(platform.tee_seed, platform.tampered), provider)
             .map_err(|e| e.to_string())?;
+        let drifted_tee = SimulatedTee::new(tee_config(platform.tee_seed, true), provider)
+            .map_err(|e| e.to_string())?;
         let (key, _pem) = verifier_key(platform.verifier_key.as_deref())?;
         let verifier_spki = key.public_key_spki();
         // This side's Verifier appraises the peer's Evidence under the file's [verifier]
@@ -245,6 +251,8 @@ impl Side {
             Self {
                 name,
                 tee,
+                drifted_tee,
+                drift: Arc::new(core::sync::atomic::AtomicBool::new(false)),
                 verifier,
                 rp_policy: policy.relying_party,
                 record: ReplayRecord::new(),
@@ -255,6 +263,18 @@ impl Side {
             },
             own_policy,
         ))
+    }
+
+    /// A switch that, once set, makes this side's platform drift: its kernel measurement
+    /// leaves the reference values, and its next attestation shows it (for the use-case
+    /// programs that re-attest a live connection).
+    pub fn drift_switch(&self) -> Arc<core::sync::atomic::AtomicBool> {
+        Arc::clone(&self.drift)
+    }
+
+    /// The outcome record, shared (readable while a stream holds this side).
+    pub fn outcome(&self) -> Arc<Mutex<PeerOutcome>> {
+        Arc::clone(&self.outcome)
     }
 
     fn record_outcome(&self, f: impl FnOnce(&mut PeerOutcome)) {
@@ -283,7 +303,13 @@ impl AttestationHooks for Side {
         model: Models,
         now: u64,
     ) -> Option<Vec<u8>> {
-        let evidence = match self.tee.attest(&EvidenceRequest {
+        let drifted = self.drift.load(core::sync::atomic::Ordering::SeqCst);
+        let tee = if drifted {
+            &mut self.drifted_tee
+        } else {
+            &mut self.tee
+        };
+        let evidence = match tee.attest(&EvidenceRequest {
             binder,
             aik_pub_hash,
             now_unix_secs: now,
@@ -319,6 +345,8 @@ impl AttestationHooks for Side {
 
     fn appraise(&mut self, a: &Appraisal, now: u64) -> Verdict {
         self.say("appraising the peer's attestation");
+        let binder = a.binder.clone();
+        self.record_outcome(|o| o.binders.push(binder));
         let rp = RelyingParty::new(self.rp_policy.clone(), self.provider);
         let expected = Expected {
             binder: &a.binder,
@@ -849,4 +877,160 @@ fn platform(cmw: &[u8]) -> String {
         Ok(_) => "a CMW collection".into(),
         Err(e) => format!("unreadable CMW: {e}"),
     }
+}
+
+/// The server end of a [`loopback`] pair.
+pub type ServerStream = AttestedStream<ServerConnection, TcpStream, Side>;
+/// The client end of a [`loopback`] pair.
+pub type ClientStream = AttestedStream<ClientConnection, TcpStream, Side>;
+
+/// One side of a [`loopback`] pair: its attestation, and what it attests and requires.
+#[derive(Debug)]
+pub struct Peer {
+    /// The platform, Verifier and policy.
+    pub side: Side,
+    /// The models this side attests with.
+    pub attests: Models,
+    /// The models this side requires of the other.
+    pub requires: Models,
+}
+
+/// An attested connection over 127.0.0.1 between two in-process peers, for the use-case
+/// programs: the server accepts one connection on a thread and hands its stream (once the
+/// gate opened, or the error) to `serve`; the client's stream is returned. The server
+/// presents a fresh self-signed certificate the client trusts; an attesting client presents
+/// a key its TEE minted.
+///
+/// # Errors
+///
+/// A set-up failure (keys, certificates, the socket), or the client's attestation error.
+pub fn loopback<T: Send + 'static>(
+    server: Peer,
+    mut client: Peer,
+    serve: impl FnOnce(io::Result<ServerStream>) -> T + Send + 'static,
+) -> Result<(io::Result<ClientStream>, std::thread::JoinHandle<T>), String> {
+    let provider = default_provider();
+    let key =
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .map_err(|e| e.to_string())?
+        .self_signed(&key)
+        .map_err(|e| e.to_string())?;
+    let cert_der = cert.der().clone();
+    let signing: Arc<dyn SigningKey> = provider
+        .signing_key_from_pkcs8(
+            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            &key.serialize_der(),
+        )
+        .map_err(|e| e.to_string())?
+        .into();
+    let key_der = PrivateKeyDer::try_from(key.serialize_der()).map_err(|e| e.to_string())?;
+    let mut server_tls = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone()], key_der)
+        .map_err(|e| e.to_string())?;
+    harden_server_config(&mut server_tls);
+    let mut roots = RootCertStore::empty();
+    roots.add(cert_der.clone()).map_err(|e| e.to_string())?;
+    let mut client_tls = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    harden_client_config(&mut client_tls);
+
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let server_session = Session::new(
+        Arc::new(SessionConfig::new(
+            provider,
+            server.attests,
+            server.requires,
+            Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
+        )),
+        Role::Server,
+        Some(Credential {
+            chain: vec![cert_der.to_vec()],
+            key: signing,
+        }),
+        Box::new(AwsLcRandom),
+    );
+    let server_side = server.side;
+    let handle = std::thread::spawn(move || {
+        let stream = listener.accept().and_then(|(sock, _)| {
+            sock.set_read_timeout(Some(Duration::from_secs(READ_TIMEOUT_SECS)))?;
+            let conn = ServerConnection::new(Arc::new(server_tls)).map_err(io::Error::other)?;
+            AttestedStream::establish(conn, sock, server_session, server_side)
+        });
+        serve(stream)
+    });
+
+    let credential = if client.attests.is_empty() {
+        None
+    } else {
+        let aik = client
+            .side
+            .tee
+            .mint_aik(
+                SignatureAlgorithm::EcdsaSecp256r1Sha256,
+                "client.tee",
+                now(),
+            )
+            .map_err(|e| e.to_string())?;
+        Some(Credential {
+            chain: vec![aik.certificate_der.clone()],
+            key: provider
+                .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &aik.pkcs8_der)
+                .map_err(|e| e.to_string())?
+                .into(),
+        })
+    };
+    let server_ea: Arc<dyn ChainVerifier> = Arc::new(
+        WebPkiVerifier::new([cert_der.as_ref()], Purpose::Server).map_err(|e| e.to_string())?,
+    );
+    let client_session = Session::new(
+        Arc::new(SessionConfig::new(
+            provider,
+            client.attests,
+            client.requires,
+            server_ea,
+        )),
+        Role::Client,
+        credential,
+        Box::new(AwsLcRandom),
+    );
+    let stream = (|| {
+        let sock = TcpStream::connect(addr)?;
+        sock.set_read_timeout(Some(Duration::from_secs(READ_TIMEOUT_SECS)))?;
+        let name = ServerName::try_from("localhost").map_err(io::Error::other)?;
+        let conn = ClientConnection::new(Arc::new(client_tls), name).map_err(io::Error::other)?;
+        AttestedStream::establish(conn, sock, client_session, client.side)
+    })();
+    Ok((stream, handle))
+}
+
+/// A side for the use-case programs: the platform of `seed` (tampered or not), trusting the
+/// platform and Verifier that `peer_policy` (from another side's [`Side::new`]) names.
+///
+/// # Errors
+///
+/// As [`Side::new`], or a policy that does not parse.
+pub fn program_side(
+    name: &'static str,
+    seed: &str,
+    tampered: bool,
+    peer_policy: Option<&str>,
+) -> Result<(Side, String), String> {
+    let policy = match peer_policy {
+        Some(text) => Policy::from_toml(text).map_err(|e| e.to_string())?,
+        None => Policy::default(),
+    };
+    Side::new(
+        name,
+        &PlatformArgs {
+            tee_seed: tee_seed(seed),
+            tampered,
+            verifier_key: None,
+        },
+        policy,
+        Box::new(io::sink()),
+    )
 }

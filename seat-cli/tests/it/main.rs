@@ -9,7 +9,9 @@
 mod appraise;
 mod cli;
 mod inspect;
+mod links;
 mod net;
+mod use_cases;
 
 use std::path::PathBuf;
 
