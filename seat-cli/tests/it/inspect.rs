@@ -292,3 +292,46 @@ fn hostile_input_never_panics() {
         }
     }
 }
+
+/// Every claim a valid EAT or EAR vector lists (its `claims` member, which the independent
+/// Python check recomputes from the token) is named in the explanation, and its tier where it
+/// is a trustworthiness claim.
+#[test]
+fn every_listed_claim_is_named() {
+    fn names(v: &serde_json::Value, out: &mut Vec<String>) {
+        if let Some(map) = v.as_object() {
+            for (k, inner) in map {
+                out.push(k.clone());
+                if k != "cnf" && k != "measurements" {
+                    names(inner, out);
+                }
+            }
+        }
+    }
+    let mut checked = 0;
+    for path in vector_files() {
+        let v = vector_json(&path);
+        if !matches!(v["kind"].as_str(), Some("eat" | "ear")) || v["valid"] != true {
+            continue;
+        }
+        let mut claims = Vec::new();
+        names(&v["claims"], &mut claims);
+        let out = seat(&["inspect", &path.display().to_string()]);
+        assert_eq!(out.code, 0);
+        for claim in claims {
+            // Submodule labels are shown as they are; claim names with their CBOR key.
+            let shown = out.stdout.contains(&format!(" {claim} ("))
+                || (claim.parse::<i64>().is_ok() && out.stdout.contains(&format!("({claim}):")))
+                || out.stdout.contains(&format!(" {claim}:"))
+                || out.stdout.contains(&format!(" {claim}\n"));
+            assert!(
+                shown,
+                "{}: {claim} not named\n{}",
+                path.display(),
+                out.stdout
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}

@@ -258,3 +258,72 @@ fn an_untrusted_server_certificate_is_refused() {
     let _ = impostor.wait();
     let _ = server.wait();
 }
+
+/// A client authenticating with a CA-issued certificate attests with that certificate's key:
+/// the server checks the chain against its client CA, then the attestation bound to the key.
+#[test]
+fn client_certificate_and_attestation() {
+    let dir = scratch("net-client-cert");
+    let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "seat test client CA");
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut leaf_params =
+        rcgen::CertificateParams::new(vec!["client.example".to_string()]).expect("params");
+    leaf_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let leaf = leaf_params
+        .signed_by(&leaf_key, &ca, &ca_key)
+        .expect("leaf");
+    let ca_path = dir.join("client-ca.pem");
+    let cert_path = dir.join("client.pem");
+    let key_path = dir.join("client.key");
+    std::fs::write(&ca_path, ca.pem()).expect("write");
+    std::fs::write(&cert_path, leaf.pem()).expect("write");
+    std::fs::write(&key_path, leaf_key.serialize_pem()).expect("write");
+
+    let (client_verifier, client_spki) = verifier_key(&dir, "client-verifier.pem");
+    let policy = seat_cli::net::trust_policy(seat_cli::net::tee_seed("client"), &client_spki)
+        .expect("policy");
+    let client_policy = dir.join("client-policy.toml");
+    std::fs::write(&client_policy, policy).expect("write");
+    let server = Server::start(
+        &dir,
+        &[
+            "--require-client",
+            "--policy",
+            client_policy.to_str().expect("utf-8"),
+            "--client-ca",
+            ca_path.to_str().expect("utf-8"),
+        ],
+    );
+    let run = connect(
+        &server,
+        &[
+            "--attest",
+            "--tee-seed",
+            "client",
+            "--verifier-key",
+            client_verifier.to_str().expect("utf-8"),
+            "--client-cert",
+            cert_path.to_str().expect("utf-8"),
+            "--client-key",
+            key_path.to_str().expect("utf-8"),
+        ],
+        "with a certificate\n",
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("with a certificate"), "{}", run.stdout);
+    assert_eq!(
+        server.wait(),
+        Some(0),
+        "the server accepted the certified client"
+    );
+}
