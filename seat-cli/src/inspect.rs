@@ -426,11 +426,16 @@ fn payload(name: &str, bytes: &[u8], media_type: Option<&str>, depth: usize) -> 
     });
     match inner {
         // A guess from the first bytes that did not decode: the value is opaque bytes.
-        Some(node) if node.error && node.children.is_empty() => Node::leaf(name, hex_short(bytes))
-            .with(Node::leaf(
+        Some(node) if node.error && node.children.is_empty() => {
+            let shown = match core::str::from_utf8(bytes) {
+                Ok(t) if !t.chars().any(char::is_control) => text_short(t),
+                _ => hex_short(bytes),
+            };
+            Node::leaf(name, shown).with(Node::leaf(
                 "read as",
                 format!("not a {}: {}", node.name, node.value),
-            )),
+            ))
+        }
         Some(mut node) => {
             node.name = format!("{name}: {}", node.name);
             if node.value.is_empty() {
@@ -441,6 +446,17 @@ fn payload(name: &str, bytes: &[u8], media_type: Option<&str>, depth: usize) -> 
             node
         }
         None => Node::leaf(name, hex_short(bytes)),
+    }
+}
+
+/// Text shown quoted, cut after 160 characters.
+fn text_short(t: &str) -> String {
+    let count = t.chars().count();
+    if count <= 160 {
+        format!("{t:?}")
+    } else {
+        let head: String = t.chars().take(160).collect();
+        format!("{head:?}... ({count} characters)")
     }
 }
 
