@@ -459,7 +459,9 @@ fn run_serve(a: &ServeArgs, io: &mut Io<'_>) -> u8 {
         stdio: a.stdio,
     };
     let progress = io.terminal.progress;
-    match net::serve(&options, io.stdout, &move || progress_sink(progress)) {
+    match net::serve(&options, io.stdin, io.stdout, &move || {
+        progress_sink(progress)
+    }) {
         Ok(finished) => finished.code,
         Err(e) => fail(io, &e),
     }

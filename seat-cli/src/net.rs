@@ -8,7 +8,7 @@
 //! attestation key from `--tee-seed`, and its Verifier signs with `--verifier-key` (a PKCS#8
 //! PEM file; a fresh key when absent).
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -514,6 +514,7 @@ pub struct Finished {
 /// Input errors (exit status 2): bad files, an address that cannot be bound.
 pub fn serve(
     o: &ServeOptions,
+    stdin: &mut dyn Read,
     stdout: &mut dyn Write,
     progress: &(dyn Fn() -> Box<dyn Write + Send> + Sync),
 ) -> Result<Finished, String> {
@@ -605,8 +606,17 @@ pub fn serve(
         side.record = ReplayRecord::new();
         side.say(&format!("connection from {peer}"));
         let conn = ServerConnection::new(Arc::clone(&tls)).map_err(|e| e.to_string())?;
-        let result = AttestedStream::establish(conn, sock, session, &mut side)
-            .and_then(|mut stream| relay_server(&mut stream, o.stdio));
+        let result = match AttestedStream::establish(conn, sock, session, &mut side) {
+            Ok(mut stream) => {
+                let console: Option<(&mut dyn Read, &mut dyn Write)> = if o.stdio {
+                    Some((&mut *stdin, &mut *stdout))
+                } else {
+                    None
+                };
+                relay_server(&mut stream, console)
+            }
+            Err(e) => Err(e),
+        };
         let outcome = Side::take_outcome(&side.outcome);
         let mut report = Node::leaf("connection", peer.to_string());
         report.children.extend(outcome.appraisals);
@@ -633,7 +643,12 @@ pub fn serve(
     }
 }
 
-fn relay_server<S: Read + Write>(stream: &mut S, stdio: bool) -> io::Result<()> {
+/// Echoes what the client sends, or with a console, prints it and answers with one line of
+/// the console's input per message.
+fn relay_server<S: Read + Write>(
+    stream: &mut S,
+    mut console: Option<(&mut dyn Read, &mut dyn Write)>,
+) -> io::Result<()> {
     let mut buf = [0u8; 16 * 1024];
     loop {
         let n = match stream.read(&mut buf) {
@@ -643,21 +658,32 @@ fn relay_server<S: Read + Write>(stream: &mut S, stdio: bool) -> io::Result<()> 
             Err(e) => return Err(e),
         };
         let data = buf.get(..n).unwrap_or_default();
-        if stdio {
-            let mut out = io::stdout().lock();
-            out.write_all(data)?;
-            out.flush()?;
-            let mut line = String::new();
-            if io::stdin().lock().read_line(&mut line)? == 0 {
-                return Ok(());
+        match console.as_mut() {
+            Some((input, output)) => {
+                output.write_all(data)?;
+                output.flush()?;
+                // One line, read a byte at a time so nothing past it is consumed.
+                let mut line = Vec::new();
+                let mut byte = [0u8; 1];
+                while input.read(&mut byte)? == 1 {
+                    line.extend_from_slice(&byte);
+                    if byte == *b"\n" || line.len() >= MAX_CONSOLE_LINE {
+                        break;
+                    }
+                }
+                if line.is_empty() {
+                    return Ok(());
+                }
+                stream.write_all(&line)?;
             }
-            stream.write_all(line.as_bytes())?;
-        } else {
-            stream.write_all(data)?;
+            None => stream.write_all(data)?,
         }
         stream.flush()?;
     }
 }
+
+/// Longest line `seat serve --stdio` reads from its console in one answer.
+pub const MAX_CONSOLE_LINE: usize = 16 * 1024;
 
 /// `seat connect` options.
 #[derive(Debug)]

@@ -327,3 +327,52 @@ fn client_certificate_and_attestation() {
         "the server accepted the certified client"
     );
 }
+
+/// `seat serve --stdio` relays: what the client sends appears on the server's standard output,
+/// and the server's standard input goes back to the client.
+#[test]
+fn serve_relays_standard_input_and_output() {
+    let dir = scratch("net-stdio");
+    let mut child = Command::new(SEAT)
+        .args(["serve", "127.0.0.1:0", "--once", "--stdio"])
+        .arg("--cert-out")
+        .arg(dir.join("server.pem"))
+        .arg("--policy-out")
+        .arg(dir.join("server-policy.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("seat serve");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"answer from the operator\n")
+        .expect("write");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("listening line");
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let server = Server {
+        child,
+        port,
+        dir: dir.clone(),
+    };
+    let run = connect(&server, &[], "question from the client\n");
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("answer from the operator"),
+        "{}",
+        run.stdout
+    );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("server output");
+    assert!(rest.contains("question from the client"), "{rest}");
+    assert_eq!(server.wait(), Some(0));
+}
