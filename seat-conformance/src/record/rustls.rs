@@ -45,8 +45,6 @@ use seat_binding::provider::{
 use seat_evidence::attester::{Attester, EvidenceRequest};
 use seat_evidence::ear::VerifierId;
 use seat_evidence::sim::{SimTeeConfig, SimulatedTee};
-use seat_examples::memory::move_tls;
-use seat_examples::{reference_measurements, tee_config};
 use seat_proto::Error;
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
 use seat_proto::codepoints::{CodePoints, ExtensionType, SignatureScheme};
@@ -55,6 +53,8 @@ use seat_proto::session::{
     Action, Appraisal, Credential, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
 };
 use seat_proto::shim::{CmwForms, Deframer, Frame, Models};
+use seat_verify::embedded::testing::move_tls;
+use seat_verify::embedded::{reference_measurements, tee_config};
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
 use seat_verify::rp::{Background, Expected, RelyingParty};
