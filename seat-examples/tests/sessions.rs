@@ -28,7 +28,7 @@ fn combos() -> Vec<Options> {
                     client_attests,
                     model,
                     client_certificate,
-                    client_tampered: false,
+                    ..Options::default()
                 });
             }
         }
@@ -56,12 +56,12 @@ fn every_combination_attests_then_carries_data() {
             pair.server.error
         );
         assert_eq!(
-            attested(&pair.client.events),
+            attested(&pair.client.events()),
             usize::from(opts.server_attests),
             "{opts:?}"
         );
         assert_eq!(
-            attested(&pair.server.events),
+            attested(&pair.server.events()),
             usize::from(opts.client_attests),
             "{opts:?}"
         );
@@ -73,8 +73,8 @@ fn every_combination_attests_then_carries_data() {
         assert_eq!(pair.client.delivered, b"pong", "{opts:?}");
         // The account names the model and the binding.
         let account = [
-            pair.client.platform.account.clone(),
-            pair.server.platform.account.clone(),
+            pair.client.account.lines(),
+            pair.server.account.lines(),
         ]
         .concat()
         .join("\n");
@@ -92,12 +92,12 @@ fn every_combination_attests_then_carries_data() {
 fn reattestation_on_a_live_connection() {
     let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
     assert!(pair.both_open());
-    pair.client.reattest(NOW + 10);
+    pair.client.reattest(NOW + 10).unwrap();
     pair.run();
-    pair.server.reattest(NOW + 20);
+    pair.server.reattest(NOW + 20).unwrap();
     pair.run();
-    assert_eq!(attested(&pair.client.events), 2);
-    assert_eq!(attested(&pair.server.events), 2);
+    assert_eq!(attested(&pair.client.events()), 2);
+    assert_eq!(attested(&pair.server.events()), 2);
     assert!(pair.both_open());
 }
 
@@ -113,7 +113,7 @@ fn tampered_client_is_rejected_and_no_data_flows() {
         pair.server.error,
         Some(Error::Attestation(AttestationError::Rejected))
     );
-    let account = pair.server.platform.account.join("\n");
+    let account = pair.server.account.lines().join("\n");
     assert!(account.contains("measurement"), "{account}");
     // The server's gate never opened: it refuses to send.
     assert_eq!(
@@ -242,9 +242,9 @@ mod bad_input_on_the_wire {
     #[test]
     fn second_authenticator_for_the_same_context() {
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
-        pair.client.reattest(NOW);
+        pair.client.reattest(NOW).unwrap();
         pair.run();
-        assert_eq!(attested(&pair.client.events), 2);
+        assert_eq!(attested(&pair.client.events()), 2);
         // Exchange 2 is complete; a second answer to it is refused before its content is read.
         let frame = Frame::Authenticator {
             exchange: 2,
@@ -278,7 +278,7 @@ mod bad_input_on_the_wire {
 
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
         // The client asks again; intercept its request before the server's session sees it.
-        pair.client.reattest(NOW);
+        pair.client.reattest(NOW).unwrap();
         seat_examples::memory::move_tls(&mut pair.client.tls, &mut pair.server.tls);
         let mut raw = vec![0u8; 64 * 1024];
         let n = std::io::Read::read(&mut pair.server.tls.reader(), &mut raw).unwrap();
@@ -361,7 +361,7 @@ mod bad_input_on_the_wire {
         // unanswered, and the close fails the session instead of opening it.
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
         assert!(pair.both_open());
-        pair.server.reattest(NOW);
+        pair.server.reattest(NOW).unwrap();
         // The request is in flight; the client disappears.
         let result = pair
             .server
@@ -376,7 +376,7 @@ mod bad_input_on_the_wire {
     #[test]
     fn peer_answer_deadline() {
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
-        pair.server.reattest(NOW);
+        pair.server.reattest(NOW).unwrap();
         // The client's answer never arrives in time.
         let deadline = pair.server.session.poll_timeout().unwrap();
         let result = pair

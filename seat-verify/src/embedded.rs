@@ -676,8 +676,11 @@ impl AttestationHooks for EmbeddedHooks {
     fn appraise(&mut self, request: &AppraisalRequest<'_>) -> Result<PeerAttestation, Rejection> {
         match self.decide(request) {
             Ok(accepted) => {
+                let trust = request
+                    .trust
+                    .map_or_else(|| "validated by TLS".to_string(), |t| format!("{t:?}"));
                 self.log(format!(
-                    "peer attestation accepted ({accepted}) for binder {}",
+                    "peer attestation accepted ({accepted}) for binder {}, chain trust {trust}",
                     short(request.binder)
                 ));
                 Ok(accepted)
