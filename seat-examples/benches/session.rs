@@ -13,9 +13,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{
     ClientConfig, ClientConnection, ConnectionCommon, RootCertStore, ServerConfig, ServerConnection,
 };
-use seat_verify::embedded::testing::Identity;
 use seat_examples::echo::Options;
 use seat_examples::memory::Setup;
+use seat_verify::embedded::testing::Identity;
 
 fn move_tls<A, B>(from: &mut ConnectionCommon<A>, to: &mut ConnectionCommon<B>) {
     let mut buf = Vec::new();
@@ -36,7 +36,10 @@ fn bench(c: &mut Criterion) {
     roots.add(server_id.certificate().clone()).unwrap();
     let mut client_config = ClientConfig::builder()
         .with_root_certificates(roots)
-        .with_client_auth_cert(vec![client_id.certificate().clone()], client_id.private_key())
+        .with_client_auth_cert(
+            vec![client_id.certificate().clone()],
+            client_id.private_key(),
+        )
         .unwrap();
     // Every iteration must be a full handshake, as every attested connection is: with
     // rustls's default in-memory resumption, the client of one iteration would resume with
@@ -52,7 +55,10 @@ fn bench(c: &mut Criterion) {
     let server_config = Arc::new(
         ServerConfig::builder()
             .with_client_cert_verifier(verifier)
-            .with_single_cert(vec![server_id.certificate().clone()], server_id.private_key())
+            .with_single_cert(
+                vec![server_id.certificate().clone()],
+                server_id.private_key(),
+            )
             .unwrap(),
     );
 

@@ -12,7 +12,8 @@ use seat_proto::Error;
 use seat_proto::hooks::{AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Rejection};
 use seat_proto::session::{Event, Input, Session};
 use seat_proto::shim::Models;
-use seat_verify::embedded::testing::{Identity, move_tls};
+use seat_verify::embedded::testing::Identity;
+pub use seat_verify::embedded::testing::move_tls;
 use seat_verify::embedded::{
     Account, Client, Embedded, EmbeddedHooks, PeerAttestation, Server, SetupError, Tee,
     reference_tee, tampered_tee,

@@ -123,22 +123,27 @@ impl ServerBuilder {
             .with_single_cert(self.identity.chain(), self.identity.private_key())
             .map_err(SetupError::from_display)?;
         harden_server_config(&mut tls);
-        let chain_verifier: Arc<dyn ChainVerifier> = if self.anonymous_clients {
-            Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client))
-        } else if !self.client_roots.is_empty() || self.requires == Models::NONE {
-            web_pki(&self.client_roots, Purpose::Client)?
-        } else {
-            return Err(SetupError::new(
-                "client attestation is required but no client key is trusted \
-                 (client_certificate or dangerous_anonymous_clients)",
-            ));
-        };
         let attests = if self.tee.is_some() {
             self.attests
         } else {
             Models::NONE
         };
-        let session = SessionConfig::new(provider, attests, self.requires, chain_verifier);
+        let mut session = SessionConfig::builder(provider)
+            .attests(attests)
+            .requires(self.requires);
+        if self.anonymous_clients {
+            session = session.chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
+                Purpose::Client,
+            )));
+        } else if !self.client_roots.is_empty() {
+            session = session.chain_verifier(web_pki(&self.client_roots, Purpose::Client)?);
+        } else if !self.requires.is_empty() {
+            return Err(SetupError::new(
+                "client attestation is required but no client key is trusted \
+                 (client_certificate or dangerous_anonymous_clients)",
+            ));
+        }
+        let session = session.build().map_err(SetupError::from_display)?;
         Ok(Server {
             parts: Arc::new(ServerParts {
                 trust: self.trust,
@@ -298,14 +303,17 @@ impl ClientBuilder {
             None => builder.with_no_client_auth(),
         };
         harden_client_config(&mut tls);
-        let chain_verifier = web_pki(&self.server_roots, Purpose::Server)?;
         let attests = if self.tee.is_some() {
             self.attests
         } else {
             Models::NONE
         };
-        let session =
-            SessionConfig::new(self.trust.provider, attests, self.requires, chain_verifier);
+        let session = SessionConfig::builder(self.trust.provider)
+            .attests(attests)
+            .requires(self.requires)
+            .chain_verifier(web_pki(&self.server_roots, Purpose::Server)?)
+            .build()
+            .map_err(SetupError::from_display)?;
         Ok(Client {
             parts: Arc::new(ClientParts {
                 trust: self.trust,
