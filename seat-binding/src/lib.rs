@@ -8,8 +8,17 @@
 //! message types; `seat-proto` builds messages on top of it. It touches no socket, clock or
 //! ambient randomness except inside the stack adapters and the aws-lc-rs signer.
 //!
-//! Features: `aws-lc-rs` (default provider), `rustcrypto` (deterministic provider for
-//! vectors), `rustls` and `openssl` (exporter adapters for live connections).
+//! **Reach for first:** [`binder::expat_binder`] (the value a peer's Evidence must carry),
+//! the exporter of a live connection ([`exporter`]: rustls and OpenSSL adapters) and
+//! [`provider::default_provider`]. Most programs use this crate only through `seat-proto`'s
+//! session and adapters.
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `aws-lc-rs` | yes | the default crypto provider on AWS-LC (`provider::default_provider`) |
+//! | `rustcrypto` | no | a deterministic pure-Rust provider (RFC 6979 ECDSA, Ed25519, RSA-PSS with a seeded salt), for reproducible vectors |
+//! | `rustls` | no | exporters read from rustls 0.23 connections |
+//! | `openssl` | no | exporters read from OpenSSL 3 connections |
 //!
 //! # Example
 //!

@@ -13,6 +13,15 @@
 //! [`cose::CoseSigner`] and [`cose::CoseVerifier`] traits, implemented over `seat-binding`'s
 //! crypto provider in [`crypto`].
 //!
+//! **Reach for first:** [`cmw::AnyCmw::decode`] (what a peer sent), [`ear::Ear`] (an
+//! Attestation Result), [`Attester`] (implement it for a platform) and [`sim::SimulatedTee`]
+//! (the embedded default Attester). Appraisal is `seat-verify`'s; carrying a CMW over TLS is
+//! `seat-proto`'s.
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `arbitrary` | no | `arbitrary::Arbitrary` for every wire type (property tests, fuzzing) |
+//!
 //! | module | what |
 //! | --- | --- |
 //! | [`cbor`] | the strict CBOR reader and deterministic writer shared by every format |

@@ -13,9 +13,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{
     ClientConfig, ClientConnection, ConnectionCommon, RootCertStore, ServerConfig, ServerConnection,
 };
-use seat_examples::Identity;
 use seat_examples::echo::Options;
 use seat_examples::memory::Setup;
+use seat_verify::embedded::testing::Identity;
 
 fn move_tls<A, B>(from: &mut ConnectionCommon<A>, to: &mut ConnectionCommon<B>) {
     let mut buf = Vec::new();
@@ -30,13 +30,16 @@ fn move_tls<A, B>(from: &mut ConnectionCommon<A>, to: &mut ConnectionCommon<B>) 
 }
 
 fn bench(c: &mut Criterion) {
-    let server_id = Identity::new("localhost").unwrap();
-    let client_id = Identity::new("client.example").unwrap();
+    let server_id = Identity::self_signed("localhost").unwrap();
+    let client_id = Identity::self_signed("client.example").unwrap();
     let mut roots = RootCertStore::empty();
-    roots.add(server_id.certificate_der()).unwrap();
+    roots.add(server_id.certificate().clone()).unwrap();
     let mut client_config = ClientConfig::builder()
         .with_root_certificates(roots)
-        .with_client_auth_cert(vec![client_id.certificate_der()], client_id.key_der())
+        .with_client_auth_cert(
+            vec![client_id.certificate().clone()],
+            client_id.private_key(),
+        )
         .unwrap();
     // Every iteration must be a full handshake, as every attested connection is: with
     // rustls's default in-memory resumption, the client of one iteration would resume with
@@ -45,14 +48,17 @@ fn bench(c: &mut Criterion) {
     client_config.resumption = rustls::client::Resumption::disabled();
     let client_config = Arc::new(client_config);
     let mut client_roots = RootCertStore::empty();
-    client_roots.add(client_id.certificate_der()).unwrap();
+    client_roots.add(client_id.certificate().clone()).unwrap();
     let verifier = WebPkiClientVerifier::builder(Arc::new(client_roots))
         .build()
         .unwrap();
     let server_config = Arc::new(
         ServerConfig::builder()
             .with_client_cert_verifier(verifier)
-            .with_single_cert(vec![server_id.certificate_der()], server_id.key_der())
+            .with_single_cert(
+                vec![server_id.certificate().clone()],
+                server_id.private_key(),
+            )
             .unwrap(),
     );
 
@@ -89,7 +95,7 @@ fn bench(c: &mut Criterion) {
     let key = provider
         .signing_key_from_pkcs8(
             seat_binding::provider::SignatureAlgorithm::EcdsaSecp256r1Sha256,
-            &client_id.pkcs8,
+            client_id.pkcs8_der(),
         )
         .unwrap();
     let spki = key.public_key_spki();

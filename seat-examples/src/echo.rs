@@ -5,11 +5,12 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rustls::{ClientConnection, ServerConnection};
 use seat_proto::rustls_glue::AttestedStream;
 use seat_proto::shim::Models;
+use seat_verify::embedded::now;
 
 use crate::memory::{Peers, Setup};
 
@@ -27,6 +28,8 @@ pub struct Options {
     pub client_certificate: bool,
     /// The client's platform runs an unexpected kernel (its attestation must fail).
     pub client_tampered: bool,
+    /// The server's platform runs an unexpected kernel (its attestation must fail).
+    pub server_tampered: bool,
 }
 
 impl Default for Options {
@@ -37,6 +40,7 @@ impl Default for Options {
             model: Models::BACKGROUND_CHECK,
             client_certificate: false,
             client_tampered: false,
+            server_tampered: false,
         }
     }
 }
@@ -54,12 +58,6 @@ pub struct Report {
     pub error: Option<String>,
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Runs the echo of `message` under `opts`.
 pub fn run(opts: Options, message: &str) -> Report {
     match run_inner(opts, message) {
@@ -72,27 +70,28 @@ pub fn run(opts: Options, message: &str) -> Report {
 }
 
 fn run_inner(opts: Options, message: &str) -> Result<Report, String> {
-    let setup = Setup::new(opts)?;
+    let setup = Setup::new(opts).map_err(|e| e.to_string())?;
     let Peers {
         client_session,
-        mut client_platform,
+        client_hooks,
         server_session,
-        mut server_platform,
-    } = setup.peers(now())?;
-    let server_tls = setup.server_tls();
-    let client_tls = setup.client_tls();
+        server_hooks,
+    } = setup.peers(now()).map_err(|e| e.to_string())?;
+    let (client_account, server_account) = (client_hooks.account(), server_hooks.account());
+    let server_tls = setup.server().tls_config();
+    let client_tls = setup.client().tls_config();
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
 
-    let server = thread::spawn(move || -> (Vec<String>, Result<(), String>) {
+    let server_log = server_account.clone();
+    let server = thread::spawn(move || -> Result<(), String> {
         let result = (|| -> Result<(), String> {
             let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
             sock.set_read_timeout(Some(Duration::from_secs(10)))
                 .map_err(|e| e.to_string())?;
             let conn = ServerConnection::new(server_tls).map_err(|e| e.to_string())?;
-            let mut stream =
-                AttestedStream::establish(conn, sock, server_session, &mut server_platform)
-                    .map_err(|e| e.to_string())?;
+            let mut stream = AttestedStream::establish(conn, sock, server_session, server_hooks)
+                .map_err(|e| e.to_string())?;
             let mut line = String::new();
             BufReader::new(&mut stream)
                 .read_line(&mut line)
@@ -107,9 +106,9 @@ fn run_inner(opts: Options, message: &str) -> Result<Report, String> {
             Ok(())
         })();
         if let Err(e) = &result {
-            server_platform.account.push(format!("server: {e}"));
+            server_log.note(format!("server: {e}"));
         }
-        (server_platform.account, result)
+        result
     });
 
     let mut report = Report::default();
@@ -121,9 +120,8 @@ fn run_inner(opts: Options, message: &str) -> Result<Report, String> {
             .try_into()
             .map_err(|_| "bad server name".to_string())?;
         let conn = ClientConnection::new(client_tls, server_name).map_err(|e| e.to_string())?;
-        let mut stream =
-            AttestedStream::establish(conn, sock, client_session, &mut client_platform)
-                .map_err(|e| e.to_string())?;
+        let mut stream = AttestedStream::establish(conn, sock, client_session, client_hooks)
+            .map_err(|e| e.to_string())?;
         stream
             .write_all(format!("{message}\n").as_bytes())
             .map_err(|e| e.to_string())?;
@@ -138,19 +136,19 @@ fn run_inner(opts: Options, message: &str) -> Result<Report, String> {
     match client_result {
         Ok(echoed) => report.echoed = Some(echoed),
         Err(e) => {
-            client_platform.account.push(format!("client: {e}"));
+            client_account.note(format!("client: {e}"));
             report.error = Some(format!("client: {e}"));
         }
     }
-    report.client = client_platform.account;
     match server.join() {
-        Ok((account, result)) => {
-            report.server = account;
+        Ok(result) => {
             if let (Err(e), None) = (result, &report.error) {
                 report.error = Some(format!("server: {e}"));
             }
         }
         Err(_) => report.error = Some("server thread panicked".to_string()),
     }
+    report.client = client_account.lines();
+    report.server = server_account.lines();
     Ok(report)
 }

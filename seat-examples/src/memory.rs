@@ -1,40 +1,63 @@
 //! Two attested sessions over a real rustls TLS 1.3 connection held in memory, with every byte
-//! moved by hand: no socket, no thread, no clock but the one passed in. This is the whole
-//! driving contract in one place, and what the tests use to run every combination.
+//! moved by hand: no socket, no thread, no clock but the one passed in. Each side's actions go
+//! through `seat-proto`'s one drive loop ([`Driver`]) to the published embedded defaults
+//! ([`EmbeddedHooks`]); this is what the tests use to run every combination.
 
 use std::ops::DerefMut;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rustls::server::WebPkiClientVerifier;
-use rustls::{
-    ClientConfig, ClientConnection, ConnectionCommon, RootCertStore, ServerConfig, ServerConnection,
-};
-use seat_binding::authenticator::Role;
+use rustls::{ClientConnection, ConnectionCommon, ServerConnection};
 use seat_binding::exporter::rustls_adapter::{RustlsConnection, RustlsExporter};
-use seat_binding::provider::aws_lc::AwsLcRandom;
-use seat_binding::provider::{SignatureAlgorithm, default_provider};
-use seat_evidence::sim::SimulatedTee;
 use seat_proto::Error;
-use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::{AttestationHooks, harden_client_config, harden_server_config};
-use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig};
+use seat_proto::hooks::{AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Rejection};
+use seat_proto::session::{Event, Input, Session};
 use seat_proto::shim::Models;
+use seat_verify::embedded::testing::Identity;
+pub use seat_verify::embedded::testing::move_tls;
+use seat_verify::embedded::{
+    Account, Client, Embedded, EmbeddedHooks, PeerAttestation, Server, SetupError, Tee,
+    reference_tee, tampered_tee,
+};
 
 use crate::echo::Options;
-use crate::{Identity, Platform, World, tee_config};
 
-/// One side: its TLS connection, its session, its platform, and what it received.
+/// [`EmbeddedHooks`] that also keep every event, for tests to inspect.
+#[derive(Debug)]
+pub struct Recorded {
+    hooks: EmbeddedHooks,
+    /// Events, in order.
+    pub events: Vec<Event>,
+}
+
+impl AttestationHooks for Recorded {
+    type Accepted = PeerAttestation;
+
+    fn produce_evidence(&mut self, request: &EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        self.hooks.produce_evidence(request)
+    }
+
+    fn appraise(&mut self, request: &AppraisalRequest<'_>) -> Result<PeerAttestation, Rejection> {
+        self.hooks.appraise(request)
+    }
+
+    fn event(&mut self, event: &Event) {
+        self.hooks.event(event);
+        self.events.push(event.clone());
+    }
+}
+
+/// One side: its TLS connection, its session and drive loop, and what it received.
 pub struct Side<C> {
     /// The rustls connection.
     pub tls: C,
     /// The attested session.
     pub session: Session,
-    /// The attestation hooks.
-    pub platform: Platform,
+    /// The drive loop and its hooks.
+    pub driver: Driver<Recorded>,
+    /// What the hooks did, one line per step.
+    pub account: Account,
     /// Application bytes delivered by the session.
     pub delivered: Vec<u8>,
-    /// Events, in order.
-    pub events: Vec<Event>,
     /// The session error, once it failed.
     pub error: Option<Error>,
 }
@@ -52,55 +75,52 @@ where
     C: DerefMut<Target = ConnectionCommon<D>>,
     ConnectionCommon<D>: RustlsConnection,
 {
-    /// Feeds `input` and acts on every action: TLS writes, Evidence, appraisal.
+    fn new(tls: C, session: Session, hooks: EmbeddedHooks) -> Self {
+        let account = hooks.account();
+        Self {
+            tls,
+            session,
+            driver: Driver::new(Recorded {
+                hooks,
+                events: Vec::new(),
+            }),
+            account,
+            delivered: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Events, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.driver.hooks().events
+    }
+
+    /// The typed result of the peer's latest accepted attestation.
+    pub fn peer_attestation(&self) -> Option<&PeerAttestation> {
+        self.driver.peer_attestation()
+    }
+
+    /// Feeds `input` through the drive loop; TLS writes go to the rustls connection.
     fn handle(&mut self, input: Input<'_>, now: u64) {
-        if let Err(e) = self.session.handle(input)
+        let mut send = Vec::new();
+        let result = self.driver.handle(
+            &mut self.session,
+            input,
+            now,
+            &mut send,
+            &mut self.delivered,
+        );
+        self.flush(&send);
+        if let Err(e) = result
             && self.session.is_failed()
         {
             self.error.get_or_insert(e);
         }
-        self.drain(now);
     }
 
-    fn drain(&mut self, now: u64) {
-        while let Some(action) = self.session.poll_action() {
-            match action {
-                Action::Send(bytes) => {
-                    let _ = std::io::Write::write_all(&mut self.tls.writer(), &bytes);
-                }
-                Action::ProduceEvidence {
-                    exchange,
-                    binder,
-                    aik_pub_hash,
-                    model,
-                } => {
-                    let input =
-                        match self
-                            .platform
-                            .produce_evidence(&binder, &aik_pub_hash, model, now)
-                        {
-                            Some(cmw) => Input::Evidence { exchange, cmw },
-                            None => Input::Decline { exchange },
-                        };
-                    self.handle(input, now);
-                }
-                Action::Appraise(appraisal) => {
-                    let verdict = self.platform.appraise(&appraisal, now);
-                    self.handle(
-                        Input::Verdict {
-                            exchange: appraisal.exchange,
-                            verdict,
-                        },
-                        now,
-                    );
-                }
-                Action::Deliver(bytes) => self.delivered.extend(bytes),
-                Action::Event(event) => {
-                    self.platform.event(&event);
-                    self.events.push(event);
-                }
-                _ => {}
-            }
+    fn flush(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            let _ = std::io::Write::write_all(&mut self.tls.writer(), bytes);
         }
     }
 
@@ -115,49 +135,71 @@ where
             let Ok(exporter) = RustlsExporter::new(&*self.tls) else {
                 return;
             };
-            let result = self.session.handle(Input::Received {
+            let input = Input::Received {
                 bytes: buf.get(..n).unwrap_or_default(),
                 exporter: &exporter,
                 now,
-            });
+            };
+            let mut send = Vec::new();
+            let result = self.driver.handle(
+                &mut self.session,
+                input,
+                now,
+                &mut send,
+                &mut self.delivered,
+            );
+            drop(exporter);
+            self.flush(&send);
             if let Err(e) = result
                 && self.session.is_failed()
             {
                 self.error.get_or_insert(e);
             }
-            self.drain(now);
         }
     }
 
     /// Tells the session the handshake completed.
     fn establish(&mut self, now: u64) {
-        let exporter = match RustlsExporter::new(&*self.tls) {
-            Ok(e) => e,
-            Err(_) => return,
-        };
-        let result = self.session.handle(Input::Established {
-            exporter: &exporter,
-            now,
-        });
-        if let Err(e) = result {
-            self.error.get_or_insert(e);
-        }
-        self.drain(now);
-    }
-
-    /// Asks the peer to attest again.
-    pub fn reattest(&mut self, now: u64) {
         let Ok(exporter) = RustlsExporter::new(&*self.tls) else {
             return;
         };
-        let result = self.session.handle(Input::Reattest {
+        let mut send = Vec::new();
+        let input = Input::Established {
             exporter: &exporter,
             now,
-        });
+        };
+        let result = self.driver.handle(
+            &mut self.session,
+            input,
+            now,
+            &mut send,
+            &mut self.delivered,
+        );
+        drop(exporter);
+        self.flush(&send);
         if let Err(e) = result {
             self.error.get_or_insert(e);
         }
-        self.drain(now);
+    }
+
+    /// Asks the peer to attest again.
+    ///
+    /// # Errors
+    ///
+    /// The session's refusal (nothing to re-attest, or a failed session).
+    pub fn reattest(&mut self, now: u64) -> Result<(), Error> {
+        let exporter = RustlsExporter::new(&*self.tls)?;
+        let mut send = Vec::new();
+        let result = self.driver.reattest(
+            &mut self.session,
+            &exporter,
+            now,
+            &mut send,
+            &mut self.delivered,
+        );
+        drop(exporter);
+        self.flush(&send);
+        result.map(|_| ())
     }
 
     /// Writes application data through the session (refused while its gate is closed).
@@ -166,9 +208,16 @@ where
     ///
     /// The session's refusal.
     pub fn send(&mut self, data: &[u8], now: u64) -> Result<(), Error> {
-        self.session.handle(Input::Send(data))?;
-        self.drain(now);
-        Ok(())
+        let mut send = Vec::new();
+        let result = self.driver.handle(
+            &mut self.session,
+            Input::Send(data),
+            now,
+            &mut send,
+            &mut self.delivered,
+        );
+        self.flush(&send);
+        result
     }
 }
 
@@ -183,51 +232,36 @@ pub struct MemoryPair {
     pub now: u64,
 }
 
-/// Moves the TLS records `from` has to write into `to`; whether anything moved.
-pub fn move_tls<A, B>(from: &mut ConnectionCommon<A>, to: &mut ConnectionCommon<B>) -> bool {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        if from.write_tls(&mut buf).is_err() {
-            break;
-        }
-    }
-    if buf.is_empty() {
-        return false;
-    }
-    let mut rd = &buf[..];
-    while !rd.is_empty() {
-        if to.read_tls(&mut rd).is_err() || to.process_new_packets().is_err() {
-            break;
-        }
-    }
-    true
-}
-
 /// The two peers of one connection, before any byte moves.
 #[derive(Debug)]
 pub struct Peers {
     /// The client's session.
     pub client_session: Session,
     /// The client's attestation hooks.
-    pub client_platform: Platform,
+    pub client_hooks: EmbeddedHooks,
     /// The server's session.
     pub server_session: Session,
     /// The server's attestation hooks.
-    pub server_platform: Platform,
+    pub server_hooks: EmbeddedHooks,
 }
 
-/// Everything that outlives one connection: the trust (one Verifier and its policy), the TLS
-/// identities and configurations. [`Setup::connect`] then makes one attested connection.
+/// Everything that outlives one connection, built from [`Options`] with the published
+/// embedded defaults: one simulated TEE per peer, the shared trust (an in-process Verifier
+/// trusting both TEEs, the Relying-Party policy), the TLS identities, and the [`Server`] and
+/// [`Client`] roles. [`Setup::connect`] then makes one attested connection in memory.
 #[derive(Debug)]
 pub struct Setup {
-    opts: Options,
-    world: Arc<World>,
-    server_tee: Arc<Mutex<SimulatedTee>>,
-    client_tee: Arc<Mutex<SimulatedTee>>,
-    server_id: Identity,
-    client_id: Identity,
-    client_tls: Arc<ClientConfig>,
-    server_tls: Arc<ServerConfig>,
+    trust: Arc<Embedded>,
+    server: Server,
+    client: Client,
+}
+
+fn tee(seed: u8, tampered: bool) -> Result<Tee, SetupError> {
+    Ok(if tampered {
+        tampered_tee(seed)?
+    } else {
+        reference_tee(seed)?
+    })
 }
 
 impl Setup {
@@ -236,148 +270,69 @@ impl Setup {
     /// # Errors
     ///
     /// A set-up failure (keys, certificates, TLS configuration).
-    pub fn new(opts: Options) -> Result<Self, String> {
-        let provider = default_provider();
-        let server_tee =
-            SimulatedTee::new(tee_config(0x11, false), provider).map_err(|e| e.to_string())?;
-        let client_tee = SimulatedTee::new(tee_config(0x22, opts.client_tampered), provider)
-            .map_err(|e| e.to_string())?;
-        let world = Arc::new(World::new(&[&server_tee, &client_tee])?);
-        let server_id = Identity::new("localhost")?;
-        let client_id = Identity::new("client.example")?;
+    pub fn new(opts: Options) -> Result<Self, SetupError> {
+        let server_tee = tee(0x11, opts.server_tampered)?;
+        let client_tee = tee(0x22, opts.client_tampered)?;
+        let trust = Embedded::trusting(&[&server_tee, &client_tee])?;
+        let server_id = Identity::self_signed("localhost")?;
+        let client_id = Identity::self_signed("client.example")?;
+        let pick = |on: bool| if on { opts.model } else { Models::NONE };
 
-        let mut roots = RootCertStore::empty();
-        roots
-            .add(server_id.certificate_der())
-            .map_err(|e| e.to_string())?;
-        let builder = ClientConfig::builder().with_root_certificates(roots);
-        let mut client_tls = if opts.client_certificate {
-            builder
-                .with_client_auth_cert(vec![client_id.certificate_der()], client_id.key_der())
-                .map_err(|e| e.to_string())?
+        let mut server = Server::builder(&trust, &server_id).requires(pick(opts.client_attests));
+        if opts.server_attests {
+            server = server.attests_with(&server_tee, opts.model);
+        }
+        server = if opts.client_certificate {
+            server.client_certificate(&client_id)
         } else {
-            builder.with_no_client_auth()
+            // The client attests with a key its TEE mints; only its Evidence vouches for it.
+            server.dangerous_anonymous_clients()
         };
-        harden_client_config(&mut client_tls);
-        let server_builder = if opts.client_certificate {
-            let mut client_roots = RootCertStore::empty();
-            client_roots
-                .add(client_id.certificate_der())
-                .map_err(|e| e.to_string())?;
-            let v = WebPkiClientVerifier::builder(Arc::new(client_roots))
-                .build()
-                .map_err(|e| e.to_string())?;
-            ServerConfig::builder().with_client_cert_verifier(v)
-        } else {
-            ServerConfig::builder().with_no_client_auth()
-        };
-        let mut server_tls = server_builder
-            .with_single_cert(vec![server_id.certificate_der()], server_id.key_der())
-            .map_err(|e| e.to_string())?;
-        harden_server_config(&mut server_tls);
+        let mut client = Client::builder(&trust)
+            .trusts(&server_id)
+            .requires(pick(opts.server_attests));
+        if opts.client_attests {
+            client = client.attests_with(&client_tee, opts.model);
+        }
+        if opts.client_certificate {
+            client = client.certificate(&client_id);
+        }
         Ok(Self {
-            opts,
-            world,
-            server_id,
-            client_id,
-            client_tls: Arc::new(client_tls),
-            server_tls: Arc::new(server_tls),
-            server_tee: Arc::new(Mutex::new(server_tee)),
-            client_tee: Arc::new(Mutex::new(client_tee)),
+            trust,
+            server: server.build()?,
+            client: client.build()?,
         })
     }
 
-    /// The client's TLS configuration (hardened).
-    pub fn client_tls(&self) -> Arc<ClientConfig> {
-        Arc::clone(&self.client_tls)
+    /// The shared trust.
+    pub fn trust(&self) -> &Arc<Embedded> {
+        &self.trust
     }
 
-    /// The server's TLS configuration (hardened).
-    pub fn server_tls(&self) -> Arc<ServerConfig> {
-        Arc::clone(&self.server_tls)
+    /// The server role.
+    pub fn server(&self) -> &Server {
+        &self.server
     }
 
-    /// Fresh sessions and platforms for one connection, on the TEEs this set-up shares across
-    /// connections; an anonymous client gets a freshly minted attestation key.
+    /// The client role.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Fresh sessions and hooks for one connection; an anonymous attesting client gets a
+    /// freshly minted attestation key dated `now`.
     ///
     /// # Errors
     ///
-    /// A key the provider cannot load, or a TEE that cannot mint.
-    pub fn peers(&self, now: u64) -> Result<Peers, String> {
-        let opts = self.opts;
-        let provider = default_provider();
-        let mut client_platform = Platform::shared(
-            "client",
-            Arc::clone(&self.client_tee),
-            Arc::clone(&self.world),
-        );
-        let client_credential = if !opts.client_attests {
-            None
-        } else if opts.client_certificate {
-            Some(self.client_id.credential()?)
-        } else {
-            // Anonymous client attestation: the server accepts this key only because the
-            // Evidence binds it.
-            let aik = client_platform.mint_aik(
-                SignatureAlgorithm::EcdsaSecp256r1Sha256,
-                "client.tee",
-                now,
-            )?;
-            client_platform.account.push(format!(
-                "client: TEE minted an ephemeral attestation key ({} byte self-signed certificate)",
-                aik.certificate_der.len()
-            ));
-            Some(Credential {
-                chain: vec![aik.certificate_der.clone()],
-                key: provider
-                    .signing_key_from_pkcs8(
-                        SignatureAlgorithm::EcdsaSecp256r1Sha256,
-                        &aik.pkcs8_der,
-                    )
-                    .map_err(|e| e.to_string())?
-                    .into(),
-            })
-        };
-        let client_ea_verifier: Arc<dyn ChainVerifier> = if opts.client_certificate {
-            Arc::new(
-                WebPkiVerifier::new([&self.client_id.certificate[..]], Purpose::Client)
-                    .map_err(|e| e.to_string())?,
-            )
-        } else {
-            Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client))
-        };
-        let server_ea_verifier: Arc<dyn ChainVerifier> = Arc::new(
-            WebPkiVerifier::new([&self.server_id.certificate[..]], Purpose::Server)
-                .map_err(|e| e.to_string())?,
-        );
-        let pick = |on: bool| if on { opts.model } else { Models::NONE };
-        let session = |role, attests, requires, verifier, credential| {
-            let config = SessionConfig::new(provider, pick(attests), pick(requires), verifier);
-            Session::new(Arc::new(config), role, credential, Box::new(AwsLcRandom))
-        };
+    /// A TEE that cannot mint, or a key the provider cannot load.
+    pub fn peers(&self, now: u64) -> Result<Peers, SetupError> {
+        let (client_session, client_hooks) = self.client.connection_at(now)?;
+        let (server_session, server_hooks) = self.server.connection();
         Ok(Peers {
-            client_session: session(
-                Role::Client,
-                opts.client_attests,
-                opts.server_attests,
-                server_ea_verifier,
-                client_credential,
-            ),
-            client_platform,
-            server_session: session(
-                Role::Server,
-                opts.server_attests,
-                opts.client_attests,
-                client_ea_verifier,
-                opts.server_attests
-                    .then(|| self.server_id.credential())
-                    .transpose()?,
-            ),
-            server_platform: Platform::shared(
-                "server",
-                Arc::clone(&self.server_tee),
-                Arc::clone(&self.world),
-            ),
+            client_session,
+            client_hooks,
+            server_session,
+            server_hooks,
         })
     }
 
@@ -387,30 +342,18 @@ impl Setup {
     /// # Errors
     ///
     /// A set-up failure, or a TLS handshake that does not complete.
-    pub fn connect(&self, now: u64) -> Result<MemoryPair, String> {
+    pub fn connect(&self, now: u64) -> Result<MemoryPair, SetupError> {
         let peers = self.peers(now)?;
-        let server_name = "localhost".try_into().map_err(|_| "bad name".to_string())?;
-        let client_conn = ClientConnection::new(Arc::clone(&self.client_tls), server_name)
-            .map_err(|e| e.to_string())?;
-        let server_conn =
-            ServerConnection::new(Arc::clone(&self.server_tls)).map_err(|e| e.to_string())?;
+        let server_name = "localhost"
+            .try_into()
+            .map_err(|_| SetupError::new("bad server name"))?;
+        let client_conn = ClientConnection::new(self.client.tls_config(), server_name)
+            .map_err(|e| SetupError::new(e.to_string()))?;
+        let server_conn = ServerConnection::new(self.server.tls_config())
+            .map_err(|e| SetupError::new(e.to_string()))?;
         let mut pair = MemoryPair {
-            client: Side {
-                tls: client_conn,
-                session: peers.client_session,
-                platform: peers.client_platform,
-                delivered: Vec::new(),
-                events: Vec::new(),
-                error: None,
-            },
-            server: Side {
-                tls: server_conn,
-                session: peers.server_session,
-                platform: peers.server_platform,
-                delivered: Vec::new(),
-                events: Vec::new(),
-                error: None,
-            },
+            client: Side::new(client_conn, peers.client_session, peers.client_hooks),
+            server: Side::new(server_conn, peers.server_session, peers.server_hooks),
             now,
         };
         for _ in 0..10 {
@@ -421,7 +364,7 @@ impl Setup {
             move_tls(&mut pair.server.tls, &mut pair.client.tls);
         }
         if pair.client.tls.is_handshaking() || pair.server.tls.is_handshaking() {
-            return Err("the TLS handshake did not complete".to_string());
+            return Err(SetupError::new("the TLS handshake did not complete"));
         }
         pair.client.establish(now);
         pair.server.establish(now);
@@ -436,7 +379,7 @@ impl MemoryPair {
     /// # Errors
     ///
     /// As [`Setup::new`] and [`Setup::connect`].
-    pub fn connect(opts: Options, now: u64) -> Result<Self, String> {
+    pub fn connect(opts: Options, now: u64) -> Result<Self, SetupError> {
         Setup::new(opts)?.connect(now)
     }
 
@@ -456,5 +399,10 @@ impl MemoryPair {
     /// Whether both gates are open and neither side failed.
     pub fn both_open(&self) -> bool {
         self.client.session.is_open() && self.server.session.is_open()
+    }
+
+    /// Both sides' account lines, server first.
+    pub fn account(&self) -> Vec<String> {
+        [self.server.account.lines(), self.client.account.lines()].concat()
     }
 }

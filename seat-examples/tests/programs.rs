@@ -32,8 +32,48 @@ fn demo_every_flag_combination() {
         }
     }
     assert_eq!(runs, 12);
-    let out = run(exe, &["--tampered-client"]);
-    assert!(out.contains("refused as expected"), "{out}");
+}
+
+#[test]
+fn demo_tampered_sides_are_refused_with_the_verifiers_reason() {
+    let exe = env!("CARGO_BIN_EXE_demo");
+    for (flag, side) in [
+        ("--tampered-client", "client"),
+        ("--tampered-server", "server"),
+    ] {
+        for model in ["background", "passport"] {
+            let out = run(exe, &[flag, "--model", model]);
+            assert!(
+                out.contains(&format!("the tampered {side} was refused as expected")),
+                "{out}"
+            );
+            // The library's reason, never a bare "session failed".
+            let reason = if model == "background" {
+                "a measurement is outside the reference values"
+            } else {
+                "does not reach the required tier"
+            };
+            assert!(out.contains(reason), "{out}");
+            assert!(!out.contains("session failed"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn demo_tampered_side_nobody_asked_to_attest_is_reported_as_such() {
+    let exe = env!("CARGO_BIN_EXE_demo");
+    let out = run(exe, &["--mode", "server", "--tampered-client"]);
+    assert!(
+        out.contains("the tampered client was not asked to attest"),
+        "{out}"
+    );
+    assert!(out.contains("echo:"), "{out}");
+    let out = run(exe, &["--mode", "client", "--tampered-server"]);
+    assert!(
+        out.contains("the tampered server was not asked to attest"),
+        "{out}"
+    );
+    assert!(out.contains("echo:"), "{out}");
 }
 
 #[test]
@@ -46,9 +86,23 @@ fn demo_rejects_unknown_flags() {
 }
 
 #[test]
-fn tokio_echo() {
+fn tokio_echo_reattests_and_refuses_the_tampered_server_with_the_reason() {
     let out = run(env!("CARGO_BIN_EXE_echo-tokio"), &[]);
-    assert!(out.contains("hello from tokio"), "{out}");
+    assert!(out.contains("echo: hello, attested world"), "{out}");
+    assert!(out.contains("server attested: background check"), "{out}");
+    assert!(out.contains("re-attested: background check"), "{out}");
+    assert!(
+        out.contains("tampered server refused:")
+            && out.contains("a measurement is outside the reference values"),
+        "{out}"
+    );
+}
+
+/// The tokio example stays the short program a newcomer writes from the docs.
+#[test]
+fn tokio_echo_is_at_most_80_lines() {
+    let source = include_str!("../src/bin/echo-tokio.rs");
+    assert!(source.lines().count() <= 80, "{}", source.lines().count());
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 use seat_examples::echo::Options;
 use seat_examples::memory::MemoryPair;
+use seat_proto::hooks::Stage;
 use seat_proto::session::Event;
 use seat_proto::shim::{Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
@@ -28,7 +29,7 @@ fn combos() -> Vec<Options> {
                     client_attests,
                     model,
                     client_certificate,
-                    client_tampered: false,
+                    ..Options::default()
                 });
             }
         }
@@ -56,12 +57,12 @@ fn every_combination_attests_then_carries_data() {
             pair.server.error
         );
         assert_eq!(
-            attested(&pair.client.events),
+            attested(&pair.client.events()),
             usize::from(opts.server_attests),
             "{opts:?}"
         );
         assert_eq!(
-            attested(&pair.server.events),
+            attested(&pair.server.events()),
             usize::from(opts.client_attests),
             "{opts:?}"
         );
@@ -72,12 +73,9 @@ fn every_combination_attests_then_carries_data() {
         assert_eq!(pair.server.delivered, b"ping", "{opts:?}");
         assert_eq!(pair.client.delivered, b"pong", "{opts:?}");
         // The account names the model and the binding.
-        let account = [
-            pair.client.platform.account.clone(),
-            pair.server.platform.account.clone(),
-        ]
-        .concat()
-        .join("\n");
+        let account = [pair.client.account.lines(), pair.server.account.lines()]
+            .concat()
+            .join("\n");
         let model = if opts.model == Models::PASSPORT {
             "passport"
         } else {
@@ -92,12 +90,12 @@ fn every_combination_attests_then_carries_data() {
 fn reattestation_on_a_live_connection() {
     let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
     assert!(pair.both_open());
-    pair.client.reattest(NOW + 10);
+    pair.client.reattest(NOW + 10).unwrap();
     pair.run();
-    pair.server.reattest(NOW + 20);
+    pair.server.reattest(NOW + 20).unwrap();
     pair.run();
-    assert_eq!(attested(&pair.client.events), 2);
-    assert_eq!(attested(&pair.server.events), 2);
+    assert_eq!(attested(&pair.client.events()), 2);
+    assert_eq!(attested(&pair.server.events()), 2);
     assert!(pair.both_open());
 }
 
@@ -109,16 +107,26 @@ fn tampered_client_is_rejected_and_no_data_flows() {
     };
     let mut pair = MemoryPair::connect(opts, NOW).unwrap();
     assert!(!pair.server.session.is_open());
-    assert_eq!(
-        pair.server.error,
-        Some(Error::Attestation(AttestationError::Rejected))
-    );
-    let account = pair.server.platform.account.join("\n");
+    // The Verifier's stage and reason reach the session's error and its Display.
+    let Some(Error::Attestation(AttestationError::Rejected(rejection))) = pair.server.error.clone()
+    else {
+        panic!("{:?}", pair.server.error)
+    };
+    assert_eq!(rejection.stage, Stage::Policy);
+    assert!(rejection.reason.contains("measurement"), "{rejection}");
+    let shown = pair
+        .server
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(shown.contains("measurement"), "{shown}");
+    let account = pair.server.account.lines().join("\n");
     assert!(account.contains("measurement"), "{account}");
     // The server's gate never opened: it refuses to send.
     assert_eq!(
         pair.server.send(b"secret", NOW).unwrap_err(),
-        Error::Attestation(AttestationError::Rejected)
+        Error::Attestation(AttestationError::Rejected(rejection))
     );
     assert!(pair.client.delivered.is_empty());
 }
@@ -136,16 +144,17 @@ fn application_data_before_attestation_is_refused() {
     assert!(pair.both_open());
     // A fresh client session that has not attested the server yet refuses data.
     let mut fresh = seat_proto::session::Session::new(
-        std::sync::Arc::new(seat_proto::session::SessionConfig::new(
-            seat_binding::provider::default_provider(),
-            Models::NONE,
-            Models::BACKGROUND_CHECK,
-            std::sync::Arc::new(
-                seat_proto::chain::DangerousSelfSignedVerifier::dangerous_new(
-                    seat_proto::chain::Purpose::Server,
-                ),
-            ),
-        )),
+        std::sync::Arc::new(
+            seat_proto::session::SessionConfig::builder(seat_binding::provider::default_provider())
+                .requires(Models::BACKGROUND_CHECK)
+                .chain_verifier(std::sync::Arc::new(
+                    seat_proto::chain::DangerousSelfSignedVerifier::dangerous_new(
+                        seat_proto::chain::Purpose::Server,
+                    ),
+                ))
+                .build()
+                .unwrap(),
+        ),
         seat_binding::authenticator::Role::Client,
         None,
         Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
@@ -242,9 +251,9 @@ mod bad_input_on_the_wire {
     #[test]
     fn second_authenticator_for_the_same_context() {
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
-        pair.client.reattest(NOW);
+        pair.client.reattest(NOW).unwrap();
         pair.run();
-        assert_eq!(attested(&pair.client.events), 2);
+        assert_eq!(attested(&pair.client.events()), 2);
         // Exchange 2 is complete; a second answer to it is refused before its content is read.
         let frame = Frame::Authenticator {
             exchange: 2,
@@ -278,7 +287,7 @@ mod bad_input_on_the_wire {
 
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
         // The client asks again; intercept its request before the server's session sees it.
-        pair.client.reattest(NOW);
+        pair.client.reattest(NOW).unwrap();
         seat_examples::memory::move_tls(&mut pair.client.tls, &mut pair.server.tls);
         let mut raw = vec![0u8; 64 * 1024];
         let n = std::io::Read::read(&mut pair.server.tls.reader(), &mut raw).unwrap();
@@ -361,7 +370,7 @@ mod bad_input_on_the_wire {
         // unanswered, and the close fails the session instead of opening it.
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
         assert!(pair.both_open());
-        pair.server.reattest(NOW);
+        pair.server.reattest(NOW).unwrap();
         // The request is in flight; the client disappears.
         let result = pair
             .server
@@ -376,7 +385,7 @@ mod bad_input_on_the_wire {
     #[test]
     fn peer_answer_deadline() {
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
-        pair.server.reattest(NOW);
+        pair.server.reattest(NOW).unwrap();
         // The client's answer never arrives in time.
         let deadline = pair.server.session.poll_timeout().unwrap();
         let result = pair

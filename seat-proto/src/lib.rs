@@ -1,17 +1,82 @@
-//! The protocol layer of seat: wire codec and messages, authenticator assembly and
-//! validation, and the sans-I/O state machines of attested TLS 1.3.
+//! The protocol layer of seat: attested TLS 1.3 sessions, the adapters that drive them over
+//! real TLS stacks, and the strict wire codec underneath.
+//!
+//! # Where to start
+//!
+//! - **An attested connection:** an adapter. With feature `tokio`,
+//!   [`tokio_glue::AttestedAcceptor`] and [`tokio_glue::AttestedConnector`] return an
+//!   [`AttestedStream`](tokio_glue::AttestedStream) once attestation succeeded; with feature
+//!   `rustls`, [`rustls_glue::AttestedStream`] is the blocking equivalent. Each takes a
+//!   [`SessionConfig`](session::SessionConfig) and, per connection, an implementation of
+//!   [`AttestationHooks`](hooks::AttestationHooks): the Attester and the Verifier. The
+//!   published embedded defaults (a simulated TEE, an in-process Verifier, the Relying-Party
+//!   policy, `Server` and `Client` roles) are `seat-verify`'s `embedded` module (its feature
+//!   `embedded`); the workspace README's first example uses them.
+//! - **Driving a session yourself:** [`session::Session`] (post-handshake attestation with
+//!   RFC 9261 Exported Authenticators, draft-fossati-seat-expat) and the one drive loop,
+//!   [`hooks::Driver`].
+//! - **Early (intra-handshake) attestation** on OpenSSL 3: [`openssl_glue`] (feature
+//!   `openssl`) over the negotiation machines of [`negotiation`]
+//!   (draft-fossati-seat-early-attestation).
+//! - **Bytes:** the codec for every wire structure of both mechanisms: [`message`] and
+//!   [`ext`] (the `cmw_attestation` extension), [`remote_attestation`]. Decoding is total and
+//!   strict ([`codec`]); the unassigned code points are configuration
+//!   ([`codepoints::CodePoints`]).
+//!
+//! A rejected attestation carries its [`Stage`](hooks::Stage) and the Verifier's reason into
+//! the session's [`Error`], the error frame sent to the peer, and the adapters' `io::Error`.
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `rustls` | no | hardened rustls 0.23 configurations and the blocking [`rustls_glue::AttestedStream`] |
+//! | `tokio` | no | [`tokio_glue`]: the tokio adapter over tokio-rustls, deadlines on tokio's timer |
+//! | `openssl` | no | [`openssl_glue`]: early attestation over OpenSSL 3 through custom-extension callbacks |
+//! | `arbitrary` | no | `arbitrary::Arbitrary` for every wire type (property tests, fuzzing) |
 //!
 //! This crate knows messages and protocol rules, never Evidence formats: CMW bytes are opaque
 //! to it. It builds on `seat-binding` for everything that ties bytes to a connection and a
-//! key. Today it holds the strict codec for every wire structure of the two SEAT mechanisms:
+//! key.
 //!
-//! - post-handshake attestation with RFC 9261 Exported Authenticators carrying a CMW in the
-//!   `cmw_attestation` extension (draft-fossati-seat-expat): [`message`] and [`ext`];
-//! - intra-handshake attestation with the `remoteAttestation` extension
-//!   (draft-fossati-seat-early-attestation): [`remote_attestation`].
 //!
-//! Decoding is total and strict ([`codec`]); the unassigned code points are configuration
-//! ([`codepoints::CodePoints`]).
+//! # Driving a session
+//!
+//! The expat [`session::Session`] is sans-I/O. Its actions go through the caller's
+//! [`hooks::AttestationHooks`] (the Attester for this side's Evidence, the Verifier and policy
+//! for the peer's) in one place, [`hooks::drive`] or its stateful form [`hooks::Driver`], which
+//! the stream adapters use too. An adapter feeds what it reads and writes what comes out:
+//!
+//! ```no_run
+//! use seat_binding::exporter::Exporter;
+//! use seat_proto::hooks::{AttestationHooks, Driver};
+//! use seat_proto::session::{Input, Session};
+//!
+//! /// Hands the session bytes read from the TLS connection; returns the bytes to write back
+//! /// and appends the peer's application data (once the gate is open) to `app`.
+//! fn on_read<H: AttestationHooks>(
+//!     session: &mut Session,
+//!     driver: &mut Driver<H>,
+//!     exporter: &dyn Exporter,
+//!     bytes: &[u8],
+//!     now: u64,
+//!     app: &mut Vec<u8>,
+//! ) -> Result<Vec<u8>, seat_proto::Error> {
+//!     let mut to_tls = Vec::new();
+//!     let input = Input::Received { bytes, exporter, now };
+//!     // On a fatal error, `to_tls` still holds the error frame to send before closing.
+//!     driver.handle(session, input, now, &mut to_tls, app)?;
+//!     if let Some(accepted) = driver.peer_attestation() {
+//!         println!("the peer's attestation was accepted: {accepted:?}");
+//!     }
+//!     Ok(to_tls)
+//! }
+//! ```
+//!
+//! The adapters do this for you: [`rustls_glue::AttestedStream`] (feature `rustls`, blocking)
+//! and [`tokio_glue`] (feature `tokio`: `AttestedAcceptor`, `AttestedConnector`).
+//!
+//! # The codec
+//!
+//! Every wire structure decodes strictly and re-encodes byte for byte:
 //!
 //! ```
 //! use seat_proto::codepoints::{CodePoints, SignatureScheme};
@@ -44,6 +109,7 @@ mod error;
 pub mod ext;
 #[cfg(feature = "openssl")]
 mod ffi;
+pub mod hooks;
 pub mod message;
 pub mod negotiation;
 #[cfg(feature = "openssl")]
@@ -53,11 +119,8 @@ pub mod remote_attestation;
 pub mod rustls_glue;
 pub mod session;
 pub mod shim;
+#[cfg(feature = "tokio")]
+pub mod tokio_glue;
 pub mod transcript;
 
 pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, REASONS};
-
-/// The README's examples compile and run as doctests of this crate.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

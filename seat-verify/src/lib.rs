@@ -7,8 +7,21 @@
 //! through `seat-binding`'s provider. It is sans-I/O: `now` and randomness are arguments;
 //! policies are parsed from text the caller read.
 //!
+//! **Reach for first:** with feature `embedded`, `embedded`: the published defaults that
+//! attest and appraise in one process (simulated TEEs, an in-process Verifier, the
+//! Relying-Party policy) as `seat-proto`'s attestation hooks, with `Server` and `Client`
+//! roles and self-signed test identities. For your own deployment: [`Verifier::builder`] (a
+//! signing key is generated when you give none), [`RelyingParty`] and [`Policy::from_toml`].
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `embedded` | no | `embedded`: `Embedded`, `EmbeddedHooks` (implementing `seat_proto::hooks::AttestationHooks`), `PeerAttestation`, the `Server` and `Client` builders, `testing::Identity`; depends on `seat-proto` with `rustls` |
+//! | `openssl` | no | `embedded::early`: early attestation on OpenSSL 3 with the embedded defaults |
+//! | `tokio` | no | `Server::acceptor` and `Client::connector` (`seat-proto`'s tokio adapter) |
+//!
 //! | module | what |
 //! | --- | --- |
+//! | [`builder`] | [`VerifierBuilder`]: a Verifier from named settings, its key generated when none is given |
 //! | [`format`](mod@format) | one [`format::EvidenceFormat`] per Evidence format, chosen by CMW media type; the simulated TEE |
 //! | [`verifier`] | the [`Verifier`]: decode, signature, binding, freshness, policy; issues signed EARs (CWT or JWT) |
 //! | [`rp`] | the [`RelyingParty`]: background check (in-process or remote Verifier) and passport |
@@ -116,7 +129,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod builder;
 mod crypto;
+#[cfg(feature = "embedded")]
+pub mod embedded;
 pub mod error;
 pub mod format;
 pub mod policy;
@@ -124,6 +140,7 @@ pub mod replay;
 pub mod rp;
 pub mod verifier;
 
+pub use builder::{VerifierBuilder, generate_signing_key};
 pub use error::{Claim, ConfigReason, Error, Reason, Stage};
 pub use policy::{Policy, ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 pub use replay::{MAX_RECORDS, ReplayRecord};

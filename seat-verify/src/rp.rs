@@ -26,7 +26,9 @@ use crate::error::{Error, Reason};
 use crate::format::verify_with_anchors;
 use crate::policy::{RelyingPartyPolicy, TrustAnchor};
 use crate::replay::{self, ReplayRecord};
-use crate::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier, appraisal_cnf};
+use crate::verifier::{
+    AppraisalRequest, Report, ResultBinding, ResultForm, Verifier, appraisal_cnf,
+};
 
 /// What this Relying Party computed for the exchange, from its own connection state
 /// (seat-binding's `expat_binder` or `early_binder`); never taken from the peer.
@@ -168,32 +170,17 @@ impl RelyingParty {
                 evidence,
                 verifier,
                 form,
-            } => {
-                let report = verifier.appraise(
-                    &AppraisalRequest {
-                        cmw: evidence,
-                        binder: expected.binder,
-                        aik_pub_hash: expected.aik_pub_hash,
-                        now_unix_secs,
-                    },
+            } => self
+                .in_process(
+                    record,
+                    evidence,
+                    verifier,
                     form,
-                    ResultBinding::Exchange,
+                    expected,
+                    now_unix_secs,
                     rng,
-                )?;
-                record.accept_digest(*report.evidence_digest())?;
-                if let Some(finding) = report.findings().first() {
-                    return Err((*finding).into());
-                }
-                let status = report.status();
-                self.check_tier(status)?;
-                Ok(Accepted {
-                    model: Model::BackgroundCheck,
-                    binding: BindingLevel::Exchange,
-                    status,
-                    verifier: "in-process".into(),
-                    ear: report.ear().clone(),
-                })
-            }
+                )
+                .map(|(accepted, _)| accepted),
             Background::Remote { evidence, result } => {
                 let vr = self.verify_result(result)?;
                 let binding = self.check_result(&vr, expected, now_unix_secs, false)?;
@@ -209,6 +196,51 @@ impl RelyingParty {
                 })
             }
         }
+    }
+
+    /// Background check with an in-process Verifier, as [`Self::background_check`] with
+    /// [`Background::InProcess`] decides it, also returning the Verifier's [`Report`] (the
+    /// appraised claims and the issued Result).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::background_check`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn in_process(
+        &self,
+        record: &mut ReplayRecord,
+        evidence: &[u8],
+        verifier: &Verifier,
+        form: ResultForm,
+        expected: &Expected<'_>,
+        now_unix_secs: u64,
+        rng: &mut dyn RandomSource,
+    ) -> Result<(Accepted, Report), Error> {
+        let report = verifier.appraise(
+            &AppraisalRequest {
+                cmw: evidence,
+                binder: expected.binder,
+                aik_pub_hash: expected.aik_pub_hash,
+                now_unix_secs,
+            },
+            form,
+            ResultBinding::Exchange,
+            rng,
+        )?;
+        record.accept_digest(*report.evidence_digest())?;
+        if let Some(finding) = report.findings().first() {
+            return Err((*finding).into());
+        }
+        let status = report.status();
+        self.check_tier(status)?;
+        let accepted = Accepted {
+            model: Model::BackgroundCheck,
+            binding: BindingLevel::Exchange,
+            status,
+            verifier: "in-process".into(),
+            ear: report.ear().clone(),
+        };
+        Ok((accepted, report))
     }
 
     /// Passport model: decide on an EAR CMW the Attester presented (checklist item 10).

@@ -62,7 +62,8 @@ fn print_usage() {
         "  vectors --record [kind]  record new real rustls and OpenSSL sessions (kinds session, early-session; only kind if given)"
     );
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
-    println!("        --model background|passport, --client-cert, --tampered-client");
+    println!("        --model background|passport, --client-cert, --tampered-client,");
+    println!("        --tampered-server");
 }
 
 /// One step of the CI run: a cargo invocation (or, for the independent vector check, a
@@ -264,12 +265,13 @@ fn vectors(mode: &str, kind: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// Runs the demo program with `flags`.
+/// Runs the demo program with `flags`. Cargo's own output (its build progress: the first
+/// build takes minutes) goes straight to the terminal; only cargo's "Running" line is new.
 fn demo(flags: &[String]) -> Result<(), String> {
+    eprintln!("xtask: building and running the demo (the first build takes a few minutes)");
     let status = Command::new(cargo())
         .args([
             "run",
-            "--quiet",
             "--locked",
             "--package",
             "seat-examples",

@@ -1,7 +1,7 @@
 //! Recorded OpenSSL sessions (`early-session`): real OpenSSL 3 TLS 1.3 handshakes between
-//! two endpoints in one process (seat-examples' in-memory duplex), carrying
-//! `remoteAttestation` through seat-proto's OpenSSL adapter, with seat-examples' simulated
-//! TEEs as Attesters and its in-process Verifier.
+//! two endpoints in one process (the in-memory duplex of `seat_verify::embedded::early`),
+//! carrying `remoteAttestation` through seat-proto's OpenSSL adapter, with the published
+//! embedded defaults' simulated TEEs as Attesters and their in-process Verifier.
 //!
 //! Each recording keeps every handshake message in order as OpenSSL's message callback
 //! reported it (plaintext, 4-byte header, also the encrypted flight), each side's
@@ -9,7 +9,7 @@
 //! computed and decided (the adapter's [`outcome`]). The runner replays it through fresh
 //! negotiation machines and recomputes the binders from the recorded bytes.
 //!
-//! Each recording also carries the trust the endpoints appraised against (`trust`): the World's
+//! Each recording also carries the trust the endpoints appraised against (`trust`): the embedded
 //! Verifier (its EAR-signing SPKI, the identity the passport scheme names, its EAR
 //! `verifier-id`, the simulated TEEs' attestation keys with the side each one attests, the
 //! reference values and the policy bounds) and the Relying-Party policy. The Verifier's key is
@@ -21,13 +21,13 @@ use openssl::ssl::{Ssl, SslContextBuilder};
 use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
-use seat_evidence::sim::SimulatedTee;
-use seat_examples::early::{TeeHooks, context, evidence_scheme, handshake, passport_scheme};
-use seat_examples::{Identity, World, tee_config};
 use seat_proto::codepoints::{CodePoints, HandshakeType};
 use seat_proto::negotiation::{ClientConfig, HRR_READING, ServerConfig};
 use seat_proto::openssl_glue::{EarlyOutcome, attach_client, attach_server, failure, outcome};
 use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
+use seat_verify::embedded::early::{context, evidence_scheme, handshake, passport_scheme};
+use seat_verify::embedded::testing::Identity;
+use seat_verify::embedded::{Embedded, EmbeddedHooks, Tee};
 use serde_json::{Map, Value, json};
 
 use crate::generate::early::scheme_json;
@@ -56,8 +56,8 @@ struct Scenario {
 }
 
 fn scenarios() -> Result<Vec<Scenario>, String> {
-    let eat = evidence_scheme()?;
-    let passport = passport_scheme()?;
+    let eat = evidence_scheme().map_err(|e| e.to_string())?;
+    let passport = passport_scheme().map_err(|e| e.to_string())?;
     let plain = |name, description, cs, cc, sa, sacc, rs, rc| Scenario {
         name,
         description,
@@ -155,18 +155,23 @@ fn scenarios() -> Result<Vec<Scenario>, String> {
     Ok(out)
 }
 
-fn tee(seed: u8) -> Result<SimulatedTee, String> {
-    SimulatedTee::new(tee_config(seed, false), default_provider()).map_err(|e| e.to_string())
+fn tee(seed: u8) -> Result<Tee, String> {
+    seat_verify::embedded::reference_tee(seed).map_err(|e| e.to_string())
 }
 
-/// The trust the World's Verifier and Relying Party hold: the public half only.
-fn trust_json(
-    world: &World,
-    server_tee: &SimulatedTee,
-    client_tee: &SimulatedTee,
-) -> Result<Value, String> {
-    let policy = world.verifier.policy();
-    let identity = match passport_scheme()? {
+/// The attestation key of `tee`.
+fn tee_spki(tee: &Tee) -> Result<Vec<u8>, String> {
+    Ok(tee
+        .lock()
+        .map_err(|_| "the TEE lock is poisoned".to_string())?
+        .attestation_key_spki())
+}
+
+/// The trust the embedded Verifier and Relying Party hold: the public half only.
+fn trust_json(world: &Embedded, server_tee: &Tee, client_tee: &Tee) -> Result<Value, String> {
+    let (server_spki, client_spki) = (tee_spki(server_tee)?, tee_spki(client_tee)?);
+    let policy = world.verifier().policy();
+    let identity = match passport_scheme().map_err(|e| e.to_string())? {
         AttestationScheme::Result(id) => id.as_bytes().to_vec(),
         AttestationScheme::Evidence(_) => return Err("the passport scheme is not a result".into()),
     };
@@ -174,9 +179,9 @@ fn trust_json(
         .attestation_keys
         .iter()
         .map(|a| {
-            let side = if a.spki == server_tee.attestation_key_spki() {
+            let side = if a.spki == server_spki {
                 "server"
-            } else if a.spki == client_tee.attestation_key_spki() {
+            } else if a.spki == client_spki {
                 "client"
             } else {
                 return Err(format!("attestation key {} is no side's TEE", a.name));
@@ -185,13 +190,13 @@ fn trust_json(
         })
         .collect::<Result<Vec<_>, String>>()?;
     let rv = &policy.reference_values;
-    let rp = &world.rp_policy;
+    let rp = world.rp_policy();
     let [anchor] = rp.verifier_keys.as_slice() else {
         return Err("the Relying Party trusts more than one Verifier key".into());
     };
-    let spki = world.verifier.public_key_spki();
+    let spki = world.verifier().public_key_spki();
     if anchor.spki != spki {
-        return Err("the Relying Party does not trust the World's Verifier".into());
+        return Err("the Relying Party does not trust the embedded Verifier".into());
     }
     Ok(json!({
         "verifier": {
@@ -255,13 +260,13 @@ fn ssl(b: SslContextBuilder) -> Result<Ssl, String> {
 #[allow(clippy::too_many_lines)]
 fn record(
     s: &Scenario,
-    world: &Arc<World>,
+    world: &Arc<Embedded>,
     trust: &Value,
     server_id: &Identity,
     client_id: &Identity,
 ) -> Result<Vector, String> {
-    let mut cb = context(client_id, &[server_id], &CP)?;
-    let mut sb = context(server_id, &[client_id], &CP)?;
+    let mut cb = context(client_id, &[server_id], &CP).map_err(|e| e.to_string())?;
+    let mut sb = context(server_id, &[client_id], &CP).map_err(|e| e.to_string())?;
     if s.hello_retry {
         cb.set_groups_list("X25519:P-256")
             .map_err(|e| e.to_string())?;
@@ -288,14 +293,14 @@ fn record(
     attach_client(
         &mut client,
         cc,
-        Box::new(TeeHooks::new(tee(0x22)?, world.clone())),
+        Box::new(EmbeddedHooks::attester(world, &tee(0x22)?)),
     )
     .map_err(|e| e.to_string())?;
     let mut server = ssl(sb)?;
     attach_server(
         &mut server,
         sc,
-        Box::new(TeeHooks::new(tee(0x11)?, world.clone())),
+        Box::new(EmbeddedHooks::attester(world, &tee(0x11)?)),
     )
     .map_err(|e| e.to_string())?;
     let (c, sv) = handshake(client, server);
@@ -468,10 +473,10 @@ fn record(
 /// The first recording that fails.
 pub fn sessions() -> Result<Vec<Vector>, String> {
     let (server_tee, client_tee) = (tee(0x11)?, tee(0x22)?);
-    let world = Arc::new(World::new(&[&server_tee, &client_tee])?);
+    let world = Embedded::trusting(&[&server_tee, &client_tee]).map_err(|e| e.to_string())?;
     let trust = trust_json(&world, &server_tee, &client_tee)?;
-    let server_id = Identity::new("server.example")?;
-    let client_id = Identity::new("client.example")?;
+    let server_id = Identity::self_signed("server.example").map_err(|e| e.to_string())?;
+    let client_id = Identity::self_signed("client.example").map_err(|e| e.to_string())?;
     scenarios()?
         .iter()
         .map(|s| record(s, &world, &trust, &server_id, &client_id))

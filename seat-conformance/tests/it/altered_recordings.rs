@@ -24,7 +24,6 @@ use seat_conformance::runner::early_session::{
     replay_side,
 };
 use seat_evidence::sim::SimulatedTee;
-use seat_examples::{reference_measurements, tee_config};
 use seat_proto::codec::{Codec, LengthPrefix, Reader, put_vec};
 use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, HandshakeType};
 use seat_proto::ext::{EntryExtension, EntryExtensions, Extension, ExtensionData};
@@ -35,6 +34,7 @@ use seat_proto::remote_attestation::{
 };
 use seat_proto::session::Verdict;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use seat_verify::embedded::{reference_measurements, tee_config};
 use seat_verify::{
     AppraisalRequest, Reason, ReferenceValues, ResultBinding, ResultForm, TrustAnchor, Verifier,
     VerifierPolicy,
@@ -576,7 +576,11 @@ fn s4_4_binder_mismatch_is_attestation_failed() {
         assert_failed(
             &r,
             cert,
-            &AttestationError::Rejected.into(),
+            &AttestationError::Rejected(seat_proto::hooks::Rejection::new(
+                seat_proto::hooks::Stage::Other,
+                seat_verify::Error::Rejected(Reason::BinderMismatch).to_string(),
+            ))
+            .into(),
             ATTESTATION_FAILED,
         );
         assert_eq!(

@@ -3,26 +3,20 @@
 
 use seat_examples::echo::Options;
 use seat_examples::memory::MemoryPair;
+use seat_verify::embedded::now;
 
 fn main() -> Result<(), String> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut pair = MemoryPair::connect(Options::default(), now)?;
-    for line in pair
-        .server
-        .platform
-        .account
-        .iter()
-        .chain(&pair.client.platform.account)
-    {
+    let now = now();
+    let mut pair = MemoryPair::connect(Options::default(), now).map_err(|e| e.to_string())?;
+    for line in pair.account() {
         println!("  {line}");
     }
+    // The library's reason, if either side refused.
+    if let Some(error) = pair.server.error.as_ref().or(pair.client.error.as_ref()) {
+        return Err(format!("attestation failed: {error}"));
+    }
     if !pair.both_open() {
-        return Err(format!(
-            "attestation failed: client {:?}, server {:?}",
-            pair.client.error, pair.server.error
-        ));
+        return Err("attestation did not complete".into());
     }
     pair.client.send(b"ping", now).map_err(|e| e.to_string())?;
     pair.run();

@@ -5,6 +5,7 @@
 use seat_examples::echo::Options;
 use seat_examples::memory::MemoryPair;
 use seat_proto::shim::Models;
+use seat_verify::embedded::now;
 
 const SECRET: &[u8] = b"database-password: correct horse battery staple";
 
@@ -14,14 +15,15 @@ fn release(tampered: bool, now: u64) -> Result<Option<Vec<u8>>, String> {
         server_attests: false,
         client_attests: true,
         model: Models::BACKGROUND_CHECK,
-        client_certificate: false,
         client_tampered: tampered,
+        ..Options::default()
     };
-    let mut pair = MemoryPair::connect(opts, now)?;
-    for line in &pair.server.platform.account {
+    let mut pair = MemoryPair::connect(opts, now).map_err(|e| e.to_string())?;
+    for line in pair.server.account.lines() {
         println!("  {line}");
     }
-    // The server's gate opens only if the client's attestation passed.
+    // The server's gate opens only if the client's attestation passed; otherwise the
+    // session refuses to send, with the Verifier's reason.
     match pair.server.send(SECRET, now) {
         Ok(()) => {
             pair.run();
@@ -35,9 +37,7 @@ fn release(tampered: bool, now: u64) -> Result<Option<Vec<u8>>, String> {
 }
 
 fn main() -> Result<(), String> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = now();
     println!("honest client:");
     let honest = release(false, now)?;
     println!("tampered client:");
