@@ -45,7 +45,10 @@ fn run() -> Result<(), String> {
             let op = line.trim().to_string();
             let reply = if high_impact(&op) {
                 match stream.reattest() {
-                    Ok(()) => format!("done: {op} (after fresh Evidence)"),
+                    Ok(accepted) => format!(
+                        "done: {op} (after fresh Evidence, status {})",
+                        accepted.status.name()
+                    ),
                     // The session has failed and told the agent why; nothing more to say.
                     Err(_) => return done,
                 }

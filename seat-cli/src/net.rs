@@ -25,10 +25,12 @@ use seat_evidence::attester::{Attester, EvidenceRequest};
 use seat_evidence::ear::Tier;
 use seat_evidence::sim::{SimTeeConfig, SimulatedTee};
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::{
-    AttestationHooks, AttestedStream, harden_client_config, harden_server_config,
+use seat_proto::hooks::{
+    AppraisalRequest as HookAppraisal, AttestationHooks, EvidenceRequest as HookEvidence,
+    Mechanism, Model as HookModel, Rejection,
 };
-use seat_proto::session::{Appraisal, Credential, Event, Session, SessionConfig, Verdict};
+use seat_proto::rustls_glue::{AttestedStream, harden_client_config, harden_server_config};
+use seat_proto::session::{Credential, Event, Session, SessionConfig};
 use seat_proto::shim::Models;
 use seat_verify::policy::{Policy, RelyingPartyPolicy};
 use seat_verify::replay::ReplayRecord;
@@ -296,13 +298,17 @@ impl Side {
 }
 
 impl AttestationHooks for Side {
-    fn produce_evidence(
-        &mut self,
-        binder: &[u8],
-        aik_pub_hash: &[u8],
-        model: Models,
-        now: u64,
-    ) -> Option<Vec<u8>> {
+    /// What the Relying Party accepted: the decision with its EAR, model and binding level.
+    type Accepted = Arc<seat_verify::rp::Accepted>;
+
+    fn produce_evidence(&mut self, request: &HookEvidence<'_>) -> Option<Vec<u8>> {
+        let (binder, aik_pub_hash, now) = (request.binder, request.aik_pub_hash, request.now);
+        let passport = matches!(
+            request.mechanism,
+            Mechanism::Expat {
+                model: HookModel::Passport
+            }
+        );
         let drifted = self.drift.load(core::sync::atomic::Ordering::SeqCst);
         let tee = if drifted {
             &mut self.drifted_tee
@@ -321,7 +327,7 @@ impl AttestationHooks for Side {
             }
         };
         self.say(&format!("attesting for binder {}", hex_short(binder)));
-        if model != Models::PASSPORT {
+        if !passport {
             return Some(evidence);
         }
         match self.verifier.appraise(
@@ -343,22 +349,29 @@ impl AttestationHooks for Side {
         }
     }
 
-    fn appraise(&mut self, a: &Appraisal, now: u64) -> Verdict {
+    fn appraise(&mut self, a: &HookAppraisal<'_>) -> Result<Self::Accepted, Rejection> {
+        let now = a.now;
+        let passport = matches!(
+            a.mechanism,
+            Mechanism::Expat {
+                model: HookModel::Passport
+            }
+        );
         self.say("appraising the peer's attestation");
-        let binder = a.binder.clone();
+        let binder = a.binder.to_vec();
         self.record_outcome(|o| o.binders.push(binder));
         let rp = RelyingParty::new(self.rp_policy.clone(), self.provider);
         let expected = Expected {
-            binder: &a.binder,
-            aik_pub_hash: &a.aik_pub_hash,
+            binder: a.binder,
+            aik_pub_hash: a.aik_pub_hash,
         };
-        let decision = if a.models == Models::PASSPORT {
-            rp.passport(&mut self.record, &a.cmw, &expected, now)
+        let decision = if passport {
+            rp.passport(&mut self.record, a.cmw, &expected, now)
         } else {
             rp.background_check(
                 &mut self.record,
                 Background::InProcess {
-                    evidence: &a.cmw,
+                    evidence: a.cmw,
                     verifier: &self.verifier,
                     form: ResultForm::Cwt,
                 },
@@ -370,17 +383,21 @@ impl AttestationHooks for Side {
         let mut node = Node::leaf("peer attestation", format!("exchange {:?}", a.exchange))
             .with(Node::leaf(
                 "model",
-                if a.models == Models::PASSPORT {
+                if passport {
                     "passport"
                 } else {
                     "background check"
                 },
             ))
-            .with(Node::leaf("binder", hex_short(&a.binder)))
-            .with(Node::leaf("aik_pub_hash", hex_short(&a.aik_pub_hash)))
-            .with(Node::leaf("certificate chain", format!("{:?}", a.trust)));
-        node.push(Node::leaf("platform", platform(&a.cmw)));
-        let mut claims = crate::inspect::cmw(&a.cmw, 0);
+            .with(Node::leaf("binder", hex_short(a.binder)))
+            .with(Node::leaf("aik_pub_hash", hex_short(a.aik_pub_hash)))
+            .with(Node::leaf(
+                "certificate chain",
+                a.trust
+                    .map_or_else(|| "not verified".to_string(), |t| format!("{t:?}")),
+            ));
+        node.push(Node::leaf("platform", platform(a.cmw)));
+        let mut claims = crate::inspect::cmw(a.cmw, 0);
         claims.name = format!("what the peer sent: {}", claims.name);
         node.push(claims);
         let verdict = match decision {
@@ -422,11 +439,10 @@ impl AttestationHooks for Side {
                     ),
                 ));
                 self.record_outcome(|o| o.accepted = Some(accepted.status != Tier::None));
-                Verdict::Accepted {
-                    explanation: accepted.to_string(),
-                }
+                Ok(Arc::new(accepted))
             }
             Err(e) => {
+                let rejection = rejection(&e);
                 let reason = e.to_string();
                 node.push(Node::failure("verdict", "rejected"));
                 node.push(Node::failure("reason", reason.clone()));
@@ -435,9 +451,7 @@ impl AttestationHooks for Side {
                     o.accepted = Some(false);
                     o.reason = Some(r);
                 });
-                Verdict::Rejected {
-                    explanation: reason,
-                }
+                Err(rejection)
             }
         };
         self.record_outcome(|o| o.appraisals.push(node));
@@ -583,8 +597,7 @@ pub fn serve(
     loop {
         let (sock, peer) = listener.accept().map_err(|e| e.to_string())?;
         let _ = sock.set_read_timeout(Some(Duration::from_secs(READ_TIMEOUT_SECS)));
-        let config = SessionConfig::new(
-            default_provider(),
+        let config = session_config(
             o.model.models(),
             if o.require_client {
                 o.model.models()
@@ -592,9 +605,9 @@ pub fn serve(
                 Models::NONE
             },
             Arc::clone(&client_ea),
-        );
+        )?;
         let session = Session::new(
-            Arc::new(config),
+            config,
             Role::Server,
             Some(Credential {
                 chain: vec![cert_der.to_vec()],
@@ -794,8 +807,7 @@ pub fn connect(
         WebPkiVerifier::new(anchors.iter().map(|c| c.as_ref()), Purpose::Server)
             .map_err(|e| e.to_string())?,
     );
-    let config = SessionConfig::new(
-        provider,
+    let config = session_config(
         if o.attest {
             o.model.models()
         } else {
@@ -803,13 +815,8 @@ pub fn connect(
         },
         o.model.models(),
         server_ea,
-    );
-    let session = Session::new(
-        Arc::new(config),
-        Role::Client,
-        credential,
-        Box::new(AwsLcRandom),
-    );
+    )?;
+    let session = Session::new(config, Role::Client, credential, Box::new(AwsLcRandom));
     side.say(&format!("connecting to {}", o.target));
     let addr = o
         .target
@@ -966,12 +973,11 @@ pub fn loopback<T: Send + 'static>(
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let server_session = Session::new(
-        Arc::new(SessionConfig::new(
-            provider,
+        session_config(
             server.attests,
             server.requires,
             Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
-        )),
+        )?,
         Role::Server,
         Some(Credential {
             chain: vec![cert_der.to_vec()],
@@ -1013,12 +1019,7 @@ pub fn loopback<T: Send + 'static>(
         WebPkiVerifier::new([cert_der.as_ref()], Purpose::Server).map_err(|e| e.to_string())?,
     );
     let client_session = Session::new(
-        Arc::new(SessionConfig::new(
-            provider,
-            client.attests,
-            client.requires,
-            server_ea,
-        )),
+        session_config(client.attests, client.requires, server_ea)?,
         Role::Client,
         credential,
         Box::new(AwsLcRandom),
@@ -1059,4 +1060,40 @@ pub fn program_side(
         policy,
         Box::new(io::sink()),
     )
+}
+
+/// A session configuration: what this side attests with and requires, and the chain
+/// verifier for the peer's authenticators.
+fn session_config(
+    attests: Models,
+    requires: Models,
+    chain_verifier: Arc<dyn ChainVerifier>,
+) -> Result<Arc<SessionConfig>, String> {
+    SessionConfig::builder(default_provider())
+        .attests(attests)
+        .requires(requires)
+        .chain_verifier(chain_verifier)
+        .build()
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+/// The hooks' [`Rejection`] for a Relying-Party error: its stage and the Verifier's or
+/// policy's reason.
+fn rejection(error: &seat_verify::Error) -> Rejection {
+    use seat_proto::hooks::Stage as Hook;
+    use seat_verify::error::Stage as Verify;
+    let stage = match error.stage() {
+        Some(Verify::Decode) => Hook::Decode,
+        Some(Verify::Binding) => Hook::Binding,
+        Some(Verify::Signature) => Hook::Signature,
+        Some(Verify::Freshness) => Hook::Freshness,
+        Some(Verify::Policy) => Hook::Policy,
+        _ => Hook::Other,
+    };
+    let reason = match error.reason() {
+        Some(r) => r.to_string(),
+        None => error.to_string(),
+    };
+    Rejection::new(stage, reason)
 }

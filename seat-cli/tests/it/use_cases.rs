@@ -43,7 +43,10 @@ fn command_execution() {
 #[test]
 fn operation_triggered() {
     let out = run("operation_triggered");
-    assert!(out.contains("(after fresh Evidence)"), "{out}");
+    assert!(
+        out.contains("(after fresh Evidence, status affirming)"),
+        "{out}"
+    );
     assert!(out.contains("\"delete old backups\": REFUSED"), "{out}");
 }
 
