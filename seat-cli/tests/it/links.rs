@@ -60,3 +60,46 @@ fn every_use_case_and_goal_links_a_file() {
         }
     }
 }
+
+/// A test file's link followed by test names: each name is a function of that file.
+#[test]
+fn every_named_test_exists_in_its_file() {
+    let docs = root().join("docs");
+    let mut checked = 0;
+    for line in doc().lines() {
+        let mut rest = line;
+        while let Some(i) = rest.find("](") {
+            let after = rest.get(i + 2..).unwrap_or_default();
+            let Some(end) = after.find(')') else { break };
+            let target = after.get(..end).unwrap_or_default();
+            let tail = after.get(end + 1..).unwrap_or_default();
+            rest = tail;
+            if !target.contains("/tests/") || !target.ends_with(".rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(docs.join(target)).expect(target);
+            // The names right after the link: ` `a`, `b`` and nothing between them.
+            let mut names = tail;
+            while let Some(after_tick) = names.trim_start().strip_prefix('`') {
+                let Some(close) = after_tick.find('`') else {
+                    break;
+                };
+                let name = after_tick.get(..close).unwrap_or_default();
+                if !name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    break;
+                }
+                assert!(
+                    source.contains(&format!("fn {name}(")),
+                    "{target} has no test {name}"
+                );
+                checked += 1;
+                let next = after_tick.get(close + 1..).unwrap_or_default();
+                names = next.strip_prefix(',').unwrap_or("");
+            }
+        }
+    }
+    assert!(checked > 40, "{checked} test names checked");
+}
