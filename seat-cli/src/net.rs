@@ -640,7 +640,7 @@ pub fn serve(
             },
             Err(e) => {
                 report.push(Node::failure("error", e.to_string()));
-                let code = if outcome.accepted == Some(false) {
+                let code = if outcome.accepted == Some(false) || peer_failed_attestation(&e) {
                     crate::EXIT_REFUSED
                 } else {
                     crate::EXIT_INPUT
@@ -838,7 +838,7 @@ pub fn connect(
             let outcome = Side::take_outcome(&shared);
             report.children.extend(outcome.appraisals);
             report.push(Node::failure("error", e.to_string()));
-            let code = if outcome.accepted == Some(false) {
+            let code = if outcome.accepted == Some(false) || peer_failed_attestation(&e) {
                 crate::EXIT_REFUSED
             } else {
                 crate::EXIT_INPUT
@@ -1096,4 +1096,17 @@ fn rejection(error: &seat_verify::Error) -> Rejection {
         None => error.to_string(),
     };
     Rejection::new(stage, reason)
+}
+
+/// Whether a stream error is the peer's failure to attest: it could not, refused, sent no
+/// attestation, or its attestation was rejected (exit status 1, not 2).
+fn peer_failed_attestation(e: &io::Error) -> bool {
+    use seat_proto::AttestationError as A;
+    matches!(
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<seat_proto::Error>()),
+        Some(seat_proto::Error::Attestation(
+            A::Unavailable | A::Refused | A::Missing | A::Rejected(_)
+        ))
+    )
 }

@@ -376,3 +376,15 @@ fn serve_relays_standard_input_and_output() {
     assert!(rest.contains("question from the client"), "{rest}");
     assert_eq!(server.wait(), Some(0));
 }
+
+/// A server that cannot attest in the model the client requires is the peer's failure
+/// (exit 1), named as such.
+#[test]
+fn a_server_that_cannot_attest_in_the_model_is_refused() {
+    let dir = scratch("net-model-mismatch");
+    let server = Server::start(&dir, &["--model", "passport"]);
+    let run = connect(&server, &["--model", "background"], "x\n");
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("cannot attest"), "{}", run.stdout);
+    let _ = server.wait();
+}
