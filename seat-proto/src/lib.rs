@@ -55,7 +55,7 @@ pub mod session;
 pub mod shim;
 pub mod transcript;
 
-pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, REASONS};
+pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, Reason};
 
 /// The README's examples compile and run as doctests of this crate.
 #[cfg(doctest)]
