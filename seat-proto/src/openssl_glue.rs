@@ -180,7 +180,7 @@ enum Machine {
 }
 
 impl Machine {
-    fn handle(&mut self, input: Input) {
+    fn handle(&mut self, input: Input) -> Result<(), Error> {
         match self {
             Self::Client(m) => m.handle(input),
             Self::Server(m) => m.handle(input),
@@ -235,13 +235,25 @@ impl ConnState {
         attested
     }
 
+    /// Keeps the first error, with the alert [`Error::alert`] names for it.
+    fn fail(&mut self, error: Error) {
+        if self.failure.is_none() {
+            let alert = error.alert(&self.code_points);
+            self.failure = Some((error, alert));
+        }
+    }
+
     /// Feeds one input and answers the machine's requests with the hooks until it waits.
     /// Returns the extension data produced, or the alert to abort with.
     fn drive(&mut self, input: Input) -> Result<Option<Vec<u8>>, u8> {
         let mut inputs = std::collections::VecDeque::from([input]);
         let mut data = None;
         while let Some(input) = inputs.pop_front() {
-            self.machine.handle(input);
+            // A fatal error also comes as `Event::Failed`; a misuse (the adapter's own
+            // mistake) fails the handshake all the same.
+            if let Err(error) = self.machine.handle(input) {
+                self.fail(error);
+            }
             while let Some(action) = self.machine.poll_action() {
                 match action {
                     Action::Extension { data: d, .. } => data = Some(d),
@@ -260,11 +272,7 @@ impl ConnState {
                     } => inputs.push_back(Input::Verdict(
                         self.hooks.appraise(&scheme, &cmw, &binder, &spki_hash),
                     )),
-                    Action::Event(Event::Failed { error, alert }) => {
-                        if self.failure.is_none() {
-                            self.failure = Some((error, alert));
-                        }
-                    }
+                    Action::Event(Event::Failed { error }) => self.fail(error),
                     Action::Event(e) => self.events.push(e),
                 }
             }

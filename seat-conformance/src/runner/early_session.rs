@@ -309,10 +309,17 @@ pub struct SideReplay {
 }
 
 impl Machine {
-    fn handle(&mut self, input: Input) {
+    fn handle(&mut self, input: Input) -> Result<(), Error> {
         match self {
             Self::Client(m) => m.handle(input),
             Self::Server(m) => m.handle(input),
+        }
+    }
+
+    fn code_points(&self) -> CodePoints {
+        match self {
+            Self::Client(m) => m.code_points(),
+            Self::Server(m) => m.code_points(),
         }
     }
 
@@ -339,7 +346,13 @@ impl Machine {
             if out.failed.is_some() {
                 break;
             }
-            self.handle(input);
+            // A fatal error also comes as `Event::Failed`; an input the machine cannot take
+            // now (an altered recording's) ends the replay the same way.
+            let cp = self.code_points();
+            if let Err(error) = self.handle(input) {
+                let alert = error.alert(&cp);
+                out.failed.get_or_insert((error, alert));
+            }
             while let Some(action) = self.poll() {
                 match action {
                     Action::Extension { data, .. } => built = Some(data),
@@ -361,11 +374,12 @@ impl Machine {
                             spki_hash: &spki_hash,
                         })?));
                     }
-                    Action::Event(Event::Failed { error, alert }) => {
+                    Action::Event(Event::Failed { error }) => {
+                        let alert = error.alert(&cp);
                         out.failed.get_or_insert((error, alert));
                     }
                     Action::Event(Event::PeerAttested) => out.peer_attested = true,
-                    Action::Event(_) => {}
+                    _ => {}
                 }
             }
         }
