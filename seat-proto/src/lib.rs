@@ -57,6 +57,22 @@ pub mod transcript;
 
 pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, Reason};
 
+// What seat-proto's public signatures use from its dependencies, so that the common case
+// needs this one crate.
+pub use rustls_pki_types::CertificateDer;
+/// The binding layer, whole, for what the re-exports above leave out (the provider
+/// implementations, the exporter adapters, the binders).
+pub use seat_binding;
+pub use seat_binding::authenticator::{AuthenticatorKeys, Role};
+pub use seat_binding::binder::ExpatLabel;
+pub use seat_binding::exporter::Exporter;
+pub use seat_binding::key_schedule::Protocol;
+#[cfg(feature = "aws-lc-rs")]
+pub use seat_binding::provider::default_provider;
+pub use seat_binding::provider::{
+    CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SigningKey,
+};
+
 /// The README's examples compile and run as doctests of this crate.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
