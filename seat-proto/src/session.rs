@@ -579,7 +579,9 @@ impl Session {
             Role::Server => {
                 SentRequest::server_request(context.clone(), &config.signature_schemes, true, cp)?
             }
-            _ => SentRequest::client_request(context.clone(), &config.signature_schemes, true, cp)?,
+            Role::Client => {
+                SentRequest::client_request(context.clone(), &config.signature_schemes, true, cp)?
+            }
         };
         let exported_value = expat_exported_value(exporter, config.label, &context)?;
         let exchange = r.next_exchange;
@@ -684,7 +686,7 @@ impl Session {
                 request.request(),
                 AuthenticatorRequest::ClientCertificateRequest(_)
             ),
-            _ => matches!(
+            Role::Client => matches!(
                 request.request(),
                 AuthenticatorRequest::CertificateRequest(_)
             ),

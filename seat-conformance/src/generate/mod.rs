@@ -330,7 +330,7 @@ fn request(
     // The authenticator of `role` answers: a server answers a ClientCertificateRequest.
     let r = match role {
         Role::Server => SentRequest::client_request(context, schemes, offer, cp),
-        _ => SentRequest::server_request(context, schemes, offer, cp),
+        Role::Client => SentRequest::server_request(context, schemes, offer, cp),
     };
     r.map_err(|e| e.to_string())
 }
@@ -390,7 +390,7 @@ fn build_case(
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Server => "server",
-        _ => "client",
+        Role::Client => "client",
     }
 }
 
