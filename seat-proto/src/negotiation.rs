@@ -69,7 +69,7 @@ use seat_binding::authenticator::Role;
 
 use crate::codec::{DecodeError, DecodeErrorKind, Reader};
 use crate::codepoints::{CodePoints, HandshakeType};
-use crate::error::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::remote_attestation::{
     AttestationScheme, CmwPayload, RemoteAttestation, RemoteAttestationOffer,
 };
@@ -380,7 +380,7 @@ impl Hellos {
         cert_der: &[u8],
     ) -> Result<(Vec<u8>, Vec<u8>), Error> {
         let Self::Complete { transcript, hash } = self else {
-            return Err(crate::error::ApiMisuse::NotEstablished.into());
+            return Err(ApiMisuse::NotEstablished.into());
         };
         let spki = spki_from_certificate(cert_der)
             .map_err(|_| Error::InvalidCertificate(crate::chain::CertificateError::Malformed))?;
@@ -597,7 +597,7 @@ impl Core {
         cp: &CodePoints,
     ) -> Result<(), Error> {
         let Some((index, cert)) = entry else {
-            return Err(crate::error::ApiMisuse::UnknownExchange.into());
+            return Err(ApiMisuse::UnknownExchange.into());
         };
         let scheme = match &self.peer {
             Peer::ExpectCertificateEnd(Appraisal::ExpectCmw { scheme }) => scheme.clone(),
@@ -617,7 +617,7 @@ impl Core {
         let RemoteAttestation::Certificate(cmw) =
             RemoteAttestation::decode_data(HandshakeType::CERTIFICATE, data)?
         else {
-            return Err(crate::error::ApiMisuse::UnknownExchange.into());
+            return Err(ApiMisuse::UnknownExchange.into());
         };
         let (binder, spki_hash) = self.hellos.binder(provider, protocol, &cert)?;
         self.actions.push_back(Action::Appraise {
@@ -643,7 +643,14 @@ impl Core {
             return Ok(());
         };
         let scheme = scheme.clone();
-        let (binder, spki_hash) = self.hellos.binder(provider, protocol, &cert)?;
+        // This side's own certificate: a fault in it is the caller's, not the peer's.
+        let (binder, spki_hash) =
+            self.hellos
+                .binder(provider, protocol, &cert)
+                .map_err(|e| match e {
+                    Error::InvalidCertificate(_) => ApiMisuse::BadCredential.into(),
+                    other => other,
+                })?;
         self.actions.push_back(Action::ProduceEvidence {
             scheme: scheme.clone(),
             binder: binder.clone(),
@@ -659,7 +666,7 @@ impl Core {
 
     fn evidence(&mut self, cmw: Option<Vec<u8>>) -> Result<(), Error> {
         if !matches!(self.own, Own::ExpectEvidence { .. }) {
-            return Err(crate::error::ApiMisuse::UnknownExchange.into());
+            return Err(ApiMisuse::UnknownExchange.into());
         }
         let cmw = cmw.ok_or(AttestationError::EvidenceFailed)?;
         let cmw = CmwPayload::new(cmw).map_err(Error::from)?;
@@ -669,7 +676,7 @@ impl Core {
             binder,
         } = core::mem::replace(&mut self.own, Own::NotChosen)
         else {
-            return Err(crate::error::ApiMisuse::UnknownExchange.into());
+            return Err(ApiMisuse::UnknownExchange.into());
         };
         self.actions.push_back(Action::Extension {
             message,
@@ -692,7 +699,7 @@ impl Core {
             }
             other => {
                 self.peer = other;
-                return Err(crate::error::ApiMisuse::UnknownExchange.into());
+                return Err(ApiMisuse::UnknownExchange.into());
             }
         };
         let (appraisal, result) = match verdict {

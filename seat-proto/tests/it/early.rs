@@ -17,7 +17,7 @@ use seat_proto::remote_attestation::{
     RemoteAttestationOffer, VerifierIdentity,
 };
 use seat_proto::session::Verdict;
-use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use seat_proto::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use serde_json::Value;
 
 fn vector(name: &str) -> Value {
@@ -565,4 +565,30 @@ fn rfc8446_4_1_2_second_client_hello_without_the_extension_is_illegal_parameter(
         err,
         Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
     );
+}
+
+#[test]
+fn own_certificate_that_does_not_parse_is_the_callers_fault_not_the_peers() {
+    let v = vector("s3");
+    let msgs = transcript(&v);
+    let mut s = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
+    server_hellos(&mut s, &msgs, offer_data(vec![cf(64999)], vec![]));
+    drain_server(&mut s);
+    let build = |der: Vec<u8>| Input::Build {
+        message: HandshakeType::CERTIFICATE,
+        entry: Some((0, der)),
+    };
+    assert_eq!(
+        s.handle(build(vec![0x30, 0x03, 0x02, 0x01, 0x00])),
+        Err(Error::ApiMisuse(ApiMisuse::BadCredential))
+    );
+    // Not fatal: the caller may build with its real certificate.
+    assert!(s.error().is_none());
+    assert!(drain_server(&mut s).is_empty());
+    s.handle(build(certificate_around(&hex_field(&v, "spki"))))
+        .unwrap();
+    assert!(matches!(
+        &drain_server(&mut s)[..],
+        [Action::ProduceEvidence { .. }]
+    ));
 }
