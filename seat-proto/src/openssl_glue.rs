@@ -16,9 +16,9 @@
 //!
 //! # Use
 //!
-//! 1. [`install`] on each `SslContextBuilder` (TLS 1.3 only, tickets and session cache off,
+//! 1. [`install`] on each [`SslContextBuilder`] (TLS 1.3 only, tickets and session cache off,
 //!    the extension and message callbacks registered).
-//! 2. [`attach_client`] or [`attach_server`] on each `Ssl` before the handshake.
+//! 2. [`attach_client`] or [`attach_server`] on each [`Ssl`] before the handshake.
 //! 3. After the handshake, [`outcome`]: an error unless every attestation negotiated
 //!    succeeded. A failed handshake's cause is in [`failure`].
 //!
@@ -31,7 +31,7 @@
 //! binder computed from that very leaf's SPKI; every other certificate error still fails the
 //! handshake (the invariant is spelled out on the adapter's verify callback). [`outcome`]
 //! then reports [`ChainTrust::AttestationOnly`] in [`EarlyOutcome::peer_trust`], and
-//! `SslRef::verify_result` keeps OpenSSL's `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`. A
+//! [`SslRef::verify_result`] keeps OpenSSL's `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`. A
 //! post-handshake expat session on such a connection verifies the client's chain with
 //! [`DangerousSelfSignedVerifier`](crate::chain::DangerousSelfSignedVerifier).
 //!
@@ -90,6 +90,7 @@ pub trait EarlyAttestationHooks: Send {
 }
 
 /// Why the adapter could not be set up.
+#[non_exhaustive]
 #[derive(Debug)]
 pub enum GlueError {
     /// OpenSSL refused a setting.
@@ -396,7 +397,7 @@ const SELF_SIGNED_LEAF: core::ffi::c_int = openssl_sys::X509_V_ERR_DEPTH_ZERO_SE
 ///    leaf's (the certificate OpenSSL handed the extension callback for entry 0 is the one it
 ///    verifies here; the DER comparison makes sure).
 ///
-/// OpenSSL's error code then stays set (`SslRef::verify_result` reports it) and [`outcome`]
+/// OpenSSL's error code then stays set ([`SslRef::verify_result`] reports it) and [`outcome`]
 /// reports [`ChainTrust::AttestationOnly`].
 fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
     if ctx.error_depth() != 0 {
@@ -557,6 +558,7 @@ pub(crate) mod callbacks {
 }
 
 /// What early attestation established on a connection.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EarlyOutcome {
     /// The scheme the server attested with, if any.
@@ -635,7 +637,7 @@ pub fn code_points(ssl: &SslRef) -> Option<CodePoints> {
 }
 
 /// The recommended mode: after early attestation succeeded, hand the connection's exporter
-/// to an expat [`Session`] on the same connection (`Input::Established`), so that a
+/// to an expat [`Session`] on the same connection ([`session::Input::Established`]), so that a
 /// post-handshake attestation bound to the connection's secrets follows before any secret is
 /// released. The caller then drives `session` as usual over the OpenSSL stream.
 ///
