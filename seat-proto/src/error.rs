@@ -768,6 +768,9 @@ pub enum ApiMisuse {
     TooManyExchanges,
     /// The random source repeated a request context.
     ContextCollision,
+    /// A typed result asked for with another type than the attached hooks' `Accepted`
+    /// (the OpenSSL adapter's `outcome`).
+    AcceptedType,
 }
 
 impl fmt::Display for ApiMisuse {
@@ -787,6 +790,9 @@ impl fmt::Display for ApiMisuse {
             Self::NothingToReattest => f.write_str("nothing to re-attest"),
             Self::TooManyExchanges => f.write_str("too many exchanges"),
             Self::ContextCollision => f.write_str("random source repeated a request context"),
+            Self::AcceptedType => {
+                f.write_str("typed result asked for with another type than the hooks' Accepted")
+            }
         }
     }
 }

@@ -809,6 +809,14 @@ impl ClientNegotiation {
         self.config.code_points
     }
 
+    /// The hash of the negotiated cipher suite, once the ServerHello is in.
+    pub fn hash(&self) -> Option<HashAlgorithm> {
+        match self.core.hellos {
+            Hellos::Complete { hash, .. } => Some(hash),
+            Hellos::ExpectHello { .. } => None,
+        }
+    }
+
     /// The fatal error, if the machine failed.
     pub fn error(&self) -> Option<&Error> {
         self.core.error.as_ref()
@@ -1059,6 +1067,14 @@ impl ServerNegotiation {
     /// The code points this machine uses (for [`Error::alert`]).
     pub fn code_points(&self) -> CodePoints {
         self.config.code_points
+    }
+
+    /// The hash of the negotiated cipher suite, once the ServerHello is in.
+    pub fn hash(&self) -> Option<HashAlgorithm> {
+        match self.core.hellos {
+            Hellos::Complete { hash, .. } => Some(hash),
+            Hellos::ExpectHello { .. } => None,
+        }
     }
 
     /// The fatal error, if the machine failed.
