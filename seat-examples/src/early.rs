@@ -1,6 +1,6 @@
 //! Early (intra-handshake) attestation between two OpenSSL endpoints in one process: an
 //! in-memory duplex, a bounded handshake driver, OpenSSL contexts built from [`Identity`],
-//! and [`TeeHooks`], the [`EarlyAttestationHooks`] that connect the negotiation to a
+//! and [`TeeHooks`], the [`AttestationHooks`] that connect the negotiation to a
 //! simulated TEE, the shared [`World`]'s Verifier and the Relying-Party policy. For anonymous
 //! client attestation, [`anonymous_context`] and [`present_minted_aik`] give a client a
 //! TEE-minted, self-signed TLS key instead of a certificate the server trusts.
@@ -24,13 +24,13 @@ use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm};
 use seat_evidence::attester::{Attester, EvidenceRequest};
 use seat_evidence::sim::{MintedAik, SimulatedTee};
 use seat_proto::codepoints::CodePoints;
-use seat_proto::openssl_glue::{EarlyAttestationHooks, install};
+use seat_proto::hooks::{self, AttestationHooks, Mechanism, Rejection, Stage};
+use seat_proto::openssl_glue::install;
 use seat_proto::remote_attestation::{
     AttestationScheme, EvidenceType, MediaType, VerifierIdentity,
 };
-use seat_proto::session::Verdict;
 use seat_verify::replay::ReplayRecord;
-use seat_verify::rp::{Background, Expected, RelyingParty};
+use seat_verify::rp::{Accepted, Background, Expected, RelyingParty};
 use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm};
 
 use crate::{Identity, World};
@@ -316,14 +316,15 @@ impl TeeHooks {
     }
 }
 
-impl EarlyAttestationHooks for TeeHooks {
-    fn produce_evidence(
-        &mut self,
-        scheme: &AttestationScheme,
-        binder: &[u8],
-        spki_hash: &[u8],
-    ) -> Option<Vec<u8>> {
-        let mut nonce = binder.to_vec();
+impl AttestationHooks for TeeHooks {
+    type Accepted = Accepted;
+
+    fn produce_evidence(&mut self, request: &hooks::EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        let Mechanism::Early { scheme } = &request.mechanism else {
+            return None;
+        };
+        let spki_hash = request.aik_pub_hash;
+        let mut nonce = request.binder.to_vec();
         if self.dangerous_tamper_binder
             && let Some(b) = nonce.first_mut()
         {
@@ -381,13 +382,14 @@ impl EarlyAttestationHooks for TeeHooks {
         }
     }
 
-    fn appraise(
-        &mut self,
-        scheme: &AttestationScheme,
-        cmw: &[u8],
-        binder: &[u8],
-        spki_hash: &[u8],
-    ) -> Verdict {
+    fn appraise(&mut self, request: &hooks::AppraisalRequest<'_>) -> Result<Accepted, Rejection> {
+        let Mechanism::Early { scheme } = &request.mechanism else {
+            return Err(Rejection {
+                stage: Stage::Other,
+                reason: "these hooks serve early attestation only".into(),
+            });
+        };
+        let (cmw, binder, spki_hash) = (request.cmw, request.binder, request.aik_pub_hash);
         let rp = RelyingParty::new(self.world.rp_policy.clone(), self.world.provider);
         let expected = Expected {
             binder,
@@ -410,14 +412,15 @@ impl EarlyAttestationHooks for TeeHooks {
         };
         match decision {
             Ok(accepted) => {
-                let line = format!("peer attestation {accepted}");
-                self.log(line.clone());
-                Verdict::Accepted { explanation: line }
+                self.log(format!("peer attestation {accepted}"));
+                Ok(accepted)
             }
             Err(e) => {
-                let line = format!("peer attestation rejected: {e}");
-                self.log(line.clone());
-                Verdict::Rejected { explanation: line }
+                self.log(format!("peer attestation rejected: {e}"));
+                Err(Rejection {
+                    stage: Stage::Policy,
+                    reason: e.to_string(),
+                })
             }
         }
     }

@@ -53,6 +53,7 @@ use seat_proto::remote_attestation::{
 use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use seat_verify::rp::Accepted;
 
 const CP: CodePoints = CodePoints::DEFAULT;
 
@@ -99,13 +100,13 @@ fn client_ctx(s: &Setup) -> SslContextBuilder {
 
 fn client_ssl(b: SslContextBuilder, config: ClientConfig, h: TeeHooks) -> Ssl {
     let mut ssl = Ssl::new(&b.build()).unwrap();
-    attach_client(&mut ssl, config, Box::new(h)).unwrap();
+    attach_client(&mut ssl, config, h).unwrap();
     ssl
 }
 
 fn server_ssl(b: SslContextBuilder, config: ServerConfig, h: TeeHooks) -> Ssl {
     let mut ssl = Ssl::new(&b.build()).unwrap();
-    attach_server(&mut ssl, config, Box::new(h)).unwrap();
+    attach_server(&mut ssl, config, h).unwrap();
     ssl
 }
 
@@ -128,7 +129,7 @@ fn server_attests(s: &Setup) -> (Side, Side) {
 }
 
 /// ClientHello..ServerHello as the message callback recorded them.
-fn hello_messages(o: &EarlyOutcome) -> Vec<Vec<u8>> {
+fn hello_messages(o: &EarlyOutcome<Accepted>) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for (_, m) in &o.messages {
         if m[0] == 1 || m[0] == 2 {
@@ -165,7 +166,7 @@ fn recompute(side: &Side, messages: &[Vec<u8>], cert: &[u8]) -> Vec<u8> {
     .to_vec()
 }
 
-fn both_done(c: &Side, s: &Side) -> (EarlyOutcome, EarlyOutcome) {
+fn both_done(c: &Side, s: &Side) -> (EarlyOutcome<Accepted>, EarlyOutcome<Accepted>) {
     assert!(
         c.is_done() && s.is_done(),
         "client {:?} / server {:?}",
@@ -173,8 +174,8 @@ fn both_done(c: &Side, s: &Side) -> (EarlyOutcome, EarlyOutcome) {
         s.ssl().and_then(failure)
     );
     (
-        outcome(c.ssl().unwrap()).unwrap(),
-        outcome(s.ssl().unwrap()).unwrap(),
+        outcome::<Accepted>(c.ssl().unwrap()).unwrap(),
+        outcome::<Accepted>(s.ssl().unwrap()).unwrap(),
     )
 }
 
@@ -287,7 +288,10 @@ fn binder_mismatch_aborts_with_attestation_failed() {
     let (c, sv) = handshake(c, srv);
     assert!(!c.is_done() && !sv.is_done());
     let (err, alert) = failure(c.ssl().unwrap()).unwrap();
-    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert!(
+        matches!(err, Error::Attestation(AttestationError::Rejected(_))),
+        "{err:?}"
+    );
     assert_eq!(alert, CP.attestation_failed());
     assert_eq!(sv.received_alert(), Some(AlertDescription::ACCESS_DENIED.0));
 }
@@ -304,7 +308,10 @@ fn tampered_platform_is_rejected_with_attestation_failed() {
     let srv = server(&s, ServerConfig::new(vec![], vec![scheme]));
     let (c, sv) = handshake(c, srv);
     let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
-    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert!(
+        matches!(err, Error::Attestation(AttestationError::Rejected(_))),
+        "{err:?}"
+    );
     assert_eq!(alert, CP.attestation_failed());
     // In TLS 1.3 the client's handshake ends with its Finished; the server's alert arrives
     // on the first read.
@@ -322,7 +329,7 @@ fn tampered_platform_is_rejected_with_attestation_failed() {
     // OpenSSL reports a received alert as reason 1000 + alert: access_denied (49).
     assert!(reasons.contains(&1049), "{reasons:?}");
     // And the client's own gate never opened for the server's view.
-    assert!(outcome(sv.ssl().unwrap()).is_err());
+    assert!(outcome::<Accepted>(sv.ssl().unwrap()).is_err());
 }
 
 /// A plain OpenSSL context (no seat machine) that sends `remoteAttestation` as `add` says:
@@ -535,7 +542,7 @@ fn attested_contexts_have_tickets_off() {
     let (c, sv) = server_attests(&s);
     both_done(&c, &sv);
     // No NewSessionTicket was sent (A16): the server's message record has none.
-    let so = outcome(sv.ssl().unwrap()).unwrap();
+    let so = outcome::<Accepted>(sv.ssl().unwrap()).unwrap();
     assert!(so.messages.iter().all(|(_, m)| m[0] != 4));
     assert_eq!(sv.ssl().unwrap().num_tickets(), 0);
 }
@@ -557,12 +564,14 @@ fn expat_session(
     credential: Option<Credential>,
 ) -> Session {
     Session::new(
-        Arc::new(SessionConfig::new(
-            default_provider(),
-            attests,
-            requires,
-            verifier,
-        )),
+        Arc::new(
+            SessionConfig::builder(default_provider())
+                .attests(attests)
+                .requires(requires)
+                .chain_verifier(verifier)
+                .build()
+                .unwrap(),
+        ),
         role,
         credential,
         Box::new(AwsLcRandom),
@@ -620,35 +629,17 @@ impl Expat {
     }
 
     fn drain(&mut self, now: u64) {
-        use seat_proto::rustls_glue::AttestationHooks;
-        use seat_proto::session::{Action, Input};
         use std::io::Write;
-        while let Some(action) = self.session.poll_action() {
-            let input = match action {
-                Action::Send(bytes) => {
-                    self.stream.write_all(&bytes).unwrap();
-                    continue;
-                }
-                Action::ProduceEvidence {
-                    exchange,
-                    binder,
-                    aik_pub_hash,
-                    model,
-                } => match self
-                    .platform
-                    .produce_evidence(&binder, &aik_pub_hash, model, now)
-                {
-                    Some(cmw) => Input::Evidence { exchange, cmw },
-                    None => Input::Decline { exchange },
-                },
-                Action::Appraise(appraisal) => Input::Verdict {
-                    exchange: appraisal.exchange,
-                    verdict: self.platform.appraise(&appraisal, now),
-                },
-                _ => continue,
-            };
-            self.session.handle(input).unwrap();
-        }
+        let (mut send, mut deliver) = (Vec::new(), Vec::new());
+        let result = seat_proto::hooks::drive(
+            &mut self.session,
+            &mut self.platform,
+            now,
+            &mut send,
+            &mut deliver,
+        );
+        self.stream.write_all(&send).unwrap();
+        result.unwrap();
     }
 
     fn pump(&mut self, now: u64) {
@@ -695,9 +686,9 @@ fn recommended_mode_early_then_expat_on_the_same_connection() {
     let (mut client, mut server) = Expat::pair(&s, (c, client_session), (sv, server_session));
     // Early attestation already succeeded; the expat exchange now runs on the same
     // connection, bound to its exporter.
-    let early = start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
+    let early = start_expat::<Accepted>(client.stream.ssl(), &mut client.session, now).unwrap();
     assert!(early.peer_attested);
-    start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
+    start_expat::<Accepted>(server.stream.ssl(), &mut server.session, now).unwrap();
     assert!(
         !client.session.is_open(),
         "the gate waits for the expat exchange"
@@ -722,7 +713,7 @@ fn second_client_hello_without_the_extension_aborts_with_illegal_parameter() {
     // adapter's gate refuses the connection instead.
     let _ = c;
     assert_eq!(
-        outcome(sv.ssl().unwrap()).unwrap_err(),
+        outcome::<Accepted>(sv.ssl().unwrap()).unwrap_err(),
         Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
     );
 }
@@ -818,7 +809,7 @@ fn anonymous_client(
     let mut t = t;
     let mut ssl = Ssl::new(&anonymous_context(&[&s.server_id], &CP).unwrap().build()).unwrap();
     let aik = present_minted_aik(&mut ssl, &mut t, "client.tee", minted_at).unwrap();
-    attach_client(&mut ssl, config, Box::new(hooks(t))).unwrap();
+    attach_client(&mut ssl, config, hooks(t)).unwrap();
     (ssl, aik)
 }
 
@@ -946,13 +937,16 @@ fn anonymous_client_on_a_tampered_platform_fails_with_attestation_failed() {
     let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
     assert!(!sv.is_done());
     let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
-    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert!(
+        matches!(err, Error::Attestation(AttestationError::Rejected(_))),
+        "{err:?}"
+    );
     assert_eq!(alert, CP.attestation_failed());
     // On the wire: attestation_failed as OpenSSL can send it, access_denied (49).
     let wire = openssl_wire_alert(alert, &CP);
     assert_eq!(wire, AlertDescription::ACCESS_DENIED);
     assert_alert_on_first_read(c, wire);
-    assert!(outcome(sv.ssl().unwrap()).is_err());
+    assert!(outcome::<Accepted>(sv.ssl().unwrap()).is_err());
 }
 
 #[test]
@@ -965,7 +959,7 @@ fn self_signed_client_certificate_is_refused_when_the_option_is_off() {
     // stands, whatever the client's CMW (appraised in the extension callback, before
     // verification) said.
     assert_refused_by_openssl(c, &sv, DEPTH_ZERO_SELF_SIGNED_CERT);
-    assert!(outcome(sv.ssl().unwrap()).is_err());
+    assert!(outcome::<Accepted>(sv.ssl().unwrap()).is_err());
 }
 
 #[test]
@@ -1040,10 +1034,9 @@ fn anonymous_client_whose_evidence_binds_another_key_fails_with_attestation_fail
         let (c, sv) = handshake(c, anonymous_server(&s, &scheme, true));
         assert!(!sv.is_done(), "{variant}");
         let (err, alert) = failure(sv.ssl().unwrap()).unwrap();
-        assert_eq!(
-            err,
-            Error::Attestation(AttestationError::Rejected),
-            "{variant}"
+        assert!(
+            matches!(err, Error::Attestation(AttestationError::Rejected(_))),
+            "{variant}: {err:?}"
         );
         assert_eq!(alert, CP.attestation_failed(), "{variant}");
         let reasons = alert_on_first_read(c);
@@ -1199,8 +1192,8 @@ fn anonymous_client_early_then_expat_on_the_same_connection() {
     );
     let now = early::now();
     let (mut client, mut server) = Expat::pair(&s, (c, client_session), (sv, server_session));
-    start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
-    let early = start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
+    start_expat::<Accepted>(client.stream.ssl(), &mut client.session, now).unwrap();
+    let early = start_expat::<Accepted>(server.stream.ssl(), &mut server.session, now).unwrap();
     assert_eq!(early.peer_trust, Some(ChainTrust::AttestationOnly));
     assert!(
         !server.session.is_open(),

@@ -70,10 +70,10 @@ use seat_binding::authenticator::Role;
 use crate::codec::{DecodeError, DecodeErrorKind, Reader};
 use crate::codepoints::{CodePoints, HandshakeType};
 use crate::error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::hooks::Rejection;
 use crate::remote_attestation::{
     AttestationScheme, CmwPayload, RemoteAttestation, RemoteAttestationOffer,
 };
-use crate::session::Verdict;
 
 /// The name of the HelloRetryRequest reading used for the transcript hash (ambiguity A1,
 /// reading (c)): RFC 8446 section 4.4.1, ClientHello1 replaced by `message_hash`.
@@ -170,7 +170,7 @@ pub struct ServerConfig {
     /// `openssl_glue::attach_server`): accept a client whose TLS certificate is one
     /// self-signed leaf with no path to the trust store, **only if** that client's early
     /// attestation succeeded on this connection, its CMW in the first CertificateEntry
-    /// appraised [`Verdict::Accepted`] against a binder computed from exactly that leaf's
+    /// accepted (`Input::Verdict(Ok(()))`) against a binder computed from exactly that leaf's
     /// SPKI. Every other certificate error still fails the handshake, and an anchored
     /// client certificate is verified as usual.
     ///
@@ -254,8 +254,11 @@ pub enum Input {
     PeerCertificateEnd,
     /// The CMW the caller produced for [`Action::ProduceEvidence`], or `None` if it could not.
     Evidence(Option<Vec<u8>>),
-    /// The verdict on [`Action::Appraise`].
-    Verdict(Verdict),
+    /// The decision on [`Action::Appraise`]: `Ok(())` accepted, or the [`Rejection`] (its
+    /// stage and reason travel into [`AttestationError::Rejected`]). The typed result of an
+    /// accepted appraisal stays with the caller (the OpenSSL adapter keeps it for
+    /// `outcome`), as for [`Session`](crate::session::Session).
+    Verdict(Result<(), Rejection>),
 }
 
 /// What the machine asks of its caller.
@@ -686,7 +689,7 @@ impl Core {
         Ok(())
     }
 
-    fn verdict(&mut self, verdict: Verdict) -> Result<(), Error> {
+    fn verdict(&mut self, verdict: Result<(), Rejection>) -> Result<(), Error> {
         let (ended, scheme, binder) = match core::mem::replace(
             &mut self.peer,
             Peer::ExpectCertificateEnd(Appraisal::NotChosen),
@@ -703,11 +706,11 @@ impl Core {
             }
         };
         let (appraisal, result) = match verdict {
-            Verdict::Accepted { .. } => (Appraisal::Accepted { scheme, binder }, Ok(())),
+            Ok(()) => (Appraisal::Accepted { scheme, binder }, Ok(())),
             // Terminal: the scheme and binder stay readable.
-            Verdict::Rejected { .. } => (
+            Err(rejection) => (
                 Appraisal::ExpectVerdict { scheme, binder },
-                Err(AttestationError::Rejected.into()),
+                Err(AttestationError::Rejected(rejection).into()),
             ),
         };
         self.peer = if ended {

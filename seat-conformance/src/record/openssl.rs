@@ -28,6 +28,7 @@ use seat_proto::codepoints::{CodePoints, HandshakeType};
 use seat_proto::negotiation::{ClientConfig, HRR_READING, ServerConfig};
 use seat_proto::openssl_glue::{EarlyOutcome, attach_client, attach_server, failure, outcome};
 use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
+use seat_verify::rp::Accepted;
 use serde_json::{Map, Value, json};
 
 use crate::generate::early::scheme_json;
@@ -230,7 +231,7 @@ fn opt_hex(b: Option<&[u8]>) -> Value {
     b.map_or(Value::Null, |b| json!(hex::encode(b)))
 }
 
-fn side_json(o: &EarlyOutcome) -> Value {
+fn side_json(o: &EarlyOutcome<Accepted>) -> Value {
     json!({
         "server_scheme": o.server_scheme.as_ref().map_or(Value::Null, scheme_json),
         "client_scheme": o.client_scheme.as_ref().map_or(Value::Null, scheme_json),
@@ -241,7 +242,7 @@ fn side_json(o: &EarlyOutcome) -> Value {
 }
 
 /// The message sequence a side reported, as (sent by the client, bytes).
-fn view(o: &EarlyOutcome, client: bool) -> Vec<(bool, Vec<u8>)> {
+fn view(o: &EarlyOutcome<Accepted>, client: bool) -> Vec<(bool, Vec<u8>)> {
     o.messages
         .iter()
         .map(|(sent, m)| (*sent == client, m.clone()))
@@ -285,19 +286,11 @@ fn record(
     let mut sc = ServerConfig::new(s.server_attests_with.clone(), s.server_accepts.clone());
     sc.require_client_attestation = s.require_client;
     let mut client = ssl(cb)?;
-    attach_client(
-        &mut client,
-        cc,
-        Box::new(TeeHooks::new(tee(0x22)?, world.clone())),
-    )
-    .map_err(|e| e.to_string())?;
+    attach_client(&mut client, cc, TeeHooks::new(tee(0x22)?, world.clone()))
+        .map_err(|e| e.to_string())?;
     let mut server = ssl(sb)?;
-    attach_server(
-        &mut server,
-        sc,
-        Box::new(TeeHooks::new(tee(0x11)?, world.clone())),
-    )
-    .map_err(|e| e.to_string())?;
+    attach_server(&mut server, sc, TeeHooks::new(tee(0x11)?, world.clone()))
+        .map_err(|e| e.to_string())?;
     let (c, sv) = handshake(client, server);
     if !c.is_done() || !sv.is_done() {
         return Err(format!(

@@ -15,6 +15,7 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::HashAlgorithm;
 use seat_conformance::generate;
 use seat_proto::codepoints::{AlertDescription, CodePoints, HandshakeType};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Fallback, Input, ServerConfig,
     ServerNegotiation,
@@ -22,7 +23,6 @@ use seat_proto::negotiation::{
 use seat_proto::remote_attestation::{
     AttestationScheme, EvidenceType, MediaType, RemoteAttestation, VerifierIdentity,
 };
-use seat_proto::session::Verdict;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use serde_json::Value;
 
@@ -624,13 +624,9 @@ fn s6_3_relying_party_recomputes_the_binder_known_answer() {
             &hx("673a6bdad73de596ce0e2511cbf98a8e1f1df28292ff548452ecad027b3f1457")
         );
         let verdict = if accept {
-            Verdict::Accepted {
-                explanation: String::new(),
-            }
+            Ok(())
         } else {
-            Verdict::Rejected {
-                explanation: "nonce differs".into(),
-            }
+            Err(Rejection::new(Stage::Other, "nonce differs"))
         };
         let _ = m.handle(Input::Verdict(verdict));
         let _ = m.handle(Input::Message {

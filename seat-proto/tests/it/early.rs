@@ -8,6 +8,7 @@ use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::{AlertDescription, CodePoints, HandshakeType};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Fallback, Input, ServerConfig,
     ServerNegotiation,
@@ -16,7 +17,6 @@ use seat_proto::remote_attestation::{
     AttestationScheme, CmwPayload, EvidenceType, MediaType, RemoteAttestation,
     RemoteAttestationOffer, VerifierIdentity,
 };
-use seat_proto::session::Verdict;
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use serde_json::Value;
 
@@ -352,18 +352,25 @@ fn section_4_4_binder_mismatch_is_attestation_failed() {
     assert_eq!(binder, &hex_field(&v, "binder"));
     // A Verifier comparing the Evidence's nonce with it rejects the tampered one.
     let verdict = if cmw == binder {
-        Verdict::Accepted {
-            explanation: String::new(),
-        }
+        Ok(())
     } else {
-        Verdict::Rejected {
-            explanation: "nonce does not match the binder".into(),
-        }
+        Err(Rejection::new(
+            Stage::Other,
+            "nonce does not match the binder",
+        ))
     };
     let _ = m.handle(Input::Verdict(verdict));
     let (err, alert) = failed(&drain_client(&mut m)).unwrap();
     assert_eq!(alert, CodePoints::DEFAULT.attestation_failed());
-    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert_eq!(
+        err,
+        Error::Attestation(AttestationError::Rejected(
+            seat_proto::hooks::Rejection::new(
+                seat_proto::hooks::Stage::Other,
+                "nonce does not match the binder"
+            )
+        ))
+    );
 }
 
 /// Drives a server through a recorded transcript (with HelloRetryRequest when there are four
