@@ -101,7 +101,7 @@ impl Identity {
     /// None today; kept fallible for credentials that load keys lazily.
     pub fn credential(&self) -> Result<Credential, String> {
         Ok(Credential {
-            chain: vec![self.certificate.clone()],
+            chain: vec![self.certificate.clone().into()],
             key: Arc::clone(&self.key),
         })
     }

@@ -332,7 +332,7 @@ impl Setup {
                 aik.certificate_der.len()
             ));
             Some(Credential {
-                chain: vec![aik.certificate_der.clone()],
+                chain: vec![aik.certificate_der.clone().into()],
                 key: provider
                     .signing_key_from_pkcs8(
                         SignatureAlgorithm::EcdsaSecp256r1Sha256,

@@ -1176,7 +1176,7 @@ fn anonymous_client_early_then_expat_on_the_same_connection() {
         Models::NONE,
         Arc::new(WebPkiVerifier::new([&s.server_id.certificate[..]], Purpose::Server).unwrap()),
         Some(Credential {
-            chain: vec![aik.certificate_der.clone()],
+            chain: vec![aik.certificate_der.clone().into()],
             key: default_provider()
                 .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &aik.pkcs8_der)
                 .unwrap()

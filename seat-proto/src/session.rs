@@ -298,7 +298,7 @@ impl ChainVerifier for NoPeerChains {
 #[derive(Debug)]
 pub struct Credential {
     /// DER certificates, end entity first.
-    pub chain: Vec<Vec<u8>>,
+    pub chain: Vec<CertificateDer<'static>>,
     /// The end entity's private key, shared: one credential may serve many connections.
     pub key: Arc<dyn SigningKey>,
 }
@@ -740,7 +740,7 @@ impl Session {
                     .first()
                     .ok_or(ApiMisuse::EmptyChain)
                     .and_then(|leaf| {
-                        spki_from_certificate(leaf).map_err(|_| ApiMisuse::BadCredential)
+                        spki_from_certificate(leaf.as_ref()).map_err(|_| ApiMisuse::BadCredential)
                     })?
                     .to_vec(),
             ),

@@ -366,7 +366,7 @@ fn build_case(
     let bytes = authenticator::build(
         &k,
         &Solicitation::Request(&req),
-        std::slice::from_ref(&att.certificate),
+        &[seat_proto::CertificateDer::from(att.certificate.clone())],
         att.key.as_ref(),
         cmw_bytes.as_deref(),
         cp,
@@ -554,7 +554,7 @@ pub fn ea_authenticator() -> Result<Vec<Vector>, String> {
                 context: &context,
                 offers: &offers,
             },
-            std::slice::from_ref(&p256.certificate),
+            &[seat_proto::CertificateDer::from(p256.certificate.clone())],
             p256.key.as_ref(),
             None,
             &cp,

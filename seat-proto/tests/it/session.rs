@@ -684,7 +684,7 @@ mod bad_input {
         // A correctly signed server authenticator whose CMW sits on the second entry.
         let cred = credential();
         let entry = |exts| CertificateEntry {
-            cert_data: CertData::new(cred.chain[0].clone()).unwrap(),
+            cert_data: CertData::new(cred.chain[0].to_vec()).unwrap(),
             extensions: EntryExtensions::new(exts).unwrap(),
         };
         let cmw = EntryExtension::CmwAttestation {

@@ -134,7 +134,12 @@ impl Aik {
 
     fn credential(&self) -> Credential {
         Credential {
-            chain: self.chain.clone(),
+            chain: self
+                .chain
+                .iter()
+                .cloned()
+                .map(CertificateDer::from)
+                .collect(),
             key: Arc::clone(&self.key),
         }
     }
