@@ -17,7 +17,7 @@ use crate::{Digest, Error, Secret};
 /// Which endpoint built (sent) an authenticator; selects the exporter labels.
 ///
 /// The builder uses its own role; the validator uses the peer's (RFC 9261 section 5.1).
-#[non_exhaustive]
+/// Closed: TLS has these two roles and no other, so matches on it need no catch-all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// The TLS client.

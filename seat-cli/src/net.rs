@@ -610,7 +610,7 @@ pub fn serve(
             config,
             Role::Server,
             Some(Credential {
-                chain: vec![cert_der.to_vec()],
+                chain: vec![cert_der.to_vec().into()],
                 key: Arc::clone(&signing),
             }),
             Box::new(AwsLcRandom),
@@ -768,7 +768,7 @@ pub fn connect(
                 .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &pkcs8)
                 .map_err(|e| format!("{}: {e} (a P-256 key)", key.display()))?;
             let credential = Credential {
-                chain: chain.iter().map(|c| c.to_vec()).collect(),
+                chain: chain.iter().map(|c| c.to_vec().into()).collect(),
                 key: signing.into(),
             };
             let tls = builder
@@ -787,7 +787,7 @@ pub fn connect(
                     )
                     .map_err(|e| e.to_string())?;
                 Some(Credential {
-                    chain: vec![aik.certificate_der.clone()],
+                    chain: vec![aik.certificate_der.clone().into()],
                     key: provider
                         .signing_key_from_pkcs8(
                             SignatureAlgorithm::EcdsaSecp256r1Sha256,
@@ -980,7 +980,7 @@ pub fn loopback<T: Send + 'static>(
         )?,
         Role::Server,
         Some(Credential {
-            chain: vec![cert_der.to_vec()],
+            chain: vec![cert_der.to_vec().into()],
             key: signing,
         }),
         Box::new(AwsLcRandom),
@@ -1008,7 +1008,7 @@ pub fn loopback<T: Send + 'static>(
             )
             .map_err(|e| e.to_string())?;
         Some(Credential {
-            chain: vec![aik.certificate_der.clone()],
+            chain: vec![aik.certificate_der.clone().into()],
             key: provider
                 .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &aik.pkcs8_der)
                 .map_err(|e| e.to_string())?

@@ -131,7 +131,7 @@ fn bench(c: &mut Criterion) {
         let seat_proto::message::Authenticator::Full { certificate, .. } = split else {
             unreachable!()
         };
-        certificate.entries()[0].cert_data.as_bytes().to_vec()
+        seat_proto::CertificateDer::from(certificate.entries()[0].cert_data.as_bytes().to_vec())
     };
     let cmw = hex::decode(v["expat"]["cmw"].as_str().unwrap()).unwrap();
     let mut rng = |d: &mut [u8]| d.fill(0);

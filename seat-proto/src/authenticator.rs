@@ -38,6 +38,7 @@
 //! # }
 //! ```
 
+use rustls_pki_types::CertificateDer;
 use seat_binding::authenticator::{AuthenticatorKeys, Role};
 use seat_binding::provider::{RandomSource, SignatureAlgorithm, SigningKey};
 use seat_binding::spki::spki_from_certificate;
@@ -255,7 +256,7 @@ pub fn signature_algorithm(scheme: SignatureScheme) -> Option<SignatureAlgorithm
 pub fn build(
     keys: &AuthenticatorKeys,
     solicitation: &Solicitation<'_>,
-    chain: &[Vec<u8>],
+    chain: &[CertificateDer<'_>],
     key: &dyn SigningKey,
     cmw: Option<&[u8]>,
     cp: &CodePoints,
@@ -281,7 +282,7 @@ pub fn build(
             _ => EntryExtensions::empty(),
         };
         entries.push(CertificateEntry {
-            cert_data: CertData::new(der.clone())?,
+            cert_data: CertData::new(der.to_vec())?,
             extensions,
         });
     }

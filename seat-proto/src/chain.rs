@@ -99,8 +99,14 @@ impl Purpose {
     }
 }
 
-/// The signature algorithms path validation accepts: those of the schemes seat signs with.
-static ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
+/// Signature algorithms for path validation, as rustls-webpki takes them: a provider's
+/// implementations of [`SignatureVerificationAlgorithm`].
+pub type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
+
+/// The signature algorithms path validation accepts by default (feature `aws-lc-rs`): those
+/// of the schemes seat signs with, on AWS-LC.
+#[cfg(feature = "aws-lc-rs")]
+pub static DEFAULT_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
     webpki::aws_lc_rs::ECDSA_P256_SHA256,
     webpki::aws_lc_rs::ECDSA_P384_SHA384,
     webpki::aws_lc_rs::ECDSA_P256_SHA384,
@@ -134,6 +140,7 @@ fn map_webpki(e: &webpki::Error) -> CertificateError {
 }
 
 fn verify_with_anchors(
+    algorithms: Algorithms,
     anchors: &[TrustAnchor<'_>],
     purpose: Purpose,
     end_entity: &[u8],
@@ -147,7 +154,7 @@ fn verify_with_anchors(
         .map(|c| CertificateDer::from(*c))
         .collect();
     ee.verify_for_usage(
-        ALGORITHMS,
+        algorithms,
         anchors,
         &intermediates,
         UnixTime::since_unix_epoch(core::time::Duration::from_secs(now_unix_secs)),
@@ -164,17 +171,33 @@ fn verify_with_anchors(
 pub struct WebPkiVerifier {
     anchors: Vec<TrustAnchor<'static>>,
     purpose: Purpose,
+    algorithms: Algorithms,
 }
 
 impl WebPkiVerifier {
-    /// A verifier trusting the given DER CA certificates, for chains of `purpose`.
+    /// A verifier trusting the given DER CA certificates, for chains of `purpose`, with
+    /// [`DEFAULT_ALGORITHMS`] (feature `aws-lc-rs`).
     ///
     /// # Errors
     ///
     /// [`CertificateError::Malformed`] when a trust anchor does not parse.
+    #[cfg(feature = "aws-lc-rs")]
     pub fn new<'a>(
         trust_anchors: impl IntoIterator<Item = &'a [u8]>,
         purpose: Purpose,
+    ) -> Result<Self, CertificateError> {
+        Self::with_algorithms(trust_anchors, purpose, DEFAULT_ALGORITHMS)
+    }
+
+    /// As [`new`](Self::new), with another provider's signature algorithms (any build).
+    ///
+    /// # Errors
+    ///
+    /// [`CertificateError::Malformed`] when a trust anchor does not parse.
+    pub fn with_algorithms<'a>(
+        trust_anchors: impl IntoIterator<Item = &'a [u8]>,
+        purpose: Purpose,
+        algorithms: Algorithms,
     ) -> Result<Self, CertificateError> {
         let anchors = trust_anchors
             .into_iter()
@@ -184,7 +207,11 @@ impl WebPkiVerifier {
                     .map_err(|e| map_webpki(&e))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { anchors, purpose })
+        Ok(Self {
+            anchors,
+            purpose,
+            algorithms,
+        })
     }
 }
 
@@ -196,6 +223,7 @@ impl ChainVerifier for WebPkiVerifier {
         now_unix_secs: u64,
     ) -> Result<ChainTrust, CertificateError> {
         verify_with_anchors(
+            self.algorithms,
             &self.anchors,
             self.purpose,
             end_entity,
@@ -214,12 +242,24 @@ impl ChainVerifier for WebPkiVerifier {
 #[derive(Debug)]
 pub struct DangerousSelfSignedVerifier {
     purpose: Purpose,
+    algorithms: Algorithms,
 }
 
 impl DangerousSelfSignedVerifier {
-    /// A verifier for self-signed leaves of `purpose`.
+    /// A verifier for self-signed leaves of `purpose`, with [`DEFAULT_ALGORITHMS`] (feature
+    /// `aws-lc-rs`).
+    #[cfg(feature = "aws-lc-rs")]
     pub fn dangerous_new(purpose: Purpose) -> Self {
-        Self { purpose }
+        Self::dangerous_with_algorithms(purpose, DEFAULT_ALGORITHMS)
+    }
+
+    /// As [`dangerous_new`](Self::dangerous_new), with another provider's signature
+    /// algorithms (any build).
+    pub fn dangerous_with_algorithms(purpose: Purpose, algorithms: Algorithms) -> Self {
+        Self {
+            purpose,
+            algorithms,
+        }
     }
 }
 
@@ -235,12 +275,18 @@ impl ChainVerifier for DangerousSelfSignedVerifier {
         }
         let der = CertificateDer::from(end_entity);
         let anchor = webpki::anchor_from_trusted_cert(&der).map_err(|e| map_webpki(&e))?;
-        verify_with_anchors(&[anchor], self.purpose, end_entity, &[], now_unix_secs).map_err(
-            |e| match e {
-                CertificateError::UnknownIssuer => CertificateError::NotSelfSigned,
-                other => other,
-            },
-        )?;
+        verify_with_anchors(
+            self.algorithms,
+            &[anchor],
+            self.purpose,
+            end_entity,
+            &[],
+            now_unix_secs,
+        )
+        .map_err(|e| match e {
+            CertificateError::UnknownIssuer => CertificateError::NotSelfSigned,
+            other => other,
+        })?;
         Ok(ChainTrust::AttestationOnly)
     }
 }

@@ -22,14 +22,28 @@ pub const U24_MAX: usize = 0x00ff_ffff;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeError {
     what: &'static str,
-    offset: usize,
+    offset: Option<usize>,
     kind: DecodeErrorKind,
 }
 
 impl DecodeError {
     /// Builds an error for a field read at `offset`.
     pub const fn new(what: &'static str, offset: usize, kind: DecodeErrorKind) -> Self {
-        Self { what, offset, kind }
+        Self {
+            what,
+            offset: Some(offset),
+            kind,
+        }
+    }
+
+    /// Builds an error that has no position in the bytes the peer sent (a rule about where
+    /// a structure appears, not about its bytes).
+    pub const fn unlocated(what: &'static str, kind: DecodeErrorKind) -> Self {
+        Self {
+            what,
+            offset: None,
+            kind,
+        }
     }
 
     /// The structure or field that was being read, in the drafts' names
@@ -38,8 +52,9 @@ impl DecodeError {
         self.what
     }
 
-    /// The byte offset at which reading of the field started or failed.
-    pub const fn offset(&self) -> usize {
+    /// The byte offset at which reading of the field started or failed, or `None` for an
+    /// error with no position in the bytes (see [`unlocated`](Self::unlocated)).
+    pub const fn offset(&self) -> Option<usize> {
         self.offset
     }
 
@@ -53,7 +68,10 @@ impl DecodeError {
     #[must_use]
     pub const fn shifted(self, by: usize) -> Self {
         Self {
-            offset: self.offset.saturating_add(by),
+            offset: match self.offset {
+                Some(at) => Some(at.saturating_add(by)),
+                None => None,
+            },
             ..self
         }
     }
@@ -61,7 +79,10 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}: {}", self.what, self.offset, self.kind)
+        match self.offset {
+            Some(at) => write!(f, "{} at byte {at}: {}", self.what, self.kind),
+            None => write!(f, "{}: {}", self.what, self.kind),
+        }
     }
 }
 
@@ -122,6 +143,13 @@ pub enum DecodeErrorKind {
         /// The handshake type found.
         found: u8,
     },
+    /// A text field that is not UTF-8.
+    InvalidUtf8,
+    /// An extension in a handshake message it is not defined for (RFC 8446 section 4.2).
+    ExtensionNotAllowed {
+        /// The handshake type of the message that carried it.
+        message: u8,
+    },
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -144,6 +172,10 @@ impl fmt::Display for DecodeErrorKind {
             Self::NotEmpty { length } => write!(f, "must be empty but carries {length} bytes"),
             Self::UnexpectedMessage { expected, found } => {
                 write!(f, "expected handshake type {expected}, found {found}")
+            }
+            Self::InvalidUtf8 => f.write_str("not UTF-8"),
+            Self::ExtensionNotAllowed { message } => {
+                write!(f, "not allowed in handshake type {message}")
             }
         }
     }
@@ -671,7 +703,7 @@ mod tests {
         let mut inner = r.vec_u16("outer", 0, 10).unwrap();
         assert_eq!(inner.u8("a").unwrap(), 0xaa);
         let err = inner.vec_u8("inner", 0, 10).unwrap_err();
-        assert_eq!(err.offset(), 4);
+        assert_eq!(err.offset(), Some(4));
         assert_eq!(
             err.kind(),
             DecodeErrorKind::Truncated {
@@ -694,7 +726,7 @@ mod tests {
                 max: 4
             }
         );
-        assert_eq!(err.offset(), 0);
+        assert_eq!(err.offset(), Some(0));
     }
 
     #[test]

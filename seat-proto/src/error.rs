@@ -1,8 +1,8 @@
 //! The crate's error type, grouped by who is to blame, the one place that maps an error to
-//! the TLS alert it calls for, and the stable names and reason codes errors carry on the wire
-//! and in vectors.
+//! the TLS alert it calls for, and the stable names and reason codes ([`Reason`]) errors carry
+//! on the wire and in vectors.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use crate::chain::CertificateError;
 use crate::codec::{DecodeError, DecodeErrorKind, EncodeError};
@@ -42,54 +42,264 @@ pub enum Error {
     ApiMisuse(ApiMisuse),
 }
 
-/// The stable snake_case names of errors, in reason-code order: the reason code of an error
-/// frame is the 1-based position of the error's name here. New names are only ever appended.
-pub const REASONS: &[&str] = &[
-    "decode_error",
-    "duplicate_extension",
-    "unexpected_message",
-    "record_overflow",
-    "alert_during_hello",
-    "context_mismatch",
-    "empty_certificate_list",
-    "attestation_not_offered",
-    "attestation_not_on_first_entry",
-    "unsolicited_extension",
-    "signature_scheme_not_offered",
-    "key_does_not_match_scheme",
-    "bad_signature",
-    "bad_finished",
-    "unexpected_frame",
-    "unexpected_authenticator",
-    "wrong_request_type",
-    "duplicate_exchange",
-    "too_many_exchanges",
-    "context_reused",
-    "too_much_early_data",
-    "unsupported_signature_scheme",
-    "unsupported_shim_version",
-    "shim_parameters_mismatch",
-    "bad_certificate",
-    "unknown_issuer",
-    "certificate_expired",
-    "attestation_unavailable",
-    "peer_refused",
-    "attestation_missing",
-    "attestation_rejected",
-    "peer_timeout",
-    "verdict_timeout",
-    "evidence_timeout",
-    "peer_closed",
-    "peer_aborted",
-    "internal_error",
-    "scheme_not_offered",
-    "attestation_offer_changed",
-    "cmw_missing",
-    "empty_attestation_offer",
-    "no_common_attestation_scheme",
-    "evidence_failed",
-    "unexpected_extension",
-];
+/// The reason code an error frame carries, with its stable snake_case name (as vectors and
+/// logs use it). The numeric values are on the wire and in recorded vectors: they never
+/// change, and new reasons only take new values.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u16)]
+pub enum Reason {
+    /// `decode_error`.
+    DecodeError = 1,
+    /// `duplicate_extension`.
+    DuplicateExtension = 2,
+    /// `unexpected_message`.
+    UnexpectedMessage = 3,
+    /// `record_overflow`.
+    RecordOverflow = 4,
+    /// `alert_during_hello`.
+    AlertDuringHello = 5,
+    /// `context_mismatch`.
+    ContextMismatch = 6,
+    /// `empty_certificate_list`.
+    EmptyCertificateList = 7,
+    /// `attestation_not_offered`.
+    AttestationNotOffered = 8,
+    /// `attestation_not_on_first_entry`.
+    AttestationNotOnFirstEntry = 9,
+    /// `unsolicited_extension`.
+    UnsolicitedExtension = 10,
+    /// `signature_scheme_not_offered`.
+    SignatureSchemeNotOffered = 11,
+    /// `key_does_not_match_scheme`.
+    KeyDoesNotMatchScheme = 12,
+    /// `bad_signature`.
+    BadSignature = 13,
+    /// `bad_finished`.
+    BadFinished = 14,
+    /// `unexpected_frame`.
+    UnexpectedFrame = 15,
+    /// `unexpected_authenticator`.
+    UnexpectedAuthenticator = 16,
+    /// `wrong_request_type`.
+    WrongRequestType = 17,
+    /// `duplicate_exchange`.
+    DuplicateExchange = 18,
+    /// `too_many_exchanges`.
+    TooManyExchanges = 19,
+    /// `context_reused`.
+    ContextReused = 20,
+    /// `too_much_early_data`.
+    TooMuchEarlyData = 21,
+    /// `unsupported_signature_scheme`.
+    UnsupportedSignatureScheme = 22,
+    /// `unsupported_shim_version`.
+    UnsupportedShimVersion = 23,
+    /// `shim_parameters_mismatch`.
+    ShimParametersMismatch = 24,
+    /// `bad_certificate`.
+    BadCertificate = 25,
+    /// `unknown_issuer`.
+    UnknownIssuer = 26,
+    /// `certificate_expired`.
+    CertificateExpired = 27,
+    /// `attestation_unavailable`.
+    AttestationUnavailable = 28,
+    /// `peer_refused`.
+    PeerRefused = 29,
+    /// `attestation_missing`.
+    AttestationMissing = 30,
+    /// `attestation_rejected`.
+    AttestationRejected = 31,
+    /// `peer_timeout`.
+    PeerTimeout = 32,
+    /// `verdict_timeout`.
+    VerdictTimeout = 33,
+    /// `evidence_timeout`.
+    EvidenceTimeout = 34,
+    /// `peer_closed`.
+    PeerClosed = 35,
+    /// `peer_aborted`.
+    PeerAborted = 36,
+    /// `internal_error`.
+    InternalError = 37,
+    /// `scheme_not_offered`.
+    SchemeNotOffered = 38,
+    /// `attestation_offer_changed`.
+    AttestationOfferChanged = 39,
+    /// `cmw_missing`.
+    CmwMissing = 40,
+    /// `empty_attestation_offer`.
+    EmptyAttestationOffer = 41,
+    /// `no_common_attestation_scheme`.
+    NoCommonAttestationScheme = 42,
+    /// `evidence_failed`.
+    EvidenceFailed = 43,
+    /// `unexpected_extension`.
+    UnexpectedExtension = 44,
+}
+
+impl Reason {
+    /// Every reason, in code order.
+    pub const ALL: &[Self] = &[
+        Self::DecodeError,
+        Self::DuplicateExtension,
+        Self::UnexpectedMessage,
+        Self::RecordOverflow,
+        Self::AlertDuringHello,
+        Self::ContextMismatch,
+        Self::EmptyCertificateList,
+        Self::AttestationNotOffered,
+        Self::AttestationNotOnFirstEntry,
+        Self::UnsolicitedExtension,
+        Self::SignatureSchemeNotOffered,
+        Self::KeyDoesNotMatchScheme,
+        Self::BadSignature,
+        Self::BadFinished,
+        Self::UnexpectedFrame,
+        Self::UnexpectedAuthenticator,
+        Self::WrongRequestType,
+        Self::DuplicateExchange,
+        Self::TooManyExchanges,
+        Self::ContextReused,
+        Self::TooMuchEarlyData,
+        Self::UnsupportedSignatureScheme,
+        Self::UnsupportedShimVersion,
+        Self::ShimParametersMismatch,
+        Self::BadCertificate,
+        Self::UnknownIssuer,
+        Self::CertificateExpired,
+        Self::AttestationUnavailable,
+        Self::PeerRefused,
+        Self::AttestationMissing,
+        Self::AttestationRejected,
+        Self::PeerTimeout,
+        Self::VerdictTimeout,
+        Self::EvidenceTimeout,
+        Self::PeerClosed,
+        Self::PeerAborted,
+        Self::InternalError,
+        Self::SchemeNotOffered,
+        Self::AttestationOfferChanged,
+        Self::CmwMissing,
+        Self::EmptyAttestationOffer,
+        Self::NoCommonAttestationScheme,
+        Self::EvidenceFailed,
+        Self::UnexpectedExtension,
+    ];
+
+    /// The code on the wire.
+    pub const fn code(self) -> u16 {
+        self as u16
+    }
+
+    /// The reason a peer's code names, if this side knows it.
+    pub const fn from_code(code: u16) -> Option<Self> {
+        Some(match code {
+            1 => Self::DecodeError,
+            2 => Self::DuplicateExtension,
+            3 => Self::UnexpectedMessage,
+            4 => Self::RecordOverflow,
+            5 => Self::AlertDuringHello,
+            6 => Self::ContextMismatch,
+            7 => Self::EmptyCertificateList,
+            8 => Self::AttestationNotOffered,
+            9 => Self::AttestationNotOnFirstEntry,
+            10 => Self::UnsolicitedExtension,
+            11 => Self::SignatureSchemeNotOffered,
+            12 => Self::KeyDoesNotMatchScheme,
+            13 => Self::BadSignature,
+            14 => Self::BadFinished,
+            15 => Self::UnexpectedFrame,
+            16 => Self::UnexpectedAuthenticator,
+            17 => Self::WrongRequestType,
+            18 => Self::DuplicateExchange,
+            19 => Self::TooManyExchanges,
+            20 => Self::ContextReused,
+            21 => Self::TooMuchEarlyData,
+            22 => Self::UnsupportedSignatureScheme,
+            23 => Self::UnsupportedShimVersion,
+            24 => Self::ShimParametersMismatch,
+            25 => Self::BadCertificate,
+            26 => Self::UnknownIssuer,
+            27 => Self::CertificateExpired,
+            28 => Self::AttestationUnavailable,
+            29 => Self::PeerRefused,
+            30 => Self::AttestationMissing,
+            31 => Self::AttestationRejected,
+            32 => Self::PeerTimeout,
+            33 => Self::VerdictTimeout,
+            34 => Self::EvidenceTimeout,
+            35 => Self::PeerClosed,
+            36 => Self::PeerAborted,
+            37 => Self::InternalError,
+            38 => Self::SchemeNotOffered,
+            39 => Self::AttestationOfferChanged,
+            40 => Self::CmwMissing,
+            41 => Self::EmptyAttestationOffer,
+            42 => Self::NoCommonAttestationScheme,
+            43 => Self::EvidenceFailed,
+            44 => Self::UnexpectedExtension,
+            _ => return None,
+        })
+    }
+
+    /// The stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DecodeError => "decode_error",
+            Self::DuplicateExtension => "duplicate_extension",
+            Self::UnexpectedMessage => "unexpected_message",
+            Self::RecordOverflow => "record_overflow",
+            Self::AlertDuringHello => "alert_during_hello",
+            Self::ContextMismatch => "context_mismatch",
+            Self::EmptyCertificateList => "empty_certificate_list",
+            Self::AttestationNotOffered => "attestation_not_offered",
+            Self::AttestationNotOnFirstEntry => "attestation_not_on_first_entry",
+            Self::UnsolicitedExtension => "unsolicited_extension",
+            Self::SignatureSchemeNotOffered => "signature_scheme_not_offered",
+            Self::KeyDoesNotMatchScheme => "key_does_not_match_scheme",
+            Self::BadSignature => "bad_signature",
+            Self::BadFinished => "bad_finished",
+            Self::UnexpectedFrame => "unexpected_frame",
+            Self::UnexpectedAuthenticator => "unexpected_authenticator",
+            Self::WrongRequestType => "wrong_request_type",
+            Self::DuplicateExchange => "duplicate_exchange",
+            Self::TooManyExchanges => "too_many_exchanges",
+            Self::ContextReused => "context_reused",
+            Self::TooMuchEarlyData => "too_much_early_data",
+            Self::UnsupportedSignatureScheme => "unsupported_signature_scheme",
+            Self::UnsupportedShimVersion => "unsupported_shim_version",
+            Self::ShimParametersMismatch => "shim_parameters_mismatch",
+            Self::BadCertificate => "bad_certificate",
+            Self::UnknownIssuer => "unknown_issuer",
+            Self::CertificateExpired => "certificate_expired",
+            Self::AttestationUnavailable => "attestation_unavailable",
+            Self::PeerRefused => "peer_refused",
+            Self::AttestationMissing => "attestation_missing",
+            Self::AttestationRejected => "attestation_rejected",
+            Self::PeerTimeout => "peer_timeout",
+            Self::VerdictTimeout => "verdict_timeout",
+            Self::EvidenceTimeout => "evidence_timeout",
+            Self::PeerClosed => "peer_closed",
+            Self::PeerAborted => "peer_aborted",
+            Self::InternalError => "internal_error",
+            Self::SchemeNotOffered => "scheme_not_offered",
+            Self::AttestationOfferChanged => "attestation_offer_changed",
+            Self::CmwMissing => "cmw_missing",
+            Self::EmptyAttestationOffer => "empty_attestation_offer",
+            Self::NoCommonAttestationScheme => "no_common_attestation_scheme",
+            Self::EvidenceFailed => "evidence_failed",
+            Self::UnexpectedExtension => "unexpected_extension",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 impl Error {
     /// The alert this error calls for, with the SEAT alerts taken from `cp`.
@@ -103,6 +313,8 @@ impl Error {
                 DecodeErrorKind::DuplicateExtension { .. }
                 | DecodeErrorKind::UnknownValue { .. } => AlertDescription::ILLEGAL_PARAMETER,
                 DecodeErrorKind::UnexpectedMessage { .. } => AlertDescription::UNEXPECTED_MESSAGE,
+                // RFC 8446 section 4.2: illegal_parameter.
+                DecodeErrorKind::ExtensionNotAllowed { .. } => AlertDescription::ILLEGAL_PARAMETER,
                 _ => AlertDescription::DECODE_ERROR,
             },
             Self::PeerMisbehaved(p) => match p {
@@ -173,79 +385,83 @@ impl Error {
         }
     }
 
-    /// The error's stable snake_case name (one of [`REASONS`]), as vectors and logs use it.
-    pub fn name(&self) -> &'static str {
+    /// The reason this error gives on the wire.
+    pub fn reason(&self) -> Reason {
         match self {
             Self::InvalidMessage(e) => match e.kind() {
-                DecodeErrorKind::DuplicateExtension { .. } => "duplicate_extension",
-                DecodeErrorKind::UnexpectedMessage { .. } => "unexpected_message",
-                _ => "decode_error",
+                DecodeErrorKind::DuplicateExtension { .. } => Reason::DuplicateExtension,
+                DecodeErrorKind::UnexpectedMessage { .. } => Reason::UnexpectedMessage,
+                DecodeErrorKind::ExtensionNotAllowed { .. } => Reason::UnexpectedExtension,
+                _ => Reason::DecodeError,
             },
             Self::PeerMisbehaved(p) => match p {
-                PeerMisbehaved::RecordOverflow => "record_overflow",
+                PeerMisbehaved::RecordOverflow => Reason::RecordOverflow,
                 PeerMisbehaved::UnexpectedHandshakeMessage { .. }
                 | PeerMisbehaved::SecondHelloRetryRequest
                 | PeerMisbehaved::UnexpectedClientHello
-                | PeerMisbehaved::UnexpectedServerHello => "unexpected_message",
-                PeerMisbehaved::AlertDuringHello => "alert_during_hello",
-                PeerMisbehaved::ContextMismatch => "context_mismatch",
-                PeerMisbehaved::EmptyCertificateList => "empty_certificate_list",
-                PeerMisbehaved::AttestationNotOffered => "attestation_not_offered",
-                PeerMisbehaved::AttestationNotOnFirstEntry => "attestation_not_on_first_entry",
-                PeerMisbehaved::UnsolicitedExtension(_) => "unsolicited_extension",
-                PeerMisbehaved::SignatureSchemeNotOffered(_) => "signature_scheme_not_offered",
-                PeerMisbehaved::KeyDoesNotMatchScheme => "key_does_not_match_scheme",
-                PeerMisbehaved::BadSignature => "bad_signature",
-                PeerMisbehaved::BadFinished => "bad_finished",
-                PeerMisbehaved::UnexpectedFrame => "unexpected_frame",
-                PeerMisbehaved::UnexpectedAuthenticator => "unexpected_authenticator",
-                PeerMisbehaved::WrongRequestType => "wrong_request_type",
-                PeerMisbehaved::DuplicateExchange => "duplicate_exchange",
-                PeerMisbehaved::TooManyExchanges => "too_many_exchanges",
-                PeerMisbehaved::ContextReused => "context_reused",
-                PeerMisbehaved::TooMuchEarlyData => "too_much_early_data",
-                PeerMisbehaved::SchemeNotOffered => "scheme_not_offered",
-                PeerMisbehaved::AttestationOfferChanged => "attestation_offer_changed",
-                PeerMisbehaved::CmwMissing => "cmw_missing",
-                PeerMisbehaved::UnexpectedExtension(_) => "unexpected_extension",
+                | PeerMisbehaved::UnexpectedServerHello => Reason::UnexpectedMessage,
+                PeerMisbehaved::AlertDuringHello => Reason::AlertDuringHello,
+                PeerMisbehaved::ContextMismatch => Reason::ContextMismatch,
+                PeerMisbehaved::EmptyCertificateList => Reason::EmptyCertificateList,
+                PeerMisbehaved::AttestationNotOffered => Reason::AttestationNotOffered,
+                PeerMisbehaved::AttestationNotOnFirstEntry => Reason::AttestationNotOnFirstEntry,
+                PeerMisbehaved::UnsolicitedExtension(_) => Reason::UnsolicitedExtension,
+                PeerMisbehaved::SignatureSchemeNotOffered(_) => Reason::SignatureSchemeNotOffered,
+                PeerMisbehaved::KeyDoesNotMatchScheme => Reason::KeyDoesNotMatchScheme,
+                PeerMisbehaved::BadSignature => Reason::BadSignature,
+                PeerMisbehaved::BadFinished => Reason::BadFinished,
+                PeerMisbehaved::UnexpectedFrame => Reason::UnexpectedFrame,
+                PeerMisbehaved::UnexpectedAuthenticator => Reason::UnexpectedAuthenticator,
+                PeerMisbehaved::WrongRequestType => Reason::WrongRequestType,
+                PeerMisbehaved::DuplicateExchange => Reason::DuplicateExchange,
+                PeerMisbehaved::TooManyExchanges => Reason::TooManyExchanges,
+                PeerMisbehaved::ContextReused => Reason::ContextReused,
+                PeerMisbehaved::TooMuchEarlyData => Reason::TooMuchEarlyData,
+                PeerMisbehaved::SchemeNotOffered => Reason::SchemeNotOffered,
+                PeerMisbehaved::AttestationOfferChanged => Reason::AttestationOfferChanged,
+                PeerMisbehaved::CmwMissing => Reason::CmwMissing,
+                PeerMisbehaved::UnexpectedExtension(_) => Reason::UnexpectedExtension,
             },
             Self::PeerIncompatible(p) => match p {
-                PeerIncompatible::UnsupportedSignatureScheme(_) => "unsupported_signature_scheme",
-                PeerIncompatible::ShimVersion(_) => "unsupported_shim_version",
-                PeerIncompatible::ShimParameters => "shim_parameters_mismatch",
-                PeerIncompatible::EmptyAttestationOffer => "empty_attestation_offer",
-                PeerIncompatible::NoCommonAttestationScheme => "no_common_attestation_scheme",
+                PeerIncompatible::UnsupportedSignatureScheme(_) => {
+                    Reason::UnsupportedSignatureScheme
+                }
+                PeerIncompatible::ShimVersion(_) => Reason::UnsupportedShimVersion,
+                PeerIncompatible::ShimParameters => Reason::ShimParametersMismatch,
+                PeerIncompatible::EmptyAttestationOffer => Reason::EmptyAttestationOffer,
+                PeerIncompatible::NoCommonAttestationScheme => Reason::NoCommonAttestationScheme,
             },
             Self::InvalidCertificate(e) => match e {
-                CertificateError::UnknownIssuer => "unknown_issuer",
-                CertificateError::Expired | CertificateError::NotValidYet => "certificate_expired",
-                _ => "bad_certificate",
+                CertificateError::UnknownIssuer => Reason::UnknownIssuer,
+                CertificateError::Expired | CertificateError::NotValidYet => {
+                    Reason::CertificateExpired
+                }
+                _ => Reason::BadCertificate,
             },
             Self::Attestation(a) => match a {
-                AttestationError::Unavailable => "attestation_unavailable",
-                AttestationError::Refused => "peer_refused",
-                AttestationError::Missing => "attestation_missing",
-                AttestationError::Rejected(_) => "attestation_rejected",
-                AttestationError::PeerTimeout => "peer_timeout",
-                AttestationError::VerdictTimeout => "verdict_timeout",
-                AttestationError::EvidenceTimeout => "evidence_timeout",
-                AttestationError::PeerClosed => "peer_closed",
-                AttestationError::EvidenceFailed => "evidence_failed",
+                AttestationError::Unavailable => Reason::AttestationUnavailable,
+                AttestationError::Refused => Reason::PeerRefused,
+                AttestationError::Missing => Reason::AttestationMissing,
+                AttestationError::Rejected(_) => Reason::AttestationRejected,
+                AttestationError::PeerTimeout => Reason::PeerTimeout,
+                AttestationError::VerdictTimeout => Reason::VerdictTimeout,
+                AttestationError::EvidenceTimeout => Reason::EvidenceTimeout,
+                AttestationError::PeerClosed => Reason::PeerClosed,
+                AttestationError::EvidenceFailed => Reason::EvidenceFailed,
             },
-            Self::PeerAborted { .. } => "peer_aborted",
-            Self::Crypto(_) | Self::ApiMisuse(_) => "internal_error",
+            Self::PeerAborted { .. } => Reason::PeerAborted,
+            Self::Crypto(_) | Self::ApiMisuse(_) => Reason::InternalError,
         }
     }
 
-    /// The reason code an error frame carries: the 1-based position of [`name`](Self::name)
-    /// in [`REASONS`].
+    /// The error's stable snake_case name ([`Reason::name`]), as vectors and logs use it.
+    pub fn name(&self) -> &'static str {
+        self.reason().name()
+    }
+
+    /// The reason code an error frame carries ([`Reason::code`]).
     pub fn reason_code(&self) -> u16 {
-        let name = self.name();
-        REASONS
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| u16::try_from(i + 1).ok())
-            .unwrap_or(0)
+        self.reason().code()
     }
 }
 
@@ -262,17 +478,20 @@ impl fmt::Display for Error {
                 reason,
                 detail,
             } => {
-                let name = usize::from(*reason)
-                    .checked_sub(1)
-                    .and_then(|i| REASONS.get(i))
-                    .copied()
-                    .unwrap_or("unknown reason");
+                let name = Reason::from_code(*reason).map_or("unknown reason", Reason::name);
                 write!(f, "peer aborted with {alert} ({name})")?;
-                if detail.is_empty() {
-                    Ok(())
-                } else {
-                    write!(f, ": {}", detail.escape_debug())
+                if !detail.is_empty() {
+                    f.write_str(": ")?;
+                    // Peer-controlled: printable ASCII as is, anything else escaped.
+                    for c in detail.chars() {
+                        if c.is_ascii_graphic() || c == ' ' {
+                            f.write_char(c)?;
+                        } else {
+                            write!(f, "{}", c.escape_default())?;
+                        }
+                    }
                 }
+                Ok(())
             }
             Self::Crypto(e) => write!(f, "crypto provider: {e}"),
             Self::ApiMisuse(e) => write!(f, "api misuse: {e}"),
@@ -570,6 +789,9 @@ pub enum ApiMisuse {
     TooManyExchanges,
     /// The random source repeated a request context.
     ContextCollision,
+    /// A typed result asked for with another type than the attached hooks' `Accepted`
+    /// (the OpenSSL adapter's `outcome`).
+    AcceptedType,
 }
 
 impl fmt::Display for ApiMisuse {
@@ -589,6 +811,9 @@ impl fmt::Display for ApiMisuse {
             Self::NothingToReattest => f.write_str("nothing to re-attest"),
             Self::TooManyExchanges => f.write_str("too many exchanges"),
             Self::ContextCollision => f.write_str("random source repeated a request context"),
+            Self::AcceptedType => {
+                f.write_str("typed result asked for with another type than the hooks' Accepted")
+            }
         }
     }
 }
@@ -596,6 +821,7 @@ impl fmt::Display for ApiMisuse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hooks::Stage;
 
     #[test]
     fn every_name_has_a_reason_code() {
@@ -607,8 +833,12 @@ mod tests {
             Error::from(ApiMisuse::GateClosed),
         ];
         for e in errors {
-            assert!(e.reason_code() > 0, "{e:?}");
-            assert_eq!(REASONS[usize::from(e.reason_code()) - 1], e.name());
+            assert_eq!(
+                Reason::from_code(e.reason_code()),
+                Some(e.reason()),
+                "{e:?}"
+            );
+            assert_eq!(e.reason().name(), e.name());
         }
         let cp = CodePoints::DEFAULT;
         assert_eq!(
@@ -660,9 +890,67 @@ mod tests {
         ];
         for (e, alert) in cases {
             assert_eq!(e.alert(&cp), alert, "{e:?}");
-            assert!(e.reason_code() > 0, "{e:?}");
-            assert_eq!(REASONS[usize::from(e.reason_code()) - 1], e.name());
+            assert_eq!(
+                Reason::from_code(e.reason_code()),
+                Some(e.reason()),
+                "{e:?}"
+            );
+            assert_eq!(e.reason().name(), e.name());
         }
+    }
+
+    #[test]
+    fn reason_codes_keep_their_wire_values() {
+        // The numbers recorded vectors and peers carry: the 1-based positions of the names in
+        // the table of the first release (decode_error first, unexpected_extension 44th).
+        let known = [
+            (1, "decode_error"),
+            (2, "duplicate_extension"),
+            (13, "bad_signature"),
+            (28, "attestation_unavailable"),
+            (31, "attestation_rejected"),
+            (37, "internal_error"),
+            (40, "cmw_missing"),
+            (44, "unexpected_extension"),
+        ];
+        for (code, name) in known {
+            assert_eq!(Reason::from_code(code).map(Reason::name), Some(name));
+        }
+        assert_eq!(Reason::ALL.len(), 44);
+        for (i, r) in Reason::ALL.iter().enumerate() {
+            assert_eq!(usize::from(r.code()), i + 1);
+            assert_eq!(Reason::from_code(r.code()), Some(*r));
+        }
+        assert_eq!(Reason::from_code(0), None);
+        assert_eq!(Reason::from_code(45), None);
+        assert_eq!(
+            Error::from(AttestationError::Rejected(Rejection::new(
+                Stage::Policy,
+                "x"
+            )))
+            .reason_code(),
+            Reason::AttestationRejected as u16
+        );
+    }
+
+    #[test]
+    fn remote_attestation_in_a_message_it_is_not_defined_for_has_no_made_up_position() {
+        let e = crate::remote_attestation::RemoteAttestation::decode_data(
+            HandshakeType::SERVER_HELLO,
+            &[0, 0],
+        )
+        .unwrap_err();
+        assert_eq!(e.offset(), None);
+        assert_eq!(
+            e.kind(),
+            DecodeErrorKind::ExtensionNotAllowed { message: 2 }
+        );
+        let cp = CodePoints::DEFAULT;
+        assert_eq!(
+            Error::from(e).alert(&cp),
+            AlertDescription::ILLEGAL_PARAMETER
+        );
+        assert_eq!(Error::from(e).name(), "unexpected_extension");
     }
 
     #[test]

@@ -706,7 +706,7 @@ mod tests {
                 extension_type: 0x1234
             }
         );
-        assert_eq!(err.offset(), 6);
+        assert_eq!(err.offset(), Some(6));
     }
 
     #[test]
@@ -715,7 +715,7 @@ mod tests {
         let bytes = [0x00, 0x05, 0xff, 0x00, 0x00, 0x01, 0xaa];
         let err = RequestExtensions::read(&mut Reader::new(&bytes), &cp).unwrap_err();
         assert_eq!(err.kind(), DecodeErrorKind::NotEmpty { length: 1 });
-        assert_eq!(err.offset(), 6);
+        assert_eq!(err.offset(), Some(6));
     }
 
     #[test]

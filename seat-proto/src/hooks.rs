@@ -30,8 +30,9 @@
 //! - The session adds [`Event::PeerRejected`] before [`Event::Failed`];
 //!   [`Error::PeerAborted`](crate::Error::PeerAborted) carries the peer's error-frame
 //!   detail, so the rejected side sees the reason too.
-//! - The early-attestation negotiation machines still take
-//!   [`session::Verdict`](crate::session::Verdict) until they move onto this trait.
+//! - The early-attestation negotiation machines take the same `Result<(), Rejection>`
+//!   ([`negotiation::Input::Verdict`](crate::negotiation::Input::Verdict)); the OpenSSL
+//!   adapter calls this trait with [`Mechanism::Early`] and keeps the typed result.
 //! - A re-attestation that cannot finish because the peer's data filled the adapter's bound
 //!   is reported as [`ReattestPending`], without failing the connection.
 

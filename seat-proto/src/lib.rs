@@ -123,4 +123,20 @@ pub mod shim;
 pub mod tokio_glue;
 pub mod transcript;
 
-pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, REASONS};
+pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, Reason};
+
+// What seat-proto's public signatures use from its dependencies, so that the common case
+// needs this one crate.
+pub use rustls_pki_types::CertificateDer;
+/// The binding layer, whole, for what the re-exports above leave out (the provider
+/// implementations, the exporter adapters, the binders).
+pub use seat_binding;
+pub use seat_binding::authenticator::{AuthenticatorKeys, Role};
+pub use seat_binding::binder::ExpatLabel;
+pub use seat_binding::exporter::Exporter;
+pub use seat_binding::key_schedule::Protocol;
+#[cfg(feature = "aws-lc-rs")]
+pub use seat_binding::provider::default_provider;
+pub use seat_binding::provider::{
+    CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SigningKey,
+};

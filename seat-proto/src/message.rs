@@ -692,7 +692,7 @@ mod tests {
         );
         // Certificate then Finished, skipping CertificateVerify.
         let err = AuthenticatorMessages::split(&[0x0b, 0, 0, 0, 0x14, 0, 0, 0]).unwrap_err();
-        assert_eq!(err.offset(), 4);
+        assert_eq!(err.offset(), Some(4));
     }
 
     #[test]
@@ -700,7 +700,7 @@ mod tests {
         let mut bytes = vec![0x14, 0, 0, 31];
         bytes.extend([0u8; 31]);
         let err = Finished::decode(&bytes, 32).unwrap_err();
-        assert_eq!(err.offset(), 4);
+        assert_eq!(err.offset(), Some(4));
         assert!(Finished::new(vec![0u8; 33]).is_err());
     }
 }

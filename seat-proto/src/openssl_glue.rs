@@ -5,7 +5,10 @@
 //! OpenSSL builds the server's EncryptedExtensions and Certificate before any byte of that
 //! flight reaches the socket, and its callbacks cannot wait. So the adapter learns
 //! ClientHello..ServerHello from OpenSSL's message callback, and asks the caller's
-//! [`EarlyAttestationHooks`] synchronously, inside the callbacks, for Evidence and verdicts.
+//! [`AttestationHooks`] (the one hooks trait of every adapter, with
+//! [`Mechanism::Early`]) synchronously, inside the callbacks, for Evidence and appraisals.
+//! The typed result of an accepted appraisal ([`AttestationHooks::Accepted`]) comes back
+//! from [`outcome`] as [`EarlyOutcome::peer_attestation`].
 //!
 //! # Binding level
 //!
@@ -16,11 +19,11 @@
 //!
 //! # Use
 //!
-//! 1. [`install`] on each `SslContextBuilder` (TLS 1.3 only, tickets and session cache off,
+//! 1. [`install`] on each [`SslContextBuilder`] (TLS 1.3 only, tickets and session cache off,
 //!    the extension and message callbacks registered).
-//! 2. [`attach_client`] or [`attach_server`] on each `Ssl` before the handshake.
-//! 3. After the handshake, [`outcome`]: an error unless every attestation negotiated
-//!    succeeded. A failed handshake's cause is in [`failure`].
+//! 2. [`attach_client`] or [`attach_server`] on each [`Ssl`] before the handshake.
+//! 3. After the handshake, [`outcome`] (typed with the hooks' `Accepted`): an error unless
+//!    every attestation negotiated succeeded. A failed handshake's cause is in [`failure`].
 //!
 //! # Anonymous client attestation
 //!
@@ -31,7 +34,7 @@
 //! binder computed from that very leaf's SPKI; every other certificate error still fails the
 //! handshake (the invariant is spelled out on the adapter's verify callback). [`outcome`]
 //! then reports [`ChainTrust::AttestationOnly`] in [`EarlyOutcome::peer_trust`], and
-//! `SslRef::verify_result` keeps OpenSSL's `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`. A
+//! [`SslRef::verify_result`] keeps OpenSSL's `X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`. A
 //! post-handshake expat session on such a connection verifies the client's chain with
 //! [`DangerousSelfSignedVerifier`](crate::chain::DangerousSelfSignedVerifier).
 //!
@@ -48,6 +51,7 @@
 //! server's flight) cannot abort OpenSSL's handshake; [`outcome`] refuses the connection,
 //! and the caller must close it without sending application data.
 
+use std::any::{Any, TypeId};
 use std::sync::{Mutex, OnceLock};
 
 use openssl::ssl::{
@@ -60,36 +64,54 @@ use seat_binding::exporter::openssl_adapter::OpensslExporter;
 use crate::chain::ChainTrust;
 use crate::codepoints::{AlertDescription, CodePoints, HandshakeType};
 use crate::error::{ApiMisuse, Error};
+use crate::hooks::{AppraisalRequest, AttestationHooks, EvidenceRequest, Mechanism, Rejection};
 use crate::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Input, ServerConfig, ServerNegotiation,
 };
 use crate::remote_attestation::AttestationScheme;
-use crate::session::{self, Session, Verdict};
+use crate::session::{self, Session};
+use crate::shim::Models;
+use seat_binding::provider::HashAlgorithm;
 
-/// The caller's Attester and Verifier, asked synchronously from OpenSSL's callbacks.
-pub trait EarlyAttestationHooks: Send {
-    /// Produces a CMW for `scheme` bound to `binder` (the early binder, section 6.3) and
-    /// `spki_hash` (Hash of the attesting certificate's SPKI); `None` aborts the handshake
-    /// with `internal_error`.
-    fn produce_evidence(
-        &mut self,
-        scheme: &AttestationScheme,
-        binder: &[u8],
-        spki_hash: &[u8],
-    ) -> Option<Vec<u8>>;
+/// The caller's hooks with their `Accepted` type erased: OpenSSL's callbacks find the
+/// connection's state through ex_data, whose type cannot depend on the caller's hooks.
+trait ErasedHooks: Send {
+    fn produce_evidence(&mut self, request: &EvidenceRequest<'_>) -> Option<Vec<u8>>;
+    fn appraise(&mut self, request: &AppraisalRequest<'_>) -> Result<Accepted, Rejection>;
+}
 
-    /// Appraises the peer's CMW; `binder` and `spki_hash` are recomputed from this side's
-    /// transcript and the peer's certificate, never taken from the peer.
-    fn appraise(
-        &mut self,
-        scheme: &AttestationScheme,
-        cmw: &[u8],
-        binder: &[u8],
-        spki_hash: &[u8],
-    ) -> Verdict;
+/// An accepted appraisal's typed result, erased ([`AttestationHooks::Accepted`]).
+type Accepted = Box<dyn Any + Send + Sync>;
+
+impl<H: AttestationHooks> ErasedHooks for H {
+    fn produce_evidence(&mut self, request: &EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        AttestationHooks::produce_evidence(self, request)
+    }
+
+    fn appraise(&mut self, request: &AppraisalRequest<'_>) -> Result<Accepted, Rejection> {
+        AttestationHooks::appraise(self, request).map(|a| Box::new(a) as Accepted)
+    }
+}
+
+/// Seconds since the Unix epoch, for the hooks' requests (the adapter, not the machines,
+/// reads the clock).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The model a scheme asks for: a Verifier identity is a passport (an Attestation Result),
+/// an Evidence type a background check.
+fn model_of(scheme: &AttestationScheme) -> Models {
+    match scheme {
+        AttestationScheme::Result(_) => Models::PASSPORT,
+        AttestationScheme::Evidence(_) => Models::BACKGROUND_CHECK,
+    }
 }
 
 /// Why the adapter could not be set up.
+#[non_exhaustive]
 #[derive(Debug)]
 pub enum GlueError {
     /// OpenSSL refused a setting.
@@ -180,7 +202,7 @@ enum Machine {
 }
 
 impl Machine {
-    fn handle(&mut self, input: Input) {
+    fn handle(&mut self, input: Input) -> Result<(), Error> {
         match self {
             Self::Client(m) => m.handle(input),
             Self::Server(m) => m.handle(input),
@@ -193,12 +215,23 @@ impl Machine {
             Self::Server(m) => m.poll_action(),
         }
     }
+
+    fn hash(&self) -> Option<HashAlgorithm> {
+        match self {
+            Self::Client(m) => m.hash(),
+            Self::Server(m) => m.hash(),
+        }
+    }
 }
 
 /// What one connection carries in its ex_data.
 struct ConnState {
     machine: Machine,
-    hooks: Box<dyn EarlyAttestationHooks>,
+    hooks: Box<dyn ErasedHooks>,
+    /// `TypeId` of the hooks' `Accepted`, which [`outcome`] must be asked for.
+    accepted_type: TypeId,
+    /// The typed result of the peer's accepted appraisal.
+    accepted: Option<Accepted>,
     code_points: CodePoints,
     failure: Option<(Error, AlertDescription)>,
     events: Vec<Event>,
@@ -235,13 +268,25 @@ impl ConnState {
         attested
     }
 
+    /// Keeps the first error, with the alert [`Error::alert`] names for it.
+    fn fail(&mut self, error: Error) {
+        if self.failure.is_none() {
+            let alert = error.alert(&self.code_points);
+            self.failure = Some((error, alert));
+        }
+    }
+
     /// Feeds one input and answers the machine's requests with the hooks until it waits.
     /// Returns the extension data produced, or the alert to abort with.
     fn drive(&mut self, input: Input) -> Result<Option<Vec<u8>>, u8> {
         let mut inputs = std::collections::VecDeque::from([input]);
         let mut data = None;
         while let Some(input) = inputs.pop_front() {
-            self.machine.handle(input);
+            // A fatal error also comes as `Event::Failed`; a misuse (the adapter's own
+            // mistake) fails the handshake all the same.
+            if let Err(error) = self.machine.handle(input) {
+                self.fail(error);
+            }
             while let Some(action) = self.machine.poll_action() {
                 match action {
                     Action::Extension { data: d, .. } => data = Some(d),
@@ -249,22 +294,48 @@ impl ConnState {
                         scheme,
                         binder,
                         spki_hash,
-                    } => inputs.push_back(Input::Evidence(
-                        self.hooks.produce_evidence(&scheme, &binder, &spki_hash),
-                    )),
+                    } => inputs.push_back(Input::Evidence(self.hooks.produce_evidence(
+                        &EvidenceRequest {
+                            mechanism: Mechanism::Early { scheme: &scheme },
+                            exchange: None,
+                            binder: &binder,
+                            aik_pub_hash: &spki_hash,
+                            now: unix_now(),
+                        },
+                    ))),
                     Action::Appraise {
                         scheme,
                         cmw,
                         binder,
                         spki_hash,
-                    } => inputs.push_back(Input::Verdict(
-                        self.hooks.appraise(&scheme, &cmw, &binder, &spki_hash),
-                    )),
-                    Action::Event(Event::Failed { error, alert }) => {
-                        if self.failure.is_none() {
-                            self.failure = Some((error, alert));
-                        }
+                    } => {
+                        let Some(hash) = self.machine.hash() else {
+                            self.fail(ApiMisuse::NotEstablished.into());
+                            continue;
+                        };
+                        let appraised = self.hooks.appraise(&AppraisalRequest {
+                            mechanism: Mechanism::Early { scheme: &scheme },
+                            exchange: None,
+                            cmw: &cmw,
+                            binder: &binder,
+                            aik_pub_hash: &spki_hash,
+                            hash,
+                            chain: &[],
+                            trust: None,
+                            context: &[],
+                            accepted_models: model_of(&scheme),
+                            now: unix_now(),
+                        });
+                        let verdict = match appraised {
+                            Ok(accepted) => {
+                                self.accepted = Some(accepted);
+                                Ok(())
+                            }
+                            Err(rejection) => Err(rejection),
+                        };
+                        inputs.push_back(Input::Verdict(verdict));
                     }
+                    Action::Event(Event::Failed { error }) => self.fail(error),
                     Action::Event(e) => self.events.push(e),
                 }
             }
@@ -288,17 +359,19 @@ fn attach(ssl: &mut SslRef, state: ConnState) -> Result<(), Error> {
 /// # Errors
 ///
 /// [`Error::ApiMisuse`] if OpenSSL could not allocate the ex_data index.
-pub fn attach_client(
+pub fn attach_client<H: AttestationHooks + 'static>(
     ssl: &mut SslRef,
     config: ClientConfig,
-    hooks: Box<dyn EarlyAttestationHooks>,
+    hooks: H,
 ) -> Result<(), Error> {
     let code_points = config.code_points;
     attach(
         ssl,
         ConnState {
             machine: Machine::Client(ClientNegotiation::new(config)),
-            hooks,
+            hooks: Box::new(hooks),
+            accepted_type: TypeId::of::<H::Accepted>(),
+            accepted: None,
             code_points,
             failure: None,
             events: Vec::new(),
@@ -321,10 +394,10 @@ pub fn attach_client(
 /// # Errors
 ///
 /// [`Error::ApiMisuse`] if OpenSSL could not allocate the ex_data index.
-pub fn attach_server(
+pub fn attach_server<H: AttestationHooks + 'static>(
     ssl: &mut SslRef,
     config: ServerConfig,
-    hooks: Box<dyn EarlyAttestationHooks>,
+    hooks: H,
 ) -> Result<(), Error> {
     let code_points = config.code_points;
     let dangerous_anonymous = config.dangerous_accept_anonymous_clients;
@@ -339,7 +412,9 @@ pub fn attach_server(
         ssl,
         ConnState {
             machine: Machine::Server(ServerNegotiation::new(config)),
-            hooks,
+            hooks: Box::new(hooks),
+            accepted_type: TypeId::of::<H::Accepted>(),
+            accepted: None,
             code_points,
             failure: None,
             events: Vec::new(),
@@ -388,7 +463,7 @@ const SELF_SIGNED_LEAF: core::ffi::c_int = openssl_sys::X509_V_ERR_DEPTH_ZERO_SE
 ///    leaf's (the certificate OpenSSL handed the extension callback for entry 0 is the one it
 ///    verifies here; the DER comparison makes sure).
 ///
-/// OpenSSL's error code then stays set (`SslRef::verify_result` reports it) and [`outcome`]
+/// OpenSSL's error code then stays set ([`SslRef::verify_result`] reports it) and [`outcome`]
 /// reports [`ChainTrust::AttestationOnly`].
 fn verify_callback(preverify_ok: bool, ctx: &mut X509StoreContextRef) -> bool {
     if ctx.error_depth() != 0 {
@@ -549,8 +624,9 @@ pub(crate) mod callbacks {
 }
 
 /// What early attestation established on a connection.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EarlyOutcome {
+pub struct EarlyOutcome<A> {
     /// The scheme the server attested with, if any.
     pub server_scheme: Option<AttestationScheme>,
     /// The scheme the client attested with, if any.
@@ -561,6 +637,9 @@ pub struct EarlyOutcome {
     pub peer_binder: Option<Vec<u8>>,
     /// Whether the peer's attestation was accepted.
     pub peer_attested: bool,
+    /// What the hooks' appraisal of the peer's attestation yielded
+    /// ([`AttestationHooks::Accepted`]), if it was accepted.
+    pub peer_attestation: Option<A>,
     /// How the peer's certificate was trusted: [`ChainTrust::Anchored`] when it verified
     /// against the context's trust store; [`ChainTrust::AttestationOnly`] when a server with
     /// [`ServerConfig::dangerous_accept_anonymous_clients`] accepted a self-signed client leaf
@@ -572,18 +651,28 @@ pub struct EarlyOutcome {
     pub messages: Vec<(bool, Vec<u8>)>,
 }
 
-/// The outcome after a completed handshake: the gate for application data.
+/// The outcome after a completed handshake: the gate for application data. `A` is the
+/// attached hooks' [`AttestationHooks::Accepted`].
 ///
 /// # Errors
 ///
 /// The negotiation's error if it failed; [`AttestationError::Missing`](crate::AttestationError::Missing)
 /// if an attestation negotiated or required did not complete; [`ApiMisuse::NotEstablished`]
-/// if no machine is attached.
-pub fn outcome(ssl: &SslRef) -> Result<EarlyOutcome, Error> {
+/// if no machine is attached; [`ApiMisuse::AcceptedType`] if `A` is not the hooks'
+/// `Accepted`.
+pub fn outcome<A: Clone + 'static>(ssl: &SslRef) -> Result<EarlyOutcome<A>, Error> {
     with_state(ssl, |state| {
         if let Some((e, _)) = &state.failure {
             return Err(e.clone());
         }
+        if state.accepted_type != TypeId::of::<A>() {
+            return Err(ApiMisuse::AcceptedType.into());
+        }
+        let peer_attestation = state
+            .accepted
+            .as_ref()
+            .and_then(|a| a.downcast_ref::<A>())
+            .cloned();
         let (complete, server_scheme, client_scheme, own, peer) = match &state.machine {
             Machine::Client(m) => (
                 m.is_complete(),
@@ -609,6 +698,7 @@ pub fn outcome(ssl: &SslRef) -> Result<EarlyOutcome, Error> {
             own_binder: own,
             peer_binder: peer,
             peer_attested: state.events.contains(&Event::PeerAttested),
+            peer_attestation,
             peer_trust: state.peer_trust,
             messages: state.messages.clone(),
         })
@@ -627,7 +717,7 @@ pub fn code_points(ssl: &SslRef) -> Option<CodePoints> {
 }
 
 /// The recommended mode: after early attestation succeeded, hand the connection's exporter
-/// to an expat [`Session`] on the same connection (`Input::Established`), so that a
+/// to an expat [`Session`] on the same connection ([`session::Input::Established`]), so that a
 /// post-handshake attestation bound to the connection's secrets follows before any secret is
 /// released. The caller then drives `session` as usual over the OpenSSL stream.
 ///
@@ -635,7 +725,11 @@ pub fn code_points(ssl: &SslRef) -> Option<CodePoints> {
 ///
 /// [`outcome`]'s errors (early attestation must have succeeded first); the exporter's and
 /// the session's errors.
-pub fn start_expat(ssl: &SslRef, session: &mut Session, now: u64) -> Result<EarlyOutcome, Error> {
+pub fn start_expat<A: Clone + 'static>(
+    ssl: &SslRef,
+    session: &mut Session,
+    now: u64,
+) -> Result<EarlyOutcome<A>, Error> {
     let early = outcome(ssl)?;
     let exporter = OpensslExporter::new(ssl)?;
     session.handle(session::Input::Established {

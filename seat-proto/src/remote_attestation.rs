@@ -322,7 +322,8 @@ impl RemoteAttestation {
     /// # Errors
     ///
     /// A [`DecodeError`] when the data is malformed or has trailing bytes, and
-    /// [`DecodeErrorKind::UnexpectedMessage`] when `message` cannot carry `remoteAttestation`.
+    /// [`DecodeErrorKind::ExtensionNotAllowed`] (with no offset: the bytes are not at fault)
+    /// when `message` cannot carry `remoteAttestation`.
     pub fn decode_data(message: HandshakeType, data: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(data);
         let value = match message {
@@ -335,13 +336,9 @@ impl RemoteAttestation {
             }
             HandshakeType::CERTIFICATE => Self::Certificate(CmwPayload::read(&mut r)?),
             other => {
-                return Err(DecodeError::new(
+                return Err(DecodeError::unlocated(
                     "remoteAttestation",
-                    0,
-                    DecodeErrorKind::UnexpectedMessage {
-                        expected: HandshakeType::CLIENT_HELLO.0,
-                        found: other.0,
-                    },
+                    DecodeErrorKind::ExtensionNotAllowed { message: other.0 },
                 ));
             }
         };
@@ -358,10 +355,10 @@ mod tests {
     fn unknown_mechanism_and_encoding_are_typed_errors() {
         let err = AttestationScheme::decode(&[0x02, 0x00]).unwrap_err();
         assert_eq!(err.kind(), DecodeErrorKind::UnknownValue { value: 2 });
-        assert_eq!(err.offset(), 0);
+        assert_eq!(err.offset(), Some(0));
         let err = AttestationScheme::decode(&[0x00, 0x07, 0x00, 0x00]).unwrap_err();
         assert_eq!(err.kind(), DecodeErrorKind::UnknownValue { value: 7 });
-        assert_eq!(err.offset(), 1);
+        assert_eq!(err.offset(), Some(1));
     }
 
     #[test]
@@ -388,9 +385,11 @@ mod tests {
     fn scheme_in_wrong_message_is_rejected() {
         let err =
             RemoteAttestation::decode_data(HandshakeType::FINISHED, &[0, 0, 0, 0]).unwrap_err();
-        assert!(matches!(
+        // The message, not the bytes, is at fault: no position, and the message's type.
+        assert_eq!(
             err.kind(),
-            DecodeErrorKind::UnexpectedMessage { .. }
-        ));
+            DecodeErrorKind::ExtensionNotAllowed { message: 20 }
+        );
+        assert_eq!(err.offset(), None);
     }
 }

@@ -295,10 +295,10 @@ impl ChainVerifier for NoPeerChains {
 /// The certificate chain and key this side signs its authenticators with: the AIK, whose key
 /// the Evidence binds (for anonymous client attestation, minted by the TEE under a
 /// self-signed certificate).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Credential {
     /// DER certificates, end entity first.
-    pub chain: Vec<Vec<u8>>,
+    pub chain: Vec<CertificateDer<'static>>,
     /// The end entity's private key, shared: one credential may serve many connections.
     pub key: Arc<dyn SigningKey>,
 }
@@ -310,23 +310,6 @@ pub enum ExchangeId {
     Outgoing(u32),
     /// An exchange the peer requested: this side attests.
     Incoming(u32),
-}
-
-/// The caller's decision on an early-attestation appraisal
-/// ([`negotiation::Input::Verdict`](crate::negotiation::Input::Verdict)); the expat session
-/// takes `Result<(), Rejection>` instead ([`Input::Verdict`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The attestation meets this side's policy.
-    Accepted {
-        /// A short human account (for logs), such as the Verifier's trust vector.
-        explanation: String,
-    },
-    /// It does not.
-    Rejected {
-        /// A short human account of why.
-        explanation: String,
-    },
 }
 
 /// What the caller must appraise.
@@ -757,7 +740,7 @@ impl Session {
                     .first()
                     .ok_or(ApiMisuse::EmptyChain)
                     .and_then(|leaf| {
-                        spki_from_certificate(leaf).map_err(|_| ApiMisuse::BadCredential)
+                        spki_from_certificate(leaf.as_ref()).map_err(|_| ApiMisuse::BadCredential)
                     })?
                     .to_vec(),
             ),
@@ -808,7 +791,9 @@ impl Session {
             Role::Server => {
                 SentRequest::server_request(context.clone(), &config.signature_schemes, true, cp)?
             }
-            _ => SentRequest::client_request(context.clone(), &config.signature_schemes, true, cp)?,
+            Role::Client => {
+                SentRequest::client_request(context.clone(), &config.signature_schemes, true, cp)?
+            }
         };
         let exported_value = expat_exported_value(exporter, config.label, &context)?;
         let exchange = r.next_exchange;
@@ -922,7 +907,7 @@ impl Session {
                 request.request(),
                 AuthenticatorRequest::ClientCertificateRequest(_)
             ),
-            _ => matches!(
+            Role::Client => matches!(
                 request.request(),
                 AuthenticatorRequest::CertificateRequest(_)
             ),

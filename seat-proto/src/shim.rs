@@ -317,11 +317,7 @@ impl Frame {
                 let at = r.offset();
                 let mut detail = r.vec_u8("error.detail", 0, 0xff)?;
                 let detail = String::from_utf8(detail.rest().to_vec()).map_err(|_| {
-                    DecodeError::new(
-                        "error.detail",
-                        at,
-                        DecodeErrorKind::UnknownValue { value: 0 },
-                    )
+                    DecodeError::new("error.detail", at, DecodeErrorKind::InvalidUtf8)
                 })?;
                 Self::Error {
                     alert,
@@ -416,6 +412,16 @@ impl Deframer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_detail_that_is_not_utf8_is_reported_as_such() {
+        let mut d = Deframer::new();
+        d.push(&[frame_type::ERROR, 0, 0, 5, 226, 0, 31, 1, 0xff]);
+        let err = d.next_frame().unwrap_err();
+        assert_eq!(err.what(), "error.detail");
+        assert_eq!(err.kind(), DecodeErrorKind::InvalidUtf8);
+        assert_eq!(err.offset(), Some(7));
+    }
 
     fn frames() -> Vec<Frame> {
         vec![

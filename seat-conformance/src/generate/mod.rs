@@ -330,7 +330,7 @@ fn request(
     // The authenticator of `role` answers: a server answers a ClientCertificateRequest.
     let r = match role {
         Role::Server => SentRequest::client_request(context, schemes, offer, cp),
-        _ => SentRequest::server_request(context, schemes, offer, cp),
+        Role::Client => SentRequest::server_request(context, schemes, offer, cp),
     };
     r.map_err(|e| e.to_string())
 }
@@ -366,7 +366,7 @@ fn build_case(
     let bytes = authenticator::build(
         &k,
         &Solicitation::Request(&req),
-        std::slice::from_ref(&att.certificate),
+        &[seat_proto::CertificateDer::from(att.certificate.clone())],
         att.key.as_ref(),
         cmw_bytes.as_deref(),
         cp,
@@ -390,7 +390,7 @@ fn build_case(
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Server => "server",
-        _ => "client",
+        Role::Client => "client",
     }
 }
 
@@ -554,7 +554,7 @@ pub fn ea_authenticator() -> Result<Vec<Vector>, String> {
                 context: &context,
                 offers: &offers,
             },
-            std::slice::from_ref(&p256.certificate),
+            &[seat_proto::CertificateDer::from(p256.certificate.clone())],
             p256.key.as_ref(),
             None,
             &cp,

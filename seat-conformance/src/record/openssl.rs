@@ -27,7 +27,7 @@ use seat_proto::openssl_glue::{EarlyOutcome, attach_client, attach_server, failu
 use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
 use seat_verify::embedded::early::{context, evidence_scheme, handshake, passport_scheme};
 use seat_verify::embedded::testing::Identity;
-use seat_verify::embedded::{Embedded, EmbeddedHooks, Tee};
+use seat_verify::embedded::{Embedded, EmbeddedHooks, PeerAttestation, Tee};
 use serde_json::{Map, Value, json};
 
 use crate::generate::early::scheme_json;
@@ -235,7 +235,7 @@ fn opt_hex(b: Option<&[u8]>) -> Value {
     b.map_or(Value::Null, |b| json!(hex::encode(b)))
 }
 
-fn side_json(o: &EarlyOutcome) -> Value {
+fn side_json(o: &EarlyOutcome<PeerAttestation>) -> Value {
     json!({
         "server_scheme": o.server_scheme.as_ref().map_or(Value::Null, scheme_json),
         "client_scheme": o.client_scheme.as_ref().map_or(Value::Null, scheme_json),
@@ -246,7 +246,7 @@ fn side_json(o: &EarlyOutcome) -> Value {
 }
 
 /// The message sequence a side reported, as (sent by the client, bytes).
-fn view(o: &EarlyOutcome, client: bool) -> Vec<(bool, Vec<u8>)> {
+fn view(o: &EarlyOutcome<PeerAttestation>, client: bool) -> Vec<(bool, Vec<u8>)> {
     o.messages
         .iter()
         .map(|(sent, m)| (*sent == client, m.clone()))
@@ -293,14 +293,14 @@ fn record(
     attach_client(
         &mut client,
         cc,
-        Box::new(EmbeddedHooks::attester(world, &tee(0x22)?)),
+        EmbeddedHooks::attester(world, &tee(0x22)?),
     )
     .map_err(|e| e.to_string())?;
     let mut server = ssl(sb)?;
     attach_server(
         &mut server,
         sc,
-        Box::new(EmbeddedHooks::attester(world, &tee(0x11)?)),
+        EmbeddedHooks::attester(world, &tee(0x11)?),
     )
     .map_err(|e| e.to_string())?;
     let (c, sv) = handshake(client, server);

@@ -487,7 +487,10 @@ impl Machine {
                     }
                     other => return Err(format!("unknown credential kind {other}")),
                 };
-                Some(Credential { chain, key })
+                Some(Credential {
+                    chain: chain.into_iter().map(Into::into).collect(),
+                    key,
+                })
             }
         };
         let session = Session::new(

@@ -5,7 +5,7 @@ use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::handshake_transcript_hash;
 use seat_proto::Error;
 use seat_proto::codepoints::HandshakeType;
-use seat_proto::negotiation::{Action, Event, HRR_READING, Input, ServerConfig, ServerNegotiation};
+use seat_proto::negotiation::{HRR_READING, Input, ServerConfig, ServerNegotiation};
 use seat_proto::remote_attestation::{RemoteAttestation, RemoteAttestationOffer};
 use seat_proto::transcript::TranscriptTap;
 use serde_json::{Value, json};
@@ -149,13 +149,7 @@ fn negotiate(data: &[u8], offer: &RemoteAttestationOffer) -> Result<(), Error> {
         message: HandshakeType::CLIENT_HELLO,
         data: data.to_vec(),
         entry: None,
-    });
-    while let Some(action) = server.poll_action() {
-        if let Action::Event(Event::Failed { error, .. }) = action {
-            return Err(error);
-        }
-    }
-    Ok(())
+    })
 }
 
 /// `early-extension`: decode, compare, re-encode; a ClientHello offer also goes through a

@@ -16,11 +16,11 @@ use seat_proto::Error;
 use seat_proto::codec::{Codec, Reader};
 use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, HandshakeType};
 use seat_proto::ext::Extension;
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Input, ServerConfig, ServerNegotiation,
 };
 use seat_proto::remote_attestation::{AttestationScheme, RemoteAttestation};
-use seat_proto::session::Verdict;
 use serde_json::Value;
 
 use super::early::{decoded_json, message_type};
@@ -285,7 +285,7 @@ pub struct Appraisal<'a> {
 }
 
 /// The Verifier of a replay: a verdict on each [`Appraisal`], or a reason to stop.
-pub type Appraiser<'a> = dyn FnMut(Appraisal<'_>) -> Result<Verdict, String> + 'a;
+pub type Appraiser<'a> = dyn FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String> + 'a;
 
 /// How one side's replay ended.
 #[derive(Debug, Default)]
@@ -309,10 +309,17 @@ pub struct SideReplay {
 }
 
 impl Machine {
-    fn handle(&mut self, input: Input) {
+    fn handle(&mut self, input: Input) -> Result<(), Error> {
         match self {
             Self::Client(m) => m.handle(input),
             Self::Server(m) => m.handle(input),
+        }
+    }
+
+    fn code_points(&self) -> CodePoints {
+        match self {
+            Self::Client(m) => m.code_points(),
+            Self::Server(m) => m.code_points(),
         }
     }
 
@@ -339,7 +346,13 @@ impl Machine {
             if out.failed.is_some() {
                 break;
             }
-            self.handle(input);
+            // A fatal error also comes as `Event::Failed`; an input the machine cannot take
+            // now (an altered recording's) ends the replay the same way.
+            let cp = self.code_points();
+            if let Err(error) = self.handle(input) {
+                let alert = error.alert(&cp);
+                out.failed.get_or_insert((error, alert));
+            }
             while let Some(action) = self.poll() {
                 match action {
                     Action::Extension { data, .. } => built = Some(data),
@@ -361,11 +374,12 @@ impl Machine {
                             spki_hash: &spki_hash,
                         })?));
                     }
-                    Action::Event(Event::Failed { error, alert }) => {
+                    Action::Event(Event::Failed { error }) => {
+                        let alert = error.alert(&cp);
                         out.failed.get_or_insert((error, alert));
                     }
                     Action::Event(Event::PeerAttested) => out.peer_attested = true,
-                    Action::Event(_) => {}
+                    _ => {}
                 }
             }
         }
@@ -852,13 +866,13 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
         } else {
             client_cmw.as_deref()
         };
-        let mut appraise = |a: Appraisal<'_>| -> Result<Verdict, String> {
+        let mut appraise = |a: Appraisal<'_>| -> Result<Result<(), Rejection>, String> {
             opt_eq("peer CMW handed to the Verifier", Some(a.cmw), peer_cmw)?;
             let explanation = "recorded verdict".to_string();
             Ok(if accepted {
-                Verdict::Accepted { explanation }
+                Ok(())
             } else {
-                Verdict::Rejected { explanation }
+                Err(Rejection::new(Stage::Other, explanation))
             })
         };
         replay_side(v, is_client, &messages, &mut appraise)

@@ -27,12 +27,12 @@ use seat_evidence::sim::SimulatedTee;
 use seat_proto::codec::{Codec, LengthPrefix, Reader, put_vec};
 use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, HandshakeType};
 use seat_proto::ext::{EntryExtension, EntryExtensions, Extension, ExtensionData};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::message::{Certificate, CertificateEntry, HandshakeMessage, encode_handshake};
 use seat_proto::remote_attestation::{
     AttestationScheme, EvidenceType, MediaType, RemoteAttestation, RemoteAttestationOffer,
     VerifierIdentity,
 };
-use seat_proto::session::Verdict;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use seat_verify::embedded::{reference_measurements, tee_config};
 use seat_verify::{
@@ -101,17 +101,15 @@ fn altered(messages: &[Recorded], index: usize, bytes: Vec<u8>) -> Vec<Recorded>
 
 /// The recorded Verifier's answer: every appraisal is accepted, as each side's adapter
 /// reported (`peer_attested` is true on every relying party of the recordings).
-fn recorded_verdict(_: Appraisal<'_>) -> Result<Verdict, String> {
-    Ok(Verdict::Accepted {
-        explanation: "recorded verdict".into(),
-    })
+fn recorded_verdict(_: Appraisal<'_>) -> Result<Result<(), Rejection>, String> {
+    Ok(Ok(()))
 }
 
 fn replay(
     v: &Value,
     client: bool,
     messages: &[Recorded],
-    appraise: &mut dyn FnMut(Appraisal<'_>) -> Result<Verdict, String>,
+    appraise: &mut dyn FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String>,
 ) -> SideReplay {
     replay_side(v, client, messages, appraise).unwrap()
 }
@@ -121,7 +119,7 @@ fn replay(
 fn assert_clean(
     v: &Value,
     side: bool,
-    appraise: &mut dyn FnMut(Appraisal<'_>) -> Result<Verdict, String>,
+    appraise: &mut dyn FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String>,
 ) {
     runner::run(v).unwrap();
     let r = replay(v, side, &recorded_messages(v).unwrap(), appraise);
@@ -509,7 +507,7 @@ fn verifier() -> Verifier {
 fn appraise_with<'a>(
     verifier: &'a Verifier,
     refusals: &'a mut Vec<seat_verify::Error>,
-) -> impl FnMut(Appraisal<'_>) -> Result<Verdict, String> + 'a {
+) -> impl FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String> + 'a {
     let mut rng = seat_conformance::generate::seeded(7);
     move |a: Appraisal<'_>| {
         let request = AppraisalRequest {
@@ -520,17 +518,14 @@ fn appraise_with<'a>(
         };
         Ok(
             match verifier.appraise(&request, ResultForm::Cwt, ResultBinding::Exchange, &mut rng) {
-                Ok(report) if report.findings().is_empty() => Verdict::Accepted {
-                    explanation: "appraised".into(),
-                },
-                Ok(report) => Verdict::Rejected {
-                    explanation: format!("{:?}", report.findings()),
-                },
+                Ok(report) if report.findings().is_empty() => Ok(()),
+                Ok(report) => Err(Rejection::new(
+                    Stage::Other,
+                    format!("{:?}", report.findings()),
+                )),
                 Err(e) => {
                     refusals.push(e.clone());
-                    Verdict::Rejected {
-                        explanation: e.to_string(),
-                    }
+                    Err(Rejection::new(Stage::Other, e.to_string()))
                 }
             },
         )

@@ -155,7 +155,7 @@ pub(crate) fn build(
     authenticator::build(
         keys,
         solicitation,
-        &[parts_6_5().cert_der],
+        &[parts_6_5().cert_der.into()],
         ed25519_key().as_ref(),
         cmw,
         &reference_cp(),
@@ -217,7 +217,7 @@ pub(crate) fn config(role: Role, attests: Models, requires: Models) -> SessionCo
 /// The example's attester identity: its self-signed certificate and Ed25519 key.
 fn credential() -> Credential {
     Credential {
-        chain: vec![parts_6_5().cert_der],
+        chain: vec![parts_6_5().cert_der.into()],
         key: Arc::from(ed25519_key()),
     }
 }

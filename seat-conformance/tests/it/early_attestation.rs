@@ -15,6 +15,7 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::HashAlgorithm;
 use seat_conformance::generate;
 use seat_proto::codepoints::{AlertDescription, CodePoints, HandshakeType};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Fallback, Input, ServerConfig,
     ServerNegotiation,
@@ -22,7 +23,6 @@ use seat_proto::negotiation::{
 use seat_proto::remote_attestation::{
     AttestationScheme, EvidenceType, MediaType, RemoteAttestation, VerifierIdentity,
 };
-use seat_proto::session::Verdict;
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use serde_json::Value;
 
@@ -183,8 +183,13 @@ fn drain_server(m: &mut ServerNegotiation) -> Vec<Action> {
 }
 
 fn failed(actions: &[Action]) -> Option<(Error, AlertDescription)> {
+    failed_with(actions, &CodePoints::DEFAULT)
+}
+
+/// The fatal error among `actions`, with the alert it calls for under `cp`.
+fn failed_with(actions: &[Action], cp: &CodePoints) -> Option<(Error, AlertDescription)> {
     actions.iter().find_map(|a| match a {
-        Action::Event(Event::Failed { error, alert }) => Some((error.clone(), *alert)),
+        Action::Event(Event::Failed { error }) => Some((error.clone(), error.alert(cp))),
         _ => None,
     })
 }
@@ -212,7 +217,7 @@ fn ext(
     data: Vec<u8>,
     entry: Option<(usize, Vec<u8>)>,
 ) -> Vec<Action> {
-    m.handle(Input::Extension {
+    let _ = m.handle(Input::Extension {
         message,
         data,
         entry,
@@ -227,7 +232,7 @@ fn build_server(
     message: HandshakeType,
     entry: Option<(usize, Vec<u8>)>,
 ) -> Vec<Action> {
-    s.handle(Input::Build { message, entry });
+    let _ = s.handle(Input::Build { message, entry });
     drain_server(s)
 }
 
@@ -238,7 +243,7 @@ fn server_ext(
     data: Vec<u8>,
     entry: Option<(usize, Vec<u8>)>,
 ) -> Vec<Action> {
-    s.handle(Input::Extension {
+    let _ = s.handle(Input::Extension {
         message,
         data,
         entry,
@@ -270,13 +275,13 @@ fn client_through_hello(config: ClientConfig, messages: &[Vec<u8>]) -> ClientNeg
     for (i, msg) in messages.iter().enumerate() {
         let sent = i % 2 == 0;
         if sent {
-            m.handle(Input::Build {
+            let _ = m.handle(Input::Build {
                 message: HandshakeType::CLIENT_HELLO,
                 entry: None,
             });
             assert_eq!(extension_data(&drain_client(&mut m)).len(), 1);
         }
-        m.handle(Input::Message {
+        let _ = m.handle(Input::Message {
             sent,
             bytes: msg.clone(),
         });
@@ -292,18 +297,18 @@ fn server_through_hello(
     offer_data: Vec<u8>,
 ) -> (ServerNegotiation, Vec<Action>) {
     let mut s = ServerNegotiation::new(config);
-    s.handle(Input::Message {
+    let _ = s.handle(Input::Message {
         sent: false,
         bytes: messages[0].clone(),
     });
-    s.handle(Input::Extension {
+    let _ = s.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data: offer_data,
         entry: None,
     });
     let mut actions = drain_server(&mut s);
     if failed(&actions).is_none() {
-        s.handle(Input::Message {
+        let _ = s.handle(Input::Message {
             sent: true,
             bytes: messages[1].clone(),
         });
@@ -321,7 +326,7 @@ fn s2_1_client_hello_offer_known_encoding() {
         vec![media("application/eat+cwt"), verifier("verifier.example")],
         vec![cf(64999)],
     ));
-    m.handle(Input::Build {
+    let _ = m.handle(Input::Build {
         message: HandshakeType::CLIENT_HELLO,
         entry: None,
     });
@@ -402,7 +407,7 @@ fn s2_1_certificate_entry_carries_the_cmw_on_the_first_entry_only() {
         matches!(&actions[..], [Action::ProduceEvidence { .. }]),
         "{actions:?}"
     );
-    s.handle(Input::Evidence(Some(hx("8219fde7442347da55"))));
+    let _ = s.handle(Input::Evidence(Some(hx("8219fde7442347da55"))));
     assert_eq!(extension_data(&drain_server(&mut s)), vec![hx(CT_CMW)]);
 }
 
@@ -422,9 +427,10 @@ fn s2_6_both_lists_empty_is_unsupported_attestation_schemes() {
         )
         .unwrap();
     // The digest's `ff3a 0004 0000 0000`.
+    let cp = config.code_points;
     let (_, actions) = server_through_hello(config, &msgs, hx("00000000"));
     assert_eq!(
-        failed(&actions),
+        failed_with(&actions, &cp),
         Some((
             Error::PeerIncompatible(PeerIncompatible::EmptyAttestationOffer),
             AlertDescription(240)
@@ -564,15 +570,15 @@ fn s4_1_declined_required_role_is_attestation_required() {
     config.require_client_attestation = true;
     let mut m = client_through_hello(config, &transcript(&v));
     // EncryptedExtensions, CertificateRequest without remoteAttestation, then Certificate.
-    m.handle(Input::Message {
+    let _ = m.handle(Input::Message {
         sent: false,
         bytes: vec![8, 0, 0, 2, 0, 0],
     });
-    m.handle(Input::Message {
+    let _ = m.handle(Input::Message {
         sent: false,
         bytes: vec![13, 0, 0, 0],
     });
-    m.handle(Input::Message {
+    let _ = m.handle(Input::Message {
         sent: false,
         bytes: vec![11, 0, 0, 0],
     });
@@ -618,16 +624,12 @@ fn s6_3_relying_party_recomputes_the_binder_known_answer() {
             &hx("673a6bdad73de596ce0e2511cbf98a8e1f1df28292ff548452ecad027b3f1457")
         );
         let verdict = if accept {
-            Verdict::Accepted {
-                explanation: String::new(),
-            }
+            Ok(())
         } else {
-            Verdict::Rejected {
-                explanation: "nonce differs".into(),
-            }
+            Err(Rejection::new(Stage::Other, "nonce differs"))
         };
-        m.handle(Input::Verdict(verdict));
-        m.handle(Input::Message {
+        let _ = m.handle(Input::Verdict(verdict));
+        let _ = m.handle(Input::Message {
             sent: false,
             bytes: vec![15, 0, 0, 0],
         });
@@ -723,7 +725,7 @@ fn s6_3_mutual_binders_known_answers() {
     };
     assert_eq!(binder, &hx(S6_SERVER_BINDER));
     assert_eq!(spki_hash, &hx(S6_SERVER_SPKI_HASH));
-    s.handle(Input::Evidence(Some(b"server evidence".to_vec())));
+    let _ = s.handle(Input::Evidence(Some(b"server evidence".to_vec())));
     drain_server(&mut s);
     let actions = server_ext(
         &mut s,

@@ -10,6 +10,7 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{
     CryptoProvider, HashAlgorithm, SignatureAlgorithm, SigningKey, default_provider,
 };
+use seat_proto::CertificateDer;
 use seat_proto::authenticator::{
     self, ClientHelloOffers, Outcome, SentRequest, Solicitation, ValidatedAuthenticator,
 };
@@ -232,7 +233,7 @@ fn exchange(
     let bytes = authenticator::build(
         &keys(&exporter, role),
         &Solicitation::Request(request),
-        std::slice::from_ref(&id.cert),
+        &[CertificateDer::from(id.cert.clone())],
         key.as_ref(),
         cmw,
         &cp,
@@ -342,7 +343,7 @@ mod round_trips {
             authenticator::build(
                 &keys,
                 &solicitation,
-                std::slice::from_ref(&id.cert),
+                &[CertificateDer::from(id.cert.clone())],
                 key.as_ref(),
                 Some(b"x"),
                 &cp,
@@ -354,7 +355,7 @@ mod round_trips {
         let bytes = authenticator::build(
             &keys,
             &solicitation,
-            std::slice::from_ref(&id.cert),
+            &[CertificateDer::from(id.cert.clone())],
             key.as_ref(),
             None,
             &cp,
@@ -391,7 +392,7 @@ mod round_trips {
         let bytes = authenticator::build(
             &keys,
             &solicitation,
-            &[leaf.der().to_vec()],
+            &[leaf.der().clone()],
             key.as_ref(),
             None,
             &cp,
@@ -678,7 +679,11 @@ mod rules {
             authenticator::build(
                 &keys,
                 &sol,
-                &chain,
+                &chain
+                    .iter()
+                    .cloned()
+                    .map(CertificateDer::from)
+                    .collect::<Vec<_>>(),
                 key.as_ref(),
                 Some(b"cmw"),
                 &s.cp,
@@ -697,7 +702,11 @@ mod rules {
             authenticator::build(
                 &client_keys,
                 &sol,
-                &chain,
+                &chain
+                    .iter()
+                    .cloned()
+                    .map(CertificateDer::from)
+                    .collect::<Vec<_>>(),
                 key.as_ref(),
                 None,
                 &s.cp,
@@ -712,7 +721,7 @@ mod rules {
             authenticator::build(
                 &keys,
                 &sol,
-                &[p384.cert],
+                &[CertificateDer::from(p384.cert)],
                 p384_key.as_ref(),
                 None,
                 &s.cp,

@@ -15,7 +15,7 @@ pub(crate) fn credential() -> Credential {
         .self_signed(&key)
         .unwrap();
     Credential {
-        chain: vec![cert.der().to_vec()],
+        chain: vec![cert.der().clone()],
         key: default_provider()
             .signing_key_from_pkcs8(
                 SignatureAlgorithm::EcdsaSecp256r1Sha256,

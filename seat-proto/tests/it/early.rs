@@ -8,6 +8,7 @@ use seat_binding::binder::early_binder_from_messages;
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::{AlertDescription, CodePoints, HandshakeType};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{
     Action, ClientConfig, ClientNegotiation, Event, Fallback, Input, ServerConfig,
     ServerNegotiation,
@@ -16,8 +17,7 @@ use seat_proto::remote_attestation::{
     AttestationScheme, CmwPayload, EvidenceType, MediaType, RemoteAttestation,
     RemoteAttestationOffer, VerifierIdentity,
 };
-use seat_proto::session::Verdict;
-use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use seat_proto::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use serde_json::Value;
 
 fn vector(name: &str) -> Value {
@@ -100,8 +100,13 @@ fn drain_server(m: &mut ServerNegotiation) -> Vec<Action> {
 }
 
 fn failed(actions: &[Action]) -> Option<(Error, AlertDescription)> {
+    failed_with(actions, &CodePoints::DEFAULT)
+}
+
+/// The fatal error among `actions`, with the alert it calls for under `cp`.
+fn failed_with(actions: &[Action], cp: &CodePoints) -> Option<(Error, AlertDescription)> {
     actions.iter().find_map(|a| match a {
-        Action::Event(Event::Failed { error, alert }) => Some((error.clone(), *alert)),
+        Action::Event(Event::Failed { error }) => Some((error.clone(), error.alert(cp))),
         _ => None,
     })
 }
@@ -121,26 +126,26 @@ fn message(sent: bool, bytes: &[u8]) -> Input {
 /// Has the client build its ClientHello, then feeds it the recorded ClientHello (sent) and
 /// ServerHello (received); returns what building the ClientHello produced.
 fn client_hellos(m: &mut ClientNegotiation, msgs: &[Vec<u8>]) -> Vec<Action> {
-    m.handle(Input::Build {
+    let _ = m.handle(Input::Build {
         message: HandshakeType::CLIENT_HELLO,
         entry: None,
     });
     let built = drain_client(m);
-    m.handle(message(true, &msgs[0]));
-    m.handle(message(false, &msgs[1]));
+    let _ = m.handle(message(true, &msgs[0]));
+    let _ = m.handle(message(false, &msgs[1]));
     built
 }
 
 /// Feeds the server the recorded ClientHello carrying the extension `offer`, then the
 /// ServerHello it sent.
 fn server_hellos(s: &mut ServerNegotiation, msgs: &[Vec<u8>], offer: Vec<u8>) {
-    s.handle(message(false, &msgs[0]));
-    s.handle(Input::Extension {
+    let _ = s.handle(message(false, &msgs[0]));
+    let _ = s.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data: offer,
         entry: None,
     });
-    s.handle(message(true, &msgs[1]));
+    let _ = s.handle(message(true, &msgs[1]));
 }
 
 /// A client that offered `[cf 64999]` for the server and `[cf 60]` for itself and has seen
@@ -158,7 +163,7 @@ fn client_after_hello() -> ClientNegotiation {
 }
 
 fn ee(m: &mut ClientNegotiation, scheme: AttestationScheme) -> Vec<Action> {
-    m.handle(Input::Extension {
+    let _ = m.handle(Input::Extension {
         message: HandshakeType::ENCRYPTED_EXTENSIONS,
         data: RemoteAttestation::EncryptedExtensions(scheme).to_data(),
         entry: None,
@@ -184,8 +189,9 @@ fn section_4_1_unsolicited_extension_in_encrypted_extensions_is_unsupported_exte
         Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(_))
     ));
     // Terminal: the same error again.
-    m.handle(Input::PeerCertificateEnd);
-    assert_eq!(failed(&drain_client(&mut m)).unwrap().1, alert);
+    let again = m.handle(Input::PeerCertificateEnd).unwrap_err();
+    assert_eq!(again.alert(&CodePoints::DEFAULT), alert);
+    assert_eq!(again, err);
 }
 
 #[test]
@@ -196,7 +202,7 @@ fn section_4_1_chosen_scheme_not_offered_is_illegal_parameter() {
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::SchemeNotOffered));
     // A client scheme chosen from the server list is also not offered.
     let mut m = client_after_hello();
-    m.handle(Input::Extension {
+    let _ = m.handle(Input::Extension {
         message: HandshakeType::CERTIFICATE_REQUEST,
         data: RemoteAttestation::CertificateRequest(cf(64999)).to_data(),
         entry: None,
@@ -211,11 +217,11 @@ fn section_4_1_chosen_scheme_not_offered_is_illegal_parameter() {
 fn section_4_2_both_lists_empty_is_unsupported_attestation_schemes() {
     let cp = CodePoints::DEFAULT;
     let mut m = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
-    m.handle(Input::Message {
+    let _ = m.handle(Input::Message {
         sent: false,
         bytes: transcript(&vector("s3"))[0].clone(),
     });
-    m.handle(Input::Extension {
+    let _ = m.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data: vec![0, 0, 0, 0],
         entry: None,
@@ -233,7 +239,7 @@ fn section_4_2_both_lists_empty_is_unsupported_attestation_schemes() {
 fn section_4_2_no_common_scheme_strict_and_lenient() {
     let data = offer_data(vec![cf(1)], vec![]);
     let mut strict = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
-    strict.handle(Input::Extension {
+    let _ = strict.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data: data.clone(),
         entry: None,
@@ -245,13 +251,13 @@ fn section_4_2_no_common_scheme_strict_and_lenient() {
     let mut config = ServerConfig::new(vec![cf(64999)], vec![]);
     config.fallback = Fallback::Lenient;
     let mut lenient = ServerNegotiation::new(config);
-    lenient.handle(Input::Extension {
+    let _ = lenient.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data,
         entry: None,
     });
     assert!(failed(&drain_server(&mut lenient)).is_none());
-    lenient.handle(Input::Build {
+    let _ = lenient.handle(Input::Build {
         message: HandshakeType::ENCRYPTED_EXTENSIONS,
         entry: None,
     });
@@ -270,11 +276,11 @@ fn section_4_1_client_requiring_server_attestation_sends_attestation_required() 
     let mut m = ClientNegotiation::new(config);
     client_hellos(&mut m, &msgs);
     // EncryptedExtensions without remoteAttestation, then the server's Certificate.
-    m.handle(Input::Message {
+    let _ = m.handle(Input::Message {
         sent: false,
         bytes: vec![8, 0, 0, 2, 0, 0],
     });
-    m.handle(Input::Message {
+    let _ = m.handle(Input::Message {
         sent: false,
         bytes: vec![11, 0, 0, 0],
     });
@@ -289,7 +295,7 @@ fn section_2_1_cmw_on_a_non_first_entry_is_illegal_parameter() {
     let mut m = client_after_hello();
     assert!(failed(&ee(&mut m, cf(64999))).is_none());
     let cert = certificate_around(&hex_field(&v, "spki"));
-    m.handle(Input::Extension {
+    let _ = m.handle(Input::Extension {
         message: HandshakeType::CERTIFICATE,
         data: cmw_data(b"cmw"),
         entry: Some((1, cert)),
@@ -307,7 +313,7 @@ fn section_4_1_cmw_absent_when_a_scheme_was_chosen_is_attestation_failed() {
     let mut m = client_after_hello();
     assert!(failed(&ee(&mut m, cf(64999))).is_none());
     // The server's Certificate ends without remoteAttestation in its first entry.
-    m.handle(Input::PeerCertificateEnd);
+    let _ = m.handle(Input::PeerCertificateEnd);
     let (err, alert) = failed(&drain_client(&mut m)).unwrap();
     assert_eq!(alert, CodePoints::DEFAULT.attestation_failed());
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::CmwMissing));
@@ -317,7 +323,7 @@ fn section_4_1_cmw_absent_when_a_scheme_was_chosen_is_attestation_failed() {
     let mut s = ServerNegotiation::new(ServerConfig::new(vec![], vec![cf(60)]));
     server_hellos(&mut s, &msgs, offer_data(vec![], vec![cf(60)]));
     drain_server(&mut s);
-    s.handle(Input::Message {
+    let _ = s.handle(Input::Message {
         sent: false,
         bytes: vec![15, 0, 0, 0],
     });
@@ -333,7 +339,7 @@ fn section_4_4_binder_mismatch_is_attestation_failed() {
     let mut m = client_after_hello();
     ee(&mut m, cf(64999));
     let cert = certificate_around(&hex_field(&v, "spki"));
-    m.handle(Input::Extension {
+    let _ = m.handle(Input::Extension {
         message: HandshakeType::CERTIFICATE,
         data: cmw_data(&[0x42; 32]),
         entry: Some((0, cert)),
@@ -346,15 +352,14 @@ fn section_4_4_binder_mismatch_is_attestation_failed() {
     assert_eq!(binder, &hex_field(&v, "binder"));
     // A Verifier comparing the Evidence's nonce with it rejects the tampered one.
     let verdict = if cmw == binder {
-        Verdict::Accepted {
-            explanation: String::new(),
-        }
+        Ok(())
     } else {
-        Verdict::Rejected {
-            explanation: "nonce does not match the binder".into(),
-        }
+        Err(Rejection::new(
+            Stage::Other,
+            "nonce does not match the binder",
+        ))
     };
-    m.handle(Input::Verdict(verdict));
+    let _ = m.handle(Input::Verdict(verdict));
     let (err, alert) = failed(&drain_client(&mut m)).unwrap();
     assert_eq!(alert, CodePoints::DEFAULT.attestation_failed());
     assert_eq!(
@@ -376,7 +381,7 @@ fn server_binder(v: &Value, second_offer: Option<Vec<u8>>) -> Result<Vec<u8>, Al
     let mut s = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
     for (i, msg) in msgs.iter().enumerate() {
         let sent = i % 2 == 1;
-        s.handle(Input::Message {
+        let _ = s.handle(Input::Message {
             sent,
             bytes: msg.clone(),
         });
@@ -386,7 +391,7 @@ fn server_binder(v: &Value, second_offer: Option<Vec<u8>>) -> Result<Vec<u8>, Al
             } else {
                 second_offer.clone().unwrap_or_else(|| offer.clone())
             };
-            s.handle(Input::Extension {
+            let _ = s.handle(Input::Extension {
                 message: HandshakeType::CLIENT_HELLO,
                 data,
                 entry: None,
@@ -396,7 +401,7 @@ fn server_binder(v: &Value, second_offer: Option<Vec<u8>>) -> Result<Vec<u8>, Al
             return Err(alert);
         }
     }
-    s.handle(Input::Build {
+    let _ = s.handle(Input::Build {
         message: HandshakeType::ENCRYPTED_EXTENSIONS,
         entry: None,
     });
@@ -404,7 +409,7 @@ fn server_binder(v: &Value, second_offer: Option<Vec<u8>>) -> Result<Vec<u8>, Al
         &drain_server(&mut s)[..],
         [Action::Extension { .. }]
     ));
-    s.handle(Input::Build {
+    let _ = s.handle(Input::Build {
         message: HandshakeType::CERTIFICATE,
         entry: Some((0, certificate_around(&hex_field(v, "spki")))),
     });
@@ -451,7 +456,7 @@ fn section_6_3_dtls_label_changes_the_binder() {
     let mut s = ServerNegotiation::new(config);
     server_hellos(&mut s, &msgs, offer_data(vec![cf(64999)], vec![]));
     drain_server(&mut s);
-    s.handle(Input::Build {
+    let _ = s.handle(Input::Build {
         message: HandshakeType::CERTIFICATE,
         entry: Some((0, certificate_around(&hex_field(&v, "spki")))),
     });
@@ -494,7 +499,7 @@ fn early_extension_vector_passes_through_both_machines() {
     let server_list = vec![media("application/eat+cwt"), verifier("verifier.example")];
     let client_list = vec![cf(64999)];
     let mut c = ClientNegotiation::new(ClientConfig::new(server_list, client_list));
-    c.handle(Input::Build {
+    let _ = c.handle(Input::Build {
         message: HandshakeType::CLIENT_HELLO,
         entry: None,
     });
@@ -512,7 +517,7 @@ fn early_extension_vector_passes_through_both_machines() {
         vec![verifier("verifier.example"), media("application/eat+cwt")],
         vec![cf(64999)],
     ));
-    s.handle(Input::Extension {
+    let _ = s.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data,
         entry: None,
@@ -524,7 +529,7 @@ fn early_extension_vector_passes_through_both_machines() {
             client: Some(cf(64999)),
         })]
     );
-    s.handle(Input::Build {
+    let _ = s.handle(Input::Build {
         message: HandshakeType::CERTIFICATE_REQUEST,
         entry: None,
     });
@@ -540,7 +545,7 @@ fn early_extension_vector_passes_through_both_machines() {
 #[test]
 fn truncated_offer_is_decode_error() {
     let mut s = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
-    s.handle(Input::Extension {
+    let _ = s.handle(Input::Extension {
         message: HandshakeType::CLIENT_HELLO,
         data: vec![0, 4, 0, 0],
         entry: None,
@@ -558,13 +563,39 @@ fn rfc8446_4_1_2_second_client_hello_without_the_extension_is_illegal_parameter(
     let mut s = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
     server_hellos(&mut s, &msgs, offer_data(vec![cf(64999)], vec![]));
     // ClientHello2 arrives without remoteAttestation: no extension input.
-    s.handle(message(false, &msgs[2]));
+    let _ = s.handle(message(false, &msgs[2]));
     assert!(failed(&drain_server(&mut s)).is_none());
-    s.handle(message(true, &msgs[3]));
+    let _ = s.handle(message(true, &msgs[3]));
     let (err, alert) = failed(&drain_server(&mut s)).unwrap();
     assert_eq!(alert, AlertDescription::ILLEGAL_PARAMETER);
     assert_eq!(
         err,
         Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
     );
+}
+
+#[test]
+fn own_certificate_that_does_not_parse_is_the_callers_fault_not_the_peers() {
+    let v = vector("s3");
+    let msgs = transcript(&v);
+    let mut s = ServerNegotiation::new(ServerConfig::new(vec![cf(64999)], vec![]));
+    server_hellos(&mut s, &msgs, offer_data(vec![cf(64999)], vec![]));
+    drain_server(&mut s);
+    let build = |der: Vec<u8>| Input::Build {
+        message: HandshakeType::CERTIFICATE,
+        entry: Some((0, der)),
+    };
+    assert_eq!(
+        s.handle(build(vec![0x30, 0x03, 0x02, 0x01, 0x00])),
+        Err(Error::ApiMisuse(ApiMisuse::BadCredential))
+    );
+    // Not fatal: the caller may build with its real certificate.
+    assert!(s.error().is_none());
+    assert!(drain_server(&mut s).is_empty());
+    s.handle(build(certificate_around(&hex_field(&v, "spki"))))
+        .unwrap();
+    assert!(matches!(
+        &drain_server(&mut s)[..],
+        [Action::ProduceEvidence { .. }]
+    ));
 }

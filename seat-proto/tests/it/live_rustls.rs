@@ -141,7 +141,7 @@ fn every_scheme_both_directions_on_live_connections() {
                 let bytes = authenticator::build(
                     &builder_keys,
                     &Solicitation::Request(&request),
-                    std::slice::from_ref(&cert),
+                    &[CertificateDer::from(cert.clone())],
                     key.as_ref(),
                     Some(b"cmw"),
                     &cp,
@@ -228,7 +228,7 @@ fn authenticator_from_another_connection_fails() {
     let bytes = authenticator::build(
         &keys_one,
         &Solicitation::Request(&request),
-        &[cert],
+        &[CertificateDer::from(cert)],
         key.as_ref(),
         None,
         &cp,

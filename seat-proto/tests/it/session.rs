@@ -684,7 +684,7 @@ mod bad_input {
         // A correctly signed server authenticator whose CMW sits on the second entry.
         let cred = credential();
         let entry = |exts| CertificateEntry {
-            cert_data: CertData::new(cred.chain[0].clone()).unwrap(),
+            cert_data: CertData::new(cred.chain[0].to_vec()).unwrap(),
             extensions: EntryExtensions::new(exts).unwrap(),
         };
         let cmw = EntryExtension::CmwAttestation {
@@ -806,5 +806,15 @@ mod bad_input {
         );
         assert!(err.to_string().contains("attestation_rejected"));
         assert!(err.to_string().ends_with(": no"), "{err}");
+        // The peer's detail is shown with everything but printable ASCII escaped.
+        let err = Error::PeerAborted {
+            alert: AlertDescription(226),
+            reason: 31,
+            detail: "evil\u{1b}[2J\u{202e}txt".into(),
+        };
+        assert!(
+            err.to_string().ends_with(": evil\\u{1b}[2J\\u{202e}txt"),
+            "{err}"
+        );
     }
 }

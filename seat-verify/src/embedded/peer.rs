@@ -43,7 +43,7 @@ fn web_pki(
 
 fn credential(identity: &Identity) -> Credential {
     Credential {
-        chain: vec![identity.certificate().to_vec()],
+        chain: vec![identity.certificate().to_vec().into()],
         key: identity.signing_key(),
     }
 }
@@ -354,7 +354,7 @@ impl ClientParts {
             .signing_key_from_pkcs8(alg, &aik.pkcs8_der)
             .map_err(SetupError::from_display)?;
         let credential = Credential {
-            chain: vec![aik.certificate_der.clone()],
+            chain: vec![aik.certificate_der.clone().into()],
             key: key.into(),
         };
         Ok((hooks, Some(credential)))
