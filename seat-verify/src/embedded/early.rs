@@ -2,8 +2,8 @@
 //! `openssl`): the schemes the defaults speak, OpenSSL contexts built from a
 //! [`testing::Identity`](super::testing::Identity) with `remoteAttestation` installed, anonymous
 //! client keys minted in a simulated TEE, and, for tests and demos, an in-memory duplex with a
-//! bounded handshake driver. [`EmbeddedHooks`](super::EmbeddedHooks) answers the negotiation's
-//! Evidence and appraisal requests ([`Mechanism::Early`](seat_proto::hooks::Mechanism::Early)).
+//! bounded handshake driver. [`EmbeddedHooks`] answers the negotiation's
+//! Evidence and appraisal requests ([`Mechanism::Early`]).
 //!
 //! Early attestation's binder is public (relay-prone, CVE-2026-33697 class): where secrets
 //! are released, follow it with an expat exchange
