@@ -100,24 +100,6 @@ where
         self.driver.peer_attestation()
     }
 
-    /// Feeds `input` through the drive loop; TLS writes go to the rustls connection.
-    fn handle(&mut self, input: Input<'_>, now: u64) {
-        let mut send = Vec::new();
-        let result = self.driver.handle(
-            &mut self.session,
-            input,
-            now,
-            &mut send,
-            &mut self.delivered,
-        );
-        self.flush(&send);
-        if let Err(e) = result
-            && self.session.is_failed()
-        {
-            self.error.get_or_insert(e);
-        }
-    }
-
     fn flush(&mut self, bytes: &[u8]) {
         if !bytes.is_empty() {
             let _ = std::io::Write::write_all(&mut self.tls.writer(), bytes);
@@ -148,7 +130,6 @@ where
                 &mut send,
                 &mut self.delivered,
             );
-            drop(exporter);
             self.flush(&send);
             if let Err(e) = result
                 && self.session.is_failed()
@@ -175,7 +156,6 @@ where
             &mut send,
             &mut self.delivered,
         );
-        drop(exporter);
         self.flush(&send);
         if let Err(e) = result {
             self.error.get_or_insert(e);
@@ -197,7 +177,6 @@ where
             &mut send,
             &mut self.delivered,
         );
-        drop(exporter);
         self.flush(&send);
         result.map(|_| ())
     }

@@ -57,12 +57,12 @@ fn every_combination_attests_then_carries_data() {
             pair.server.error
         );
         assert_eq!(
-            attested(&pair.client.events()),
+            attested(pair.client.events()),
             usize::from(opts.server_attests),
             "{opts:?}"
         );
         assert_eq!(
-            attested(&pair.server.events()),
+            attested(pair.server.events()),
             usize::from(opts.client_attests),
             "{opts:?}"
         );
@@ -94,8 +94,8 @@ fn reattestation_on_a_live_connection() {
     pair.run();
     pair.server.reattest(NOW + 20).unwrap();
     pair.run();
-    assert_eq!(attested(&pair.client.events()), 2);
-    assert_eq!(attested(&pair.server.events()), 2);
+    assert_eq!(attested(pair.client.events()), 2);
+    assert_eq!(attested(pair.server.events()), 2);
     assert!(pair.both_open());
 }
 
@@ -253,7 +253,7 @@ mod bad_input_on_the_wire {
         let mut pair = MemoryPair::connect(Options::default(), NOW).unwrap();
         pair.client.reattest(NOW).unwrap();
         pair.run();
-        assert_eq!(attested(&pair.client.events()), 2);
+        assert_eq!(attested(pair.client.events()), 2);
         // Exchange 2 is complete; a second answer to it is refused before its content is read.
         let frame = Frame::Authenticator {
             exchange: 2,

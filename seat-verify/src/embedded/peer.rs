@@ -41,6 +41,8 @@ fn web_pki(
     ))
 }
 
+/// A TLS identity as an authenticator credential: the attestation is then bound to the key
+/// that authenticated this side in TLS.
 fn credential(identity: &Identity) -> Credential {
     Credential {
         chain: vec![identity.certificate().to_vec().into()],
@@ -147,7 +149,7 @@ impl ServerBuilder {
         Ok(Server {
             parts: Arc::new(ServerParts {
                 trust: self.trust,
-                credential: self.tee.as_ref().map(|_| credential(&self.identity)),
+                identity: self.tee.as_ref().map(|_| self.identity.clone()),
                 tee: self.tee,
             }),
             tls: Arc::new(tls),
@@ -161,7 +163,8 @@ impl ServerBuilder {
 struct ServerParts {
     trust: Arc<Embedded>,
     tee: Option<Tee>,
-    credential: Option<Credential>,
+    /// The identity authenticators are signed with, when the server attests.
+    identity: Option<Identity>,
 }
 
 impl ServerParts {
@@ -170,7 +173,10 @@ impl ServerParts {
             Some(tee) => EmbeddedHooks::attester(&self.trust, tee),
             None => EmbeddedHooks::relying(&self.trust),
         };
-        (hooks.named("server"), self.credential.clone())
+        (
+            hooks.named("server"),
+            self.identity.as_ref().map(credential),
+        )
     }
 }
 
@@ -318,7 +324,7 @@ impl ClientBuilder {
             parts: Arc::new(ClientParts {
                 trust: self.trust,
                 tee: self.tee,
-                credential: self.identity.as_ref().map(credential),
+                identity: self.identity,
             }),
             tls: Arc::new(tls),
             session: Arc::new(session),
@@ -331,7 +337,8 @@ impl ClientBuilder {
 struct ClientParts {
     trust: Arc<Embedded>,
     tee: Option<Tee>,
-    credential: Option<Credential>,
+    /// The TLS client identity, if any (otherwise an attesting client is anonymous).
+    identity: Option<Identity>,
 }
 
 impl ClientParts {
@@ -340,8 +347,8 @@ impl ClientParts {
             return Ok((EmbeddedHooks::relying(&self.trust).named("client"), None));
         };
         let mut hooks = EmbeddedHooks::attester(&self.trust, tee).named("client");
-        if let Some(credential) = &self.credential {
-            return Ok((hooks, Some(credential.clone())));
+        if let Some(identity) = &self.identity {
+            return Ok((hooks, Some(credential(identity))));
         }
         // Anonymous attestation: a key minted in the TEE for this connection.
         let alg = SignatureAlgorithm::EcdsaSecp256r1Sha256;
