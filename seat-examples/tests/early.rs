@@ -52,7 +52,9 @@ use seat_verify::embedded::early::{
     passport_scheme, present_minted_aik,
 };
 use seat_verify::embedded::testing::Identity;
-use seat_verify::embedded::{Embedded, EmbeddedHooks, Tee, now, reference_tee, tampered_tee};
+use seat_verify::embedded::{
+    Embedded, EmbeddedHooks, PeerAttestation, Tee, now, reference_tee, tampered_tee,
+};
 
 const CP: CodePoints = CodePoints::DEFAULT;
 
@@ -131,7 +133,7 @@ fn server_attests(s: &Setup) -> (Side, Side) {
 }
 
 /// ClientHello..ServerHello as the message callback recorded them.
-fn hello_messages(o: &EarlyOutcome) -> Vec<Vec<u8>> {
+fn hello_messages(o: &EarlyOutcome<PeerAttestation>) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for (_, m) in &o.messages {
         if m[0] == 1 || m[0] == 2 {
@@ -168,7 +170,7 @@ fn recompute(side: &Side, messages: &[Vec<u8>], cert: &[u8]) -> Vec<u8> {
     .to_vec()
 }
 
-fn both_done(c: &Side, s: &Side) -> (EarlyOutcome, EarlyOutcome) {
+fn both_done(c: &Side, s: &Side) -> (EarlyOutcome<PeerAttestation>, EarlyOutcome<PeerAttestation>) {
     assert!(
         c.is_done() && s.is_done(),
         "client {:?} / server {:?}",
@@ -176,8 +178,8 @@ fn both_done(c: &Side, s: &Side) -> (EarlyOutcome, EarlyOutcome) {
         s.ssl().and_then(failure)
     );
     (
-        outcome(c.ssl().unwrap()).unwrap(),
-        outcome(s.ssl().unwrap()).unwrap(),
+        outcome::<PeerAttestation>(c.ssl().unwrap()).unwrap(),
+        outcome::<PeerAttestation>(s.ssl().unwrap()).unwrap(),
     )
 }
 
@@ -330,7 +332,7 @@ fn tampered_platform_is_rejected_with_attestation_failed() {
     // OpenSSL reports a received alert as reason 1000 + alert: access_denied (49).
     assert!(reasons.contains(&1049), "{reasons:?}");
     // And the client's own gate never opened for the server's view.
-    assert!(outcome(sv.ssl().unwrap()).is_err());
+    assert!(outcome::<PeerAttestation>(sv.ssl().unwrap()).is_err());
 }
 
 /// A plain OpenSSL context (no seat machine) that sends `remoteAttestation` as `add` says:
@@ -543,7 +545,7 @@ fn attested_contexts_have_tickets_off() {
     let (c, sv) = server_attests(&s);
     both_done(&c, &sv);
     // No NewSessionTicket was sent (A16): the server's message record has none.
-    let so = outcome(sv.ssl().unwrap()).unwrap();
+    let so = outcome::<PeerAttestation>(sv.ssl().unwrap()).unwrap();
     assert!(so.messages.iter().all(|(_, m)| m[0] != 4));
     assert_eq!(sv.ssl().unwrap().num_tickets(), 0);
 }
@@ -679,7 +681,7 @@ fn recommended_mode_early_then_expat_on_the_same_connection() {
         Models::NONE,
         Arc::new(server_verifier),
         Some(Credential {
-            chain: vec![s.server_id.certificate().to_vec()],
+            chain: vec![s.server_id.certificate().to_vec().into()],
             key: s.server_id.signing_key(),
         }),
     );
@@ -687,9 +689,10 @@ fn recommended_mode_early_then_expat_on_the_same_connection() {
     let (mut client, mut server) = Expat::pair(&s, (c, client_session), (sv, server_session));
     // Early attestation already succeeded; the expat exchange now runs on the same
     // connection, bound to its exporter.
-    let early = start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
+    let early =
+        start_expat::<PeerAttestation>(client.stream.ssl(), &mut client.session, now).unwrap();
     assert!(early.peer_attested);
-    start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
+    start_expat::<PeerAttestation>(server.stream.ssl(), &mut server.session, now).unwrap();
     assert!(
         !client.session.is_open(),
         "the gate waits for the expat exchange"
@@ -714,7 +717,7 @@ fn second_client_hello_without_the_extension_aborts_with_illegal_parameter() {
     // adapter's gate refuses the connection instead.
     let _ = c;
     assert_eq!(
-        outcome(sv.ssl().unwrap()).unwrap_err(),
+        outcome::<PeerAttestation>(sv.ssl().unwrap()).unwrap_err(),
         Error::PeerMisbehaved(PeerMisbehaved::AttestationOfferChanged)
     );
 }
@@ -946,7 +949,7 @@ fn anonymous_client_on_a_tampered_platform_fails_with_attestation_failed() {
     let wire = openssl_wire_alert(alert, &CP);
     assert_eq!(wire, AlertDescription::ACCESS_DENIED);
     assert_alert_on_first_read(c, wire);
-    assert!(outcome(sv.ssl().unwrap()).is_err());
+    assert!(outcome::<PeerAttestation>(sv.ssl().unwrap()).is_err());
 }
 
 #[test]
@@ -959,7 +962,7 @@ fn self_signed_client_certificate_is_refused_when_the_option_is_off() {
     // stands, whatever the client's CMW (appraised in the extension callback, before
     // verification) said.
     assert_refused_by_openssl(c, &sv, DEPTH_ZERO_SELF_SIGNED_CERT);
-    assert!(outcome(sv.ssl().unwrap()).is_err());
+    assert!(outcome::<PeerAttestation>(sv.ssl().unwrap()).is_err());
 }
 
 #[test]
@@ -1177,7 +1180,7 @@ fn anonymous_client_early_then_expat_on_the_same_connection() {
         Models::NONE,
         Arc::new(WebPkiVerifier::new([&s.server_id.certificate()[..]], Purpose::Server).unwrap()),
         Some(Credential {
-            chain: vec![aik.certificate_der.clone()],
+            chain: vec![aik.certificate_der.clone().into()],
             key: default_provider()
                 .signing_key_from_pkcs8(SignatureAlgorithm::EcdsaSecp256r1Sha256, &aik.pkcs8_der)
                 .unwrap()
@@ -1190,14 +1193,15 @@ fn anonymous_client_early_then_expat_on_the_same_connection() {
         Models::BACKGROUND_CHECK,
         Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
         Some(Credential {
-            chain: vec![s.server_id.certificate().to_vec()],
+            chain: vec![s.server_id.certificate().to_vec().into()],
             key: s.server_id.signing_key(),
         }),
     );
     let now = now();
     let (mut client, mut server) = Expat::pair(&s, (c, client_session), (sv, server_session));
-    start_expat(client.stream.ssl(), &mut client.session, now).unwrap();
-    let early = start_expat(server.stream.ssl(), &mut server.session, now).unwrap();
+    start_expat::<PeerAttestation>(client.stream.ssl(), &mut client.session, now).unwrap();
+    let early =
+        start_expat::<PeerAttestation>(server.stream.ssl(), &mut server.session, now).unwrap();
     assert_eq!(early.peer_trust, Some(ChainTrust::AttestationOnly));
     assert!(
         !server.session.is_open(),

@@ -290,19 +290,11 @@ fn record(
     let mut sc = ServerConfig::new(s.server_attests_with.clone(), s.server_accepts.clone());
     sc.require_client_attestation = s.require_client;
     let mut client = ssl(cb)?;
-    attach_client(
-        &mut client,
-        cc,
-        EmbeddedHooks::attester(world, &tee(0x22)?),
-    )
-    .map_err(|e| e.to_string())?;
+    attach_client(&mut client, cc, EmbeddedHooks::attester(world, &tee(0x22)?))
+        .map_err(|e| e.to_string())?;
     let mut server = ssl(sb)?;
-    attach_server(
-        &mut server,
-        sc,
-        EmbeddedHooks::attester(world, &tee(0x11)?),
-    )
-    .map_err(|e| e.to_string())?;
+    attach_server(&mut server, sc, EmbeddedHooks::attester(world, &tee(0x11)?))
+        .map_err(|e| e.to_string())?;
     let (c, sv) = handshake(client, server);
     if !c.is_done() || !sv.is_done() {
         return Err(format!(

@@ -2,8 +2,9 @@
 //! `openssl`): the schemes the defaults speak, OpenSSL contexts built from a
 //! [`testing::Identity`](super::testing::Identity) with `remoteAttestation` installed, anonymous
 //! client keys minted in a simulated TEE, and, for tests and demos, an in-memory duplex with a
-//! bounded handshake driver. [`EmbeddedHooks`] answers the negotiation's
-//! Evidence and appraisal requests ([`Mechanism::Early`]).
+//! bounded handshake driver. [`EmbeddedHooks`](super::EmbeddedHooks) answers the negotiation's
+//! Evidence and appraisal requests
+//! ([`Mechanism::Early`](seat_proto::hooks::Mechanism::Early)).
 //!
 //! Early attestation's binder is public (relay-prone, CVE-2026-33697 class): where secrets
 //! are released, follow it with an expat exchange
@@ -19,18 +20,16 @@ use openssl::ssl::{
     SslStream,
 };
 use openssl::x509::X509;
-use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm};
+use seat_binding::provider::SignatureAlgorithm;
 use seat_evidence::sim::MintedAik;
 use seat_proto::codepoints::CodePoints;
-use seat_proto::hooks::{AppraisalRequest, AttestationHooks, EvidenceRequest, Mechanism};
-use seat_proto::openssl_glue::{EarlyAttestationHooks, install};
+use seat_proto::openssl_glue::install;
 use seat_proto::remote_attestation::{
     AttestationScheme, EvidenceType, MediaType, VerifierIdentity,
 };
-use seat_proto::session::Verdict;
 
 use super::testing::Identity;
-use super::{EmbeddedHooks, SetupError, Tee, now};
+use super::{SetupError, Tee};
 
 /// The most steps [`handshake`] takes before giving up: a TLS 1.3 handshake needs a handful,
 /// so a stuck peer ends the loop instead of hanging the test.
@@ -264,53 +263,4 @@ pub fn openssl_identity(identity: &Identity) -> Result<(X509, PKey<Private>), Se
     let key =
         PKey::private_key_from_pkcs8(identity.pkcs8_der()).map_err(SetupError::from_display)?;
     Ok((cert, key))
-}
-
-/// The OpenSSL adapter's callbacks answered by the same code as every other adapter's: each
-/// becomes an [`EvidenceRequest`] or [`AppraisalRequest`] with [`Mechanism::Early`] and the
-/// negotiated scheme, dated by the system clock ([`now`]). (The adapter still takes its own
-/// trait; this bridge goes once it takes [`AttestationHooks`].)
-impl EarlyAttestationHooks for EmbeddedHooks {
-    fn produce_evidence(
-        &mut self,
-        scheme: &AttestationScheme,
-        binder: &[u8],
-        spki_hash: &[u8],
-    ) -> Option<Vec<u8>> {
-        let request =
-            EvidenceRequest::new(Mechanism::Early { scheme }, None, binder, spki_hash, now());
-        AttestationHooks::produce_evidence(self, &request)
-    }
-
-    fn appraise(
-        &mut self,
-        scheme: &AttestationScheme,
-        cmw: &[u8],
-        binder: &[u8],
-        spki_hash: &[u8],
-    ) -> Verdict {
-        // The binder's hash, told by its length (SHA-256 or SHA-384 suites).
-        let hash = if binder.len() == 48 {
-            HashAlgorithm::Sha384
-        } else {
-            HashAlgorithm::Sha256
-        };
-        let request = AppraisalRequest::new(
-            Mechanism::Early { scheme },
-            None,
-            cmw,
-            binder,
-            spki_hash,
-            hash,
-            now(),
-        );
-        match AttestationHooks::appraise(self, &request) {
-            Ok(accepted) => Verdict::Accepted {
-                explanation: accepted.to_string(),
-            },
-            Err(rejection) => Verdict::Rejected {
-                explanation: rejection.to_string(),
-            },
-        }
-    }
 }
