@@ -12,7 +12,9 @@ use rustls::{
 };
 use seat_binding::authenticator::Role;
 use seat_binding::provider::default_provider;
-use seat_proto::hooks::{AppraisalRequest, AttestationHooks, EvidenceRequest, Rejection, Stage};
+use seat_proto::hooks::{
+    AppraisalRequest, AttestationHooks, EvidenceRequest, ReattestPending, Rejection, Stage,
+};
 use seat_proto::rustls_glue::{AttestedStream, harden_client_config, harden_server_config};
 use seat_proto::session::{Event, Session, SessionConfig};
 use seat_proto::shim::Models;
@@ -159,4 +161,87 @@ fn hardened_configs_issue_no_tickets_and_never_resume() {
         assert!(!client.is_handshaking());
         assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
     }
+}
+
+/// Issue 14, defect 5: while `reattest()` waits, the peer's application data is held only up
+/// to `max_early_data`; beyond that the stream stops reading and reports the exchange as
+/// pending, without failing; reading the data then completes it.
+#[test]
+fn reattest_holds_a_bounded_amount_of_data_then_reports_it_pending() {
+    const BULK: usize = 8 * 1024;
+    let (server_config, client_config) = tls_configs();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let config = SessionConfig::builder(default_provider())
+            .attests(Models::BACKGROUND_CHECK)
+            .build()
+            .unwrap();
+        let session = Session::new(
+            Arc::new(config),
+            Role::Server,
+            Some(credential()),
+            Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
+        );
+        let conn = ServerConnection::new(server_config).unwrap();
+        let mut stream =
+            AttestedStream::establish(conn, sock, session, BinderHooks::default()).unwrap();
+        let mut go = [0u8; 1];
+        stream.read_exact(&mut go).unwrap();
+        // The bulk goes out before this side reads (and answers) the re-attestation request.
+        stream.write_all(&[7u8; BULK]).unwrap();
+        stream.flush().unwrap();
+        let mut done = [0u8; 4];
+        stream.read_exact(&mut done).unwrap();
+        assert_eq!(&done, b"done");
+        stream.write_all(b"z").unwrap();
+        stream.flush().unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+    });
+    let sock = TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let config = SessionConfig::builder(default_provider())
+        .requires(Models::BACKGROUND_CHECK)
+        .chain_verifier(peer_verifier(Role::Client))
+        .max_early_data(1024)
+        .build()
+        .unwrap();
+    let session = Session::new(
+        Arc::new(config),
+        Role::Client,
+        None,
+        Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
+    );
+    let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
+    let mut stream =
+        AttestedStream::establish(conn, sock, session, BinderHooks::default()).unwrap();
+    let first = stream.peer_attestation().cloned().unwrap();
+    stream.write_all(b"g").unwrap();
+    stream.flush().unwrap();
+    let mut bulk = vec![0u8; BULK];
+    stream.read_exact(&mut bulk[..1]).unwrap();
+    let err = stream.reattest().unwrap_err();
+    let pending = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ReattestPending>())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(pending.buffered >= 1024, "{pending:?}");
+    assert!(pending.buffered < BULK, "{pending:?}");
+    assert!(stream.session().is_open());
+    // Reading the data lets the exchange finish: its result becomes the peer's attestation.
+    stream.read_exact(&mut bulk[1..]).unwrap();
+    assert!(bulk.iter().all(|b| *b == 7));
+    stream.write_all(b"done").unwrap();
+    stream.flush().unwrap();
+    let mut z = [0u8; 1];
+    stream.read_exact(&mut z).unwrap();
+    let second = stream.peer_attestation().cloned().unwrap();
+    assert_ne!(first, second);
+    stream.close().unwrap();
+    server.join().unwrap();
 }
