@@ -9,6 +9,8 @@
     unreachable_pub
 )]
 
+mod cbor_differential;
+mod cbor_old;
 mod cmw_rfc9999;
 mod cose_rfc9052;
 mod ear_draft03;
