@@ -30,8 +30,9 @@ use seat_proto::remote_attestation::{
 };
 use seat_proto::session::Verdict;
 use seat_verify::replay::ReplayRecord;
+use seat_verify::rp::BindingLevel;
 use seat_verify::rp::{Background, Expected, RelyingParty};
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm};
+use seat_verify::verifier::{AppraisalRequest, ResultForm};
 
 use crate::{Identity, World};
 
@@ -363,7 +364,7 @@ impl EarlyAttestationHooks for TeeHooks {
                 now_unix_secs: now,
             },
             ResultForm::Cwt,
-            ResultBinding::Exchange,
+            BindingLevel::Exchange,
             &mut self.rng,
         );
         match report {

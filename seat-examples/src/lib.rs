@@ -22,8 +22,9 @@ use seat_proto::session::{Appraisal, Credential, Event, Verdict};
 use seat_proto::shim::Models;
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
+use seat_verify::rp::BindingLevel;
 use seat_verify::rp::{Background, Expected, RelyingParty};
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
+use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 
 /// The measurement names and values of the reference platform (what the Verifier expects).
 pub fn reference_measurements() -> Vec<(String, Vec<u8>)> {
@@ -267,7 +268,7 @@ impl AttestationHooks for Platform {
                 now_unix_secs: now,
             },
             ResultForm::Cwt,
-            ResultBinding::Exchange,
+            BindingLevel::Exchange,
             &mut self.rng,
         );
         match report {

@@ -57,8 +57,9 @@ use seat_proto::session::{
 use seat_proto::shim::{CmwForms, Deframer, Frame, Models};
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
+use seat_verify::rp::BindingLevel;
 use seat_verify::rp::{Background, Expected, RelyingParty};
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
+use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 use serde_json::{Map, Value, json};
 
 use crate::runner::{bytes, field, text};
@@ -676,7 +677,7 @@ impl Machine {
                     now_unix_secs: self.now,
                 },
                 ResultForm::Cwt,
-                ResultBinding::Exchange,
+                BindingLevel::Exchange,
                 self.verifier_rng.as_mut(),
             )
             .map_err(|e| e.to_string())?;

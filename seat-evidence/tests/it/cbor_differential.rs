@@ -598,15 +598,31 @@ fn outcomes(old: bool) -> Vec<(&'static str, Vec<u8>, Vec<String>)> {
     rows
 }
 
+/// The offset an outcome line's error names, if any.
+fn error_offset(line: &str) -> Option<usize> {
+    let i = line.find(", at: ")?;
+    line[i + 6..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Whether an old/new outcome pair differs only as RFC 8949 section 3.2.3 requires: each
 /// chunk of an indefinite-length text string must be valid UTF-8 on its own. The hand-written
 /// reader checked only the concatenation, so it accepted chunks that split a character;
-/// minicbor checks each chunk. Only lenient profiles see indefinite strings at all.
+/// minicbor checks each chunk. So the new layer refuses with `InvalidUtf8` at an
+/// indefinite-length text string (`7f`) that the old reader passed: the old outcome is a
+/// success or an error further on. Only lenient profiles see indefinite strings at all.
 fn is_split_utf8_chunk(input: &[u8], old: &str, new: &str) -> bool {
-    input.contains(&0x7f)
-        && !old.starts_with("strict")
-        && !old.contains("InvalidUtf8")
+    let Some(at) = error_offset(new) else {
+        return false;
+    };
+    old.starts_with("lenient")
         && new.contains("InvalidUtf8")
+        && input.get(at) == Some(&0x7f)
+        && error_offset(old).is_none_or(|o| o > at)
+        && (old.contains("Ok(") || error_offset(old).is_some())
 }
 
 /// The frozen corpus: per category, the number of cases and the SHA-256 of every outcome line
@@ -634,7 +650,8 @@ fn frozen_corpus(rows: &[(&'static str, Vec<u8>, Vec<String>)]) -> String {
         out.push_str(&format!("digest {cat} {n} {}\n", hex::encode(h.finalize())));
     }
     for cat in &cats {
-        for (_, input, o) in rows.iter().filter(|r| r.0 == *cat).take(SAMPLES) {
+        let short = rows.iter().filter(|r| r.0 == *cat && r.1.len() <= 48);
+        for (_, input, o) in short.take(SAMPLES) {
             out.push_str(&format!("case {cat} {}\n", hex::encode(input)));
             for line in o {
                 out.push_str(&format!("  {line}\n"));
@@ -644,7 +661,7 @@ fn frozen_corpus(rows: &[(&'static str, Vec<u8>, Vec<String>)]) -> String {
     out
 }
 
-/// Cases per category kept in full in the frozen corpus.
+/// Cases per category kept in full in the frozen corpus (the first ones of at most 48 bytes).
 const SAMPLES: usize = 12;
 
 #[test]
