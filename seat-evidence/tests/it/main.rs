@@ -10,7 +10,6 @@
 )]
 
 mod cbor_differential;
-mod cbor_old;
 mod cmw_rfc9999;
 mod cose_rfc9052;
 mod ear_draft03;
