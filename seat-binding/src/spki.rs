@@ -1,30 +1,30 @@
 //! SubjectPublicKeyInfo: taken byte-exact from an X.509 certificate, parsed to a key type,
-//! and built from raw public keys.
+//! and built from raw public keys, with the RustCrypto `der`, `spki` and `x509-cert` crates.
 //!
 //! The binders hash the DER `SubjectPublicKeyInfo` exactly as it appears in the end-entity
 //! certificate (draft-fossati-seat-early-attestation ambiguity A4; expat digest section 5.3), so
-//! this module returns a sub-slice of the certificate and never re-encodes it. The DER walk is
-//! small and strict: definite minimal lengths, single-byte tags, no trailing bytes.
+//! this module returns a sub-slice of the certificate and never re-encodes it. The certificate
+//! is first decoded whole by `x509-cert`, whose `der` reader accepts only DER (definite
+//! minimal lengths, no trailing bytes, canonical values); the SubjectPublicKeyInfo's bytes are
+//! then located with `der`'s reader (`tlv_bytes`), which is well defined because the encoding
+//! is unique.
+
+use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
+use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 use crate::Error;
 
-const TAG_INTEGER: u8 = 0x02;
-const TAG_BIT_STRING: u8 = 0x03;
-const TAG_NULL: u8 = 0x05;
-const TAG_OID: u8 = 0x06;
-const TAG_SEQUENCE: u8 = 0x30;
-const TAG_VERSION: u8 = 0xa0;
-
-/// id-ecPublicKey (RFC 5480 section 2.1.1), content octets.
-const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-/// secp256r1 (RFC 5480 section 2.1.1.1), content octets.
-const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-/// secp384r1 (RFC 5480 section 2.1.1.1), content octets.
-const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-/// id-Ed25519 (RFC 8410 section 3), content octets.
-const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
-/// rsaEncryption (RFC 8017 appendix C), content octets.
-const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+/// id-ecPublicKey (RFC 5480 section 2.1.1).
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// secp256r1 (RFC 5480 section 2.1.1.1).
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+/// secp384r1 (RFC 5480 section 2.1.1.1).
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// id-Ed25519 (RFC 8410 section 3).
+const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+/// rsaEncryption (RFC 8017 appendix C).
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// The key types this crate signs and verifies with.
 #[non_exhaustive]
@@ -53,145 +53,50 @@ pub struct PublicKeyInfo<'a> {
     pub spki: &'a [u8],
 }
 
-/// A strict DER cursor over borrowed bytes; `base` is the offset of `input` in the outer value
-/// so errors can name absolute positions.
-struct Reader<'a> {
-    input: &'a [u8],
-    pos: usize,
-    base: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn new(input: &'a [u8], base: usize) -> Self {
-        Self {
-            input,
-            pos: 0,
-            base,
-        }
-    }
-
-    fn offset(&self) -> usize {
-        self.base + self.pos
-    }
-
-    fn is_empty(&self) -> bool {
-        self.pos >= self.input.len()
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        let b = *self.input.get(self.pos)?;
-        self.pos += 1;
-        Some(b)
-    }
-
-    /// Reads one TLV; returns (tag, content reader, whole TLV bytes), or the failing offset.
-    fn tlv(&mut self) -> Result<(u8, Reader<'a>, &'a [u8]), usize> {
-        let start = self.pos;
-        let tag = self.byte().ok_or(self.offset())?;
-        // High-tag-number form never appears in the structures we walk.
-        if tag & 0x1f == 0x1f {
-            return Err(self.base + start);
-        }
-        let first = self.byte().ok_or(self.offset())?;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let n = usize::from(first & 0x7f);
-            // 0x80 is the indefinite form (BER only); more than four length octets is beyond
-            // any certificate we accept.
-            if n == 0 || n > 4 {
-                return Err(self.offset() - 1);
-            }
-            let mut len = 0usize;
-            for _ in 0..n {
-                len = (len << 8) | usize::from(self.byte().ok_or(self.offset())?);
-            }
-            // Minimal encoding: long form only from 128 on, and no leading zero octet.
-            if len < 0x80 || len >> (8 * (n - 1)) == 0 {
-                return Err(self.base + start + 1);
-            }
-            len
-        };
-        let content_start = self.pos;
-        let end = content_start.checked_add(len).ok_or(self.offset())?;
-        let content = self.input.get(content_start..end).ok_or(self.offset())?;
-        let whole = self.input.get(start..end).ok_or(self.offset())?;
-        self.pos = end;
-        Ok((tag, Reader::new(content, self.base + content_start), whole))
-    }
-
-    fn expect(&mut self, tag: u8) -> Result<(Reader<'a>, &'a [u8]), usize> {
-        let at = self.offset();
-        let (t, content, whole) = self.tlv()?;
-        if t == tag {
-            Ok((content, whole))
-        } else {
-            Err(at)
-        }
-    }
-
-    fn peek_tag(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
-    }
-
-    fn finish(&self) -> Result<(), usize> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(self.offset())
-        }
-    }
-
-    fn rest(&self) -> &'a [u8] {
-        self.input.get(self.pos..).unwrap_or_default()
-    }
+/// The offset a `der` error names (0 when it names none).
+fn der_offset(e: der::Error) -> usize {
+    e.position()
+        .and_then(|p| usize::try_from(u32::from(p)).ok())
+        .unwrap_or(0)
 }
 
 /// Returns the DER `SubjectPublicKeyInfo` of an X.509 certificate, as a sub-slice of it.
 ///
-/// Walks `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }` and
-/// `TBSCertificate` up to `subjectPublicKeyInfo` (RFC 5280 section 4.1), checking the DER
-/// framing of every element on the way and of the whole certificate, and that the returned
-/// bytes are a well-formed SubjectPublicKeyInfo of any algorithm.
+/// The whole certificate must decode as an RFC 5280 section 4.1 `Certificate` in DER
+/// (`x509-cert`), with nothing after it, and its SubjectPublicKeyInfo must be well-formed for
+/// any algorithm.
 ///
 /// # Errors
 ///
-/// [`Error::MalformedCertificate`] with the offset at which the walk failed.
+/// [`Error::MalformedCertificate`] with the offset `der` reports.
 pub fn spki_from_certificate(cert_der: &[u8]) -> Result<&[u8], Error> {
-    walk_certificate(cert_der).map_err(|offset| Error::MalformedCertificate { offset })
+    let err = |e: der::Error| Error::MalformedCertificate {
+        offset: der_offset(e),
+    };
+    x509_cert::Certificate::from_der(cert_der).map_err(err)?;
+    locate_spki(cert_der).map_err(err)
 }
 
-fn walk_certificate(cert_der: &[u8]) -> Result<&[u8], usize> {
-    let mut outer = Reader::new(cert_der, 0);
-    let (mut cert, _) = outer.expect(TAG_SEQUENCE)?;
-    outer.finish()?;
-    let (mut tbs, _) = cert.expect(TAG_SEQUENCE)?;
-    cert.expect(TAG_SEQUENCE)?; // signatureAlgorithm
-    cert.expect(TAG_BIT_STRING)?; // signatureValue
-    cert.finish()?;
-
-    if tbs.peek_tag() == Some(TAG_VERSION) {
-        tbs.expect(TAG_VERSION)?;
+/// The bytes of `tbsCertificate.subjectPublicKeyInfo` in a certificate already decoded:
+/// `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
+/// signature, issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }`.
+fn locate_spki(cert_der: &[u8]) -> der::Result<&[u8]> {
+    let mut r = SliceReader::new(cert_der)?;
+    der::Header::decode(&mut r)?; // Certificate
+    der::Header::decode(&mut r)?; // TBSCertificate
+    let version = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    if r.peek_tag()? == version {
+        r.tlv_bytes()?;
     }
-    tbs.expect(TAG_INTEGER)?; // serialNumber
-    tbs.expect(TAG_SEQUENCE)?; // signature
-    tbs.expect(TAG_SEQUENCE)?; // issuer
-    tbs.expect(TAG_SEQUENCE)?; // validity
-    tbs.expect(TAG_SEQUENCE)?; // subject
-    let spki_at = tbs.offset();
-    let (_, spki) = tbs.expect(TAG_SEQUENCE)?;
-    // issuerUniqueID [1], subjectUniqueID [2], extensions [3]: framing only, in order.
-    let mut last = 0u8;
-    while !tbs.is_empty() {
-        let at = tbs.offset();
-        let (tag, _, _) = tbs.tlv()?;
-        let ok = matches!(tag, 0x81 | 0xa1 | 0x82 | 0xa2 | 0xa3) && (tag & 0x0f) > last;
-        if !ok {
-            return Err(at);
-        }
-        last = tag & 0x0f;
+    for _ in 0..5 {
+        r.tlv_bytes()?; // serialNumber, signature, issuer, validity, subject
     }
-    walk_spki(spki, spki_at).map(|_| spki)
+    let spki = r.tlv_bytes()?;
+    SubjectPublicKeyInfoRef::from_der(spki)?;
+    Ok(spki)
 }
 
 /// Parses a DER SubjectPublicKeyInfo into the key type and the raw key bytes.
@@ -205,13 +110,22 @@ fn walk_certificate(cert_der: &[u8]) -> Result<&[u8], usize> {
 /// [`Error::MalformedPublicKey`] if the DER is malformed, has trailing bytes or a non-zero
 /// unused-bits count; [`Error::UnsupportedPublicKeyAlgorithm`] for any other algorithm or curve.
 pub fn parse_spki(spki_der: &[u8]) -> Result<PublicKeyInfo<'_>, Error> {
-    let (alg, params, raw_key) =
-        walk_spki(spki_der, 0).map_err(|offset| Error::MalformedPublicKey { offset })?;
-    let key_type = match (alg, params) {
-        (OID_EC_PUBLIC_KEY, Some((TAG_OID, OID_P256))) => KeyType::EcP256,
-        (OID_EC_PUBLIC_KEY, Some((TAG_OID, OID_P384))) => KeyType::EcP384,
-        (OID_ED25519, None) => KeyType::Ed25519,
-        (OID_RSA_ENCRYPTION, Some((TAG_NULL, []))) => KeyType::Rsa,
+    let malformed = |e: der::Error| Error::MalformedPublicKey {
+        offset: der_offset(e),
+    };
+    let info = SubjectPublicKeyInfoRef::from_der(spki_der).map_err(malformed)?;
+    let raw_key = info
+        .subject_public_key
+        .as_bytes()
+        .ok_or(Error::MalformedPublicKey { offset: 0 })?;
+    let params = info.algorithm.parameters;
+    let curve = params.and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    let is_null = params.is_some_and(|p| p == AnyRef::NULL);
+    let key_type = match info.algorithm.oid {
+        OID_EC_PUBLIC_KEY if curve == Some(OID_P256) => KeyType::EcP256,
+        OID_EC_PUBLIC_KEY if curve == Some(OID_P384) => KeyType::EcP384,
+        OID_ED25519 if params.is_none() => KeyType::Ed25519,
+        OID_RSA_ENCRYPTION if is_null => KeyType::Rsa,
         _ => return Err(Error::UnsupportedPublicKeyAlgorithm),
     };
     Ok(PublicKeyInfo {
@@ -221,83 +135,34 @@ pub fn parse_spki(spki_der: &[u8]) -> Result<PublicKeyInfo<'_>, Error> {
     })
 }
 
-type SpkiParts<'a> = (&'a [u8], Option<(u8, &'a [u8])>, &'a [u8]);
-
-/// Walks `SEQUENCE { SEQUENCE { OID, params OPTIONAL }, BIT STRING }`, returning the algorithm
-/// OID content, the optional parameter (tag and content) and the key bytes.
-fn walk_spki(spki_der: &[u8], base: usize) -> Result<SpkiParts<'_>, usize> {
-    let mut outer = Reader::new(spki_der, base);
-    let (mut spki, _) = outer.expect(TAG_SEQUENCE)?;
-    outer.finish()?;
-    let (mut alg, _) = spki.expect(TAG_SEQUENCE)?;
-    let (oid, _) = alg.expect(TAG_OID)?;
-    let params = if alg.is_empty() {
-        None
-    } else {
-        let (tag, content, _) = alg.tlv()?;
-        Some((tag, content.rest()))
-    };
-    alg.finish()?;
-    let (mut bits, _) = spki.expect(TAG_BIT_STRING)?;
-    spki.finish()?;
-    let unused_at = bits.offset();
-    if bits.byte() != Some(0) {
-        return Err(unused_at);
-    }
-    Ok((oid.rest(), params, bits.rest()))
-}
-
 /// Encodes a raw public key as a DER SubjectPublicKeyInfo.
 ///
 /// `raw_key` is what [`PublicKeyInfo::raw_key`] holds: the uncompressed EC point, the 32-byte
 /// Ed25519 key, or the PKCS#1 `RSAPublicKey` DER. The algorithm identifiers follow RFC 5480,
-/// RFC 8410 and RFC 8017.
+/// RFC 8410 and RFC 8017. A key too long for a DER length (256 MiB and more, far beyond any
+/// key) encodes as no bytes, which every parser then refuses.
 pub fn encode_spki(key_type: KeyType, raw_key: &[u8]) -> Vec<u8> {
-    let mut alg = Vec::new();
-    match key_type {
-        KeyType::EcP256 | KeyType::EcP384 => {
-            push_tlv(&mut alg, TAG_OID, OID_EC_PUBLIC_KEY);
-            let curve = if key_type == KeyType::EcP256 {
-                OID_P256
-            } else {
-                OID_P384
-            };
-            push_tlv(&mut alg, TAG_OID, curve);
+    let (oid, parameters) = match key_type {
+        KeyType::EcP256 => (OID_EC_PUBLIC_KEY, Some(OID_P256)),
+        KeyType::EcP384 => (OID_EC_PUBLIC_KEY, Some(OID_P384)),
+        KeyType::Ed25519 => (OID_ED25519, None),
+        KeyType::Rsa => (OID_RSA_ENCRYPTION, None),
+    };
+    let curve = parameters.map(|c| c.to_der()).transpose();
+    let encode = || -> der::Result<Vec<u8>> {
+        let curve = curve?;
+        let parameters = match (&curve, key_type) {
+            (Some(c), _) => Some(AnyRef::from_der(c)?),
+            (None, KeyType::Rsa) => Some(AnyRef::NULL),
+            (None, _) => None,
+        };
+        SubjectPublicKeyInfoRef {
+            algorithm: AlgorithmIdentifierRef { oid, parameters },
+            subject_public_key: BitStringRef::from_bytes(raw_key)?,
         }
-        KeyType::Ed25519 => push_tlv(&mut alg, TAG_OID, OID_ED25519),
-        KeyType::Rsa => {
-            push_tlv(&mut alg, TAG_OID, OID_RSA_ENCRYPTION);
-            push_tlv(&mut alg, TAG_NULL, &[]);
-        }
-    }
-    let mut bits = Vec::with_capacity(raw_key.len() + 1);
-    bits.push(0);
-    bits.extend_from_slice(raw_key);
-    let mut body = Vec::new();
-    push_tlv(&mut body, TAG_SEQUENCE, &alg);
-    push_tlv(&mut body, TAG_BIT_STRING, &bits);
-    let mut out = Vec::new();
-    push_tlv(&mut out, TAG_SEQUENCE, &body);
-    out
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    let len = content.len();
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let significant = bytes.get(skip..).unwrap_or_default();
-    if len < 0x80 {
-        out.extend_from_slice(significant);
-        if len == 0 {
-            out.push(0);
-        }
-    } else {
-        // A usize has at most 8 significant octets, so the fallback is never taken.
-        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(8));
-        out.extend_from_slice(significant);
-    }
-    out.extend_from_slice(content);
+        .to_der()
+    };
+    encode().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -343,9 +208,10 @@ mod tests {
         // Non-minimal length: re-encode the outer length 0x81 0xe2 as 0x82 0x00 0xe2.
         let mut long = vec![0x30, 0x82, 0x00, 0xe2];
         long.extend_from_slice(&cert[3..]);
+        // `der` refuses the non-canonical length and names the offset of the element.
         assert_eq!(
             spki_from_certificate(&long),
-            Err(Error::MalformedCertificate { offset: 1 })
+            Err(Error::MalformedCertificate { offset: 0 })
         );
     }
 

@@ -12,7 +12,8 @@ use seat_evidence::cose::CoseSign1;
 use seat_evidence::ear::Tier;
 use seat_evidence::eat::{ClaimsSet, Confirmation};
 use seat_verify::policy::Policy;
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
+use seat_verify::rp::BindingLevel;
+use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 
 use crate::inspect;
 use crate::report::{Node, hex_short, unix_time};
@@ -106,7 +107,7 @@ pub fn run(input: &Input<'_>) -> Result<Outcome, String> {
     let result = verifier.appraise(
         &request,
         input.form,
-        ResultBinding::Exchange,
+        BindingLevel::Exchange,
         &mut AwsLcRandom,
     );
     let r = match result {

@@ -35,7 +35,7 @@ use seat_proto::shim::Models;
 use seat_verify::policy::{Policy, RelyingPartyPolicy};
 use seat_verify::replay::ReplayRecord;
 use seat_verify::rp::{Background, BindingLevel, Expected, Model, RelyingParty};
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
+use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 
 use crate::report::{Node, hex_short};
 
@@ -338,7 +338,7 @@ impl AttestationHooks for Side {
                 now_unix_secs: now,
             },
             ResultForm::Cwt,
-            ResultBinding::Exchange,
+            BindingLevel::Exchange,
             &mut self.rng,
         ) {
             Ok(r) => Some(r.result().to_vec()),

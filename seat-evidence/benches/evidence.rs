@@ -2,6 +2,8 @@
 //! signing and verification (against `coset` + `p256`), CMW decoding (against the Veraison
 //! `cmw` crate) and EAR verification (against the Veraison `ear` crate).
 //!
+//! The `codec` group measures decoding and encoding alone (CMW, COSE_Sign1, EAT, EAR).
+//!
 //! Run briefly with
 //! `cargo bench -p seat-evidence --bench evidence -- --warm-up-time 1 --measurement-time 3`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -18,6 +20,7 @@ use seat_evidence::cmw::Cmw;
 use seat_evidence::cose::{Algorithm, CoseSign1, HeaderMap, Tagging};
 use seat_evidence::crypto::{ProviderSigner, ProviderVerifier};
 use seat_evidence::ear::{self as our_ear, Appraisal, EAR_PROFILE_04, Ear, Tier, VerifierId};
+use seat_evidence::eat::ClaimsSet;
 use seat_evidence::sim::{SimTeeConfig, SimulatedTee, verify_sim_evidence};
 use seat_evidence::{Attester as _, EvidenceRequest};
 
@@ -215,5 +218,61 @@ fn ear(c: &mut Criterion) {
 /// rats-formats.md 7.6 KAT-3 (draft-bft-rats-kat-06 section 6): a CMW collection.
 const KAT_3_CAB: &str = "a3636b617482736170706c69636174696f6e2f6561742b63777459010a8443a10126a058c0a30a5820b91b03129222973c214e42bf31d6872a3ef2dbdda401fbd1f725d48d6bf9c8171909c4a401022001215820f0fffa7ba35e76e44ca1f5446d327c8382a5a40e5f29745df948346c7c88a5d32258207cb4c4873cbb6f097562f61d5280768cd2cfe35fba97e997280dbaaae3af92fe08a101a401022001215820d7cc072de2205bdc1537a543d53c60a6acb62eccd890c7fa27c9e354089bbe13225820f95e1d4b851a2cc80fff87d8e23f22afb725d535e515d020731e79a3b4e47120584056f50d131fa83979ae064e76e70dc75c070b6d991aec08adf9f41cab7f1b7e2c47f67daca8bb49e3119b7bae77aec6c89162713e0cc6d0e7327831e67f32841a6370617482736170706c69636174696f6e2f6561742b637774586e8443a10126a05824a10a58205ca3750daf829c30c20797eddb7949b1fd028c5408f2dd8650ad732327e3fb645840f9f41cab7f1b7e2c47f67daca8bb49e3119b7bae77aec6c89162713e0cc6d0e7327831e67f32841a56f50d131fa83979ae064e76e70dc75c070b6d991aec08ad685f5f636d77635f7478207461673a696574662e6f72672c323032342d30322d32393a726174732f6b6174";
 
-criterion_group!(benches, eat, ear);
+/// The codec alone, without signatures: decoding and encoding a CMW (a record and a
+/// collection), an EAT claims-set and an EAR claims-set (CBOR and JSON).
+fn codec(c: &mut Criterion) {
+    let mut tee = SimulatedTee::new(SimTeeConfig::default(), &RustCrypto).unwrap();
+    let cmw_bytes = tee.attest(&request()).unwrap();
+    let record = Cmw::decode(&cmw_bytes).unwrap();
+    let cab = hx(KAT_3_CAB);
+    let collection = Cmw::decode(&cab).unwrap();
+    let Cmw::Record(r) = &record else {
+        unreachable!()
+    };
+    let (msg, _) = CoseSign1::decode(r.value()).unwrap();
+    let eat_bytes = msg.payload().unwrap().to_vec();
+    let claims = ClaimsSet::decode(&eat_bytes).unwrap();
+    let ear_value = ear_claims();
+    let ear_cbor = ear_value.to_cbor();
+    let ear_json = ear_value.to_json_string();
+
+    let mut g = c.benchmark_group("codec");
+    g.bench_function("cmw_record_decode", |b| {
+        b.iter(|| Cmw::decode(black_box(&cmw_bytes)).unwrap())
+    });
+    g.bench_function("cmw_record_encode", |b| {
+        b.iter(|| black_box(&record).to_vec())
+    });
+    g.bench_function("cmw_collection_decode", |b| {
+        b.iter(|| Cmw::decode(black_box(&cab)).unwrap())
+    });
+    g.bench_function("cmw_collection_encode", |b| {
+        b.iter(|| black_box(&collection).to_vec())
+    });
+    g.bench_function("cose_sign1_decode", |b| {
+        b.iter(|| CoseSign1::decode(black_box(r.value())).unwrap())
+    });
+    g.bench_function("cose_sign1_encode", |b| {
+        b.iter(|| black_box(&msg).to_vec(Tagging::Tagged))
+    });
+    g.bench_function("eat_decode", |b| {
+        b.iter(|| ClaimsSet::decode(black_box(&eat_bytes)).unwrap())
+    });
+    g.bench_function("eat_encode", |b| b.iter(|| black_box(&claims).to_vec()));
+    g.bench_function("ear_cbor_decode", |b| {
+        b.iter(|| Ear::from_cbor(black_box(&ear_cbor)).unwrap())
+    });
+    g.bench_function("ear_cbor_encode", |b| {
+        b.iter(|| black_box(&ear_value).to_cbor())
+    });
+    g.bench_function("ear_json_decode", |b| {
+        b.iter(|| Ear::from_json(black_box(ear_json.as_bytes())).unwrap())
+    });
+    g.bench_function("ear_json_encode", |b| {
+        b.iter(|| black_box(&ear_value).to_json_string())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, codec, eat, ear);
 criterion_main!(benches);

@@ -1,17 +1,20 @@
-//! A strict CBOR layer (RFC 8949) shared by every format of this crate.
+//! CBOR (RFC 8949) for every format of this crate: minicbor underneath, with a thin strict
+//! layer on top.
 //!
 //! minicbor's `Decoder` accepts non-preferred heads, duplicate map keys and unbounded nesting,
-//! and its error values carry neither a `Copy` kind nor what was being read, so this module has
-//! its own small zero-copy [`Reader`] and an infallible [`Writer`]:
+//! and its errors carry neither a `Copy` kind nor what was being read, so:
 //!
-//! - [`Writer`] always emits RFC 8949 section 4.2.1 core deterministic encoding: shortest heads,
-//!   definite lengths, and (through [`Writer::value`] and [`MapBuilder`]) map entries sorted by
-//!   their encoded key bytes.
-//! - [`Reader`] rejects reserved initial bytes, trailing bytes, nesting deeper than
-//!   [`MAX_DEPTH`], counts above [`MAX_ITEMS`], and, under [`Profile::STRICT`], indefinite
-//!   lengths and non-preferred heads. Duplicate keys are caught by [`KeySet`] in typed decoders
-//!   and always in [`Reader::value`]. Map order is never required on input (rats-formats.md
-//!   section 9.1 item 1: the specification examples are not sorted).
+//! - [`Writer`] wraps minicbor's `Encoder`, which always writes shortest heads; with definite
+//!   lengths and (through [`Writer::value`] and [`MapBuilder`]) map entries sorted by their
+//!   encoded key bytes, the output is RFC 8949 section 4.2.1 core deterministic encoding.
+//! - [`Reader`] wraps minicbor's `Decoder`. Before minicbor decodes an item, the layer checks
+//!   the item's head and rejects reserved initial bytes and, under [`Profile::STRICT`],
+//!   indefinite lengths and non-preferred heads; it also rejects trailing bytes, nesting
+//!   deeper than [`MAX_DEPTH`] and counts above [`MAX_ITEMS`] or above the bytes left.
+//!   Duplicate keys are caught by [`KeySet`] in typed decoders and always in
+//!   [`Reader::value`]. Map order is never required on input (rats-formats.md section 9.1
+//!   item 1: the specification examples are not sorted). Errors name the item being read and
+//!   the offset where it starts.
 
 use std::borrow::Cow;
 
@@ -220,114 +223,114 @@ impl Label {
     }
 }
 
-/// An infallible CBOR encoder that always writes shortest heads and definite lengths.
-#[derive(Clone, Debug, Default)]
+/// An infallible CBOR encoder over minicbor's [`Encoder`](minicbor::Encoder), which always
+/// writes shortest heads (RFC 8949 section 4.2.1) and, as used here, definite lengths only.
+#[derive(Clone, Debug)]
 pub struct Writer {
-    buf: Vec<u8>,
+    enc: minicbor::Encoder<Vec<u8>>,
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Writing into a `Vec<u8>` cannot fail (its sink error is `Infallible`), so the results of
+/// minicbor's encoder are dropped here, in one place.
+fn infallible<T>(r: Result<T, minicbor::encode::Error<core::convert::Infallible>>) {
+    let _ = r.ok();
 }
 
 impl Writer {
     /// An empty writer.
-    pub const fn new() -> Self {
-        Self { buf: Vec::new() }
+    pub fn new() -> Self {
+        Self {
+            enc: minicbor::Encoder::new(Vec::new()),
+        }
     }
 
     /// The bytes written so far.
     pub fn into_vec(self) -> Vec<u8> {
-        self.buf
-    }
-
-    /// Writes a head with the shortest argument (RFC 8949 section 4.2.1).
-    fn head(&mut self, major: u8, arg: u64) {
-        let mt = major << 5;
-        if arg < 24 {
-            self.buf.push(mt | arg.to_be_bytes()[7]);
-        } else if let Ok(a) = u8::try_from(arg) {
-            self.buf.extend_from_slice(&[mt | 24, a]);
-        } else if let Ok(a) = u16::try_from(arg) {
-            self.buf.push(mt | 25);
-            self.buf.extend_from_slice(&a.to_be_bytes());
-        } else if let Ok(a) = u32::try_from(arg) {
-            self.buf.push(mt | 26);
-            self.buf.extend_from_slice(&a.to_be_bytes());
-        } else {
-            self.buf.push(mt | 27);
-            self.buf.extend_from_slice(&arg.to_be_bytes());
-        }
+        self.enc.into_writer()
     }
 
     /// Writes an unsigned integer.
     pub fn uint(&mut self, v: u64) -> &mut Self {
-        self.head(0, v);
+        infallible(self.enc.u64(v));
         self
     }
 
     /// Writes a signed integer.
     pub fn int(&mut self, v: i64) -> &mut Self {
-        if v >= 0 {
-            self.head(0, v.unsigned_abs());
-        } else {
-            self.head(1, v.unsigned_abs() - 1);
-        }
+        infallible(self.enc.i64(v));
         self
+    }
+
+    /// Writes a negative integer `-1 - n` over the whole range of major type 1.
+    fn nint(&mut self, n: u64) {
+        // -1 - n for a u64 n is always in CBOR's integer range, so the conversion succeeds.
+        if let Ok(i) = minicbor::data::Int::try_from(-1 - i128::from(n)) {
+            infallible(self.enc.int(i));
+        }
     }
 
     /// Writes a byte string.
     pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
-        self.head(2, v.len() as u64);
-        self.buf.extend_from_slice(v);
+        infallible(self.enc.bytes(v));
         self
     }
 
     /// Writes a text string.
     pub fn text(&mut self, v: &str) -> &mut Self {
-        self.head(3, v.len() as u64);
-        self.buf.extend_from_slice(v.as_bytes());
+        infallible(self.enc.str(v));
         self
     }
 
     /// Writes an array head for `len` items.
     pub fn array(&mut self, len: usize) -> &mut Self {
-        self.head(4, len as u64);
+        infallible(self.enc.array(len as u64));
         self
     }
 
     /// Writes a map head for `len` entries; the caller writes them in deterministic order
     /// (use [`MapBuilder`]).
     pub fn map(&mut self, len: usize) -> &mut Self {
-        self.head(5, len as u64);
+        infallible(self.enc.map(len as u64));
         self
     }
 
     /// Writes a tag head.
     pub fn tag(&mut self, tag: u64) -> &mut Self {
-        self.head(6, tag);
+        infallible(self.enc.tag(minicbor::data::Tag::new(tag)));
         self
     }
 
     /// Writes `false` or `true`.
     pub fn bool(&mut self, v: bool) -> &mut Self {
-        self.buf.push(if v { 0xf5 } else { 0xf4 });
+        infallible(self.enc.bool(v));
         self
     }
 
     /// Writes `null`.
     pub fn null(&mut self) -> &mut Self {
-        self.buf.push(0xf6);
+        infallible(self.enc.null());
         self
     }
 
     /// Appends bytes that already hold one encoded CBOR item.
     pub fn raw(&mut self, encoded: &[u8]) -> &mut Self {
-        self.buf.extend_from_slice(encoded);
+        self.enc.writer_mut().extend_from_slice(encoded);
         self
     }
 
     /// Writes a generic value, sorting every map by encoded key bytes.
     pub fn value(&mut self, v: &Value) -> &mut Self {
         match v {
-            Value::Uint(n) => self.head(0, *n),
-            Value::Nint(n) => self.head(1, *n),
+            Value::Uint(n) => {
+                self.uint(*n);
+            }
+            Value::Nint(n) => self.nint(*n),
             Value::Bytes(b) => {
                 self.bytes(b);
             }
@@ -348,7 +351,7 @@ impl Writer {
                 m.finish(self);
             }
             Value::Tag(t, inner) => {
-                self.head(6, *t);
+                self.tag(*t);
                 self.value(inner);
             }
             Value::Bool(b) => {
@@ -357,18 +360,15 @@ impl Writer {
             Value::Null => {
                 self.null();
             }
+            // Floats keep the bits and width they were received with: minicbor's f32/f64
+            // writers are bit-exact, and binary16 (which minicbor only writes from an f32) is
+            // appended as its three bytes.
             Value::Float(Float::F16(b)) => {
-                self.buf.push(0xf9);
-                self.buf.extend_from_slice(&b.to_be_bytes());
+                let [hi, lo] = b.to_be_bytes();
+                self.raw(&[0xf9, hi, lo]);
             }
-            Value::Float(Float::F32(b)) => {
-                self.buf.push(0xfa);
-                self.buf.extend_from_slice(&b.to_be_bytes());
-            }
-            Value::Float(Float::F64(b)) => {
-                self.buf.push(0xfb);
-                self.buf.extend_from_slice(&b.to_be_bytes());
-            }
+            Value::Float(Float::F32(b)) => infallible(self.enc.f32(f32::from_bits(*b))),
+            Value::Float(Float::F64(b)) => infallible(self.enc.f64(f64::from_bits(*b))),
         }
         self
     }
@@ -474,29 +474,59 @@ impl KeySet {
     }
 }
 
-/// A strict, zero-copy CBOR reader over untrusted bytes.
+/// What the strict layer learnt from an item's head before minicbor decodes the item.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    major: Major,
+    /// The additional information (low five bits of the initial byte).
+    ai: u8,
+    /// The argument, `None` for an indefinite length.
+    arg: Option<u64>,
+}
+
+/// A strict, zero-copy CBOR reader over untrusted bytes: minicbor's [`Decoder`] with the
+/// strictness rules of this crate on top.
+///
+/// Before minicbor decodes an item, [`Reader::head`] inspects the item's head and rejects
+/// reserved additional information, a break out of place, indefinite lengths (unless the
+/// profile allows them) and heads longer than the shortest form of their argument (unless the
+/// profile allows them; never for simple values). The layer also bounds nesting
+/// ([`MAX_DEPTH`]) and counts ([`MAX_ITEMS`], and no count larger than the bytes left), and
+/// [`Reader::unique_map`] rejects duplicate keys. minicbor decodes the arguments, the strings,
+/// the UTF-8 and the floats; its errors become this crate's [`Error`] naming the item and the
+/// offset at which it starts.
+///
+/// [`Decoder`]: minicbor::Decoder
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+    dec: minicbor::Decoder<'a>,
     depth: usize,
     profile: Profile,
 }
 
+/// The smallest argument that needs the additional information `ai` (24 to 27).
+const fn min_argument(ai: u8) -> u64 {
+    match ai {
+        24 => 24,
+        25 => 0x100,
+        26 => 0x1_0000,
+        _ => 0x1_0000_0000,
+    }
+}
+
 impl<'a> Reader<'a> {
     /// A reader over `buf` with the given profile.
-    pub const fn new(buf: &'a [u8], profile: Profile) -> Self {
+    pub fn new(buf: &'a [u8], profile: Profile) -> Self {
         Self {
-            buf,
-            pos: 0,
+            dec: minicbor::Decoder::new(buf),
             depth: 0,
             profile,
         }
     }
 
     /// The offset of the next byte to read.
-    pub const fn position(&self) -> usize {
-        self.pos
+    pub fn position(&self) -> usize {
+        self.dec.position()
     }
 
     /// The profile in force.
@@ -505,13 +535,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether every byte was consumed.
-    pub const fn is_empty(&self) -> bool {
-        self.pos >= self.buf.len()
+    pub fn is_empty(&self) -> bool {
+        self.position() >= self.dec.input().len()
     }
 
     /// The bytes between `start` and the current position.
     pub fn consumed_since(&self, start: usize) -> &'a [u8] {
-        self.buf.get(start..self.pos).unwrap_or_default()
+        self.dec
+            .input()
+            .get(start..self.position())
+            .unwrap_or_default()
     }
 
     /// Checks that nothing follows the item just read.
@@ -519,16 +552,24 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`Error::TrailingBytes`] when bytes remain.
-    pub const fn finish(&self, what: Item) -> Result<(), Error> {
-        if self.pos < self.buf.len() {
-            return Err(Error::TrailingBytes { what, at: self.pos });
+    pub fn finish(&self, what: Item) -> Result<(), Error> {
+        if !self.is_empty() {
+            return Err(Error::TrailingBytes {
+                what,
+                at: self.position(),
+            });
         }
         Ok(())
     }
 
     /// The next initial byte, without consuming it.
     pub fn peek(&self) -> Option<u8> {
-        self.buf.get(self.pos).copied()
+        self.dec.input().get(self.position()).copied()
+    }
+
+    /// Consumes one byte already seen with [`Reader::peek`].
+    fn step(&mut self) {
+        self.dec.set_position(self.position() + 1);
     }
 
     /// The major type of the next item, without consuming it.
@@ -539,7 +580,10 @@ impl<'a> Reader<'a> {
     pub fn peek_major(&self, what: Item) -> Result<Major, Error> {
         self.peek()
             .map(Major::from_initial)
-            .ok_or(Error::UnexpectedEnd { what, at: self.pos })
+            .ok_or(Error::UnexpectedEnd {
+                what,
+                at: self.position(),
+            })
     }
 
     /// Enters a container, enforcing [`MAX_DEPTH`].
@@ -547,9 +591,12 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`Error::TooDeep`] when the limit is reached.
-    pub const fn enter(&mut self, what: Item) -> Result<(), Error> {
+    pub fn enter(&mut self, what: Item) -> Result<(), Error> {
         if self.depth >= MAX_DEPTH {
-            return Err(Error::TooDeep { what, at: self.pos });
+            return Err(Error::TooDeep {
+                what,
+                at: self.position(),
+            });
         }
         self.depth += 1;
         Ok(())
@@ -560,45 +607,28 @@ impl<'a> Reader<'a> {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    fn take(&mut self, n: usize, what: Item, at: usize) -> Result<&'a [u8], Error> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .ok_or(Error::UnexpectedEnd { what, at })?;
-        let s = self
-            .buf
-            .get(self.pos..end)
-            .ok_or(Error::UnexpectedEnd { what, at })?;
-        self.pos = end;
-        Ok(s)
-    }
-
-    /// Reads a head: (major type, additional info, argument or `None` when indefinite).
-    fn head(&mut self, what: Item) -> Result<(Major, u8, Option<u64>), Error> {
-        let at = self.pos;
-        let ib = *self
-            .take(1, what, at)?
-            .first()
-            .ok_or(Error::UnexpectedEnd { what, at })?;
+    /// The strict layer: checks the head of the next item without consuming it.
+    fn head(&self, what: Item) -> Result<Head, Error> {
+        let at = self.position();
+        let ib = self.peek().ok_or(Error::UnexpectedEnd { what, at })?;
         let major = Major::from_initial(ib);
         let ai = ib & 0x1f;
         let arg = match ai {
             0..=23 => Some(u64::from(ai)),
             24..=27 => {
-                let n = 1usize << (ai - 24);
-                let raw = self.take(n, what, at)?;
-                let v = raw.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-                let min = match ai {
-                    24 => 24,
-                    25 => 0x100,
-                    26 => 0x1_0000,
-                    _ => 0x1_0000_0000,
-                };
-                // Floats (major 7, ai 25..27) have fixed widths; simple values in f8 must be >= 32.
+                let width = 1usize << (ai - 24);
+                let bytes = self
+                    .dec
+                    .input()
+                    .get(at + 1..at + 1 + width)
+                    .ok_or(Error::UnexpectedEnd { what, at })?;
+                let v = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+                // Floats (major 7, ai 25 to 27) have fixed widths; a simple value in the
+                // one-byte extension must be 32 or more (RFC 8949 section 3.3).
                 let preferred = if major == Major::Simple {
                     ai != 24 || v >= 32
                 } else {
-                    v >= min
+                    v >= min_argument(ai)
                 };
                 if !preferred && (major == Major::Simple || !self.profile.allow_non_preferred) {
                     return Err(Error::NonPreferred { what, at });
@@ -617,14 +647,42 @@ impl<'a> Reader<'a> {
             },
             _ => return Err(Error::Malformed { what, at }),
         };
-        Ok((major, ai, arg))
+        Ok(Head { major, ai, arg })
     }
 
+    /// Maps a minicbor error for the item at `at`. Once [`Reader::head`] has accepted a head
+    /// and its type, the only failures left to minicbor are input that ends too early and
+    /// invalid UTF-8.
+    fn mc_err(e: &minicbor::decode::Error, what: Item, at: usize) -> Error {
+        if e.is_end_of_input() {
+            Error::UnexpectedEnd { what, at }
+        } else if e.is_type_mismatch() {
+            Error::UnexpectedType { what, at }
+        } else {
+            // minicbor reports invalid UTF-8 (and only that, here) as a plain decode error.
+            Error::InvalidUtf8 { what, at }
+        }
+    }
+
+    /// Reads a definite head of major type `want` (checked by [`Reader::head`]) through
+    /// minicbor and returns its argument.
     fn expect_definite(&mut self, want: Major, what: Item) -> Result<u64, Error> {
-        let at = self.pos;
+        let at = self.position();
         match self.head(what)? {
-            (m, _, Some(v)) if m == want => Ok(v),
-            (m, _, None) if m == want => Err(Error::Indefinite { what, at }),
+            Head {
+                major,
+                arg: Some(_),
+                ..
+            } if major == want => {
+                let r = match want {
+                    Major::Tag => self.dec.tag().map(u64::from),
+                    _ => self.dec.u64(),
+                };
+                r.map_err(|e| Self::mc_err(&e, what, at))
+            }
+            Head {
+                major, arg: None, ..
+            } if major == want => Err(Error::Indefinite { what, at }),
             _ => Err(Error::UnexpectedType { what, at }),
         }
     }
@@ -638,22 +696,28 @@ impl<'a> Reader<'a> {
         self.expect_definite(Major::Uint, what)
     }
 
+    /// Reads any CBOR integer (major type 0 or 1) as an `i128`.
+    fn any_int(&mut self, what: Item) -> Result<i128, Error> {
+        let at = self.position();
+        match self.head(what)?.major {
+            Major::Uint | Major::Nint => self
+                .dec
+                .int()
+                .map(i128::from)
+                .map_err(|e| Self::mc_err(&e, what, at)),
+            _ => Err(Error::UnexpectedType { what, at }),
+        }
+    }
+
     /// Reads an integer that fits an `i64`.
     ///
     /// # Errors
     ///
     /// A type error for a non-integer, [`Error::InvalidValue`] when out of range.
     pub fn int(&mut self, what: Item) -> Result<i64, Error> {
-        let at = self.pos;
-        match self.head(what)? {
-            (Major::Uint, _, Some(v)) => {
-                i64::try_from(v).map_err(|_| Error::InvalidValue { what, at })
-            }
-            (Major::Nint, _, Some(v)) => i64::try_from(v)
-                .map(|n| -1 - n)
-                .map_err(|_| Error::InvalidValue { what, at }),
-            _ => Err(Error::UnexpectedType { what, at }),
-        }
+        let at = self.position();
+        let v = self.any_int(what)?;
+        i64::try_from(v).map_err(|_| Error::InvalidValue { what, at })
     }
 
     /// Reads a tag number.
@@ -671,16 +735,9 @@ impl<'a> Reader<'a> {
     ///
     /// A type error for anything but `false`/`true`.
     pub fn bool(&mut self, what: Item) -> Result<bool, Error> {
-        let at = self.pos;
+        let at = self.position();
         match self.peek() {
-            Some(0xf4) => {
-                self.pos += 1;
-                Ok(false)
-            }
-            Some(0xf5) => {
-                self.pos += 1;
-                Ok(true)
-            }
+            Some(0xf4 | 0xf5) => self.dec.bool().map_err(|e| Self::mc_err(&e, what, at)),
             Some(_) => Err(Error::UnexpectedType { what, at }),
             None => Err(Error::UnexpectedEnd { what, at }),
         }
@@ -688,35 +745,56 @@ impl<'a> Reader<'a> {
 
     /// Consumes a `null` if one is next.
     pub fn null(&mut self) -> bool {
-        if self.peek() == Some(0xf6) {
-            self.pos += 1;
-            true
+        self.peek() == Some(0xf6) && self.dec.null().is_ok()
+    }
+
+    /// Reads one definite string chunk (or a whole definite string) of major type `want`,
+    /// whose head was checked, through minicbor.
+    /// A truncated chunk is reported at the chunk (`chunk_at`), invalid UTF-8 at the string
+    /// (`at`).
+    fn definite_string(
+        &mut self,
+        want: Major,
+        what: Item,
+        at: usize,
+        chunk_at: usize,
+    ) -> Result<&'a [u8], Error> {
+        let r = if want == Major::Text {
+            self.dec.str().map(str::as_bytes)
         } else {
-            false
-        }
+            self.dec.bytes()
+        };
+        r.map_err(|e| Self::mc_err(&e, what, if e.is_end_of_input() { chunk_at } else { at }))
     }
 
     fn string(&mut self, want: Major, what: Item) -> Result<Cow<'a, [u8]>, Error> {
-        let at = self.pos;
+        let at = self.position();
         match self.head(what)? {
-            (m, _, Some(n)) if m == want => {
-                let n = usize::try_from(n).map_err(|_| Error::UnexpectedEnd { what, at })?;
-                Ok(Cow::Borrowed(self.take(n, what, at)?))
-            }
-            (m, _, None) if m == want => {
-                // Chunks must be definite strings of the same major type (RFC 8949 3.2.3).
+            Head {
+                major,
+                arg: Some(_),
+                ..
+            } if major == want => Ok(Cow::Borrowed(self.definite_string(want, what, at, at)?)),
+            Head {
+                major, arg: None, ..
+            } if major == want => {
+                self.step();
+                // Chunks must be definite strings of the same major type, and each chunk of
+                // a text string valid UTF-8 on its own (RFC 8949 section 3.2.3).
                 let mut out = Vec::new();
                 loop {
                     if self.peek() == Some(0xff) {
-                        self.pos += 1;
+                        self.step();
                         return Ok(Cow::Owned(out));
                     }
-                    let cat = self.pos;
+                    let cat = self.position();
                     match self.head(what)? {
-                        (m, _, Some(n)) if m == want => {
-                            let n = usize::try_from(n)
-                                .map_err(|_| Error::UnexpectedEnd { what, at: cat })?;
-                            out.extend_from_slice(self.take(n, what, cat)?);
+                        Head {
+                            major,
+                            arg: Some(_),
+                            ..
+                        } if major == want => {
+                            out.extend_from_slice(self.definite_string(want, what, at, cat)?);
                         }
                         _ => return Err(Error::Malformed { what, at: cat }),
                     }
@@ -741,24 +819,46 @@ impl<'a> Reader<'a> {
     ///
     /// A type error for anything but major type 3, [`Error::InvalidUtf8`].
     pub fn text(&mut self, what: Item) -> Result<Cow<'a, str>, Error> {
-        let at = self.pos;
-        match self.string(Major::Text, what)? {
-            Cow::Borrowed(b) => core::str::from_utf8(b)
+        let at = self.position();
+        if let Head {
+            major: Major::Text,
+            arg: Some(_),
+            ..
+        } = self.head(what)?
+        {
+            return self
+                .dec
+                .str()
                 .map(Cow::Borrowed)
-                .map_err(|_| Error::InvalidUtf8 { what, at }),
+                .map_err(|e| Self::mc_err(&e, what, at));
+        }
+        // minicbor has checked each chunk, and valid chunks concatenate to valid UTF-8.
+        match self.string(Major::Text, what)? {
+            Cow::Borrowed(b) => core::str::from_utf8(b).map(Cow::Borrowed),
             Cow::Owned(v) => String::from_utf8(v)
                 .map(Cow::Owned)
-                .map_err(|_| Error::InvalidUtf8 { what, at }),
+                .map_err(|e| e.utf8_error()),
         }
+        .map_err(|_| Error::InvalidUtf8 { what, at })
     }
 
     fn container(&mut self, want: Major, what: Item) -> Result<Len, Error> {
-        let at = self.pos;
-        match self.head(what)? {
-            (m, _, Some(n)) if m == want => {
+        let at = self.position();
+        let head = self.head(what)?;
+        if head.major != want {
+            return Err(Error::UnexpectedType { what, at });
+        }
+        let len = if want == Major::Map {
+            self.dec.map()
+        } else {
+            self.dec.array()
+        }
+        .map_err(|e| Self::mc_err(&e, what, at))?;
+        match len {
+            Some(n) => {
                 // Every item takes at least one byte (two for a map entry), so a count larger
                 // than what remains is a lie; MAX_ITEMS bounds honest-but-huge inputs.
-                let remaining = (self.buf.len() - self.pos) as u64;
+                let remaining = self.dec.input().len().saturating_sub(self.position()) as u64;
                 let min_bytes = if want == Major::Map {
                     n.saturating_mul(2)
                 } else {
@@ -769,8 +869,7 @@ impl<'a> Reader<'a> {
                 }
                 Ok(Len::Definite(n))
             }
-            (m, _, None) if m == want => Ok(Len::Indefinite),
-            _ => Err(Error::UnexpectedType { what, at }),
+            None => Ok(Len::Indefinite),
         }
     }
 
@@ -809,7 +908,7 @@ impl<'a> Reader<'a> {
             }
             Len::Indefinite => match self.peek() {
                 Some(0xff) => {
-                    self.pos += 1;
+                    self.step();
                     // The container is finished: later calls must not look for a second break.
                     *len = Len::Definite(0);
                     Ok(false)
@@ -817,12 +916,45 @@ impl<'a> Reader<'a> {
                 Some(_) => {
                     *count += 1;
                     if *count > MAX_ITEMS {
-                        return Err(Error::BadLength { what, at: self.pos });
+                        return Err(Error::BadLength {
+                            what,
+                            at: self.position(),
+                        });
                     }
                     Ok(true)
                 }
-                None => Err(Error::UnexpectedEnd { what, at: self.pos }),
+                None => Err(Error::UnexpectedEnd {
+                    what,
+                    at: self.position(),
+                }),
             },
+        }
+    }
+
+    /// Reads a simple value or float whose head was checked.
+    fn simple(&mut self, head: Head, what: Item, at: usize) -> Result<Value, Error> {
+        let mc = |e: minicbor::decode::Error| Self::mc_err(&e, what, at);
+        match (head.ai, head.arg) {
+            (20 | 21, _) => self.dec.bool().map(Value::Bool).map_err(mc),
+            (22, _) => self.dec.null().map(|()| Value::Null).map_err(mc),
+            // minicbor decodes binary16 only into an f32 (with its `half` feature); the bits
+            // are kept as received instead, from the argument the head check read.
+            (25, Some(bits)) => {
+                let bits = u16::try_from(bits).map_err(|_| Error::Malformed { what, at })?;
+                self.dec.set_position(at + 3);
+                Ok(Value::Float(Float::F16(bits)))
+            }
+            (26, Some(_)) => self
+                .dec
+                .f32()
+                .map(|f| Value::Float(Float::F32(f.to_bits())))
+                .map_err(mc),
+            (27, Some(_)) => self
+                .dec
+                .f64()
+                .map(|f| Value::Float(Float::F64(f.to_bits())))
+                .map_err(mc),
+            _ => Err(Error::InvalidValue { what, at }),
         }
     }
 
@@ -832,13 +964,16 @@ impl<'a> Reader<'a> {
     ///
     /// Any well-formedness, profile, depth or duplicate-key error.
     pub fn value(&mut self, what: Item) -> Result<Value, Error> {
-        let at = self.pos;
-        match self.peek_major(what)? {
+        let at = self.position();
+        let head = self.head(what)?;
+        match head.major {
             Major::Uint => self.uint(what).map(Value::Uint),
-            Major::Nint => match self.head(what)? {
-                (_, _, Some(n)) => Ok(Value::Nint(n)),
-                _ => Err(Error::Malformed { what, at }),
-            },
+            Major::Nint => {
+                let v = self.any_int(what)?;
+                u64::try_from(-1 - v)
+                    .map(Value::Nint)
+                    .map_err(|_| Error::Malformed { what, at })
+            }
             Major::Bytes => Ok(Value::Bytes(self.bytes(what)?.into_owned())),
             Major::Text => Ok(Value::Text(self.text(what)?.into_owned())),
             Major::Array => {
@@ -874,22 +1009,7 @@ impl<'a> Reader<'a> {
                 self.leave();
                 Ok(Value::Tag(t, Box::new(inner)))
             }
-            Major::Simple => {
-                let (_, ai, arg) = self.head(what)?;
-                match (ai, arg) {
-                    (20, _) => Ok(Value::Bool(false)),
-                    (21, _) => Ok(Value::Bool(true)),
-                    (22, _) => Ok(Value::Null),
-                    (25, Some(b)) => Ok(Value::Float(Float::F16(
-                        u16::try_from(b).unwrap_or_default(),
-                    ))),
-                    (26, Some(b)) => Ok(Value::Float(Float::F32(
-                        u32::try_from(b).unwrap_or_default(),
-                    ))),
-                    (27, Some(b)) => Ok(Value::Float(Float::F64(b))),
-                    _ => Err(Error::InvalidValue { what, at }),
-                }
-            }
+            Major::Simple => self.simple(head, what, at),
         }
     }
 
@@ -913,10 +1033,10 @@ impl<'a> Reader<'a> {
         let mut keys = KeySet::new();
         let mut n = 0;
         while self.has_next(&mut len, &mut n, what)? {
-            let kat = self.pos;
+            let kat = self.position();
             let (k, v) = key(self)?;
             keys.insert(v, what, kat)?;
-            let vat = self.pos;
+            let vat = self.position();
             entry(self, k, kat, vat)?;
         }
         self.leave();
@@ -970,7 +1090,7 @@ impl<'a> Reader<'a> {
     ///
     /// As [`Reader::value`].
     pub fn skip(&mut self, what: Item) -> Result<&'a [u8], Error> {
-        let start = self.pos;
+        let start = self.position();
         self.value(what)?;
         Ok(self.consumed_since(start))
     }

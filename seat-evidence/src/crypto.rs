@@ -21,30 +21,64 @@ use seat_binding::spki::{KeyType, parse_spki};
 use crate::cose::{Algorithm, CoseSigner, CoseVerifier};
 use crate::error::{Error, ProviderError};
 
-/// The provider algorithm behind a COSE algorithm, for the ones this crate signs with:
-/// ES256, ES384 and EdDSA (Ed25519).
-///
-/// RSASSA-PSS (PS256 and friends, RFC 8230) is not mapped: COSE signers here take no random
-/// source for the salt. ES512 has no provider implementation.
+/// The provider algorithm of a COSE algorithm (RFC 9053 sections 2.1 and 2.2, RFC 8230
+/// section 2), `None` for every other algorithm. With [`cose_algorithm`] this is the project's
+/// one map between the two registries; `seat-verify` uses it too.
 pub const fn signature_algorithm(alg: Algorithm) -> Option<SignatureAlgorithm> {
     match alg.0 {
         -7 => Some(SignatureAlgorithm::EcdsaSecp256r1Sha256),
         -35 => Some(SignatureAlgorithm::EcdsaSecp384r1Sha384),
         -8 => Some(SignatureAlgorithm::Ed25519),
+        -37 => Some(SignatureAlgorithm::RsaPssRsaeSha256),
+        -38 => Some(SignatureAlgorithm::RsaPssRsaeSha384),
+        -39 => Some(SignatureAlgorithm::RsaPssRsaeSha512),
         _ => None,
     }
 }
 
-/// The COSE algorithm of a provider algorithm (RFC 9053 sections 2.1 and 2.2, RFC 8230
-/// section 2 for RSASSA-PSS).
-pub const fn cose_algorithm(alg: SignatureAlgorithm) -> Algorithm {
+/// The COSE algorithm of a provider algorithm (the inverse of [`signature_algorithm`]), `None`
+/// for a provider algorithm COSE has no identifier for here: never a guess.
+pub const fn cose_algorithm(alg: SignatureAlgorithm) -> Option<Algorithm> {
     match alg {
-        SignatureAlgorithm::EcdsaSecp256r1Sha256 => Algorithm::ES256,
-        SignatureAlgorithm::EcdsaSecp384r1Sha384 => Algorithm::ES384,
-        SignatureAlgorithm::Ed25519 => Algorithm::EDDSA,
-        SignatureAlgorithm::RsaPssRsaeSha384 => Algorithm::PS384,
-        SignatureAlgorithm::RsaPssRsaeSha512 => Algorithm::PS512,
-        _ => Algorithm::PS256,
+        SignatureAlgorithm::EcdsaSecp256r1Sha256 => Some(Algorithm::ES256),
+        SignatureAlgorithm::EcdsaSecp384r1Sha384 => Some(Algorithm::ES384),
+        SignatureAlgorithm::Ed25519 => Some(Algorithm::EDDSA),
+        SignatureAlgorithm::RsaPssRsaeSha256 => Some(Algorithm::PS256),
+        SignatureAlgorithm::RsaPssRsaeSha384 => Some(Algorithm::PS384),
+        SignatureAlgorithm::RsaPssRsaeSha512 => Some(Algorithm::PS512),
+        _ => None,
+    }
+}
+
+/// The error for a provider algorithm this crate cannot sign COSE with:
+/// [`Error::UnsupportedAlgorithm`] naming its COSE identifier, or, for an algorithm without
+/// one, the provider's [`seat_binding::Error::UnsupportedPublicKeyAlgorithm`].
+pub(crate) const fn unsupported(alg: SignatureAlgorithm) -> Error {
+    match cose_algorithm(alg) {
+        Some(a) => Error::UnsupportedAlgorithm { alg: a.0 },
+        None => Error::Provider(ProviderError(
+            seat_binding::Error::UnsupportedPublicKeyAlgorithm,
+        )),
+    }
+}
+
+/// The provider algorithm behind a COSE algorithm that [`ProviderSigner`] and
+/// [`ProviderVerifier`] take: ES256, ES384 and EdDSA (Ed25519).
+///
+/// RSASSA-PSS (PS256 and friends, RFC 8230) is refused: signing needs a random source for the
+/// salt that COSE signing here does not take, and its signature length follows the key.
+///
+/// # Errors
+///
+/// [`Error::UnsupportedAlgorithm`] for any other algorithm, known or not.
+const fn fixed_width_algorithm(alg: Algorithm) -> Result<SignatureAlgorithm, Error> {
+    match signature_algorithm(alg) {
+        Some(
+            a @ (SignatureAlgorithm::EcdsaSecp256r1Sha256
+            | SignatureAlgorithm::EcdsaSecp384r1Sha384
+            | SignatureAlgorithm::Ed25519),
+        ) => Ok(a),
+        _ => Err(Error::UnsupportedAlgorithm { alg: alg.0 }),
     }
 }
 
@@ -99,12 +133,12 @@ impl ProviderSigner {
     /// # Errors
     ///
     /// [`Error::UnsupportedAlgorithm`] for an RSA key (RSASSA-PSS needs a salt source that
-    /// COSE signing here does not take).
+    /// COSE signing here does not take), [`Error::Provider`] for a key algorithm COSE has no
+    /// identifier for.
     pub fn new(key: Box<dyn SigningKey>) -> Result<Self, Error> {
-        let alg = cose_algorithm(key.algorithm());
-        if signature_algorithm(alg).is_none() {
-            return Err(Error::UnsupportedAlgorithm { alg: alg.0 });
-        }
+        let sig_alg = key.algorithm();
+        let alg = cose_algorithm(sig_alg).ok_or(unsupported(sig_alg))?;
+        fixed_width_algorithm(alg)?;
         Ok(Self { key, alg })
     }
 
@@ -119,7 +153,7 @@ impl ProviderSigner {
         alg: Algorithm,
         pkcs8_der: &[u8],
     ) -> Result<Self, Error> {
-        let sig_alg = signature_algorithm(alg).ok_or(Error::UnsupportedAlgorithm { alg: alg.0 })?;
+        let sig_alg = fixed_width_algorithm(alg)?;
         let key = provider
             .signing_key_from_pkcs8(sig_alg, pkcs8_der)
             .map_err(|e| Error::Provider(ProviderError(e)))?;
@@ -171,7 +205,7 @@ impl ProviderVerifier {
         alg: Algorithm,
         spki_der: &[u8],
     ) -> Result<Self, Error> {
-        let sig_alg = signature_algorithm(alg).ok_or(Error::UnsupportedAlgorithm { alg: alg.0 })?;
+        let sig_alg = fixed_width_algorithm(alg)?;
         seat_binding::provider::public_key_for(sig_alg, spki_der)
             .map_err(|e| Error::Provider(ProviderError(e)))?;
         Ok(Self {
@@ -303,6 +337,39 @@ mod tests {
             ProviderVerifier::new(&RustCrypto, Algorithm::PS256, &signer.public_key_spki())
                 .unwrap_err(),
             Error::UnsupportedAlgorithm { alg: -37 }
+        );
+    }
+
+    #[test]
+    fn one_map_both_ways_no_fallback() {
+        // RFC 9053 section 2.1 (ES256 -7, ES384 -35), section 2.2 (EdDSA -8), RFC 8230
+        // section 2 (PS256 -37, PS384 -38, PS512 -39).
+        for (cose, sig) in [
+            (-7, SignatureAlgorithm::EcdsaSecp256r1Sha256),
+            (-35, SignatureAlgorithm::EcdsaSecp384r1Sha384),
+            (-8, SignatureAlgorithm::Ed25519),
+            (-37, SignatureAlgorithm::RsaPssRsaeSha256),
+            (-38, SignatureAlgorithm::RsaPssRsaeSha384),
+            (-39, SignatureAlgorithm::RsaPssRsaeSha512),
+        ] {
+            assert_eq!(signature_algorithm(Algorithm(cose)), Some(sig));
+            assert_eq!(cose_algorithm(sig), Some(Algorithm(cose)));
+        }
+        for a in SignatureAlgorithm::ALL {
+            assert_eq!(cose_algorithm(a).and_then(signature_algorithm), Some(a));
+        }
+        // ES512 (-36) has no provider algorithm; unknown values map to nothing.
+        for cose in [-36, 0, 1, -257, i64::MIN] {
+            assert_eq!(signature_algorithm(Algorithm(cose)), None);
+        }
+        // RSASSA-PSS is named, and refused, never replaced by another algorithm.
+        assert_eq!(
+            ProviderSigner::from_pkcs8(&RustCrypto, Algorithm::PS384, &key11_pkcs8()).unwrap_err(),
+            Error::UnsupportedAlgorithm { alg: -38 }
+        );
+        assert_eq!(
+            unsupported(SignatureAlgorithm::RsaPssRsaeSha512),
+            Error::UnsupportedAlgorithm { alg: -39 }
         );
     }
 

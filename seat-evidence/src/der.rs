@@ -1,96 +1,130 @@
-//! A small DER writer (ITU-T X.690 section 10) for the PKCS#8 keys and X.509 certificates the
-//! simulated TEE makes. Encoding cannot fail: every length is written in its shortest definite
-//! form, integers are minimal two's complement, and times follow RFC 5280 section 4.1.2.5.
+//! The PKCS#8 keys and X.509 certificates the simulated TEE makes, built with the RustCrypto
+//! `der`, `pkcs8`, `sec1` and `x509-cert` crates: every length is written in its shortest
+//! definite form, integers are minimal, and validity times follow RFC 5280 section 4.1.2.5.
+
+use core::time::Duration;
+
+use der::asn1::{AnyRef, BitString, GeneralizedTime, ObjectIdentifier, OctetString, UtcTime};
+use der::{Any, Encode, Tag};
+use seat_binding::provider::SignatureAlgorithm;
+use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef, SubjectPublicKeyInfoOwned};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::certificate::{Certificate, TbsCertificate, Version};
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier};
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Item};
 
-pub(crate) const TAG_BOOLEAN: u8 = 0x01;
-pub(crate) const TAG_INTEGER: u8 = 0x02;
-pub(crate) const TAG_BIT_STRING: u8 = 0x03;
-pub(crate) const TAG_OCTET_STRING: u8 = 0x04;
-pub(crate) const TAG_OID: u8 = 0x06;
-pub(crate) const TAG_UTF8_STRING: u8 = 0x0c;
-pub(crate) const TAG_UTC_TIME: u8 = 0x17;
-pub(crate) const TAG_GENERALIZED_TIME: u8 = 0x18;
-pub(crate) const TAG_SEQUENCE: u8 = 0x30;
-pub(crate) const TAG_SET: u8 = 0x31;
-
-/// One TLV with a definite, shortest length (X.690 section 10.1).
-pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 10);
-    out.push(tag);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len.to_be_bytes().last().copied().unwrap_or(0));
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let significant = bytes.get(skip..).unwrap_or_default();
-        // A usize has at most 8 octets, so the count always fits the 7-bit field.
-        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(8));
-        out.extend_from_slice(significant);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// A constructed TLV over the concatenation of `parts`.
-pub(crate) fn constructed(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    tlv(tag, &parts.concat())
-}
-
-/// `SEQUENCE { parts... }`.
-pub(crate) fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    constructed(TAG_SEQUENCE, parts)
-}
-
-/// A non-negative INTEGER from big-endian magnitude bytes, minimal (X.690 section 8.3.2).
-pub(crate) fn uint(magnitude: &[u8]) -> Vec<u8> {
-    let skip = magnitude.iter().take_while(|b| **b == 0).count();
-    let m = magnitude.get(skip..).unwrap_or_default();
-    let mut content = Vec::with_capacity(m.len() + 1);
-    if m.first().is_none_or(|b| b & 0x80 != 0) {
-        content.push(0);
-    }
-    content.extend_from_slice(m);
-    tlv(TAG_INTEGER, &content)
-}
-
-/// A BIT STRING with no unused bits.
-pub(crate) fn bit_string(bytes: &[u8]) -> Vec<u8> {
-    let mut content = Vec::with_capacity(bytes.len() + 1);
-    content.push(0);
-    content.extend_from_slice(bytes);
-    tlv(TAG_BIT_STRING, &content)
-}
-
-/// An OBJECT IDENTIFIER from its content octets.
-pub(crate) fn oid(content: &[u8]) -> Vec<u8> {
-    tlv(TAG_OID, content)
-}
-
-/// A context-specific constructed tag `[n]` (explicit tagging, or implicit over a constructed
-/// type).
-pub(crate) fn context(n: u8, parts: &[&[u8]]) -> Vec<u8> {
-    constructed(0xa0 | (n & 0x1f), parts)
-}
+/// id-ecPublicKey (RFC 5480 section 2.1.1).
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// secp256r1 (RFC 5480 section 2.1.1.1).
+pub(crate) const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+/// secp384r1 (RFC 5480 section 2.1.1.1).
+pub(crate) const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// id-Ed25519 (RFC 8410 section 3).
+const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+/// ecdsa-with-SHA256 (RFC 5758 section 3.2).
+const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// ecdsa-with-SHA384 (RFC 5758 section 3.2).
+const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+/// id-at-commonName (RFC 5280 appendix A).
+const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+/// id-ce-subjectKeyIdentifier (RFC 5280 section 4.2.1.2).
+const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+/// id-ce-keyUsage (RFC 5280 section 4.2.1.3).
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+/// id-ce-extKeyUsage (RFC 5280 section 4.2.1.12).
+const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+/// id-kp-serverAuth (RFC 5280 section 4.2.1.12).
+const OID_KP_SERVER_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+/// id-kp-clientAuth (RFC 5280 section 4.2.1.12).
+const OID_KP_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 
 /// The latest time a GeneralizedTime with a four-digit year can hold: 9999-12-31T23:59:59Z.
 pub(crate) const MAX_TIME: u64 = 253_402_300_799;
 
-/// The civil date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`, for
-/// non-negative day counts).
-const fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// The first second that RFC 5280 section 4.1.2.5 writes as GeneralizedTime: 2050-01-01.
+const GENERALIZED_FROM: u64 = 2_524_608_000;
+
+/// Encoding a structure this module built failed: a value out of DER's range (caller misuse).
+fn build_err(_: der::Error) -> Error {
+    Error::InvalidArgument {
+        what: Item::Certificate,
+    }
+}
+
+/// An unencrypted PKCS#8 `PrivateKeyInfo` for an EC key on `curve` (RFC 5208, RFC 5915
+/// section 3), with the public key when known.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `der` refuses a value.
+pub(crate) fn ec_pkcs8(
+    curve: ObjectIdentifier,
+    scalar: &[u8],
+    public_point: Option<&[u8]>,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let ec_private_key = Zeroizing::new(
+        sec1::EcPrivateKey {
+            private_key: scalar,
+            parameters: None,
+            public_key: public_point,
+        }
+        .to_der()
+        .map_err(build_err)?,
+    );
+    let curve = curve.to_der().map_err(build_err)?;
+    let info = pkcs8::PrivateKeyInfo {
+        algorithm: AlgorithmIdentifierRef {
+            oid: OID_EC_PUBLIC_KEY,
+            parameters: Some(AnyRef::try_from(curve.as_slice()).map_err(build_err)?),
+        },
+        private_key: &ec_private_key,
+        public_key: None,
+    };
+    info.to_der().map(Zeroizing::new).map_err(build_err)
+}
+
+/// A PKCS#8 `OneAsymmetricKey` for Ed25519 (RFC 8410 section 7): version 1 without the
+/// public key, version 2 with it.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `der` refuses a value.
+pub(crate) fn ed25519_pkcs8(
+    seed: &[u8],
+    public: Option<&[u8]>,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    // CurvePrivateKey ::= OCTET STRING, itself inside the privateKey OCTET STRING.
+    let private = Zeroizing::new(
+        der::asn1::OctetStringRef::new(seed)
+            .and_then(|o| o.to_der())
+            .map_err(build_err)?,
+    );
+    let info = pkcs8::PrivateKeyInfo {
+        algorithm: AlgorithmIdentifierRef {
+            oid: OID_ED25519,
+            parameters: None,
+        },
+        private_key: &private,
+        public_key: public,
+    };
+    info.to_der().map(Zeroizing::new).map_err(build_err)
+}
+
+/// The certificate `signatureAlgorithm` of an AIK algorithm (RFC 5758 section 3.2, RFC 8410
+/// section 3: no parameters), `None` for the algorithms the simulated TEE does not mint.
+pub(crate) const fn signature_algorithm_id(alg: SignatureAlgorithm) -> Option<ObjectIdentifier> {
+    match alg {
+        SignatureAlgorithm::EcdsaSecp256r1Sha256 => Some(OID_ECDSA_SHA256),
+        SignatureAlgorithm::EcdsaSecp384r1Sha384 => Some(OID_ECDSA_SHA384),
+        SignatureAlgorithm::Ed25519 => Some(OID_ED25519),
+        _ => None,
+    }
 }
 
 /// A `Time` for a certificate validity bound: UTCTime through 2049, GeneralizedTime from 2050
@@ -99,48 +133,149 @@ const fn civil_from_days(days: u64) -> (u64, u64, u64) {
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] after 9999-12-31T23:59:59Z.
-pub(crate) fn time(unix_secs: u64) -> Result<Vec<u8>, Error> {
+pub(crate) fn time(unix_secs: u64) -> Result<Time, Error> {
     if unix_secs > MAX_TIME {
         return Err(Error::InvalidArgument {
             what: Item::Certificate,
         });
     }
-    let (y, mo, d) = civil_from_days(unix_secs / 86_400);
-    let s = unix_secs % 86_400;
-    let (h, mi, se) = (s / 3600, (s % 3600) / 60, s % 60);
-    Ok(if y < 2050 {
-        let text = format!("{:02}{mo:02}{d:02}{h:02}{mi:02}{se:02}Z", y % 100);
-        tlv(TAG_UTC_TIME, text.as_bytes())
+    let d = Duration::from_secs(unix_secs);
+    if unix_secs < GENERALIZED_FROM {
+        UtcTime::from_unix_duration(d).map(Time::UtcTime)
     } else {
-        let text = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{se:02}Z");
-        tlv(TAG_GENERALIZED_TIME, text.as_bytes())
-    })
+        GeneralizedTime::from_unix_duration(d).map(Time::GeneralTime)
+    }
+    .map_err(build_err)
+}
+
+/// What an AIK certificate of the simulated TEE says: a version 3 end-entity certificate,
+/// self-issued under `subject_cn`, with a subject key identifier, a critical keyUsage of
+/// digitalSignature, and extKeyUsage serverAuth and clientAuth (spec sim-tee-profile v1).
+#[derive(Debug)]
+pub(crate) struct AikTemplate<'a> {
+    /// The serial number's magnitude (positive, minimal, at most 20 octets).
+    pub(crate) serial: &'a [u8],
+    /// The subject (and issuer) common name.
+    pub(crate) subject_cn: &'a str,
+    /// `notBefore`.
+    pub(crate) not_before: Time,
+    /// `notAfter`.
+    pub(crate) not_after: Time,
+    /// The key's DER SubjectPublicKeyInfo.
+    pub(crate) spki: &'a [u8],
+    /// The subject key identifier.
+    pub(crate) ski: &'a [u8],
+    /// The signature algorithm.
+    pub(crate) signature: ObjectIdentifier,
+}
+
+impl AikTemplate<'_> {
+    /// The `TBSCertificate`, and its DER for signing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if a value does not encode (an overlong serial, a bad SPKI).
+    pub(crate) fn tbs(&self) -> Result<(TbsCertificate, Vec<u8>), Error> {
+        let cn = AttributeTypeAndValue {
+            oid: OID_COMMON_NAME,
+            value: Any::new(Tag::Utf8String, self.subject_cn.as_bytes()).map_err(build_err)?,
+        };
+        let rdn = der::asn1::SetOfVec::try_from(vec![cn]).map_err(build_err)?;
+        let name: Name = RdnSequence(vec![RelativeDistinguishedName(rdn)]);
+        let extension = |extn_id, critical, value: Vec<u8>| -> Result<Extension, Error> {
+            Ok(Extension {
+                extn_id,
+                critical,
+                extn_value: OctetString::new(value).map_err(build_err)?,
+            })
+        };
+        let ski = SubjectKeyIdentifier(OctetString::new(self.ski).map_err(build_err)?);
+        let key_usage = KeyUsage(KeyUsages::DigitalSignature.into());
+        let eku = ExtendedKeyUsage(vec![OID_KP_SERVER_AUTH, OID_KP_CLIENT_AUTH]);
+        let extensions = vec![
+            extension(OID_SUBJECT_KEY_ID, false, ski.to_der().map_err(build_err)?)?,
+            extension(OID_KEY_USAGE, true, key_usage.to_der().map_err(build_err)?)?,
+            extension(OID_EXT_KEY_USAGE, false, eku.to_der().map_err(build_err)?)?,
+        ];
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: SerialNumber::new(self.serial).map_err(build_err)?,
+            signature: AlgorithmIdentifierOwned {
+                oid: self.signature,
+                parameters: None,
+            },
+            issuer: name.clone(),
+            validity: Validity {
+                not_before: self.not_before,
+                not_after: self.not_after,
+            },
+            subject: name,
+            subject_public_key_info: SubjectPublicKeyInfoOwned::try_from(self.spki).map_err(
+                |_| Error::InvalidArgument {
+                    what: Item::Certificate,
+                },
+            )?,
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(extensions),
+        };
+        let der = tbs.to_der().map_err(build_err)?;
+        Ok((tbs, der))
+    }
+}
+
+/// The DER `Certificate` over `tbs` with `signature` (RFC 5280 section 4.1.1).
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if the signature does not encode.
+pub(crate) fn certificate(tbs: TbsCertificate, signature: &[u8]) -> Result<Vec<u8>, Error> {
+    let signature_algorithm = tbs.signature.clone();
+    Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm,
+        signature: BitString::from_bytes(signature).map_err(build_err)?,
+    }
+    .to_der()
+    .map_err(build_err)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn lengths_and_integers() {
-        assert_eq!(tlv(0x04, &[]), [0x04, 0x00]);
-        assert_eq!(tlv(0x04, &[7; 0x7f])[..2], [0x04, 0x7f]);
-        assert_eq!(tlv(0x04, &[7; 0x80])[..3], [0x04, 0x81, 0x80]);
-        assert_eq!(tlv(0x04, &[7; 0x100])[..4], [0x04, 0x82, 0x01, 0x00]);
-        assert_eq!(uint(&[0, 0, 1]), [0x02, 0x01, 0x01]);
-        assert_eq!(uint(&[0x80]), [0x02, 0x02, 0x00, 0x80]);
-        assert_eq!(uint(&[]), [0x02, 0x01, 0x00]);
+    fn time_der(t: u64) -> Vec<u8> {
+        time(t).unwrap().to_der().unwrap()
     }
 
     #[test]
     fn times() {
         // 2026-11-29T00:21:14Z, checked with `date -u -d @1795911674`.
-        assert_eq!(time(1_795_911_674).unwrap()[2..], *b"261129002114Z");
+        assert_eq!(time_der(1_795_911_674)[2..], *b"261129002114Z");
         // 2049-12-31T23:59:59Z is the last UTCTime; 2050 switches to GeneralizedTime.
-        assert_eq!(time(2_524_607_999).unwrap()[..2], [TAG_UTC_TIME, 13]);
-        assert_eq!(time(2_524_608_000).unwrap()[2..], *b"20500101000000Z");
-        assert_eq!(time(0).unwrap()[2..], *b"700101000000Z");
-        assert_eq!(time(MAX_TIME).unwrap()[2..], *b"99991231235959Z");
+        assert_eq!(time_der(2_524_607_999)[..2], [0x17, 13]);
+        assert_eq!(time_der(GENERALIZED_FROM)[..2], [0x18, 15]);
+        assert_eq!(time_der(GENERALIZED_FROM)[2..], *b"20500101000000Z");
+        assert_eq!(time_der(0)[2..], *b"700101000000Z");
+        assert_eq!(time_der(MAX_TIME)[2..], *b"99991231235959Z");
         assert!(time(MAX_TIME + 1).is_err());
+    }
+
+    #[test]
+    fn pkcs8_layouts() {
+        // RFC 8410 section 10.3: the example private key, version 1 (no public key).
+        let seed = hex::decode("d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842")
+            .unwrap();
+        assert_eq!(
+            hex::encode(&*ed25519_pkcs8(&seed, None).unwrap()),
+            "302e020100300506032b657004220420d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842"
+        );
+        // RFC 5915 ECPrivateKey inside PKCS#8, as `openssl pkcs8 -topk8 -nocrypt` writes it
+        // for key "11" of RFC 9052 appendix C (the same bytes crypto.rs's tests build).
+        let d = "57c92077664146e876760c9520d054aa93c3afb04e306705db6090308507b4d3";
+        assert_eq!(
+            hex::encode(&*ec_pkcs8(OID_P256, &hex::decode(d).unwrap(), None).unwrap()),
+            format!("3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420{d}")
+        );
     }
 }

@@ -72,7 +72,7 @@ use crate::attester::{Attester, EvidenceRequest, Hex};
 use crate::cbor::{self, KeySet, MapBuilder, Profile, Reader, Value};
 use crate::cmw::{Cmw, Ind, Record, RecordType};
 use crate::cose::{Algorithm, CoseSign1, HeaderMap, Tagging};
-use crate::crypto::{NoRandom, ProviderSigner, ProviderVerifier, cose_algorithm};
+use crate::crypto::{NoRandom, ProviderSigner, ProviderVerifier, unsupported};
 use crate::der;
 use crate::eat::{
     ClaimsSet, Confirmation, DebugStatus, EatProfile, Measurement, Nonce, Ueid, Version,
@@ -254,70 +254,9 @@ const P384_ORDER: [u8; 48] = [
     0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
 ];
 
-/// id-ecPublicKey (RFC 5480 section 2.1.1).
-const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-/// secp256r1 (RFC 5480 section 2.1.1.1).
-const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-/// secp384r1.
-const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-/// id-Ed25519 (RFC 8410 section 3).
-const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
-/// ecdsa-with-SHA256 (RFC 5758 section 3.2).
-const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-/// ecdsa-with-SHA384.
-const OID_ECDSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
-/// id-at-commonName (RFC 5280 appendix A).
-const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
-/// id-ce-subjectKeyIdentifier (RFC 5280 section 4.2.1.2).
-const OID_SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
-/// id-ce-keyUsage (RFC 5280 section 4.2.1.3).
-const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
-/// id-ce-extKeyUsage (RFC 5280 section 4.2.1.12).
-const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
-/// id-kp-serverAuth.
-const OID_KP_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
-/// id-kp-clientAuth.
-const OID_KP_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
-
 /// Whether `0 < k < order` for big-endian numbers of equal length.
 fn is_valid_scalar(k: &[u8], order: &[u8]) -> bool {
     k.iter().any(|b| *b != 0) && k < order
-}
-
-/// An unencrypted PKCS#8 `PrivateKeyInfo` for an EC key (RFC 5208, RFC 5915 section 3), with
-/// the public key when known.
-fn ec_pkcs8(curve: &[u8], scalar: &[u8], public_point: Option<&[u8]>) -> Zeroizing<Vec<u8>> {
-    let version = der::uint(&[1]);
-    let private = Zeroizing::new(der::tlv(der::TAG_OCTET_STRING, scalar));
-    let public = public_point.map(|p| der::context(1, &[&der::bit_string(p)]));
-    let mut parts: Vec<&[u8]> = vec![&version, &private];
-    if let Some(p) = &public {
-        parts.push(p);
-    }
-    let ec_private_key = Zeroizing::new(der::seq(&parts));
-    let alg = der::seq(&[&der::oid(OID_EC_PUBLIC_KEY), &der::oid(curve)]);
-    let wrapped = Zeroizing::new(der::tlv(der::TAG_OCTET_STRING, &ec_private_key));
-    Zeroizing::new(der::seq(&[&der::uint(&[0]), &alg, &wrapped]))
-}
-
-/// A PKCS#8 `OneAsymmetricKey` for Ed25519 (RFC 8410 section 7): version 1 without the
-/// public key, version 2 with it.
-fn ed25519_pkcs8(seed: &[u8], public: Option<&[u8]>) -> Zeroizing<Vec<u8>> {
-    let alg = der::seq(&[&der::oid(OID_ED25519)]);
-    let private = Zeroizing::new(der::tlv(
-        der::TAG_OCTET_STRING,
-        &der::tlv(der::TAG_OCTET_STRING, seed),
-    ));
-    match public {
-        None => Zeroizing::new(der::seq(&[&der::uint(&[0]), &alg, &private])),
-        Some(p) => {
-            // [1] IMPLICIT BIT STRING: primitive, so tag 0x81 over the bit string content.
-            let mut bits = vec![0u8];
-            bits.extend_from_slice(p);
-            let public = der::tlv(0x81, &bits);
-            Zeroizing::new(der::seq(&[&der::uint(&[1]), &alg, &private, &public]))
-        }
-    }
 }
 
 fn check_config(config: &SimTeeConfig) -> Result<Vec<u8>, Error> {
@@ -449,37 +388,26 @@ impl SimulatedTee {
         let mut label = b"aik".to_vec();
         label.extend_from_slice(&alg.tls_scheme().to_be_bytes());
         label.extend_from_slice(&self.aik_counter.to_be_bytes());
-        let (pkcs8, sig_alg_id) = match alg {
-            SignatureAlgorithm::EcdsaSecp256r1Sha256 => (
-                derive_ec_key(self.provider, &self.prk, &label, alg)?.0,
-                der::seq(&[&der::oid(OID_ECDSA_SHA256)]),
-            ),
-            SignatureAlgorithm::EcdsaSecp384r1Sha384 => (
-                derive_ec_key(self.provider, &self.prk, &label, alg)?.0,
-                der::seq(&[&der::oid(OID_ECDSA_SHA384)]),
-            ),
+        let sig_alg_id = der::signature_algorithm_id(alg).ok_or_else(|| unsupported(alg))?;
+        let pkcs8 = match alg {
+            SignatureAlgorithm::EcdsaSecp256r1Sha256 | SignatureAlgorithm::EcdsaSecp384r1Sha384 => {
+                derive_ec_key(self.provider, &self.prk, &label, alg)?.0
+            }
             SignatureAlgorithm::Ed25519 => {
                 let seed = self
                     .provider
                     .hkdf_expand(HashAlgorithm::Sha256, self.prk.expose(), &[&label], 32)
                     .map_err(provider_err)?;
-                let v1 = ed25519_pkcs8(seed.expose(), None);
+                let v1 = der::ed25519_pkcs8(seed.expose(), None)?;
                 let key = self
                     .provider
                     .signing_key_from_pkcs8(alg, &v1)
                     .map_err(provider_err)?;
                 let spki = key.public_key_spki();
                 let info = parse_spki(&spki).map_err(provider_err)?;
-                (
-                    ed25519_pkcs8(seed.expose(), Some(info.raw_key)),
-                    der::seq(&[&der::oid(OID_ED25519)]),
-                )
+                der::ed25519_pkcs8(seed.expose(), Some(info.raw_key))?
             }
-            other => {
-                return Err(Error::UnsupportedAlgorithm {
-                    alg: cose_algorithm(other).0,
-                });
-            }
+            other => return Err(unsupported(other)),
         };
         self.aik_counter = self.aik_counter.wrapping_add(1);
         let key = self
@@ -507,52 +435,21 @@ impl SimulatedTee {
             *first = (*first & 0x3f) | 0x40;
         }
 
-        let name = der::seq(&[&der::constructed(
-            der::TAG_SET,
-            &[&der::seq(&[
-                &der::oid(OID_COMMON_NAME),
-                &der::tlv(der::TAG_UTF8_STRING, subject_cn.as_bytes()),
-            ])],
-        )]);
         let ski = self.provider.hash(HashAlgorithm::Sha256, &[info.raw_key]);
-        let ski = ski.as_bytes().get(..20).unwrap_or_default();
-        let critical = der::tlv(der::TAG_BOOLEAN, &[0xff]);
-        let extensions = der::context(
-            3,
-            &[&der::seq(&[
-                &der::seq(&[
-                    &der::oid(OID_SUBJECT_KEY_ID),
-                    &der::tlv(der::TAG_OCTET_STRING, &der::tlv(der::TAG_OCTET_STRING, ski)),
-                ]),
-                &der::seq(&[
-                    &der::oid(OID_KEY_USAGE),
-                    &critical,
-                    // digitalSignature only: bit 0, seven unused bits.
-                    &der::tlv(der::TAG_OCTET_STRING, &[der::TAG_BIT_STRING, 2, 7, 0x80]),
-                ]),
-                &der::seq(&[
-                    &der::oid(OID_EXT_KEY_USAGE),
-                    &der::tlv(
-                        der::TAG_OCTET_STRING,
-                        &der::seq(&[&der::oid(OID_KP_SERVER_AUTH), &der::oid(OID_KP_CLIENT_AUTH)]),
-                    ),
-                ]),
-            ])],
-        );
-        let tbs = der::seq(&[
-            &der::context(0, &[&der::uint(&[2])]),
-            &der::uint(&serial),
-            &sig_alg_id,
-            &name,
-            &der::seq(&[&not_before, &not_after]),
-            &name,
-            &spki,
-            &extensions,
-        ]);
+        let (tbs, tbs_der) = der::AikTemplate {
+            serial: &serial,
+            subject_cn,
+            not_before,
+            not_after,
+            spki: &spki,
+            ski: ski.as_bytes().get(..20).unwrap_or_default(),
+            signature: sig_alg_id,
+        }
+        .tbs()?;
         let signature = key
-            .sign(&tbs, SignatureEncoding::Tls, &mut NoRandom)
+            .sign(&tbs_der, SignatureEncoding::Tls, &mut NoRandom)
             .map_err(provider_err)?;
-        let certificate_der = der::seq(&[&tbs, &sig_alg_id, &der::bit_string(&signature)]);
+        let certificate_der = der::certificate(tbs, &signature)?;
         Ok(MintedAik {
             certificate_der,
             pkcs8_der: pkcs8.to_vec(),
@@ -606,9 +503,9 @@ fn derive_ec_key(
     label: &[u8],
     alg: SignatureAlgorithm,
 ) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), Error> {
-    let (curve, order): (&[u8], &[u8]) = match alg {
-        SignatureAlgorithm::EcdsaSecp384r1Sha384 => (OID_P384, &P384_ORDER),
-        _ => (OID_P256, &P256_ORDER),
+    let (curve, order): (_, &[u8]) = match alg {
+        SignatureAlgorithm::EcdsaSecp384r1Sha384 => (der::OID_P384, &P384_ORDER),
+        _ => (der::OID_P256, &P256_ORDER),
     };
     // Each candidate is out of range with probability below 2^-32; 256 tries never all fail
     // in practice, and the loop is bounded either way.
@@ -624,7 +521,7 @@ fn derive_ec_key(
         if !is_valid_scalar(k.expose(), order) {
             continue;
         }
-        let bare = ec_pkcs8(curve, k.expose(), None);
+        let bare = der::ec_pkcs8(curve, k.expose(), None)?;
         let key = provider
             .signing_key_from_pkcs8(alg, &bare)
             .map_err(provider_err)?;
@@ -638,7 +535,7 @@ fn derive_ec_key(
         if info.key_type != expected {
             return Err(provider_err(seat_binding::Error::KeyMismatch));
         }
-        let full = ec_pkcs8(curve, k.expose(), Some(info.raw_key));
+        let full = der::ec_pkcs8(curve, k.expose(), Some(info.raw_key))?;
         return Ok((full, spki));
     }
     Err(provider_err(seat_binding::Error::CryptoFailure))

@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
                 now_unix_secs: NOW,
             },
             ResultForm::Cwt,
-            seat_verify::ResultBinding::Exchange,
+            seat_verify::BindingLevel::Exchange,
             &mut rng,
         )
         .unwrap();

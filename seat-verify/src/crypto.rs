@@ -7,36 +7,10 @@ use seat_binding::provider::{
     CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SignatureEncoding, SigningKey,
 };
 use seat_evidence::cose::{Algorithm, CoseSigner, CoseVerifier};
+use seat_evidence::crypto::signature_algorithm;
 use seat_evidence::json;
 
 use crate::error::Reason;
-
-/// The COSE algorithm of a provider signature algorithm (RFC 9053 sections 2.1, 2.2; RFC 8230).
-pub(crate) const fn cose_alg(alg: SignatureAlgorithm) -> Option<Algorithm> {
-    Some(match alg {
-        SignatureAlgorithm::EcdsaSecp256r1Sha256 => Algorithm::ES256,
-        SignatureAlgorithm::EcdsaSecp384r1Sha384 => Algorithm::ES384,
-        SignatureAlgorithm::Ed25519 => Algorithm::EDDSA,
-        SignatureAlgorithm::RsaPssRsaeSha256 => Algorithm::PS256,
-        SignatureAlgorithm::RsaPssRsaeSha384 => Algorithm::PS384,
-        SignatureAlgorithm::RsaPssRsaeSha512 => Algorithm::PS512,
-        _ => return None,
-    })
-}
-
-/// The provider algorithm of a COSE algorithm.
-pub(crate) fn from_cose(alg: Algorithm) -> Option<SignatureAlgorithm> {
-    [
-        SignatureAlgorithm::EcdsaSecp256r1Sha256,
-        SignatureAlgorithm::EcdsaSecp384r1Sha384,
-        SignatureAlgorithm::Ed25519,
-        SignatureAlgorithm::RsaPssRsaeSha256,
-        SignatureAlgorithm::RsaPssRsaeSha384,
-        SignatureAlgorithm::RsaPssRsaeSha512,
-    ]
-    .into_iter()
-    .find(|a| cose_alg(*a) == Some(alg))
-}
 
 /// The JWS `alg` name (RFC 7518 section 3.1, RFC 8037 section 3.1).
 pub(crate) const fn jws_alg(alg: SignatureAlgorithm) -> Option<&'static str> {
@@ -86,7 +60,8 @@ impl CoseVerifier for SpkiVerifier<'_> {
         tbs: &[u8],
         signature: &[u8],
     ) -> Result<(), seat_evidence::Error> {
-        let a = from_cose(alg).ok_or(seat_evidence::Error::UnsupportedAlgorithm { alg: alg.0 })?;
+        let a = signature_algorithm(alg)
+            .ok_or(seat_evidence::Error::UnsupportedAlgorithm { alg: alg.0 })?;
         self.provider
             .verify(a, self.spki, tbs, signature, SignatureEncoding::Fixed)
             .map_err(|e| match e {

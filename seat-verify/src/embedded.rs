@@ -65,7 +65,7 @@ use crate::format::EvidenceClaims;
 use crate::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor};
 use crate::replay::ReplayRecord;
 use crate::rp::{BindingLevel, Expected, Model, RelyingParty};
-use crate::verifier::{AppraisalRequest as VerifierRequest, ResultBinding, ResultForm, Verifier};
+use crate::verifier::{AppraisalRequest as VerifierRequest, ResultForm, Verifier};
 
 /// The current time in whole seconds since the Unix epoch, from the system clock (the embedded
 /// defaults are for programs, which may read the clock; the protocol crates never do).
@@ -581,7 +581,7 @@ impl EmbeddedHooks {
                     now_unix_secs: request.now,
                 },
                 self.form,
-                ResultBinding::Exchange,
+                BindingLevel::Exchange,
                 &mut self.rng,
             )
             .map_err(|e| format!("the Verifier refused: {e}"))?;

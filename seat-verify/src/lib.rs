@@ -145,4 +145,4 @@ pub use error::{Claim, ConfigReason, Error, Reason, Stage};
 pub use policy::{Policy, ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 pub use replay::{MAX_RECORDS, ReplayRecord};
 pub use rp::{Accepted, Background, BindingLevel, Expected, Model, RelyingParty};
-pub use verifier::{AppraisalRequest, Report, ResultBinding, ResultForm, Verifier};
+pub use verifier::{AppraisalRequest, Report, ResultForm, Verifier};

@@ -26,9 +26,7 @@ use crate::error::{Error, Reason};
 use crate::format::verify_with_anchors;
 use crate::policy::{RelyingPartyPolicy, TrustAnchor};
 use crate::replay::{self, ReplayRecord};
-use crate::verifier::{
-    AppraisalRequest, Report, ResultBinding, ResultForm, Verifier, appraisal_cnf,
-};
+use crate::verifier::{AppraisalRequest, Report, ResultForm, Verifier, appraisal_cnf};
 
 /// What this Relying Party computed for the exchange, from its own connection state
 /// (seat-binding's `expat_binder` or `early_binder`); never taken from the peer.
@@ -49,13 +47,19 @@ pub enum Model {
     Passport,
 }
 
-/// How tightly an accepted attestation is bound (early-attestation section 5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// How tightly an attestation is bound (early-attestation section 5, DESIGN section 6): what a
+/// Verifier binds the EAR it issues to ([`Verifier::appraise`]), and what an accepted decision
+/// rests on ([`Accepted::binding`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum BindingLevel {
-    /// Bound to this exchange's binder and to the AIK.
+    /// Bound to this exchange's binder and to the AIK: the appraisal echoes the binder
+    /// (`eat_nonce`) and the AIK hash.
+    #[default]
     Exchange,
-    /// A cached passport: bound only to the AIK hash. Whoever holds the AIK can replay it on
-    /// another connection while it is valid; weaker than [`BindingLevel::Exchange`].
+    /// A cached passport: bound only to the AIK hash, no binder. Whoever holds the AIK can
+    /// replay it on another connection while it is valid; weaker than
+    /// [`BindingLevel::Exchange`], so Relying Parties accept it only when their policy allows
+    /// cached passports, and flag it.
     KeyOnly,
 }
 
@@ -224,7 +228,7 @@ impl RelyingParty {
                 now_unix_secs,
             },
             form,
-            ResultBinding::Exchange,
+            BindingLevel::Exchange,
             rng,
         )?;
         record.accept_digest(*report.evidence_digest())?;

@@ -19,10 +19,12 @@ use seat_evidence::ear::{Appraisal, EAR_PROFILE_03, Ear, Tier, TrustVector};
 use seat_evidence::eat::{self, EatProfile, Nonce};
 use seat_evidence::json;
 
-use crate::crypto::{KeySigner, cose_alg, key_id, sign_jwt};
+use crate::crypto::{KeySigner, key_id, sign_jwt};
 use crate::error::{Error, Reason};
 use crate::format::{EvidenceClaims, EvidenceFormat, SIM_TEE_PROFILE, SimTeeFormat};
 use crate::policy::VerifierPolicy;
+use crate::rp::BindingLevel;
+use seat_evidence::crypto::cose_algorithm;
 
 /// The EAR submodule label of the simulated TEE's appraisal (sim-tee-profile.md, "Wrapping").
 pub const SIM_TEE_SUBMOD: &str = "sim-tee";
@@ -59,17 +61,6 @@ pub enum ResultForm {
     Cwt,
     /// A JWT (JWS compact), in a JSON CMW record with `ind` 8.
     Jwt,
-}
-
-/// What the EAR's appraisal is bound to (DESIGN section 6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum ResultBinding {
-    /// The appraisal echoes the binder of the exchange (`eat_nonce`) and the AIK hash.
-    #[default]
-    Exchange,
-    /// A cached passport: only the AIK hash, no binder. Relying Parties accept it only when
-    /// their policy allows cached passports, and flag it as weaker.
-    KeyOnly,
 }
 
 /// One appraisal request: the Evidence and what the Relying Party computed for this exchange
@@ -156,7 +147,7 @@ impl Verifier {
         key: Box<dyn SigningKey>,
         provider: &'static dyn CryptoProvider,
     ) -> Result<Self, Error> {
-        if cose_alg(key.algorithm()).is_none() {
+        if cose_algorithm(key.algorithm()).is_none() {
             return Err(Error::InvalidArgument);
         }
         let kid = key_id(provider, &key.public_key_spki());
@@ -197,7 +188,7 @@ impl Verifier {
         &self,
         request: &AppraisalRequest<'_>,
         form: ResultForm,
-        binding: ResultBinding,
+        binding: BindingLevel,
         rng: &mut dyn RandomSource,
     ) -> Result<Report, Error> {
         // Decode: the CMW must be a record of Evidence with a media type we handle.
@@ -302,15 +293,15 @@ impl Verifier {
         request: &AppraisalRequest<'_>,
         claims: &EvidenceClaims,
         vector: TrustVector,
-        binding: ResultBinding,
+        binding: BindingLevel,
         now: i64,
     ) -> Result<Ear, Error> {
         let status = vector.worst_tier();
         let nonce = match binding {
-            ResultBinding::Exchange => {
+            BindingLevel::Exchange => {
                 Some(Nonce::new(request.binder.to_vec()).map_err(|_| Error::InvalidArgument)?)
             }
-            ResultBinding::KeyOnly => None,
+            BindingLevel::KeyOnly => None,
         };
         let cnf = Value::Map(vec![(
             Value::Uint(3),
@@ -355,7 +346,7 @@ impl Verifier {
     ) -> Result<Vec<u8>, Error> {
         match form {
             ResultForm::Cwt => {
-                let alg = cose_alg(self.key.algorithm()).ok_or(Error::InvalidArgument)?;
+                let alg = cose_algorithm(self.key.algorithm()).ok_or(Error::InvalidArgument)?;
                 let signer = KeySigner {
                     key: self.key.as_ref(),
                     alg,

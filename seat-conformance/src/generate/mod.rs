@@ -1014,7 +1014,7 @@ pub fn cmw_vectors() -> Result<Vec<Vector>, String> {
         "negative-empty-media-type",
         "cbor-record",
         "an empty media type string",
-        hex_bytes("826044010203"),
+        hex_bytes("82604401020304"),
     );
     invalid(
         "negative-value-not-bytes",

@@ -368,12 +368,9 @@ fn fixed_alg(alg: Algorithm) -> SignatureAlgorithm {
 /// The signer over the fixed key of `alg` (keys.json).
 fn signer(alg: Algorithm) -> Result<ProviderSigner, String> {
     let sig_alg = fixed_alg(alg);
-    ProviderSigner::from_pkcs8(
-        super::provider(),
-        cose_algorithm(sig_alg),
-        &super::pkcs8(sig_alg),
-    )
-    .map_err(err)
+    let cose_alg =
+        cose_algorithm(sig_alg).ok_or_else(|| format!("no COSE algorithm for {sig_alg:?}"))?;
+    ProviderSigner::from_pkcs8(super::provider(), cose_alg, &super::pkcs8(sig_alg)).map_err(err)
 }
 
 /// A signer that writes another algorithm into the protected bucket than its key's: how an

@@ -58,8 +58,9 @@ use seat_verify::embedded::testing::move_tls;
 use seat_verify::embedded::{reference_measurements, tee_config};
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
+use seat_verify::rp::BindingLevel;
 use seat_verify::rp::{Background, Expected, RelyingParty};
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
+use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 use serde_json::{Map, Value, json};
 
 use crate::runner::{bytes, field, text};
@@ -744,7 +745,7 @@ impl Stack<'_> {
                     now_unix_secs: self.now,
                 },
                 ResultForm::Cwt,
-                ResultBinding::Exchange,
+                BindingLevel::Exchange,
                 &mut *self.verifier_rng,
             )
             .map_err(|e| e.to_string())?;

@@ -36,7 +36,7 @@ use seat_proto::remote_attestation::{
 use seat_proto::{AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use seat_verify::embedded::{reference_measurements, tee_config};
 use seat_verify::{
-    AppraisalRequest, Reason, ReferenceValues, ResultBinding, ResultForm, TrustAnchor, Verifier,
+    AppraisalRequest, BindingLevel, Reason, ReferenceValues, ResultForm, TrustAnchor, Verifier,
     VerifierPolicy,
 };
 use serde_json::Value;
@@ -517,7 +517,7 @@ fn appraise_with<'a>(
             now_unix_secs: 0,
         };
         Ok(
-            match verifier.appraise(&request, ResultForm::Cwt, ResultBinding::Exchange, &mut rng) {
+            match verifier.appraise(&request, ResultForm::Cwt, BindingLevel::Exchange, &mut rng) {
                 Ok(report) if report.findings().is_empty() => Ok(()),
                 Ok(report) => Err(Rejection::new(
                     Stage::Other,

@@ -9,6 +9,7 @@
     unreachable_pub
 )]
 
+mod cbor_differential;
 mod cmw_rfc9999;
 mod cose_rfc9052;
 mod ear_draft03;

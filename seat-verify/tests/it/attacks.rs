@@ -4,7 +4,7 @@
 use seat_binding::binder::ExpatBinder;
 use seat_evidence::ear::Tier;
 use seat_verify::{
-    Background, Expected, Reason, ReplayRecord, ResultBinding, ResultForm, Stage, Verifier,
+    Background, BindingLevel, Expected, Reason, ReplayRecord, ResultForm, Stage, Verifier,
 };
 
 use crate::happy::{issue, issue_at};
@@ -69,7 +69,7 @@ fn appraise(
             now_unix_secs: NOW,
         },
         form,
-        ResultBinding::Exchange,
+        BindingLevel::Exchange,
         &mut rng(),
     )
 }
@@ -243,7 +243,7 @@ fn ear_from_an_untrusted_verifier() {
 fn ear_with_a_tampered_signature() {
     let mut w = world();
     let (b, evidence) = attested(&mut w, 0x2b);
-    let mut passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
+    let mut passport = issue(&w, &evidence, &b, ResultForm::Cwt, BindingLevel::Exchange);
     // The record ends `..., bstr(COSE_Sign1), 8]`: the byte before the `ind` is the last
     // byte of the signature.
     let last = passport.len() - 2;
@@ -262,7 +262,7 @@ fn ear_with_another_exchanges_binder() {
     let evidence = attest(&mut w.tee, &old, NOW);
     let now = binder(0x2c, b"ctx-2", &w.aik_spki);
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
-        let passport = issue(&w, &evidence, &old, form, ResultBinding::Exchange);
+        let passport = issue(&w, &evidence, &old, form, BindingLevel::Exchange);
         assert_rejected(
             passport_at(&w, &passport, &now, NOW),
             Stage::Binding,
@@ -275,7 +275,7 @@ fn ear_with_another_exchanges_binder() {
 fn expired_ear() {
     let mut w = world();
     let (b, evidence) = attested(&mut w, 0x2d);
-    let passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
+    let passport = issue(&w, &evidence, &b, ResultForm::Cwt, BindingLevel::Exchange);
     // ear_validity_secs defaults to 300.
     assert_rejected(
         passport_at(&w, &passport, &b, NOW + 300),
@@ -290,7 +290,7 @@ fn expired_ear() {
         &later,
         &b,
         ResultForm::Cwt,
-        ResultBinding::Exchange,
+        BindingLevel::Exchange,
         NOW + 60,
     );
     assert_rejected(
@@ -305,7 +305,7 @@ fn status_below_the_required_tier() {
     let mut w = world();
     w.tee = tee_with(|c| c.dbgstat = 0);
     let (b, evidence) = attested(&mut w, 0x2e);
-    let passport = issue(&w, &evidence, &b, ResultForm::Jwt, ResultBinding::Exchange);
+    let passport = issue(&w, &evidence, &b, ResultForm::Jwt, BindingLevel::Exchange);
     assert_rejected(
         passport_at(&w, &passport, &b, NOW),
         Stage::Policy,
@@ -339,7 +339,7 @@ fn cached_passport_when_the_policy_forbids_it() {
     let mut w = world();
     let (b, evidence) = attested(&mut w, 0x2f);
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
-        let passport = issue(&w, &evidence, &b, form, ResultBinding::KeyOnly);
+        let passport = issue(&w, &evidence, &b, form, BindingLevel::KeyOnly);
         assert_rejected(
             passport_at(&w, &passport, &b, NOW),
             Stage::Binding,
@@ -352,7 +352,7 @@ fn cached_passport_when_the_policy_forbids_it() {
 fn a_passport_is_accepted_once_per_connection() {
     let mut w = world();
     let (b, evidence) = attested(&mut w, 0x30);
-    let passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
+    let passport = issue(&w, &evidence, &b, ResultForm::Cwt, BindingLevel::Exchange);
     let mut record = ReplayRecord::new();
     w.rp.passport(&mut record, &passport, &expected(&b), NOW)
         .unwrap();
@@ -372,7 +372,7 @@ fn evidence_in_place_of_a_result_and_garbage() {
         Stage::Decode,
         Reason::NotAttestationResult,
     );
-    let passport = issue(&w, &evidence, &b, ResultForm::Cwt, ResultBinding::Exchange);
+    let passport = issue(&w, &evidence, &b, ResultForm::Cwt, BindingLevel::Exchange);
     assert_rejected(
         in_process(&w, &mut ReplayRecord::new(), &passport, &b),
         Stage::Decode,

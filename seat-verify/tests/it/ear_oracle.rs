@@ -3,7 +3,7 @@
 
 use ear::{Algorithm, TrustTier};
 use seat_evidence::cmw::{AnyCmw, Cmw, JsonCmw};
-use seat_verify::{AppraisalRequest, ResultBinding, ResultForm};
+use seat_verify::{AppraisalRequest, BindingLevel, ResultForm};
 
 use crate::support::*;
 
@@ -35,7 +35,7 @@ fn ear_crate_accepts_our_cwt_and_jwt() {
                     now_unix_secs: LATER,
                 },
                 form,
-                ResultBinding::Exchange,
+                BindingLevel::Exchange,
                 &mut rng(),
             )
             .unwrap();

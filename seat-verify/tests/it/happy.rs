@@ -3,8 +3,7 @@
 
 use seat_evidence::ear::Tier;
 use seat_verify::{
-    AppraisalRequest, Background, BindingLevel, Expected, Model, ReplayRecord, ResultBinding,
-    ResultForm,
+    AppraisalRequest, Background, BindingLevel, Expected, Model, ReplayRecord, ResultForm,
 };
 
 use crate::support::*;
@@ -73,7 +72,7 @@ fn background_check_with_a_remote_verifier() {
                 now_unix_secs: NOW,
             },
             ResultForm::Jwt,
-            ResultBinding::Exchange,
+            BindingLevel::Exchange,
             &mut rng(),
         )
         .unwrap();
@@ -103,7 +102,7 @@ fn passport_cwt_and_jwt_are_accepted_when_they_echo_the_binder() {
     let b = binder(0x13, b"ctx-p", &w.aik_spki);
     let evidence = attest(&mut w.tee, &b, NOW);
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
-        let passport = issue(&w, &evidence, &b, form, ResultBinding::Exchange);
+        let passport = issue(&w, &evidence, &b, form, BindingLevel::Exchange);
         let ok =
             w.rp.passport(
                 &mut ReplayRecord::new(),
@@ -132,7 +131,7 @@ fn cached_passport_is_accepted_only_when_allowed_and_flagged_weaker() {
     // A later connection with the same AIK: another binder, same AIK hash.
     let later = binder(0x15, b"ctx-b", &w.aik_spki);
     for form in [ResultForm::Cwt, ResultForm::Jwt] {
-        let passport = issue(&w, &evidence, &first, form, ResultBinding::KeyOnly);
+        let passport = issue(&w, &evidence, &first, form, BindingLevel::KeyOnly);
         let ok =
             w.rp.passport(
                 &mut ReplayRecord::new(),
@@ -188,7 +187,7 @@ pub(crate) fn issue(
     evidence: &[u8],
     b: &seat_binding::binder::ExpatBinder,
     form: ResultForm,
-    binding: ResultBinding,
+    binding: BindingLevel,
 ) -> Vec<u8> {
     issue_at(w, evidence, b, form, binding, NOW)
 }
@@ -198,7 +197,7 @@ pub(crate) fn issue_at(
     evidence: &[u8],
     b: &seat_binding::binder::ExpatBinder,
     form: ResultForm,
-    binding: ResultBinding,
+    binding: BindingLevel,
     now: u64,
 ) -> Vec<u8> {
     w.verifier
