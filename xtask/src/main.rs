@@ -9,7 +9,8 @@
 //!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates),
 //!   only those of `kind` (`session` or `early-session`) when it is given.
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
-//!   (see `seat-examples/src/bin/demo.rs` for the flags).
+//!   (see `seat-examples/src/bin/demo.rs` for the flags); with `--dtls`, over DTLS 1.3 on
+//!   BoringSSL (`seat-dtls/src/bin/dtls-demo.rs`).
 //!
 //! This crate stays tiny and dependency-free; it only shells out to cargo.
 #![forbid(unsafe_code)]
@@ -62,7 +63,8 @@ fn print_usage() {
         "  vectors --record [kind]  record new real rustls and OpenSSL sessions (kinds session, early-session; only kind if given)"
     );
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
-    println!("        --model background|passport, --client-cert, --tampered-client");
+    println!("        --model background|passport, --client-cert, --tampered-client;");
+    println!("        --dtls: over DTLS 1.3 (BoringSSL) on UDP, every mode unless one is given");
 }
 
 /// One step of the CI run: a cargo invocation (or, for the independent vector check, a
@@ -120,6 +122,55 @@ const CI_STEPS: &[Step] = &[
         program: Program::Cargo,
         args: TEST_COMMAND,
         env: &[("INSTA_UPDATE", "no")],
+    },
+    // seat-dtls links BoringSSL, which cannot share a binary with OpenSSL: it is outside the
+    // workspace with its own Cargo.lock, so it gets its own steps.
+    Step {
+        name: "dtls format",
+        program: Program::Cargo,
+        args: &["fmt", "--manifest-path", "seat-dtls/Cargo.toml", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "dtls clippy",
+        program: Program::Cargo,
+        args: &[
+            "clippy",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--all-targets",
+            "--all-features",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "dtls docs",
+        program: Program::Cargo,
+        args: &[
+            "doc",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--no-deps",
+            "--all-features",
+            "--locked",
+        ],
+        env: &[("RUSTDOCFLAGS", "-Dwarnings")],
+    },
+    Step {
+        name: "dtls tests",
+        program: Program::Cargo,
+        args: &[
+            "test",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--all-features",
+            "--locked",
+        ],
+        env: &[],
     },
     Step {
         name: "vectors",
@@ -264,8 +315,11 @@ fn vectors(mode: &str, kind: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// Runs the demo program with `flags`.
+/// Runs the demo program with `flags` (with `--dtls`, the DTLS 1.3 demo of seat-dtls).
 fn demo(flags: &[String]) -> Result<(), String> {
+    if flags.iter().any(|f| f == "--dtls") {
+        return dtls_demo(flags);
+    }
     let status = Command::new(cargo())
         .args([
             "run",
@@ -285,6 +339,32 @@ fn demo(flags: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the demo failed ({status})"))
+    }
+}
+
+/// Runs seat-dtls's `dtls-demo` (outside the workspace) with `flags` other than `--dtls`.
+fn dtls_demo(flags: &[String]) -> Result<(), String> {
+    let status = Command::new(cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--locked",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--features",
+            "demo",
+            "--bin",
+            "dtls-demo",
+            "--",
+        ])
+        .args(flags.iter().filter(|f| *f != "--dtls"))
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the DTLS demo failed ({status})"))
     }
 }
 
