@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use boring::ssl::Ssl;
 use seat_binding::authenticator::Role;
-use seat_proto::rustls_glue::AttestationHooks;
+use seat_proto::hooks::AttestationHooks;
 use seat_proto::session::Session;
 use tokio::net::UdpSocket;
 
@@ -15,10 +15,9 @@ use crate::{Error, Phase};
 
 /// An attested DTLS 1.3 connection on a connected tokio UDP socket.
 #[derive(Debug)]
-pub struct AttestedDtlsSocket<H> {
+pub struct AttestedDtlsSocket<H: AttestationHooks> {
     socket: UdpSocket,
-    core: DtlsCore,
-    hooks: H,
+    core: DtlsCore<H>,
 }
 
 impl<H: AttestationHooks> AttestedDtlsSocket<H> {
@@ -35,13 +34,9 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
         hooks: H,
         options: DtlsOptions,
     ) -> Result<Self, Error> {
-        let core = DtlsCore::new(ssl, Role::Client, session, options)?;
-        let mut s = Self {
-            socket,
-            core,
-            hooks,
-        };
-        s.core.process(&mut s.hooks)?;
+        let core = DtlsCore::new(ssl, Role::Client, session, hooks, options)?;
+        let mut s = Self { socket, core };
+        s.core.process()?;
         s.open().await?;
         Ok(s)
     }
@@ -64,14 +59,10 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
             .await
             .map_err(|_| Error::Timeout(Phase::Handshake))??;
         socket.connect(peer).await?;
-        let core = DtlsCore::new(ssl, Role::Server, session, options)?;
-        let mut s = Self {
-            socket,
-            core,
-            hooks,
-        };
+        let core = DtlsCore::new(ssl, Role::Server, session, hooks, options)?;
+        let mut s = Self { socket, core };
         s.core.receive_datagram(buf.get(..n).unwrap_or_default());
-        s.core.process(&mut s.hooks)?;
+        s.core.process()?;
         s.open().await?;
         Ok(s)
     }
@@ -107,7 +98,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
                     while let Ok(n) = self.socket.try_recv(&mut buf) {
                         self.core.receive_datagram(buf.get(..n).unwrap_or_default());
                     }
-                    self.core.process(&mut self.hooks)?;
+                    self.core.process()?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
                 Err(e) => return Err(e.into()),
@@ -119,7 +110,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
             .next_timeout()
             .is_some_and(|t| t <= Instant::now())
         {
-            self.core.handle_timeout(&mut self.hooks)?;
+            self.core.handle_timeout()?;
         }
         self.transmit().await;
         Ok(until.is_some_and(|u| Instant::now() >= u))
@@ -131,7 +122,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     ///
     /// As [`DtlsCore::send`].
     pub async fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.core.send(data, &mut self.hooks)?;
+        self.core.send(data)?;
         self.transmit().await;
         Ok(())
     }
@@ -177,7 +168,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     }
 
     /// The driver (protocol version, cipher suite, stats, the BoringSSL connection).
-    pub fn core(&self) -> &DtlsCore {
+    pub fn core(&self) -> &DtlsCore<H> {
         &self.core
     }
 
@@ -188,13 +179,18 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
 
     /// The attestation hooks.
     pub fn hooks(&self) -> &H {
-        &self.hooks
+        self.core.hooks()
+    }
+
+    /// The typed result of the peer's latest accepted attestation.
+    pub fn peer_attestation(&self) -> Option<&H::Accepted> {
+        self.core.peer_attestation()
     }
 
     /// Sends `close_notify` and returns the hooks.
     pub async fn close(mut self) -> H {
         self.core.close();
         self.transmit().await;
-        self.hooks
+        self.core.into_hooks()
     }
 }

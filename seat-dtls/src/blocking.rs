@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use boring::ssl::Ssl;
 use seat_binding::authenticator::Role;
-use seat_proto::rustls_glue::AttestationHooks;
+use seat_proto::hooks::AttestationHooks;
 use seat_proto::session::Session;
 
 use crate::core::{ConnectionStats, DtlsCore, DtlsOptions, MAX_UDP_DATAGRAM};
@@ -20,10 +20,9 @@ use crate::{Error, Phase};
 
 /// An attested DTLS 1.3 connection on a connected UDP socket.
 #[derive(Debug)]
-pub struct AttestedDtlsSocket<H> {
+pub struct AttestedDtlsSocket<H: AttestationHooks> {
     socket: UdpSocket,
-    core: DtlsCore,
-    hooks: H,
+    core: DtlsCore<H>,
 }
 
 impl<H: AttestationHooks> AttestedDtlsSocket<H> {
@@ -40,13 +39,9 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
         hooks: H,
         options: DtlsOptions,
     ) -> Result<Self, Error> {
-        let core = DtlsCore::new(ssl, Role::Client, session, options)?;
-        let mut s = Self {
-            socket,
-            core,
-            hooks,
-        };
-        s.core.process(&mut s.hooks)?;
+        let core = DtlsCore::new(ssl, Role::Client, session, hooks, options)?;
+        let mut s = Self { socket, core };
+        s.core.process()?;
         s.open()?;
         Ok(s)
     }
@@ -74,14 +69,10 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
             _ => Error::Io(e),
         })?;
         socket.connect(peer)?;
-        let core = DtlsCore::new(ssl, Role::Server, session, options)?;
-        let mut s = Self {
-            socket,
-            core,
-            hooks,
-        };
+        let core = DtlsCore::new(ssl, Role::Server, session, hooks, options)?;
+        let mut s = Self { socket, core };
         s.core.receive_datagram(buf.get(..n).unwrap_or_default());
-        s.core.process(&mut s.hooks)?;
+        s.core.process()?;
         s.open()?;
         Ok(s)
     }
@@ -120,7 +111,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
                     self.core.receive_datagram(buf.get(..n).unwrap_or_default());
                 }
                 self.socket.set_nonblocking(false)?;
-                self.core.process(&mut self.hooks)?;
+                self.core.process()?;
             }
             Err(e)
                 if matches!(
@@ -136,7 +127,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
             .next_timeout()
             .is_some_and(|t| t <= Instant::now())
         {
-            self.core.handle_timeout(&mut self.hooks)?;
+            self.core.handle_timeout()?;
         }
         while let Some(d) = self.core.poll_datagram() {
             let _ = self.socket.send(&d);
@@ -150,7 +141,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     ///
     /// As [`DtlsCore::send`], or the socket's error.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.core.send(data, &mut self.hooks)?;
+        self.core.send(data)?;
         while let Some(d) = self.core.poll_datagram() {
             let _ = self.socket.send(&d);
         }
@@ -199,7 +190,7 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     }
 
     /// The driver (protocol version, cipher suite, stats, the BoringSSL connection).
-    pub fn core(&self) -> &DtlsCore {
+    pub fn core(&self) -> &DtlsCore<H> {
         &self.core
     }
 
@@ -210,7 +201,12 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
 
     /// The attestation hooks.
     pub fn hooks(&self) -> &H {
-        &self.hooks
+        self.core.hooks()
+    }
+
+    /// The typed result of the peer's latest accepted attestation.
+    pub fn peer_attestation(&self) -> Option<&H::Accepted> {
+        self.core.peer_attestation()
     }
 
     /// Sends `close_notify` and returns the hooks.
@@ -219,6 +215,6 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
         while let Some(d) = self.core.poll_datagram() {
             let _ = self.socket.send(&d);
         }
-        self.hooks
+        self.core.into_hooks()
     }
 }

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use boring::ssl::{ErrorCode, Ssl, SslStream, SslVersion};
 use seat_binding::authenticator::Role;
 use seat_proto::dgram::{DatagramConfig, DatagramShim, DgramStats};
-use seat_proto::rustls_glue::AttestationHooks;
-use seat_proto::session::{Action, Event, Input, Session};
+use seat_proto::hooks::{AttestationHooks, Driver};
+use seat_proto::session::{Input, Session};
 
 use crate::exporter::BoringExporter;
 use crate::{Error, Phase, ffi};
@@ -28,6 +28,16 @@ use crate::{Error, Phase, ffi};
 /// The most UDP datagrams queued in either direction between the socket and BoringSSL;
 /// beyond, incoming ones are dropped (as a full socket buffer would).
 pub const MAX_QUEUED_DATAGRAMS: usize = 256;
+
+/// The most application datagrams held, before this side's gate opens, for delivery when it
+/// opens (beyond, they are dropped, as datagrams may be).
+pub const MAX_EARLY_DATAGRAMS: usize = 64;
+
+/// The most bytes of application datagrams held before this side's gate opens.
+pub const MAX_EARLY_BYTES: usize = 64 * 1024;
+
+/// The stream shim's data frame type.
+const FRAME_DATA: u8 = 0x05;
 
 /// The largest UDP datagram read (BoringSSL's DTLS records never exceed the MTU set).
 pub const MAX_UDP_DATAGRAM: usize = 16 * 1024 + 512;
@@ -130,10 +140,19 @@ pub struct ConnectionStats {
 }
 
 /// One attested DTLS connection, without I/O. See the [module documentation](self).
-pub struct DtlsCore {
+///
+/// The session's actions go through `seat_proto::hooks`' one drive loop ([`Driver`]). The
+/// driver lends one buffer for deliveries, so application data frames the peer sends before
+/// this side's gate opens are held here (at most [`MAX_EARLY_DATAGRAMS`] and
+/// [`MAX_EARLY_BYTES`]) and fed to the session one by one once it opens: each delivery is
+/// then exactly one datagram.
+pub struct DtlsCore<H: AttestationHooks> {
     tls: SslStream<Pipe>,
     role: Role,
     session: Session,
+    driver: Driver<H>,
+    early: VecDeque<Vec<u8>>,
+    early_bytes: usize,
     shim: DatagramShim,
     established: bool,
     started: Instant,
@@ -144,7 +163,7 @@ pub struct DtlsCore {
     stats: ConnectionStats,
 }
 
-impl core::fmt::Debug for DtlsCore {
+impl<H: AttestationHooks> core::fmt::Debug for DtlsCore<H> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("DtlsCore")
             .field("role", &self.role)
@@ -165,9 +184,10 @@ fn is_retry(e: &boring::ssl::Error) -> bool {
     matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
 }
 
-impl DtlsCore {
+impl<H: AttestationHooks> DtlsCore<H> {
     /// A connection over `ssl` (see [`config::connection`](crate::config::connection)),
-    /// `role` its TLS role, `session` the expat session for that role.
+    /// `role` its TLS role, `session` the expat session for that role, `hooks` what answers
+    /// its actions.
     ///
     /// # Errors
     ///
@@ -176,6 +196,7 @@ impl DtlsCore {
         mut ssl: Ssl,
         role: Role,
         session: Session,
+        hooks: H,
         options: DtlsOptions,
     ) -> Result<Self, Error> {
         ffi::set_initial_timeout(&mut ssl, options.initial_retransmit);
@@ -185,6 +206,9 @@ impl DtlsCore {
             tls,
             role,
             session,
+            driver: Driver::new(hooks),
+            early: VecDeque::new(),
+            early_bytes: 0,
             shim: DatagramShim::new(options.shim)?,
             established: false,
             started,
@@ -297,7 +321,7 @@ impl DtlsCore {
     ///
     /// [`Error::Timeout`] with the phase that ran out, or the errors of
     /// [`process`](Self::process).
-    pub fn handle_timeout(&mut self, hooks: &mut dyn AttestationHooks) -> Result<(), Error> {
+    pub fn handle_timeout(&mut self) -> Result<(), Error> {
         if !self.established && Instant::now() >= self.handshake_deadline {
             self.failed = true;
             return Err(Error::Timeout(Phase::Handshake));
@@ -315,7 +339,7 @@ impl DtlsCore {
                 self.failed = true;
                 return Err(e.into());
             }
-            self.session_input(Input::Timeout { now: unix_now() }, hooks)?;
+            self.session_input(Input::Timeout { now: unix_now() })?;
         }
         self.flush()
     }
@@ -327,7 +351,7 @@ impl DtlsCore {
     ///
     /// [`Error::Tls`] for a failed handshake or record, [`Error::NotDtls13`],
     /// [`Error::Shim`] for a hostile datagram, [`Error::Session`] for a failed attestation.
-    pub fn process(&mut self, hooks: &mut dyn AttestationHooks) -> Result<(), Error> {
+    pub fn process(&mut self) -> Result<(), Error> {
         if self.failed {
             return Err(Error::Closed);
         }
@@ -337,7 +361,7 @@ impl DtlsCore {
                 _ => self.tls.accept(),
             };
             match step {
-                Ok(()) => self.on_established(hooks)?,
+                Ok(()) => self.on_established()?,
                 Err(e) if is_retry(&e) => return Ok(()),
                 Err(e) => {
                     self.failed = true;
@@ -368,22 +392,56 @@ impl DtlsCore {
             }
         }
         while let Some(bytes) = self.shim.poll_stream() {
-            let exporter = BoringExporter::new(self.tls.ssl())?;
-            let result = self.session.handle(Input::Received {
-                bytes: &bytes,
-                exporter: &exporter,
-                now: unix_now(),
-            });
-            self.after_input(result, hooks)?;
+            if bytes.first() == Some(&FRAME_DATA) && !self.session.is_open() {
+                // Held until the gate opens (see the type's documentation).
+                if self.early.len() < MAX_EARLY_DATAGRAMS
+                    && self.early_bytes + bytes.len() <= MAX_EARLY_BYTES
+                {
+                    self.early_bytes += bytes.len();
+                    self.early.push_back(bytes);
+                }
+                continue;
+            }
+            self.received(&bytes)?;
         }
         if self.peer_closed {
-            let result = self.session.handle(Input::PeerClosed);
-            self.after_input(result, hooks)?;
+            self.session_input(Input::PeerClosed)?;
         }
         self.flush()
     }
 
-    fn on_established(&mut self, hooks: &mut dyn AttestationHooks) -> Result<(), Error> {
+    /// Feeds one whole frame to the session, then the held data if the gate is now open.
+    fn received(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.received_one(bytes)?;
+        while self.session.is_open() {
+            let Some(held) = self.early.pop_front() else {
+                break;
+            };
+            self.early_bytes -= held.len();
+            self.received_one(&held)?;
+        }
+        Ok(())
+    }
+
+    fn received_one(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let exporter = BoringExporter::new(self.tls.ssl())?;
+        let mut send = Vec::new();
+        let mut deliver = Vec::new();
+        let result = self.driver.handle(
+            &mut self.session,
+            Input::Received {
+                bytes,
+                exporter: &exporter,
+                now: unix_now(),
+            },
+            unix_now(),
+            &mut send,
+            &mut deliver,
+        );
+        self.after_input(result, &send, deliver)
+    }
+
+    fn on_established(&mut self) -> Result<(), Error> {
         if self.tls.ssl().version2() != Some(SslVersion::DTLS1_3) {
             self.failed = true;
             return Err(Error::NotDtls13(self.protocol_version().to_string()));
@@ -391,30 +449,55 @@ impl DtlsCore {
         self.established = true;
         self.stats.handshake_time = Some(self.started.elapsed());
         let exporter = BoringExporter::new(self.tls.ssl())?;
-        let result = self.session.handle(Input::Established {
-            exporter: &exporter,
-            now: unix_now(),
-        });
-        self.after_input(result, hooks)
+        let mut send = Vec::new();
+        let mut deliver = Vec::new();
+        let result = self.driver.handle(
+            &mut self.session,
+            Input::Established {
+                exporter: &exporter,
+                now: unix_now(),
+            },
+            unix_now(),
+            &mut send,
+            &mut deliver,
+        );
+        self.after_input(result, &send, deliver)
     }
 
-    fn session_input(
-        &mut self,
-        input: Input<'_>,
-        hooks: &mut dyn AttestationHooks,
-    ) -> Result<(), Error> {
-        let result = self.session.handle(input);
-        self.after_input(result, hooks)
+    fn session_input(&mut self, input: Input<'_>) -> Result<(), Error> {
+        let mut send = Vec::new();
+        let mut deliver = Vec::new();
+        let result = self.driver.handle(
+            &mut self.session,
+            input,
+            unix_now(),
+            &mut send,
+            &mut deliver,
+        );
+        self.after_input(result, &send, deliver)
     }
 
-    /// Acts on the session's actions after an input; a failed session's error frame is sent
-    /// before its error is returned.
+    /// Queues what the drive loop produced: frames for the shim, one delivered datagram; a
+    /// failed session's error frame is sent before its error is returned.
     fn after_input(
         &mut self,
         result: Result<(), seat_proto::Error>,
-        hooks: &mut dyn AttestationHooks,
+        send: &[u8],
+        deliver: Vec<u8>,
     ) -> Result<(), Error> {
-        let drained = self.drain(hooks);
+        let was_open = self.stats.open_time.is_some();
+        if !was_open && self.session.is_open() {
+            self.stats.open_time = Some(self.started.elapsed());
+        }
+        if !deliver.is_empty() {
+            self.delivered.push_back(deliver);
+        }
+        let queued = if send.is_empty() {
+            Ok(())
+        } else {
+            let now_ms = self.now_ms();
+            self.shim.send_frames(send, now_ms)
+        };
         if let Err(e) = result {
             if self.session.is_failed() {
                 self.failed = true;
@@ -422,50 +505,22 @@ impl DtlsCore {
             }
             return Err(Error::Session(e));
         }
-        drained
+        queued.map_err(Error::from)
     }
 
-    fn drain(&mut self, hooks: &mut dyn AttestationHooks) -> Result<(), Error> {
-        let now = unix_now();
-        while let Some(action) = self.session.poll_action() {
-            match action {
-                Action::Send(bytes) => {
-                    let now_ms = self.now_ms();
-                    self.shim.send_frames(&bytes, now_ms)?;
-                }
-                Action::ProduceEvidence {
-                    exchange,
-                    binder,
-                    aik_pub_hash,
-                    model,
-                } => {
-                    let input = match hooks.produce_evidence(&binder, &aik_pub_hash, model, now) {
-                        Some(cmw) => Input::Evidence { exchange, cmw },
-                        None => Input::Decline { exchange },
-                    };
-                    self.session_input(input, hooks)?;
-                }
-                Action::Appraise(appraisal) => {
-                    let verdict = hooks.appraise(&appraisal, now);
-                    self.session_input(
-                        Input::Verdict {
-                            exchange: appraisal.exchange,
-                            verdict,
-                        },
-                        hooks,
-                    )?;
-                }
-                Action::Deliver(bytes) => self.delivered.push_back(bytes),
-                Action::Event(event) => {
-                    if event == Event::Open {
-                        self.stats.open_time = Some(self.started.elapsed());
-                    }
-                    hooks.event(&event);
-                }
-                _ => {}
-            }
-        }
-        Ok(())
+    /// The typed result of the peer's latest accepted attestation.
+    pub fn peer_attestation(&self) -> Option<&H::Accepted> {
+        self.driver.peer_attestation()
+    }
+
+    /// The hooks.
+    pub fn hooks(&self) -> &H {
+        self.driver.hooks()
+    }
+
+    /// Gives the hooks back.
+    pub fn into_hooks(self) -> H {
+        self.driver.into_hooks()
     }
 
     /// Hands the shim's datagrams to BoringSSL, one record each.
@@ -491,14 +546,14 @@ impl DtlsCore {
     ///
     /// [`Error::Shim`] with `DataTooLarge` for more than [`max_data_len`](Self::max_data_len)
     /// bytes, [`Error::Session`] with the gate-closed misuse, or a failure while sending.
-    pub fn send(&mut self, data: &[u8], hooks: &mut dyn AttestationHooks) -> Result<(), Error> {
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         if data.len() > self.max_data_len() {
             return Err(Error::Shim(seat_proto::dgram::DgramError::DataTooLarge {
                 len: data.len(),
                 max: self.max_data_len(),
             }));
         }
-        self.session_input(Input::Send(data), hooks)?;
+        self.session_input(Input::Send(data))?;
         self.flush()
     }
 

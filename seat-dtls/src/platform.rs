@@ -13,8 +13,8 @@ use seat_binding::provider::{CryptoProvider, SignatureAlgorithm, SigningKey, def
 use seat_evidence::attester::{Attester, EvidenceRequest};
 use seat_evidence::sim::{SimTeeConfig, SimulatedTee};
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::AttestationHooks;
-use seat_proto::session::{Appraisal, Credential, Event, Session, SessionConfig, Verdict};
+use seat_proto::hooks::{self, AttestationHooks, Mechanism, Model, Rejection, Stage};
+use seat_proto::session::{Credential, Event, Session, SessionConfig};
 use seat_proto::shim::Models;
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
@@ -180,14 +180,33 @@ impl Platform {
     }
 }
 
+/// The hooks' refusal for a Verifier or Relying-Party error: its stage and reason.
+pub fn rejection(e: &seat_verify::Error) -> Rejection {
+    use seat_verify::error::Stage as S;
+    match e {
+        seat_verify::Error::Rejected(r) => Rejection::new(
+            match r.stage() {
+                S::Decode => Stage::Decode,
+                S::Binding => Stage::Binding,
+                S::Signature => Stage::Signature,
+                S::Freshness => Stage::Freshness,
+                S::Policy => Stage::Policy,
+            },
+            r.to_string(),
+        ),
+        other => Rejection::new(Stage::Other, other.to_string()),
+    }
+}
+
 impl AttestationHooks for Platform {
-    fn produce_evidence(
-        &mut self,
-        binder: &[u8],
-        aik_pub_hash: &[u8],
-        model: Models,
-        now: u64,
-    ) -> Option<Vec<u8>> {
+    /// The account line of the accepted appraisal.
+    type Accepted = String;
+
+    fn produce_evidence(&mut self, request: &hooks::EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        let (binder, aik_pub_hash, now) = (request.binder, request.aik_pub_hash, request.now);
+        let Mechanism::Expat { model } = request.mechanism else {
+            return None;
+        };
         let attested = self
             .tee
             .lock()
@@ -211,7 +230,7 @@ impl AttestationHooks for Platform {
             evidence.len(),
             short(binder)
         ));
-        if model != Models::PASSPORT {
+        if model != Model::Passport {
             return Some(evidence);
         }
         let report = self.world.verifier.appraise(
@@ -242,19 +261,27 @@ impl AttestationHooks for Platform {
         }
     }
 
-    fn appraise(&mut self, appraisal: &Appraisal, now: u64) -> Verdict {
+    fn appraise(&mut self, appraisal: &hooks::AppraisalRequest<'_>) -> Result<String, Rejection> {
+        let now = appraisal.now;
         let rp = RelyingParty::new(self.world.rp_policy.clone(), self.world.provider);
         let expected = Expected {
-            binder: &appraisal.binder,
-            aik_pub_hash: &appraisal.aik_pub_hash,
+            binder: appraisal.binder,
+            aik_pub_hash: appraisal.aik_pub_hash,
         };
-        let decision = if appraisal.models == Models::PASSPORT {
-            rp.passport(&mut self.record, &appraisal.cmw, &expected, now)
+        // The model this side asked the peer for, not the set it accepts.
+        let passport = matches!(
+            appraisal.mechanism,
+            Mechanism::Expat {
+                model: Model::Passport
+            }
+        );
+        let decision = if passport {
+            rp.passport(&mut self.record, appraisal.cmw, &expected, now)
         } else {
             rp.background_check(
                 &mut self.record,
                 Background::InProcess {
-                    evidence: &appraisal.cmw,
+                    evidence: appraisal.cmw,
                     verifier: &self.world.verifier,
                     form: ResultForm::Cwt,
                 },
@@ -268,15 +295,15 @@ impl AttestationHooks for Platform {
                 let line = format!(
                     "{}: peer attestation {accepted} (binder {})",
                     self.name,
-                    short(&appraisal.binder)
+                    short(appraisal.binder)
                 );
                 self.account.push(line.clone());
-                Verdict::Accepted { explanation: line }
+                Ok(line)
             }
             Err(e) => {
-                let line = format!("{}: peer attestation rejected: {e}", self.name);
-                self.account.push(line.clone());
-                Verdict::Rejected { explanation: line }
+                self.account
+                    .push(format!("{}: peer attestation rejected: {e}", self.name));
+                Err(rejection(&e))
             }
         }
     }
@@ -390,12 +417,12 @@ impl Setup {
     pub fn server(&self) -> Result<Peer, String> {
         let verifier: Arc<dyn ChainVerifier> =
             Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client));
-        let config = SessionConfig::new(
-            default_provider(),
-            self.models(self.opts.server_attests),
-            self.models(self.opts.client_attests),
-            verifier,
-        );
+        let config = SessionConfig::builder(default_provider())
+            .attests(self.models(self.opts.server_attests))
+            .requires(self.models(self.opts.client_attests))
+            .chain_verifier(verifier)
+            .build()
+            .map_err(|e| e.to_string())?;
         let credential = self
             .opts
             .server_attests
@@ -455,12 +482,12 @@ impl Setup {
             WebPkiVerifier::new([&self.server_id.certificate[..]], Purpose::Server)
                 .map_err(|e| e.to_string())?,
         );
-        let config = SessionConfig::new(
-            provider,
-            self.models(self.opts.client_attests),
-            self.models(self.opts.server_attests),
-            verifier,
-        );
+        let config = SessionConfig::builder(provider)
+            .attests(self.models(self.opts.client_attests))
+            .requires(self.models(self.opts.server_attests))
+            .chain_verifier(verifier)
+            .build()
+            .map_err(|e| e.to_string())?;
         Ok(Peer {
             session: Session::new(
                 Arc::new(config),

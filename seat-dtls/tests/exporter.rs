@@ -15,36 +15,29 @@ use seat_dtls::config::{self, DEFAULT_MTU, KeyLog};
 use seat_dtls::core::{DtlsCore, DtlsOptions};
 use seat_dtls::exporter::{BoringExporter, hash_of_suite};
 use seat_dtls::platform::Identity;
-use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
-use seat_proto::rustls_glue::AttestationHooks;
-use seat_proto::session::{Appraisal, Session, SessionConfig, Verdict};
-use seat_proto::shim::Models;
+use seat_proto::hooks::{self, AttestationHooks, Rejection, Stage};
+use seat_proto::session::{Session, SessionConfig};
 
 struct NoAttestation;
 
 impl AttestationHooks for NoAttestation {
-    fn produce_evidence(&mut self, _: &[u8], _: &[u8], _: Models, _: u64) -> Option<Vec<u8>> {
+    type Accepted = ();
+    fn produce_evidence(&mut self, _: &hooks::EvidenceRequest<'_>) -> Option<Vec<u8>> {
         None
     }
-    fn appraise(&mut self, _: &Appraisal, _: u64) -> Verdict {
-        Verdict::Rejected {
-            explanation: "nothing is appraised here".into(),
-        }
+    fn appraise(&mut self, _: &hooks::AppraisalRequest<'_>) -> Result<(), Rejection> {
+        Err(Rejection::new(Stage::Other, "nothing is appraised here"))
     }
 }
 
 fn session(role: Role) -> Session {
-    let config = SessionConfig::new(
-        default_provider(),
-        Models::NONE,
-        Models::NONE,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Server)),
-    );
+    // Nothing attested and nothing required: only the exporter is exercised.
+    let config = SessionConfig::builder(default_provider()).build().unwrap();
     Session::new(Arc::new(config), role, None, Box::new(AwsLcRandom))
 }
 
 /// A DTLS 1.3 handshake between two BoringSSL connections, datagrams moved in memory.
-fn connected() -> (DtlsCore, DtlsCore, KeyLog) {
+fn connected() -> (DtlsCore<NoAttestation>, DtlsCore<NoAttestation>, KeyLog) {
     let server_id = Identity::new("localhost").unwrap();
     let server_ctx = config::server_builder(&server_id.certificate, &server_id.pkcs8)
         .unwrap()
@@ -56,6 +49,7 @@ fn connected() -> (DtlsCore, DtlsCore, KeyLog) {
         config::connection(&client_ctx, Some("localhost"), DEFAULT_MTU).unwrap(),
         Role::Client,
         session(Role::Client),
+        NoAttestation,
         DtlsOptions::default(),
     )
     .unwrap();
@@ -63,20 +57,20 @@ fn connected() -> (DtlsCore, DtlsCore, KeyLog) {
         config::connection(&server_ctx, None, DEFAULT_MTU).unwrap(),
         Role::Server,
         session(Role::Server),
+        NoAttestation,
         DtlsOptions::default(),
     )
     .unwrap();
-    let mut hooks = NoAttestation;
-    client.process(&mut hooks).unwrap();
+    client.process().unwrap();
     for _ in 0..20 {
         while let Some(d) = client.poll_datagram() {
             server.receive_datagram(&d);
         }
-        server.process(&mut hooks).unwrap();
+        server.process().unwrap();
         while let Some(d) = server.poll_datagram() {
             client.receive_datagram(&d);
         }
-        client.process(&mut hooks).unwrap();
+        client.process().unwrap();
         if client.is_established() && server.is_established() {
             break;
         }
