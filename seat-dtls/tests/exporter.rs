@@ -3,6 +3,13 @@
 //! `EXPORTER_SECRET` BoringSSL wrote to its key log, reproduces `SSL_export_keying_material`;
 //! with the TLS 1.3 prefix it does not.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::sync::Arc;
 
 use seat_binding::Secret;

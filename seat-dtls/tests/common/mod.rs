@@ -1,6 +1,12 @@
 //! A lossy UDP relay on 127.0.0.1: drops, duplicates and reorders datagrams at configurable
 //! rates, from a seeded generator, in both directions.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
