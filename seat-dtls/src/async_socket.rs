@@ -36,7 +36,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     ) -> Result<Self, Error> {
         let core = DtlsCore::new(ssl, Role::Client, session, hooks, options)?;
         let mut s = Self { socket, core };
-        s.core.process()?;
+        let r = s.core.process();
+        s.sent(r).await?;
         s.open().await?;
         Ok(s)
     }
@@ -62,9 +63,19 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
         let core = DtlsCore::new(ssl, Role::Server, session, hooks, options)?;
         let mut s = Self { socket, core };
         s.core.receive_datagram(buf.get(..n).unwrap_or_default());
-        s.core.process()?;
+        let r = s.core.process();
+        s.sent(r).await?;
         s.open().await?;
         Ok(s)
+    }
+
+    /// Writes what is queued when `result` is an error (a failed session's error frame), so
+    /// the peer learns why; then returns `result`.
+    async fn sent<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if result.is_err() {
+            self.transmit().await;
+        }
+        result
     }
 
     async fn open(&mut self) -> Result<(), Error> {
@@ -98,7 +109,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
                     while let Ok(n) = self.socket.try_recv(&mut buf) {
                         self.core.receive_datagram(buf.get(..n).unwrap_or_default());
                     }
-                    self.core.process()?;
+                    let r = self.core.process();
+                    self.sent(r).await?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
                 Err(e) => return Err(e.into()),
@@ -110,7 +122,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
             .next_timeout()
             .is_some_and(|t| t <= Instant::now())
         {
-            self.core.handle_timeout()?;
+            let r = self.core.handle_timeout();
+            self.sent(r).await?;
         }
         self.transmit().await;
         Ok(until.is_some_and(|u| Instant::now() >= u))
@@ -122,7 +135,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     ///
     /// As [`DtlsCore::send`].
     pub async fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.core.send(data)?;
+        let r = self.core.send(data);
+        self.sent(r).await?;
         self.transmit().await;
         Ok(())
     }

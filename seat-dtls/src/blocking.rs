@@ -41,7 +41,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     ) -> Result<Self, Error> {
         let core = DtlsCore::new(ssl, Role::Client, session, hooks, options)?;
         let mut s = Self { socket, core };
-        s.core.process()?;
+        let r = s.core.process();
+        s.sent(r)?;
         s.open()?;
         Ok(s)
     }
@@ -72,9 +73,21 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
         let core = DtlsCore::new(ssl, Role::Server, session, hooks, options)?;
         let mut s = Self { socket, core };
         s.core.receive_datagram(buf.get(..n).unwrap_or_default());
-        s.core.process()?;
+        let r = s.core.process();
+        s.sent(r)?;
         s.open()?;
         Ok(s)
+    }
+
+    /// Writes what is queued when `result` is an error (a failed session's error frame), so
+    /// the peer learns why; then returns `result`.
+    fn sent<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if result.is_err() {
+            while let Some(d) = self.core.poll_datagram() {
+                let _ = self.socket.send(&d);
+            }
+        }
+        result
     }
 
     fn open(&mut self) -> Result<(), Error> {
@@ -111,7 +124,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
                     self.core.receive_datagram(buf.get(..n).unwrap_or_default());
                 }
                 self.socket.set_nonblocking(false)?;
-                self.core.process()?;
+                let r = self.core.process();
+                self.sent(r)?;
             }
             Err(e)
                 if matches!(
@@ -127,7 +141,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
             .next_timeout()
             .is_some_and(|t| t <= Instant::now())
         {
-            self.core.handle_timeout()?;
+            let r = self.core.handle_timeout();
+            self.sent(r)?;
         }
         while let Some(d) = self.core.poll_datagram() {
             let _ = self.socket.send(&d);
@@ -141,7 +156,8 @@ impl<H: AttestationHooks> AttestedDtlsSocket<H> {
     ///
     /// As [`DtlsCore::send`], or the socket's error.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.core.send(data)?;
+        let r = self.core.send(data);
+        self.sent(r)?;
         while let Some(d) = self.core.poll_datagram() {
             let _ = self.socket.send(&d);
         }

@@ -273,3 +273,51 @@ fn tokio_socket_attests_mutually_through_the_lossy_relay() {
         relay.stop();
     });
 }
+
+#[test]
+fn tampered_client_is_refused_and_told_why() {
+    let setup = Setup::new(Options {
+        client_tampered: true,
+        ..Options::default()
+    })
+    .unwrap();
+    let server_ctx = setup.server_context().unwrap();
+    let client_ctx = setup.client_context().unwrap();
+    let server_peer = setup.server().unwrap();
+    let client_peer = setup.client(unix_now()).unwrap();
+    let listener = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let ssl = connection(&server_ctx, None, DEFAULT_MTU).unwrap();
+        AttestedDtlsSocket::accept(
+            listener,
+            ssl,
+            server_peer.session,
+            server_peer.platform,
+            options(),
+        )
+        .map(|_| ())
+    });
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.connect(addr).unwrap();
+    let ssl = connection(&client_ctx, Some("localhost"), DEFAULT_MTU).unwrap();
+    // The client's own gate opens (the server attested); the refusal arrives after.
+    let mut c = AttestedDtlsSocket::connect(
+        sock,
+        ssl,
+        client_peer.session,
+        client_peer.platform,
+        options(),
+    )
+    .unwrap();
+    let server_err = server.join().unwrap().unwrap_err();
+    assert!(server_err.to_string().contains("policy"), "{server_err}");
+    let client_err = c.recv(Duration::from_secs(5)).unwrap_err();
+    let Error::Session(seat_proto::Error::PeerAborted { .. }) = &client_err else {
+        panic!("{client_err:?}");
+    };
+    assert!(
+        client_err.to_string().contains("reference values"),
+        "{client_err}"
+    );
+}
