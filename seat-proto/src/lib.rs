@@ -105,6 +105,7 @@ pub mod authenticator;
 pub mod chain;
 pub mod codec;
 pub mod codepoints;
+pub mod dgram;
 mod error;
 pub mod ext;
 #[cfg(feature = "openssl")]

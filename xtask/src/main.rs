@@ -9,7 +9,8 @@
 //!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates),
 //!   only those of `kind` (`session` or `early-session`) when it is given.
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
-//!   (see `seat-examples/src/bin/demo.rs` for the flags).
+//!   (see `seat-examples/src/bin/demo.rs` for the flags); with `--dtls`, over DTLS 1.3 on
+//!   BoringSSL (`seat-dtls/src/bin/dtls-demo.rs`).
 //!
 //! This crate stays tiny and dependency-free; it only shells out to cargo.
 #![forbid(unsafe_code)]
@@ -63,7 +64,8 @@ fn print_usage() {
     );
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
-    println!("        --tampered-server");
+    println!("        --tampered-server;");
+    println!("        --dtls: over DTLS 1.3 (BoringSSL) on UDP, every mode unless one is given");
 }
 
 /// One step of the CI run: a cargo invocation (or, for the independent vector check, a
@@ -121,6 +123,55 @@ const CI_STEPS: &[Step] = &[
         program: Program::Cargo,
         args: TEST_COMMAND,
         env: &[("INSTA_UPDATE", "no")],
+    },
+    // seat-dtls links BoringSSL, which cannot share a binary with OpenSSL: it is outside the
+    // workspace with its own Cargo.lock, so it gets its own steps.
+    Step {
+        name: "dtls format",
+        program: Program::Cargo,
+        args: &["fmt", "--manifest-path", "seat-dtls/Cargo.toml", "--check"],
+        env: &[],
+    },
+    Step {
+        name: "dtls clippy",
+        program: Program::Cargo,
+        args: &[
+            "clippy",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--all-targets",
+            "--all-features",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: &[],
+    },
+    Step {
+        name: "dtls docs",
+        program: Program::Cargo,
+        args: &[
+            "doc",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--no-deps",
+            "--all-features",
+            "--locked",
+        ],
+        env: &[("RUSTDOCFLAGS", "-Dwarnings")],
+    },
+    Step {
+        name: "dtls tests",
+        program: Program::Cargo,
+        args: &[
+            "test",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--all-features",
+            "--locked",
+        ],
+        env: &[],
     },
     Step {
         name: "vectors",
@@ -265,9 +316,12 @@ fn vectors(mode: &str, kind: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// Runs the demo program with `flags`. Cargo's own output (its build progress: the first
-/// build takes minutes) goes straight to the terminal; only cargo's "Running" line is new.
+/// Runs the demo program with `flags` (with `--dtls`, the DTLS 1.3 demo of seat-dtls). Cargo's
+/// own output (its build progress: the first build takes minutes) goes straight to the terminal.
 fn demo(flags: &[String]) -> Result<(), String> {
+    if flags.iter().any(|f| f == "--dtls") {
+        return dtls_demo(flags);
+    }
     eprintln!("xtask: building and running the demo (the first build takes a few minutes)");
     let status = Command::new(cargo())
         .args([
@@ -287,6 +341,32 @@ fn demo(flags: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the demo failed ({status})"))
+    }
+}
+
+/// Runs seat-dtls's `dtls-demo` (outside the workspace) with `flags` other than `--dtls`.
+fn dtls_demo(flags: &[String]) -> Result<(), String> {
+    let status = Command::new(cargo())
+        .args([
+            "run",
+            "--quiet",
+            "--locked",
+            "--manifest-path",
+            "seat-dtls/Cargo.toml",
+            "--features",
+            "demo",
+            "--bin",
+            "dtls-demo",
+            "--",
+        ])
+        .args(flags.iter().filter(|f| *f != "--dtls"))
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the DTLS demo failed ({status})"))
     }
 }
 
