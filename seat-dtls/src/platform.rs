@@ -18,8 +18,8 @@ use seat_proto::session::{Credential, Event, Session, SessionConfig};
 use seat_proto::shim::Models;
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
-use seat_verify::rp::{Background, Expected, RelyingParty};
-use seat_verify::verifier::{AppraisalRequest, ResultBinding, ResultForm, Verifier};
+use seat_verify::rp::{Background, BindingLevel, Expected, RelyingParty};
+use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 
 use crate::config;
 
@@ -86,7 +86,7 @@ impl Identity {
     /// key that authenticated this peer in DTLS.
     pub fn credential(&self) -> Credential {
         Credential {
-            chain: vec![self.certificate.clone()],
+            chain: vec![self.certificate.clone().into()],
             key: Arc::clone(&self.key),
         }
     }
@@ -241,7 +241,7 @@ impl AttestationHooks for Platform {
                 now_unix_secs: now,
             },
             ResultForm::Cwt,
-            ResultBinding::Exchange,
+            BindingLevel::Exchange,
             &mut self.rng,
         );
         match report {
@@ -466,7 +466,7 @@ impl Setup {
                 aik.certificate_der.len()
             ));
             Some(Credential {
-                chain: vec![aik.certificate_der.clone()],
+                chain: vec![aik.certificate_der.clone().into()],
                 key: provider
                     .signing_key_from_pkcs8(
                         SignatureAlgorithm::EcdsaSecp256r1Sha256,
