@@ -375,9 +375,10 @@ fn waiting_server() -> (Session, RecordedExporter, Vec<u8>) {
     })
     .unwrap();
     while s.poll_action().is_some() {}
+    // It claims to attest, so the server asks, and then never answers.
     let hello = Frame::Hello(Hello {
         version: seat_proto::shim::VERSION,
-        attests: Models::NONE,
+        attests: Models::BACKGROUND_CHECK,
         requires: Models::NONE,
         cmw_forms: seat_proto::shim::CmwForms::BOTH,
         cmw_attestation: seat_proto::codepoints::CodePoints::DEFAULT.cmw_attestation(),

@@ -212,7 +212,12 @@ struct World {
     last_cmw_b: Option<Vec<u8>>,
     ghost_a: Ghost,
     ghost_b: Ghost,
+    ghost_servers: Ghost,
     next_byte: u8,
+    /// Per session, a hash of every input the attacker or a caller chose for it (bytes
+    /// received, re-attestations, sends, times, closes, the platform's answers): a session is
+    /// a deterministic function of its inputs, so equal hashes mean equal sessions.
+    inputs: [u64; 4],
 }
 
 fn frames_of(bytes: &[u8]) -> Vec<Vec<u8>> {
@@ -269,14 +274,19 @@ impl World {
             last_cmw_b: None,
             ghost_a: Ghost::default(),
             ghost_b: Ghost::default(),
+            ghost_servers: Ghost::default(),
             next_byte: 1,
+            inputs: [0; 4],
         };
-        for who in [Who::ClientA, Who::ServerA, Who::ClientB, Who::ServerB] {
+        let all = [Who::ServerA, Who::ClientA, Who::ServerB, Who::ClientB];
+        for who in all {
             let (s, e) = w.session_mut(who);
             let _ = s.handle(Input::Established {
                 exporter: e,
                 now: NOW,
             });
+        }
+        for who in all {
             w.drain(who);
         }
         // A's client reaches its (malicious) server at once (`drain` feeds it): the attacker
@@ -308,6 +318,18 @@ impl World {
         }
     }
 
+    fn record(&mut self, who: Who, what: &[u8], now: u64) {
+        let i = match who {
+            Who::ClientA => 0,
+            Who::ServerA => 1,
+            Who::ClientB => 2,
+            Who::ServerB => 3,
+        };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.inputs[i], what, now).hash(&mut h);
+        self.inputs[i] = h.finish();
+    }
+
     fn learn(&mut self, frame: &[u8]) {
         if self.knowledge.len() < MAX_KNOWLEDGE && !self.knowledge.iter().any(|k| k == frame) {
             self.knowledge.push(frame.to_vec());
@@ -316,6 +338,7 @@ impl World {
 
     fn feed(&mut self, who: Who, bytes: &[u8]) {
         let now = self.time;
+        self.record(who, bytes, now);
         let (s, e) = self.session_mut(who);
         let _ = s.handle(Input::Received {
             bytes,
@@ -425,10 +448,13 @@ impl World {
         }
     }
 
+    /// The ghost of a relying client; the servers' own events (their gates open at once)
+    /// go to a scratch record.
     fn ghost_mut(&mut self, who: Who) -> &mut Ghost {
         match who {
-            Who::ClientA | Who::ServerA => &mut self.ghost_a,
-            Who::ClientB | Who::ServerB => &mut self.ghost_b,
+            Who::ClientA => &mut self.ghost_a,
+            Who::ClientB => &mut self.ghost_b,
+            Who::ServerA | Who::ServerB => &mut self.ghost_servers,
         }
     }
 
@@ -453,6 +479,7 @@ impl World {
             }
             Step::EvidenceA(choice) => {
                 if let Some((exchange, binder)) = self.pending_a.take() {
+                    self.record(Who::ServerA, format!("{choice:?}").as_bytes(), self.time);
                     let input = match choice {
                         EvidenceChoice::Genuine => Input::Evidence {
                             exchange,
@@ -475,6 +502,7 @@ impl World {
                 } else {
                     Who::ClientB
                 };
+                self.record(who, b"reattest", now);
                 let (s, e) = self.session_mut(who);
                 let _ = s.handle(Input::Reattest { exporter: e, now });
                 self.drain(who);
@@ -487,6 +515,7 @@ impl World {
                 };
                 let byte = self.next_byte;
                 self.next_byte += 1;
+                self.record(who, &[b's', byte], self.time);
                 let (s, _) = self.session_mut(who);
                 let _ = s.handle(Input::Send(&[byte]));
                 self.drain(who);
@@ -495,6 +524,7 @@ impl World {
                 self.time += 31;
                 let now = self.time;
                 for who in [Who::ClientA, Who::ServerA, Who::ClientB, Who::ServerB] {
+                    self.record(who, b"timeout", now);
                     let (s, _) = self.session_mut(who);
                     let _ = s.handle(Input::Timeout { now });
                     self.drain(who);
@@ -504,6 +534,7 @@ impl World {
                 self.b_to_client.clear();
                 self.b_to_server.clear();
                 for who in [Who::ClientB, Who::ServerB] {
+                    self.record(who, b"closed", self.time);
                     let (s, _) = self.session_mut(who);
                     let _ = s.handle(Input::PeerClosed);
                     self.drain(who);
@@ -524,6 +555,7 @@ impl World {
     /// What identifies the state for deduplication.
     fn view(&self) -> View {
         View {
+            inputs: self.inputs,
             time: self.time,
             sessions: self
                 .sessions()
@@ -565,6 +597,7 @@ impl Invariants {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct View {
+    inputs: [u64; 4],
     time: u64,
     sessions: [(bool, bool, Option<u64>); 4],
     b_to_client: Vec<Vec<u8>>,
@@ -719,12 +752,19 @@ impl Model for Expat {
     }
 }
 
-/// The depth bound CI runs (`SEAT_MODEL_DEPTH` overrides it).
+/// How many attacker and caller steps the check explores (`SEAT_MODEL_DEPTH` overrides the
+/// CI bound).
 fn depth() -> usize {
     std::env::var("SEAT_MODEL_DEPTH")
         .ok()
         .and_then(|d| d.parse().ok())
         .unwrap_or(4)
+}
+
+/// stateright's depth bound for `steps` steps: its initial state has depth 1, and it checks
+/// no state at the bound itself.
+fn target(steps: usize) -> usize {
+    steps + 2
 }
 
 #[test]
@@ -735,11 +775,11 @@ fn the_session_holds_its_properties_against_the_attacker() {
     }
     .checker()
     .threads(2)
-    .target_max_depth(depth)
+    .target_max_depth(target(depth))
     .spawn_bfs()
     .join();
     let report = format!(
-        "model check: depth {depth}, {} states explored, {} unique, max depth {}\n",
+        "model check: {depth} steps, {} states explored, {} unique, max depth {}\n",
         checker.state_count(),
         checker.unique_state_count(),
         checker.max_depth()
@@ -759,8 +799,11 @@ fn a_verifier_that_accepts_any_binder_is_caught() {
         accept_any_binder: true,
     }
     .checker()
+    .finish_when(stateright::HasDiscoveries::AnyOf(
+        ["Evidence from another connection is never accepted"].into(),
+    ))
     .threads(2)
-    .target_max_depth(depth())
+    .target_max_depth(target(depth()))
     .spawn_bfs()
     .join();
     let path = checker.assert_any_discovery("Evidence from another connection is never accepted");
