@@ -377,7 +377,10 @@ fn fuzz(flags: &[String]) -> Result<(), String> {
         ));
     }
     let targets = if chosen.is_empty() { all } else { chosen };
-    println!("xtask fuzz: building {} targets", targets.len());
+    // An explicit target keeps the instrumentation off build scripts and proc macros, as
+    // cargo-fuzz does.
+    let host = host_triple()?;
+    println!("xtask fuzz: building {} targets for {host}", targets.len());
     let status = Command::new(cargo())
         .args([
             "build",
@@ -385,6 +388,8 @@ fn fuzz(flags: &[String]) -> Result<(), String> {
             "--manifest-path",
             "fuzz/Cargo.toml",
             "--bins",
+            "--target",
+            &host,
         ])
         .env("RUSTFLAGS", FUZZ_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", root.join("fuzz/target"))
@@ -403,7 +408,12 @@ fn fuzz(flags: &[String]) -> Result<(), String> {
         let seeds = root.join("fuzz/seeds").join(target);
         let log = root.join("fuzz/artifacts").join(format!("{target}.log"));
         println!("xtask fuzz: {target} for {secs} s (log {})", log.display());
-        let mut cmd = Command::new(root.join("fuzz/target/release").join(target));
+        let mut cmd = Command::new(
+            root.join("fuzz/target")
+                .join(&host)
+                .join("release")
+                .join(target),
+        );
         cmd.arg(format!("-max_total_time={secs}"))
             .arg("-print_final_stats=1")
             .arg(format!("-artifact_prefix={}/", artifacts.display()))
@@ -443,6 +453,19 @@ fn fuzz(flags: &[String]) -> Result<(), String> {
     } else {
         Err("a fuzz target found a crash (see fuzz/artifacts)".into())
     }
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> Result<String, String> {
+    let out = Command::new(env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .ok_or_else(|| "rustc -vV names no host".into())
 }
 
 fn model(flags: &[String]) -> Result<(), String> {
