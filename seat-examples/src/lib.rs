@@ -17,9 +17,8 @@ use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{CryptoProvider, SignatureAlgorithm, SigningKey, default_provider};
 use seat_evidence::attester::{Attester, EvidenceRequest};
 use seat_evidence::sim::{MintedAik, SimTeeConfig, SimulatedTee};
-use seat_proto::rustls_glue::AttestationHooks;
-use seat_proto::session::{Appraisal, Credential, Event, Verdict};
-use seat_proto::shim::Models;
+use seat_proto::hooks::{self, AttestationHooks, Mechanism, Model, Rejection, Stage};
+use seat_proto::session::{Credential, Event};
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 use seat_verify::replay::ReplayRecord;
 use seat_verify::rp::{Background, Expected, RelyingParty};
@@ -223,14 +222,33 @@ impl Platform {
     }
 }
 
+/// The stage and reason of a Verifier or Relying-Party refusal.
+pub fn rejection(e: &seat_verify::Error) -> Rejection {
+    use seat_verify::error::Stage as S;
+    match e {
+        seat_verify::Error::Rejected(r) => Rejection::new(
+            match r.stage() {
+                S::Decode => Stage::Decode,
+                S::Binding => Stage::Binding,
+                S::Signature => Stage::Signature,
+                S::Freshness => Stage::Freshness,
+                S::Policy => Stage::Policy,
+            },
+            r.to_string(),
+        ),
+        other => Rejection::new(Stage::Other, other.to_string()),
+    }
+}
+
 impl AttestationHooks for Platform {
-    fn produce_evidence(
-        &mut self,
-        binder: &[u8],
-        aik_pub_hash: &[u8],
-        model: Models,
-        now: u64,
-    ) -> Option<Vec<u8>> {
+    type Accepted = String;
+
+    fn produce_evidence(&mut self, request: &hooks::EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        let (binder, aik_pub_hash, now) = (request.binder, request.aik_pub_hash, request.now);
+        let model = match request.mechanism {
+            Mechanism::Expat { model } => model,
+            _ => return None,
+        };
         let attested = match self.tee.lock() {
             Ok(mut tee) => tee
                 .attest(&EvidenceRequest {
@@ -255,7 +273,7 @@ impl AttestationHooks for Platform {
             evidence.len(),
             short(binder)
         ));
-        if model != Models::PASSPORT {
+        if model != Model::Passport {
             return Some(evidence);
         }
         // Passport: have the Verifier appraise our own Evidence and present its Result.
@@ -287,19 +305,27 @@ impl AttestationHooks for Platform {
         }
     }
 
-    fn appraise(&mut self, appraisal: &Appraisal, now: u64) -> Verdict {
+    fn appraise(&mut self, appraisal: &hooks::AppraisalRequest<'_>) -> Result<String, Rejection> {
+        let now = appraisal.now;
         let rp = RelyingParty::new(self.world.rp_policy.clone(), self.world.provider);
         let expected = Expected {
-            binder: &appraisal.binder,
-            aik_pub_hash: &appraisal.aik_pub_hash,
+            binder: appraisal.binder,
+            aik_pub_hash: appraisal.aik_pub_hash,
         };
-        let decision = if appraisal.models == Models::PASSPORT {
-            rp.passport(&mut self.record, &appraisal.cmw, &expected, now)
+        // The model this side asked the peer for, not the set it accepts.
+        let passport = matches!(
+            appraisal.mechanism,
+            Mechanism::Expat {
+                model: Model::Passport
+            }
+        );
+        let decision = if passport {
+            rp.passport(&mut self.record, appraisal.cmw, &expected, now)
         } else {
             rp.background_check(
                 &mut self.record,
                 Background::InProcess {
-                    evidence: &appraisal.cmw,
+                    evidence: appraisal.cmw,
                     verifier: &self.world.verifier,
                     form: ResultForm::Cwt,
                 },
@@ -313,16 +339,18 @@ impl AttestationHooks for Platform {
                 let line = format!(
                     "{}: peer attestation {accepted} (binder {}, chain trust {:?})",
                     self.name,
-                    short(&appraisal.binder),
-                    appraisal.trust
+                    short(appraisal.binder),
+                    appraisal
+                        .trust
+                        .map_or_else(|| "none".to_string(), |t| format!("{t:?}"))
                 );
                 self.account.push(line.clone());
-                Verdict::Accepted { explanation: line }
+                Ok(line)
             }
             Err(e) => {
                 let line = format!("{}: peer attestation rejected: {e}", self.name);
-                self.account.push(line.clone());
-                Verdict::Rejected { explanation: line }
+                self.account.push(line);
+                Err(rejection(&e))
             }
         }
     }

@@ -16,7 +16,8 @@ use seat_binding::provider::{SignatureAlgorithm, default_provider};
 use seat_evidence::sim::SimulatedTee;
 use seat_proto::Error;
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::{AttestationHooks, harden_client_config, harden_server_config};
+use seat_proto::hooks::{AttestationHooks, EvidenceRequest, Mechanism};
+use seat_proto::rustls_glue::{harden_client_config, harden_server_config};
 use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig};
 use seat_proto::shim::Models;
 
@@ -74,18 +75,21 @@ where
                     aik_pub_hash,
                     model,
                 } => {
-                    let input =
-                        match self
-                            .platform
-                            .produce_evidence(&binder, &aik_pub_hash, model, now)
-                        {
-                            Some(cmw) => Input::Evidence { exchange, cmw },
-                            None => Input::Decline { exchange },
-                        };
+                    let request = EvidenceRequest::new(
+                        Mechanism::Expat { model },
+                        Some(exchange),
+                        &binder,
+                        &aik_pub_hash,
+                        now,
+                    );
+                    let input = match self.platform.produce_evidence(&request) {
+                        Some(cmw) => Input::Evidence { exchange, cmw },
+                        None => Input::Decline { exchange },
+                    };
                     self.handle(input, now);
                 }
                 Action::Appraise(appraisal) => {
-                    let verdict = self.platform.appraise(&appraisal, now);
+                    let verdict = self.platform.appraise(&appraisal.request(now)).map(|_| ());
                     self.handle(
                         Input::Verdict {
                             exchange: appraisal.exchange,
@@ -352,8 +356,18 @@ impl Setup {
         );
         let pick = |on: bool| if on { opts.model } else { Models::NONE };
         let session = |role, attests, requires, verifier, credential| {
-            let config = SessionConfig::new(provider, pick(attests), pick(requires), verifier);
-            Session::new(Arc::new(config), role, credential, Box::new(AwsLcRandom))
+            let config = SessionConfig::builder(provider)
+                .attests(pick(attests))
+                .requires(pick(requires))
+                .chain_verifier(verifier)
+                .build()
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(Session::new(
+                Arc::new(config),
+                role,
+                credential,
+                Box::new(AwsLcRandom),
+            ))
         };
         Ok(Peers {
             client_session: session(
@@ -362,7 +376,7 @@ impl Setup {
                 opts.server_attests,
                 server_ea_verifier,
                 client_credential,
-            ),
+            )?,
             client_platform,
             server_session: session(
                 Role::Server,
@@ -372,7 +386,7 @@ impl Setup {
                 opts.server_attests
                     .then(|| self.server_id.credential())
                     .transpose()?,
-            ),
+            )?,
             server_platform: Platform::shared(
                 "server",
                 Arc::clone(&self.server_tee),

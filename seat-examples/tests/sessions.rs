@@ -12,6 +12,7 @@
 
 use seat_examples::echo::Options;
 use seat_examples::memory::MemoryPair;
+use seat_proto::hooks::Stage;
 use seat_proto::session::Event;
 use seat_proto::shim::{Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
@@ -109,16 +110,26 @@ fn tampered_client_is_rejected_and_no_data_flows() {
     };
     let mut pair = MemoryPair::connect(opts, NOW).unwrap();
     assert!(!pair.server.session.is_open());
-    assert_eq!(
-        pair.server.error,
-        Some(Error::Attestation(AttestationError::Rejected))
-    );
+    // The Verifier's stage and reason reach the session's error and its Display.
+    let Some(Error::Attestation(AttestationError::Rejected(rejection))) = pair.server.error.clone()
+    else {
+        panic!("{:?}", pair.server.error)
+    };
+    assert_eq!(rejection.stage, Stage::Policy);
+    assert!(rejection.reason.contains("measurement"), "{rejection}");
+    let shown = pair
+        .server
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(shown.contains("measurement"), "{shown}");
     let account = pair.server.platform.account.join("\n");
     assert!(account.contains("measurement"), "{account}");
     // The server's gate never opened: it refuses to send.
     assert_eq!(
         pair.server.send(b"secret", NOW).unwrap_err(),
-        Error::Attestation(AttestationError::Rejected)
+        Error::Attestation(AttestationError::Rejected(rejection))
     );
     assert!(pair.client.delivered.is_empty());
 }
@@ -136,16 +147,17 @@ fn application_data_before_attestation_is_refused() {
     assert!(pair.both_open());
     // A fresh client session that has not attested the server yet refuses data.
     let mut fresh = seat_proto::session::Session::new(
-        std::sync::Arc::new(seat_proto::session::SessionConfig::new(
-            seat_binding::provider::default_provider(),
-            Models::NONE,
-            Models::BACKGROUND_CHECK,
-            std::sync::Arc::new(
-                seat_proto::chain::DangerousSelfSignedVerifier::dangerous_new(
-                    seat_proto::chain::Purpose::Server,
-                ),
-            ),
-        )),
+        std::sync::Arc::new(
+            seat_proto::session::SessionConfig::builder(seat_binding::provider::default_provider())
+                .requires(Models::BACKGROUND_CHECK)
+                .chain_verifier(std::sync::Arc::new(
+                    seat_proto::chain::DangerousSelfSignedVerifier::dangerous_new(
+                        seat_proto::chain::Purpose::Server,
+                    ),
+                ))
+                .build()
+                .unwrap(),
+        ),
         seat_binding::authenticator::Role::Client,
         None,
         Box::new(seat_binding::provider::aws_lc::AwsLcRandom),

@@ -9,6 +9,7 @@ use crate::codec::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::codepoints::{
     AlertDescription, CodePointError, CodePoints, ExtensionType, HandshakeType, SignatureScheme,
 };
+use crate::hooks::Rejection;
 
 /// Everything that can go wrong in seat-proto.
 #[non_exhaustive]
@@ -31,6 +32,9 @@ pub enum Error {
         alert: AlertDescription,
         /// The peer's reason code.
         reason: u16,
+        /// The peer's explanation (at most 255 bytes; for a rejection, the stage and reason its
+        /// Verifier or policy gave). Peer-controlled: shown escaped.
+        detail: String,
     },
     /// The crypto provider failed on local material (not on peer input).
     Crypto(seat_binding::Error),
@@ -157,7 +161,7 @@ impl Error {
                 | AttestationError::Refused
                 | AttestationError::Missing
                 | AttestationError::PeerTimeout => cp.attestation_required(),
-                AttestationError::Rejected => cp.attestation_failed(),
+                AttestationError::Rejected(_) => cp.attestation_failed(),
                 AttestationError::VerdictTimeout | AttestationError::EvidenceTimeout => {
                     AlertDescription::INTERNAL_ERROR
                 }
@@ -221,7 +225,7 @@ impl Error {
                 AttestationError::Unavailable => "attestation_unavailable",
                 AttestationError::Refused => "peer_refused",
                 AttestationError::Missing => "attestation_missing",
-                AttestationError::Rejected => "attestation_rejected",
+                AttestationError::Rejected(_) => "attestation_rejected",
                 AttestationError::PeerTimeout => "peer_timeout",
                 AttestationError::VerdictTimeout => "verdict_timeout",
                 AttestationError::EvidenceTimeout => "evidence_timeout",
@@ -253,13 +257,22 @@ impl fmt::Display for Error {
             Self::PeerIncompatible(e) => write!(f, "peer incompatible: {e}"),
             Self::InvalidCertificate(e) => write!(f, "invalid certificate: {e}"),
             Self::Attestation(e) => write!(f, "attestation: {e}"),
-            Self::PeerAborted { alert, reason } => {
+            Self::PeerAborted {
+                alert,
+                reason,
+                detail,
+            } => {
                 let name = usize::from(*reason)
                     .checked_sub(1)
                     .and_then(|i| REASONS.get(i))
                     .copied()
                     .unwrap_or("unknown reason");
-                write!(f, "peer aborted with {alert} ({name})")
+                write!(f, "peer aborted with {alert} ({name})")?;
+                if detail.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, ": {}", detail.escape_debug())
+                }
             }
             Self::Crypto(e) => write!(f, "crypto provider: {e}"),
             Self::ApiMisuse(e) => write!(f, "api misuse: {e}"),
@@ -481,7 +494,7 @@ impl fmt::Display for PeerIncompatible {
 
 /// Why attestation did not succeed.
 #[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AttestationError {
     /// The peer cannot attest with any model this side requires (its hello).
     Unavailable,
@@ -490,8 +503,9 @@ pub enum AttestationError {
     /// The peer's authenticator carried no CMW although attestation is required
     /// (draft-fossati-seat-expat-03 section 3.3 lets the relying party reject it).
     Missing,
-    /// The caller's Verifier or policy rejected the attestation.
-    Rejected,
+    /// The caller's Verifier or policy rejected the attestation, at this stage for this
+    /// reason.
+    Rejected(Rejection),
     /// The peer did not answer a request in time.
     PeerTimeout,
     /// The caller's verdict did not arrive in time.
@@ -511,7 +525,7 @@ impl fmt::Display for AttestationError {
             Self::Unavailable => "peer cannot attest with a required model",
             Self::Refused => "peer refused to attest",
             Self::Missing => "peer authenticated without attestation",
-            Self::Rejected => "attestation rejected by policy",
+            Self::Rejected(r) => return write!(f, "attestation rejected at the {r}"),
             Self::PeerTimeout => "peer did not attest in time",
             Self::VerdictTimeout => "no verdict in time",
             Self::EvidenceTimeout => "no evidence in time",
@@ -598,7 +612,11 @@ mod tests {
         }
         let cp = CodePoints::DEFAULT;
         assert_eq!(
-            Error::from(AttestationError::Rejected).alert(&cp),
+            Error::from(AttestationError::Rejected(Rejection::new(
+                crate::hooks::Stage::Policy,
+                "x"
+            )))
+            .alert(&cp),
             cp.attestation_failed()
         );
         assert_eq!(

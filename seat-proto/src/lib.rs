@@ -13,6 +13,42 @@
 //! Decoding is total and strict ([`codec`]); the unassigned code points are configuration
 //! ([`codepoints::CodePoints`]).
 //!
+//! # Driving a session
+//!
+//! The expat [`session::Session`] is sans-I/O. Its actions go through the caller's
+//! [`hooks::AttestationHooks`] (the Attester for this side's Evidence, the Verifier and policy
+//! for the peer's) in one place, [`hooks::drive`] or its stateful form [`hooks::Driver`], which
+//! the stream adapters use too. An adapter feeds what it reads and writes what comes out:
+//!
+//! ```no_run
+//! use seat_binding::exporter::Exporter;
+//! use seat_proto::hooks::{AttestationHooks, Driver};
+//! use seat_proto::session::{Input, Session};
+//!
+//! /// Hands the session bytes read from the TLS connection; returns the bytes to write back
+//! /// and appends the peer's application data (once the gate is open) to `app`.
+//! fn on_read<H: AttestationHooks>(
+//!     session: &mut Session,
+//!     driver: &mut Driver<H>,
+//!     exporter: &dyn Exporter,
+//!     bytes: &[u8],
+//!     now: u64,
+//!     app: &mut Vec<u8>,
+//! ) -> Result<Vec<u8>, seat_proto::Error> {
+//!     let mut to_tls = Vec::new();
+//!     let input = Input::Received { bytes, exporter, now };
+//!     // On a fatal error, `to_tls` still holds the error frame to send before closing.
+//!     driver.handle(session, input, now, &mut to_tls, app)?;
+//!     if let Some(accepted) = driver.peer_attestation() {
+//!         println!("the peer's attestation was accepted: {accepted:?}");
+//!     }
+//!     Ok(to_tls)
+//! }
+//! ```
+//!
+//! The adapters do this for you: [`rustls_glue::AttestedStream`] (feature `rustls`, blocking)
+//! and [`tokio_glue`] (feature `tokio`: `AttestedAcceptor`, `AttestedConnector`).
+//!
 //! ```
 //! use seat_proto::codepoints::{CodePoints, SignatureScheme};
 //! use seat_proto::message::AuthenticatorRequest;
@@ -44,6 +80,7 @@ mod error;
 pub mod ext;
 #[cfg(feature = "openssl")]
 mod ffi;
+pub mod hooks;
 pub mod message;
 pub mod negotiation;
 #[cfg(feature = "openssl")]
@@ -55,6 +92,8 @@ pub mod remote_attestation;
 pub mod rustls_glue;
 pub mod session;
 pub mod shim;
+#[cfg(feature = "tokio")]
+pub mod tokio_glue;
 pub mod transcript;
 
 pub use error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved, REASONS};

@@ -477,7 +477,10 @@ impl Common {
                 self.actions.push_back(Action::Event(Event::PeerAttested));
                 Ok(())
             }
-            Verdict::Rejected { .. } => Err(AttestationError::Rejected.into()),
+            Verdict::Rejected { explanation } => Err(AttestationError::Rejected(
+                crate::hooks::Rejection::new(crate::hooks::Stage::Other, explanation),
+            )
+            .into()),
         }
     }
 

@@ -8,6 +8,9 @@
 //! [`harden_server_config`] set that up; [`AttestedStream::establish`] refuses a connection
 //! that is not TLS 1.3 or that resumed.
 //!
+//! The stream moves the session's actions through the caller's
+//! [`AttestationHooks`] with [`Driver`], the one drive loop (see [`crate::hooks`]).
+//!
 //! This module is one of the stack adapters: it touches the socket and the clock, which the
 //! session itself never does.
 
@@ -16,12 +19,14 @@ use std::ops::DerefMut;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rustls::{ClientConfig, ConnectionCommon, HandshakeKind, ProtocolVersion, ServerConfig};
-use seat_binding::exporter::rustls_adapter::RustlsExporter;
+use rustls::{
+    ClientConfig, CommonState, ConnectionCommon, HandshakeKind, ProtocolVersion, ServerConfig,
+};
+use seat_binding::exporter::rustls_adapter::{RustlsConnection, RustlsExporter};
 
 use crate::error::Error;
-use crate::session::{Action, Appraisal, Event, ExchangeId, Input, Session, Verdict};
-use crate::shim::Models;
+use crate::hooks::{AttestationHooks, Driver, ReattestPending};
+use crate::session::{ExchangeId, Input, Session};
 
 /// Turns off everything that would let an attested connection skip a fresh handshake:
 /// resumption (tickets and session IDs) and early data.
@@ -38,76 +43,175 @@ pub fn harden_server_config(config: &mut ServerConfig) {
     config.send_half_rtt_data = false;
 }
 
-/// The caller's side of attestation, which the blocking adapter calls synchronously: the
-/// Attester (for this side's Evidence) and the Verifier with its policy (for the peer's).
-pub trait AttestationHooks {
-    /// Returns a CMW whose Evidence (or Attestation Result, for [`Models::PASSPORT`]) binds
-    /// `binder` and `aik_pub_hash`, or `None` to refuse with an empty authenticator.
-    fn produce_evidence(
-        &mut self,
-        binder: &[u8],
-        aik_pub_hash: &[u8],
-        model: Models,
-        now: u64,
-    ) -> Option<Vec<u8>>;
-
-    /// Appraises the peer's attestation.
-    fn appraise(&mut self, appraisal: &Appraisal, now: u64) -> Verdict;
-
-    /// Observes an event (for logs); does nothing by default.
-    fn event(&mut self, event: &Event) {
-        let _ = event;
-    }
-}
-
-impl<H: AttestationHooks + ?Sized> AttestationHooks for &mut H {
-    fn produce_evidence(
-        &mut self,
-        binder: &[u8],
-        aik_pub_hash: &[u8],
-        model: Models,
-        now: u64,
-    ) -> Option<Vec<u8>> {
-        (**self).produce_evidence(binder, aik_pub_hash, model, now)
-    }
-
-    fn appraise(&mut self, appraisal: &Appraisal, now: u64) -> Verdict {
-        (**self).appraise(appraisal, now)
-    }
-
-    fn event(&mut self, event: &Event) {
-        (**self).event(event);
-    }
-}
-
 /// Seconds since the Unix epoch from the system clock.
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-fn session_error(e: Error) -> io::Error {
+/// The session's error as an [`io::Error`] of kind `Other` whose
+/// [`get_ref`](io::Error::get_ref) downcasts to [`Error`]; its Display is the session error's
+/// (for a rejection: the stage and the reason).
+pub(crate) fn session_error(e: Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// A rustls connection over a blocking socket whose application data flows only through an
-/// attested [`Session`]. Reads and writes fail until the gate is open (they cannot: the
-/// stream exists only once it is).
-pub struct AttestedStream<C, S, H> {
-    conn: C,
-    sock: S,
-    session: Session,
-    hooks: H,
-    delivered: Vec<u8>,
-    delivered_at: usize,
-    peer_attested: usize,
+/// The TLS handshake is over: refuses anything but a full TLS 1.3 handshake.
+pub(crate) fn check_handshake(conn: &CommonState) -> io::Result<()> {
+    if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "attested connections need TLS 1.3",
+        ));
+    }
+    if conn.handshake_kind() == Some(HandshakeKind::Resumed) {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "attested connections never resume",
+        ));
+    }
+    Ok(())
 }
 
-impl<C, S, H> core::fmt::Debug for AttestedStream<C, S, H> {
+/// One thing to tell the session.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Step<'a> {
+    Established,
+    Received(&'a [u8]),
+    Send(&'a [u8]),
+    Timeout,
+    PeerClosed,
+}
+
+/// What both stream adapters keep besides the TLS connection: the session, the drive loop,
+/// the bytes it produced for TLS and the application bytes not yet read.
+pub(crate) struct Core<H: AttestationHooks> {
+    pub(crate) session: Session,
+    pub(crate) driver: Driver<H>,
+    pub(crate) outgoing: Vec<u8>,
+    delivered: Vec<u8>,
+    delivered_at: usize,
+}
+
+impl<H: AttestationHooks> Core<H> {
+    pub(crate) fn new(session: Session, hooks: H) -> Self {
+        Self {
+            session,
+            driver: Driver::new(hooks),
+            outgoing: Vec::new(),
+            delivered: Vec::new(),
+            delivered_at: 0,
+        }
+    }
+
+    /// Feeds one input through the driver, then tells the session the time if one of its
+    /// deadlines has passed (so a peer that keeps talking cannot outlive a deadline).
+    pub(crate) fn feed(
+        &mut self,
+        conn: &dyn RustlsConnection,
+        step: Step<'_>,
+    ) -> Result<(), Error> {
+        let now = unix_now();
+        let (session, out, app) = (&mut self.session, &mut self.outgoing, &mut self.delivered);
+        match step {
+            Step::Established => {
+                let exporter = RustlsExporter::new(conn)?;
+                let input = Input::Established {
+                    exporter: &exporter,
+                    now,
+                };
+                self.driver.handle(session, input, now, out, app)?;
+            }
+            Step::Received(bytes) => {
+                let exporter = RustlsExporter::new(conn)?;
+                let input = Input::Received {
+                    bytes,
+                    exporter: &exporter,
+                    now,
+                };
+                self.driver.handle(session, input, now, out, app)?;
+            }
+            Step::Send(bytes) => self
+                .driver
+                .handle(session, Input::Send(bytes), now, out, app)?,
+            Step::Timeout => self
+                .driver
+                .handle(session, Input::Timeout { now }, now, out, app)?,
+            Step::PeerClosed => self
+                .driver
+                .handle(session, Input::PeerClosed, now, out, app)?,
+        }
+        if !matches!(step, Step::Timeout) && self.session.poll_timeout().is_some_and(|d| d <= now) {
+            self.feed(conn, Step::Timeout)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a re-attestation.
+    pub(crate) fn reattest(&mut self, conn: &dyn RustlsConnection) -> Result<ExchangeId, Error> {
+        let now = unix_now();
+        let exporter = RustlsExporter::new(conn)?;
+        self.driver.reattest(
+            &mut self.session,
+            &exporter,
+            now,
+            &mut self.outgoing,
+            &mut self.delivered,
+        )
+    }
+
+    /// Application bytes delivered and not yet read.
+    pub(crate) fn buffered(&self) -> usize {
+        self.delivered.len().saturating_sub(self.delivered_at)
+    }
+
+    /// Copies delivered bytes into `out`; how many.
+    pub(crate) fn take_delivered(&mut self, out: &mut [u8]) -> usize {
+        let available = self.delivered.get(self.delivered_at..).unwrap_or_default();
+        let n = available.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), available.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.delivered_at += n;
+        if self.delivered_at == self.delivered.len() {
+            self.delivered.clear();
+            self.delivered_at = 0;
+        }
+        n
+    }
+
+    /// Waits (in the adapter's loop) for re-attestation `exchange`: its result once accepted,
+    /// an error when more application data waits than the session's `max_early_data`.
+    pub(crate) fn reattested(&mut self, exchange: ExchangeId) -> Option<io::Result<H::Accepted>> {
+        if let Some(accepted) = self.driver.take_accepted(exchange) {
+            return Some(Ok(accepted));
+        }
+        let buffered = self.buffered();
+        (buffered >= self.session.config().max_early_data)
+            .then(|| Err(io::Error::other(ReattestPending { exchange, buffered })))
+    }
+}
+
+/// A rustls connection over a blocking socket whose application data flows only through an
+/// attested [`Session`]; the stream exists only once the session's gate is open.
+///
+/// Deadlines: the session is told the time after every input, and an exchange past its
+/// deadline fails the connection. A peer that sends nothing at all is noticed only when a read
+/// returns, so give the socket a read timeout
+/// ([`TcpStream::set_read_timeout`](std::net::TcpStream::set_read_timeout)): a read that times
+/// out tells the session the time.
+pub struct AttestedStream<C, S, H: AttestationHooks> {
+    conn: C,
+    sock: S,
+    core: Core<H>,
+}
+
+impl<C, S, H: AttestationHooks> core::fmt::Debug for AttestedStream<C, S, H> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AttestedStream")
-            .field("session", &self.session)
+            .field("session", &self.core.session)
+            .field("peer_attestation", &self.core.driver.peer_attestation())
             .finish_non_exhaustive()
     }
 }
@@ -115,90 +219,89 @@ impl<C, S, H> core::fmt::Debug for AttestedStream<C, S, H> {
 impl<C, D, S, H> AttestedStream<C, S, H>
 where
     C: DerefMut<Target = ConnectionCommon<D>>,
-    ConnectionCommon<D>: seat_binding::exporter::rustls_adapter::RustlsConnection,
+    ConnectionCommon<D>: RustlsConnection,
     S: Read + Write,
     H: AttestationHooks,
 {
     /// Completes the TLS handshake on `sock`, then runs attestation until the session's gate
     /// opens.
     ///
-    /// Give `sock` a read timeout: when a read times out, the session is told the time, and an
-    /// exchange past its deadline fails instead of waiting for ever.
-    ///
     /// # Errors
     ///
     /// An I/O or TLS error, a connection that is not TLS 1.3 or that resumed, or the session's
-    /// error (wrapped in an [`io::Error`] of kind `Other`; `get_ref` gives the
-    /// [`Error`]) after the error frame and `close_notify` were sent.
+    /// error (an [`io::Error`] of kind `Other` whose `get_ref` downcasts to [`Error`] and
+    /// whose Display carries the rejection's stage and reason) after the error frame and
+    /// `close_notify` were sent.
     pub fn establish(mut conn: C, mut sock: S, session: Session, hooks: H) -> io::Result<Self> {
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)?;
         }
-        if conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "attested connections need TLS 1.3",
-            ));
-        }
-        if conn.handshake_kind() == Some(HandshakeKind::Resumed) {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "attested connections never resume",
-            ));
-        }
+        check_handshake(&conn)?;
         let mut stream = Self {
             conn,
             sock,
-            session,
-            hooks,
-            delivered: Vec::new(),
-            delivered_at: 0,
-            peer_attested: 0,
+            core: Core::new(session, hooks),
         };
-        let exporter = RustlsExporter::new(&*stream.conn).map_err(io::Error::other)?;
-        let result = stream.session.handle(Input::Established {
-            exporter: &exporter,
-            now: unix_now(),
-        });
-        stream.settle(result)?;
-        while !stream.session.is_open() {
+        stream.step(Step::Established)?;
+        while !stream.core.session.is_open() {
             stream.read_once()?;
         }
         Ok(stream)
     }
 
+    /// The typed result of the peer's latest accepted attestation (`None` when this side
+    /// requires none).
+    pub fn peer_attestation(&self) -> Option<&H::Accepted> {
+        self.core.driver.peer_attestation()
+    }
+
     /// The session, for inspection.
     pub fn session(&self) -> &Session {
-        &self.session
+        &self.core.session
     }
 
     /// The hooks.
     pub fn hooks(&self) -> &H {
-        &self.hooks
+        self.core.driver.hooks()
     }
 
-    /// The TLS connection, for inspection.
-    pub fn connection(&self) -> &C {
-        &self.conn
+    /// The socket and the TLS connection.
+    pub fn get_ref(&self) -> (&S, &C) {
+        (&self.sock, &self.conn)
     }
 
-    /// Asks the peer to attest again with a fresh context, and waits for the verdict.
+    /// The socket and the TLS connection, mutably (reading or writing them directly bypasses
+    /// the session).
+    pub fn get_mut(&mut self) -> (&mut S, &mut C) {
+        (&mut self.sock, &mut self.conn)
+    }
+
+    /// Gives back the socket and the TLS connection. Application data the session delivered
+    /// but nobody read is dropped.
+    pub fn into_inner(self) -> (S, C) {
+        (self.sock, self.conn)
+    }
+
+    /// Asks the peer to attest again with a fresh context, and waits for the appraisal.
+    ///
+    /// Application data the peer sends meanwhile is kept for later reads, up to the session's
+    /// [`max_early_data`](crate::session::SessionConfig::max_early_data) bytes (plus at most
+    /// one read). Beyond that the stream stops reading (the peer's writes back up) and returns
+    /// [`ReattestPending`]: the exchange goes on; read the data, and its result becomes
+    /// [`peer_attestation`](Self::peer_attestation) once accepted.
     ///
     /// # Errors
     ///
-    /// As [`establish`](Self::establish).
-    pub fn reattest(&mut self) -> io::Result<()> {
-        let before = self.attested_count();
-        let exporter = RustlsExporter::new(&*self.conn).map_err(io::Error::other)?;
-        let result = self.session.handle(Input::Reattest {
-            exporter: &exporter,
-            now: unix_now(),
-        });
-        self.settle(result)?;
-        while self.attested_count() == before {
+    /// As [`establish`](Self::establish), or [`ReattestPending`] (kind `Other`).
+    pub fn reattest(&mut self) -> io::Result<H::Accepted> {
+        let started = self.core.reattest(&*self.conn);
+        let exchange = self.settle(started)?;
+        loop {
+            if let Some(result) = self.core.reattested(exchange) {
+                return result;
+            }
             self.read_once()?;
         }
-        Ok(())
     }
 
     /// Sends `close_notify` and flushes it.
@@ -211,10 +314,6 @@ where
         self.flush_tls()
     }
 
-    fn attested_count(&self) -> usize {
-        self.peer_attested
-    }
-
     fn flush_tls(&mut self) -> io::Result<()> {
         while self.conn.wants_write() {
             self.conn.write_tls(&mut self.sock)?;
@@ -222,154 +321,111 @@ where
         self.sock.flush()
     }
 
-    /// Applies a `handle` result: drains the actions, then turns a failure into an error after
-    /// the error frame and `close_notify` went out.
-    fn settle(&mut self, result: Result<(), Error>) -> io::Result<()> {
-        self.drain()?;
-        if let Err(e) = result {
-            if self.session.is_failed() {
-                self.conn.send_close_notify();
-                let _ = self.flush_tls();
-            }
-            return Err(session_error(e));
-        }
-        Ok(())
+    fn step(&mut self, step: Step<'_>) -> io::Result<()> {
+        let result = self.core.feed(&*self.conn, step);
+        self.settle(result)
     }
 
-    fn drain(&mut self) -> io::Result<()> {
-        while let Some(action) = self.session.poll_action() {
-            match action {
-                Action::Send(bytes) => {
-                    self.conn.writer().write_all(&bytes)?;
-                    self.flush_tls()?;
+    /// Writes what the session produced, then turns a failure into an error after the error
+    /// frame and `close_notify` went out.
+    fn settle<T>(&mut self, result: Result<T, Error>) -> io::Result<T> {
+        let written = if self.core.outgoing.is_empty() {
+            Ok(())
+        } else {
+            let w = self.conn.writer().write_all(&self.core.outgoing);
+            self.core.outgoing.clear();
+            w.and_then(|()| self.flush_tls())
+        };
+        match result {
+            Err(e) => {
+                if self.core.session.is_failed() {
+                    self.conn.send_close_notify();
+                    let _ = self.flush_tls();
                 }
-                Action::ProduceEvidence {
-                    exchange,
-                    binder,
-                    aik_pub_hash,
-                    model,
-                } => {
-                    let input =
-                        match self
-                            .hooks
-                            .produce_evidence(&binder, &aik_pub_hash, model, unix_now())
-                        {
-                            Some(cmw) => Input::Evidence { exchange, cmw },
-                            None => Input::Decline { exchange },
-                        };
-                    let result = self.session.handle(input);
-                    self.settle(result)?;
-                }
-                Action::Appraise(appraisal) => {
-                    let verdict = self.hooks.appraise(&appraisal, unix_now());
-                    let result = self.session.handle(Input::Verdict {
-                        exchange: appraisal.exchange,
-                        verdict,
-                    });
-                    self.settle(result)?;
-                }
-                Action::Deliver(bytes) => self.delivered.extend(bytes),
-                Action::Event(event) => {
-                    if let Event::PeerAttested {
-                        exchange: ExchangeId::Outgoing(_),
-                        ..
-                    } = event
-                    {
-                        self.peer_attested += 1;
-                    }
-                    self.hooks.event(&event);
-                }
+                Err(session_error(e))
             }
+            Ok(t) => written.map(|()| t),
         }
-        Ok(())
     }
 
     /// Reads what the connection has, feeds the session, and acts on it.
     fn read_once(&mut self) -> io::Result<()> {
         let mut buf = [0u8; 16 * 1024];
-        let n = match self.conn.reader().read(&mut buf) {
-            Ok(0) => {
-                let result = self.session.handle(Input::PeerClosed);
-                self.settle(result)?;
-                return Err(io::ErrorKind::UnexpectedEof.into());
+        match self.conn.reader().read(&mut buf) {
+            Ok(0) => self.peer_closed(),
+            Ok(n) => self.step(Step::Received(buf.get(..n).unwrap_or_default())),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.read_tls(),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.peer_closed(),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_tls(&mut self) -> io::Result<()> {
+        match self.conn.read_tls(&mut self.sock) {
+            Ok(0) => self.peer_closed(),
+            Ok(_) => {
+                let processed = self.conn.process_new_packets();
+                // Send the alert rustls queued for a TLS error, if any.
+                let flushed = self.flush_tls();
+                processed.map_err(io::Error::other)?;
+                flushed
             }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                match self.conn.read_tls(&mut self.sock) {
-                    Ok(0) => {
-                        let result = self.session.handle(Input::PeerClosed);
-                        self.settle(result)?;
-                        return Err(io::ErrorKind::UnexpectedEof.into());
-                    }
-                    Ok(_) => {}
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        let result = self.session.handle(Input::Timeout { now: unix_now() });
-                        return self.settle(result);
-                    }
-                    Err(e) => return Err(e),
-                }
-                self.conn.process_new_packets().map_err(io::Error::other)?;
-                return self.flush_tls();
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                self.step(Step::Timeout)
             }
-            Err(e) => return Err(e),
-        };
-        let exporter = RustlsExporter::new(&*self.conn).map_err(io::Error::other)?;
-        let result = self.session.handle(Input::Received {
-            bytes: buf.get(..n).unwrap_or_default(),
-            exporter: &exporter,
-            now: unix_now(),
-        });
-        self.settle(result)
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn peer_closed(&mut self) -> io::Result<()> {
+        self.step(Step::PeerClosed)?;
+        Err(io::ErrorKind::UnexpectedEof.into())
     }
 }
 
 impl<C, D, S, H> Read for AttestedStream<C, S, H>
 where
     C: DerefMut<Target = ConnectionCommon<D>>,
-    ConnectionCommon<D>: seat_binding::exporter::rustls_adapter::RustlsConnection,
+    ConnectionCommon<D>: RustlsConnection,
     S: Read + Write,
     H: AttestationHooks,
 {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.delivered_at == self.delivered.len() {
-            self.delivered.clear();
-            self.delivered_at = 0;
+        if out.is_empty() {
+            return Ok(0);
+        }
+        while self.core.buffered() == 0 {
             match self.read_once() {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !self.session.is_failed() => {
+                Err(e)
+                    if e.kind() == io::ErrorKind::UnexpectedEof
+                        && !self.core.session.is_failed() =>
+                {
                     return Ok(0);
                 }
                 Err(e) => return Err(e),
             }
         }
-        let available = self.delivered.get(self.delivered_at..).unwrap_or_default();
-        let n = available.len().min(out.len());
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), available.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.delivered_at += n;
-        Ok(n)
+        Ok(self.core.take_delivered(out))
     }
 }
 
 impl<C, D, S, H> Write for AttestedStream<C, S, H>
 where
     C: DerefMut<Target = ConnectionCommon<D>>,
-    ConnectionCommon<D>: seat_binding::exporter::rustls_adapter::RustlsConnection,
+    ConnectionCommon<D>: RustlsConnection,
     S: Read + Write,
     H: AttestationHooks,
 {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         // The gate: refused unless every required attestation has succeeded.
-        self.session
-            .handle(Input::Send(data))
-            .map_err(session_error)?;
-        self.drain()?;
+        self.step(Step::Send(data))?;
         Ok(data.len())
     }
 

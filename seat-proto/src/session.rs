@@ -12,10 +12,14 @@
 //! - [`Input::Evidence`] with the CMW the caller's Attester produced for a
 //!   [`Action::ProduceEvidence`];
 //! - [`Input::Verdict`] with the decision the caller's Verifier and policy reached for an
-//!   [`Action::Appraise`];
+//!   [`Action::Appraise`]: `Ok(())`, or the [`Rejection`] with its stage and reason, which
+//!   becomes the session's error and the error frame's detail;
 //! - [`Input::Send`] with application bytes, refused until the gate is open;
-//! - [`Input::Reattest`] for a fresh exchange on the live connection, [`Input::Timeout`] when
-//!   [`Session::poll_timeout`] is due, [`Input::PeerClosed`] when the peer closed.
+//! - [`Input::Reattest`] for a fresh exchange on the live connection (or
+//!   [`Session::reattest`], which returns the [`ExchangeId`] it started; the exchange ends
+//!   with [`Event::PeerAttested`], or [`Event::PeerRejected`] and [`Event::Failed`]),
+//!   [`Input::Timeout`] when [`Session::poll_timeout`] is due, [`Input::PeerClosed`] when the
+//!   peer closed.
 //!
 //! The gate ([`Session::is_open`]) stays closed until every attestation this side requires
 //! has succeeded; application data is neither sent nor delivered before that. Data the peer
@@ -30,6 +34,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use rustls_pki_types::CertificateDer;
+
 use seat_binding::Secret;
 use seat_binding::authenticator::{AuthenticatorKeys, Role};
 use seat_binding::binder::{ExpatLabel, aik_pub_hash, expat_binding_value, expat_exported_value};
@@ -38,9 +44,10 @@ use seat_binding::provider::{CryptoProvider, HashAlgorithm, RandomSource, Signin
 use seat_binding::spki::spki_from_certificate;
 
 use crate::authenticator::{self, Outcome, SentRequest, Solicitation};
-use crate::chain::{ChainTrust, ChainVerifier};
+use crate::chain::{CertificateError, ChainTrust, ChainVerifier};
 use crate::codepoints::{CodePoints, SignatureScheme};
 use crate::error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::hooks::{AppraisalRequest, Mechanism, Model, Rejection};
 use crate::message::AuthenticatorRequest;
 use crate::shim::{self, CmwForms, Deframer, Frame, Hello, Models};
 
@@ -74,7 +81,9 @@ pub const GATE_TIMEOUT_EXCHANGES: u64 = 2;
 /// are charged too.
 pub const EARLY_FRAME_CHARGE: usize = 4;
 
-/// What the session knows of this side's policy; built once and shared.
+/// What the session knows of this side's policy; built once and shared. Build it with
+/// [`SessionConfig::builder`].
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct SessionConfig {
     /// The crypto provider.
@@ -97,36 +106,49 @@ pub struct SessionConfig {
     /// How long an exchange may wait for the peer or for the caller, in seconds.
     pub exchange_timeout_secs: u64,
     /// How many bytes of application data the peer may send before this side's gate opens,
-    /// each data frame charged its payload plus [`EARLY_FRAME_CHARGE`].
+    /// each data frame charged its payload plus [`EARLY_FRAME_CHARGE`] (and, in the stream
+    /// adapters, how much they hold while a re-attestation waits).
     pub max_early_data: usize,
 }
 
+/// The signature schemes a configuration offers unless told otherwise, by preference.
+pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_SECP256R1_SHA256,
+    SignatureScheme::ED25519,
+    SignatureScheme::ECDSA_SECP384R1_SHA384,
+    SignatureScheme::RSA_PSS_RSAE_SHA256,
+    SignatureScheme::RSA_PSS_RSAE_SHA384,
+    SignatureScheme::RSA_PSS_RSAE_SHA512,
+];
+
 impl SessionConfig {
-    /// A configuration with the project's defaults: default code points, label
-    /// `"Attestation"`, both CMW forms, every supported scheme, 30 seconds per exchange,
-    /// 64 KiB of early data held.
-    pub fn new(
-        provider: &'static dyn CryptoProvider,
-        attests: Models,
-        requires: Models,
-        chain_verifier: Arc<dyn ChainVerifier>,
-    ) -> Self {
-        Self {
+    /// A builder with the project's defaults: attests nothing, requires nothing, default code
+    /// points, label `"Attestation"`, both CMW forms, [`DEFAULT_SIGNATURE_SCHEMES`], 30 seconds
+    /// per exchange, 64 KiB of early data held.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use seat_proto::session::SessionConfig;
+    /// use seat_proto::shim::Models;
+    ///
+    /// // A server that attests when asked and requires nothing of the client: no chain
+    /// // verifier is needed.
+    /// let config = SessionConfig::builder(seat_binding::provider::default_provider())
+    ///     .attests(Models::BACKGROUND_CHECK)
+    ///     .build()?;
+    /// assert!(config.requires.is_empty());
+    /// # Ok::<(), seat_proto::session::ConfigError>(())
+    /// ```
+    pub fn builder(provider: &'static dyn CryptoProvider) -> SessionConfigBuilder {
+        SessionConfigBuilder {
             provider,
             code_points: CodePoints::DEFAULT,
             label: ExpatLabel::Attestation,
-            attests,
-            requires,
+            attests: Models::NONE,
+            requires: Models::NONE,
             cmw_forms: CmwForms::BOTH,
-            signature_schemes: vec![
-                SignatureScheme::ECDSA_SECP256R1_SHA256,
-                SignatureScheme::ED25519,
-                SignatureScheme::ECDSA_SECP384R1_SHA384,
-                SignatureScheme::RSA_PSS_RSAE_SHA256,
-                SignatureScheme::RSA_PSS_RSAE_SHA384,
-                SignatureScheme::RSA_PSS_RSAE_SHA512,
-            ],
-            chain_verifier,
+            signature_schemes: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
+            chain_verifier: None,
             exchange_timeout_secs: 30,
             max_early_data: 64 * 1024,
         }
@@ -141,6 +163,155 @@ impl SessionConfig {
             cmw_attestation: self.code_points.cmw_attestation(),
             label: self.label.as_bytes().to_vec(),
         }
+    }
+}
+
+/// Builds a [`SessionConfig`] with named settings; see [`SessionConfig::builder`].
+#[must_use]
+#[derive(Clone, Debug)]
+pub struct SessionConfigBuilder {
+    provider: &'static dyn CryptoProvider,
+    code_points: CodePoints,
+    label: ExpatLabel,
+    attests: Models,
+    requires: Models,
+    cmw_forms: CmwForms,
+    signature_schemes: Vec<SignatureScheme>,
+    chain_verifier: Option<Arc<dyn ChainVerifier>>,
+    exchange_timeout_secs: u64,
+    max_early_data: usize,
+}
+
+impl SessionConfigBuilder {
+    /// The models this side attests with when the peer asks (default: none, every request
+    /// is refused with an empty authenticator).
+    pub fn attests(mut self, models: Models) -> Self {
+        self.attests = models;
+        self
+    }
+
+    /// The models this side requires of the peer (default: none, the gate opens at once).
+    /// Requiring anything needs a [`chain_verifier`](Self::chain_verifier).
+    pub fn requires(mut self, models: Models) -> Self {
+        self.requires = models;
+        self
+    }
+
+    /// Certificate-path validation of the peer's authenticators; needed only when this side
+    /// [`requires`](Self::requires) attestation.
+    pub fn chain_verifier(mut self, verifier: Arc<dyn ChainVerifier>) -> Self {
+        self.chain_verifier = Some(verifier);
+        self
+    }
+
+    /// The SEAT code points (default: [`CodePoints::DEFAULT`]).
+    pub fn code_points(mut self, code_points: CodePoints) -> Self {
+        self.code_points = code_points;
+        self
+    }
+
+    /// The expat exporter label (default: `"Attestation"`).
+    pub fn label(mut self, label: ExpatLabel) -> Self {
+        self.label = label;
+        self
+    }
+
+    /// The CMW serialisations this side accepts (default: both).
+    pub fn cmw_forms(mut self, forms: CmwForms) -> Self {
+        self.cmw_forms = forms;
+        self
+    }
+
+    /// The signature schemes this side's requests offer, by preference (default:
+    /// [`DEFAULT_SIGNATURE_SCHEMES`]).
+    pub fn signature_schemes(mut self, schemes: Vec<SignatureScheme>) -> Self {
+        self.signature_schemes = schemes;
+        self
+    }
+
+    /// How long an exchange may wait for the peer or for the caller, in seconds (default 30).
+    pub fn exchange_timeout_secs(mut self, secs: u64) -> Self {
+        self.exchange_timeout_secs = secs;
+        self
+    }
+
+    /// How many bytes of application data the peer may send before the gate opens (default
+    /// 64 KiB).
+    pub fn max_early_data(mut self, bytes: usize) -> Self {
+        self.max_early_data = bytes;
+        self
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::ChainVerifierRequired`] when something is required of the peer but no
+    /// chain verifier was given; [`ConfigError::NoSignatureSchemes`] when requests would offer
+    /// no scheme.
+    pub fn build(self) -> Result<SessionConfig, ConfigError> {
+        let chain_verifier = match self.chain_verifier {
+            Some(v) => v,
+            None if self.requires.is_empty() => Arc::new(NoPeerChains),
+            None => return Err(ConfigError::ChainVerifierRequired),
+        };
+        if !self.requires.is_empty() && self.signature_schemes.is_empty() {
+            return Err(ConfigError::NoSignatureSchemes);
+        }
+        Ok(SessionConfig {
+            provider: self.provider,
+            code_points: self.code_points,
+            label: self.label,
+            attests: self.attests,
+            requires: self.requires,
+            cmw_forms: self.cmw_forms,
+            signature_schemes: self.signature_schemes,
+            chain_verifier,
+            exchange_timeout_secs: self.exchange_timeout_secs,
+            max_early_data: self.max_early_data,
+        })
+    }
+}
+
+/// Why a [`SessionConfigBuilder`] refused to build.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Attestation is required of the peer, whose authenticators then need certificate-path
+    /// validation: give a chain verifier.
+    ChainVerifierRequired,
+    /// Attestation is required of the peer, but the requests would offer no signature scheme.
+    NoSignatureSchemes,
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::ChainVerifierRequired => {
+                "attestation is required of the peer: give a chain verifier for its authenticators"
+            }
+            Self::NoSignatureSchemes => {
+                "attestation is required of the peer: give at least one signature scheme"
+            }
+        })
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+/// The chain verifier of a side that requires nothing of its peer: it never sends a request,
+/// so never validates an authenticator; should it be asked, it refuses.
+#[derive(Debug)]
+struct NoPeerChains;
+
+impl ChainVerifier for NoPeerChains {
+    fn verify_chain(
+        &self,
+        _end_entity: &[u8],
+        _intermediates: &[&[u8]],
+        _now_unix_secs: u64,
+    ) -> Result<ChainTrust, CertificateError> {
+        Err(CertificateError::UnknownIssuer)
     }
 }
 
@@ -164,7 +335,9 @@ pub enum ExchangeId {
     Incoming(u32),
 }
 
-/// The caller's decision on an appraisal.
+/// The caller's decision on an early-attestation appraisal
+/// ([`negotiation::Input::Verdict`](crate::negotiation::Input::Verdict)); the expat session
+/// takes `Result<(), Rejection>` instead ([`Input::Verdict`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// The attestation meets this side's policy.
@@ -180,6 +353,7 @@ pub enum Verdict {
 }
 
 /// What the caller must appraise.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Appraisal {
     /// The exchange.
@@ -194,25 +368,54 @@ pub struct Appraisal {
     /// The hash the binder used.
     pub hash: HashAlgorithm,
     /// The authenticator's certificate chain, end entity first.
-    pub chain: Vec<Vec<u8>>,
+    pub chain: Vec<CertificateDer<'static>>,
     /// How far the chain verifier trusted that chain.
     pub trust: ChainTrust,
     /// The request context of the exchange.
     pub context: Vec<u8>,
     /// The models this side accepts.
     pub models: Models,
+    /// The model this side asked the peer for ([`Model::choose`] over the two hellos, the
+    /// rule the peer applies too): the CMW must be of this model.
+    pub model: Model,
+}
+
+impl Appraisal {
+    /// The request [`AttestationHooks::appraise`](crate::hooks::AttestationHooks::appraise)
+    /// answers for this appraisal at time `now`.
+    pub fn request(&self, now: u64) -> AppraisalRequest<'_> {
+        let mut request = AppraisalRequest::new(
+            Mechanism::Expat { model: self.model },
+            Some(self.exchange),
+            &self.cmw,
+            &self.binder,
+            &self.aik_pub_hash,
+            self.hash,
+            now,
+        );
+        request.chain = &self.chain;
+        request.trust = Some(self.trust);
+        request.context = &self.context;
+        request.accepted_models = self.models;
+        request
+    }
 }
 
 /// Something that happened, for the caller to act on or log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The peer attested and the caller accepted it.
+    /// The peer attested and the caller accepted it: the exchange is complete.
     PeerAttested {
         /// The exchange.
         exchange: ExchangeId,
-        /// The caller's explanation.
-        explanation: String,
+    },
+    /// The caller rejected the peer's attestation; [`Event::Failed`] follows.
+    PeerRejected {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// The stage and reason.
+        rejection: Rejection,
     },
     /// This side answered the peer's request with an authenticator.
     Answered {
@@ -248,7 +451,7 @@ pub enum Action {
         aik_pub_hash: Vec<u8>,
         /// The model the peer wants: Evidence (background check) or an Attestation Result
         /// (passport).
-        model: Models,
+        model: Model,
     },
     /// Appraise the peer's attestation and feed the decision back with [`Input::Verdict`].
     Appraise(Box<Appraisal>),
@@ -289,12 +492,13 @@ pub enum Input<'a> {
         /// The exchange.
         exchange: ExchangeId,
     },
-    /// The decision for an [`Action::Appraise`].
+    /// The decision for an [`Action::Appraise`]: `Ok(())` to accept, or why not (the session
+    /// then fails with [`AttestationError::Rejected`]).
     Verdict {
         /// The exchange.
         exchange: ExchangeId,
         /// The decision.
-        verdict: Verdict,
+        verdict: Result<(), Rejection>,
     },
     /// Application bytes to send; refused while the gate is closed.
     Send(&'a [u8]),
@@ -498,6 +702,11 @@ impl Session {
         }
     }
 
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
     /// Whether application data may flow: every attestation this side requires has
     /// succeeded, and the session has not failed.
     pub fn is_open(&self) -> bool {
@@ -531,17 +740,44 @@ impl Session {
     /// closed, an unknown exchange); the session stays usable. Any other error is fatal: the
     /// error frame and [`Event::Failed`] are queued, and the session is terminal.
     pub fn handle(&mut self, input: Input<'_>) -> Result<(), Error> {
+        self.guarded(|s| s.dispatch(input))
+    }
+
+    /// Asks the peer to attest again with a fresh context (expat-03 section 7), like
+    /// [`Input::Reattest`], and returns the exchange it started. The exchange ends with
+    /// [`Event::PeerAttested`] carrying this id, or with [`Event::PeerRejected`] and
+    /// [`Event::Failed`]; drain [`poll_action`](Self::poll_action) afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As [`handle`](Self::handle); [`ApiMisuse::NothingToReattest`] when this side requires
+    /// nothing of the peer or the peer's hello has not arrived.
+    pub fn reattest(&mut self, exporter: &dyn Exporter, now: u64) -> Result<ExchangeId, Error> {
+        self.guarded(|s| s.start_reattest(exporter, now))
+    }
+
+    /// Runs `f` unless the session has failed, and makes any error but API misuse fatal.
+    fn guarded<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
-        match self.dispatch(input) {
-            Ok(()) => Ok(()),
+        match f(self) {
+            Ok(t) => Ok(t),
             Err(e @ Error::ApiMisuse(_)) => Err(e),
             Err(e) => {
                 self.fail(e.clone());
                 Err(e)
             }
         }
+    }
+
+    fn start_reattest(&mut self, exporter: &dyn Exporter, now: u64) -> Result<ExchangeId, Error> {
+        let r = self.running()?;
+        r.check_deadlines(now)?;
+        if r.peer_hello.is_none() || self.config.requires.is_empty() {
+            return Err(ApiMisuse::NothingToReattest.into());
+        }
+        self.send_request(exporter, now)
     }
 
     fn fail(&mut self, error: Error) {
@@ -589,14 +825,7 @@ impl Session {
             Input::Decline { exchange } => self.answer(exchange, None),
             Input::Verdict { exchange, verdict } => self.handle_verdict(exchange, verdict),
             Input::Send(bytes) => self.handle_send(bytes),
-            Input::Reattest { exporter, now } => {
-                let r = self.running()?;
-                r.check_deadlines(now)?;
-                if r.peer_hello.is_none() || self.config.requires.is_empty() {
-                    return Err(ApiMisuse::NothingToReattest.into());
-                }
-                self.send_request(exporter, now)
-            }
+            Input::Reattest { exporter, now } => self.start_reattest(exporter, now).map(|_| ()),
             Input::Timeout { now } => self.handle_timeout(now),
             Input::PeerClosed => self.handle_peer_closed(),
         }
@@ -657,7 +886,7 @@ impl Session {
 
     /// Sends a request with a fresh context (expat-03 section 7: re-attestation uses a new
     /// context, hence a new exporter value and binder).
-    fn send_request(&mut self, exporter: &dyn Exporter, now: u64) -> Result<(), Error> {
+    fn send_request(&mut self, exporter: &dyn Exporter, now: u64) -> Result<ExchangeId, Error> {
         let mut context = vec![0u8; CONTEXT_LEN];
         self.rng.fill(&mut context)?;
         let config = Arc::clone(&self.config);
@@ -697,7 +926,8 @@ impl Session {
                 deadline: now.saturating_add(config.exchange_timeout_secs),
             },
         );
-        self.send_frame(&frame)
+        self.send_frame(&frame)?;
+        Ok(ExchangeId::Outgoing(exchange))
     }
 
     fn handle_received(
@@ -736,7 +966,15 @@ impl Session {
             Frame::Authenticator { exchange, message } => {
                 self.handle_authenticator(exchange, &message, now)
             }
-            Frame::Error { alert, reason, .. } => Err(Error::PeerAborted { alert, reason }),
+            Frame::Error {
+                alert,
+                reason,
+                detail,
+            } => Err(Error::PeerAborted {
+                alert,
+                reason,
+                detail,
+            }),
             Frame::Data(bytes) => self.handle_data(bytes),
         }
     }
@@ -815,9 +1053,7 @@ impl Session {
             .as_ref()
             .map(|h| h.requires)
             .unwrap_or_default();
-        let model = [Models::BACKGROUND_CHECK, Models::PASSPORT]
-            .into_iter()
-            .find(|m| peer_requires.contains(*m) && config.attests.contains(*m));
+        let model = Model::choose(peer_requires, config.attests);
         let offers = request.request().extensions().offers_cmw_attestation();
         r.incoming.insert(
             exchange,
@@ -921,16 +1157,26 @@ impl Session {
             exported_value,
         );
         let aik = aik_pub_hash(config.provider, r.hash, validated.leaf_spki());
+        let peer_attests = r.peer_hello.as_ref().map(|h| h.attests).unwrap_or_default();
+        // The hello check guarantees a common model whenever something is required; a request
+        // is only sent then.
+        let model =
+            Model::choose(config.requires, peer_attests).ok_or(AttestationError::Unavailable)?;
         let appraisal = Appraisal {
             exchange: ExchangeId::Outgoing(exchange),
             cmw: cmw.to_vec(),
             binder: binder.as_bytes().to_vec(),
             aik_pub_hash: aik.as_bytes().to_vec(),
             hash: r.hash,
-            chain: validated.chain().into_iter().map(<[u8]>::to_vec).collect(),
+            chain: validated
+                .chain()
+                .into_iter()
+                .map(|c| CertificateDer::from(c.to_vec()))
+                .collect(),
             trust: validated.trust(),
             context: request.request().context().as_bytes().to_vec(),
             models: config.requires,
+            model,
         };
         r.outgoing.insert(
             exchange,
@@ -944,7 +1190,11 @@ impl Session {
         Ok(())
     }
 
-    fn handle_verdict(&mut self, exchange: ExchangeId, verdict: Verdict) -> Result<(), Error> {
+    fn handle_verdict(
+        &mut self,
+        exchange: ExchangeId,
+        verdict: Result<(), Rejection>,
+    ) -> Result<(), Error> {
         let ExchangeId::Outgoing(id) = exchange else {
             return Err(ApiMisuse::UnknownExchange.into());
         };
@@ -953,18 +1203,22 @@ impl Session {
             return Err(ApiMisuse::UnknownExchange.into());
         }
         match verdict {
-            Verdict::Rejected { .. } => Err(AttestationError::Rejected.into()),
-            Verdict::Accepted { explanation } => {
+            Err(rejection) => {
+                self.actions.push_back(Action::Event(Event::PeerRejected {
+                    exchange,
+                    rejection: rejection.clone(),
+                }));
+                Err(AttestationError::Rejected(rejection).into())
+            }
+            Ok(()) => {
                 r.outgoing.remove(&id);
                 let opening = !r.open;
                 r.open = true;
                 r.gate_deadline = None;
                 let early = core::mem::take(&mut r.early_data);
                 r.early_data_charged = 0;
-                self.actions.push_back(Action::Event(Event::PeerAttested {
-                    exchange,
-                    explanation,
-                }));
+                self.actions
+                    .push_back(Action::Event(Event::PeerAttested { exchange }));
                 if opening {
                     self.actions.push_back(Action::Event(Event::Open));
                     if !early.is_empty() {

@@ -50,9 +50,10 @@ use seat_examples::{reference_measurements, tee_config};
 use seat_proto::Error;
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
 use seat_proto::codepoints::{CodePoints, ExtensionType, SignatureScheme};
+use seat_proto::hooks::{self, AttestationHooks, Mechanism, Model, Rejection, Stage};
 use seat_proto::rustls_glue::{harden_client_config, harden_server_config};
 use seat_proto::session::{
-    Action, Appraisal, Credential, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
+    Credential, DEFAULT_SIGNATURE_SCHEMES, Event, ExchangeId, Input, Session, SessionConfig,
 };
 use seat_proto::shim::{CmwForms, Deframer, Frame, Models};
 use seat_verify::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
@@ -435,12 +436,12 @@ impl Machine {
                 other => Err(format!("{name}: unknown models {other}")),
             }
         };
-        let mut config = SessionConfig::new(
-            default_provider(),
-            models("attests")?,
-            models("requires")?,
-            chain_verifier(field(side, "chain_verifier")?)?,
-        );
+        let mut config = SessionConfig::builder(default_provider())
+            .attests(models("attests")?)
+            .requires(models("requires")?)
+            .chain_verifier(chain_verifier(field(side, "chain_verifier")?)?)
+            .build()
+            .map_err(|e| e.to_string())?;
         config.code_points = code_points;
         config.label = label;
         config.cmw_forms = match num(side, "cmw_forms")? {
@@ -544,112 +545,176 @@ impl Machine {
                 .events
                 .push(json!({"event": "refused", "error": e.name(), "detail": e.to_string()}));
         }
-        while let Some(action) = self.session.poll_action() {
-            self.act(action);
+        let (mut sent, mut delivered) = (Vec::new(), Vec::new());
+        let mut stack = Stack {
+            code_points: &self.code_points,
+            tee: &self.tee,
+            decline: self.decline,
+            verifier: &self.verifier,
+            rp: &self.rp,
+            record: &mut self.record,
+            verifier_rng: self.verifier_rng.as_mut(),
+            now: self.now,
+            log: &mut self.log,
+            explanations: Vec::new(),
+        };
+        // The one drive loop; what it sent and delivered is logged after it.
+        let _ = hooks::drive(
+            &mut self.session,
+            &mut stack,
+            self.now,
+            &mut sent,
+            &mut delivered,
+        );
+        let mut d = Deframer::new();
+        d.push(&sent);
+        let mut at = 0;
+        while let Ok(Some(f)) = d.next_frame() {
+            let len = f.to_vec().map_or(0, |b| b.len());
+            self.log
+                .transcript
+                .push(format!("  -> {}", describe_frame(&f)));
+            self.log
+                .sent
+                .push(sent.get(at..at + len).unwrap_or_default().to_vec());
+            at += len;
+        }
+        if !delivered.is_empty() {
+            self.log.transcript.push(format!(
+                "  delivered {:?}",
+                String::from_utf8_lossy(&delivered)
+            ));
+            self.log.delivered.extend(delivered);
+        }
+    }
+}
+
+/// The attestation stack of one machine, as the drive loop's hooks: the simulated TEE, the
+/// Verifier and the Relying Party, logging every request and decision.
+struct Stack<'a> {
+    code_points: &'a CodePoints,
+    tee: &'a Mutex<SimulatedTee>,
+    decline: bool,
+    verifier: &'a Verifier,
+    rp: &'a RelyingParty,
+    record: &'a mut ReplayRecord,
+    verifier_rng: &'a mut (dyn RandomSource + Send),
+    now: u64,
+    log: &'a mut Log,
+    /// The explanation of each accepted appraisal, for its `peer_attested` event.
+    explanations: Vec<(ExchangeId, String)>,
+}
+
+impl AttestationHooks for Stack<'_> {
+    type Accepted = String;
+
+    fn produce_evidence(&mut self, r: &hooks::EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        let (Mechanism::Expat { model }, Some(exchange)) = (r.mechanism, r.exchange) else {
+            return None;
+        };
+        let (binder, aik_pub_hash) = (r.binder, r.aik_pub_hash);
+        let cmw = self.produce(binder, aik_pub_hash, model);
+        self.log.transcript.push(format!(
+            "  evidence for {} ({}): binder {}, aik {} -> {}",
+            exchange_name(exchange),
+            models_name(model.models()),
+            hex::encode(binder),
+            hex::encode(aik_pub_hash),
+            match &cmw {
+                Ok(c) => format!("cmw of {} bytes", c.len()),
+                Err(e) => format!("declined: {e}"),
+            }
+        ));
+        self.log.evidence.push(json!({
+            "exchange": exchange_name(exchange),
+            "model": models_name(model.models()),
+            "binder": hex::encode(binder),
+            "aik_pub_hash": hex::encode(aik_pub_hash),
+            "cmw": cmw.as_ref().map_or(Value::Null, |c| json!(hex::encode(c))),
+        }));
+        cmw.ok()
+    }
+
+    fn appraise(&mut self, a: &hooks::AppraisalRequest<'_>) -> Result<String, Rejection> {
+        let exchange = a.exchange.unwrap_or(ExchangeId::Outgoing(0));
+        let decision = self.decide(a);
+        let (name, explanation) = match &decision {
+            Ok(accepted) => ("accepted", accepted.to_string()),
+            Err(e) => ("rejected", e.to_string()),
+        };
+        let trust = a
+            .trust
+            .map_or_else(|| "None".to_string(), |t| format!("{t:?}"));
+        self.log.transcript.push(format!(
+            "  appraise {} (chain {trust}, binder {}): {name}: {explanation}",
+            exchange_name(exchange),
+            hex::encode(a.binder)
+        ));
+        self.log.appraisals.push(json!({
+            "exchange": exchange_name(exchange),
+            "binder": hex::encode(a.binder),
+            "aik_pub_hash": hex::encode(a.aik_pub_hash),
+            "chain_trust": trust,
+            "verdict": name,
+            "explanation": explanation,
+        }));
+        match decision {
+            Ok(_) => {
+                self.explanations.push((exchange, explanation.clone()));
+                Ok(explanation)
+            }
+            Err(e) => Err(rejection(&e)),
         }
     }
 
-    fn act(&mut self, action: Action) {
-        match action {
-            Action::Send(bytes) => {
-                let mut d = Deframer::new();
-                d.push(&bytes);
-                let what = match d.next_frame() {
-                    Ok(Some(f)) => describe_frame(&f),
-                    _ => "undecodable frame".to_string(),
-                };
-                self.log.transcript.push(format!("  -> {what}"));
-                self.log.sent.push(bytes);
-            }
-            Action::ProduceEvidence {
-                exchange,
-                binder,
-                aik_pub_hash,
-                model,
-            } => {
-                let cmw = self.produce(&binder, &aik_pub_hash, model);
-                self.log.transcript.push(format!(
-                    "  evidence for {} ({}): binder {}, aik {} -> {}",
-                    exchange_name(exchange),
-                    models_name(model),
-                    hex::encode(&binder),
-                    hex::encode(&aik_pub_hash),
-                    match &cmw {
-                        Ok(c) => format!("cmw of {} bytes", c.len()),
-                        Err(e) => format!("declined: {e}"),
-                    }
-                ));
-                self.log.evidence.push(json!({
-                    "exchange": exchange_name(exchange),
-                    "model": models_name(model),
-                    "binder": hex::encode(&binder),
-                    "aik_pub_hash": hex::encode(&aik_pub_hash),
-                    "cmw": cmw.as_ref().map_or(Value::Null, |c| json!(hex::encode(c))),
-                }));
-                self.feed(match cmw {
-                    Ok(cmw) => Input::Evidence { exchange, cmw },
-                    Err(_) => Input::Decline { exchange },
-                });
-            }
-            Action::Appraise(a) => {
-                let verdict = self.appraise(&a);
-                let (name, explanation) = match &verdict {
-                    Verdict::Accepted { explanation } => ("accepted", explanation.clone()),
-                    Verdict::Rejected { explanation } => ("rejected", explanation.clone()),
-                };
-                self.log.transcript.push(format!(
-                    "  appraise {} (chain {:?}, binder {}): {name}: {explanation}",
-                    exchange_name(a.exchange),
-                    a.trust,
-                    hex::encode(&a.binder)
-                ));
-                self.log.appraisals.push(json!({
-                    "exchange": exchange_name(a.exchange),
-                    "binder": hex::encode(&a.binder),
-                    "aik_pub_hash": hex::encode(&a.aik_pub_hash),
-                    "chain_trust": format!("{:?}", a.trust),
-                    "verdict": name,
-                    "explanation": explanation,
-                }));
-                self.feed(Input::Verdict {
-                    exchange: a.exchange,
-                    verdict,
-                });
-            }
-            Action::Deliver(bytes) => {
-                self.log
-                    .transcript
-                    .push(format!("  delivered {:?}", String::from_utf8_lossy(&bytes)));
-                self.log.delivered.extend(bytes);
-            }
-            Action::Event(event) => {
-                let v = self.event_json(&event);
-                self.log.transcript.push(format!("  event {v}"));
-                self.log.events.push(v);
-            }
-            other => self.log.transcript.push(format!("  {other:?}")),
-        }
+    fn event(&mut self, event: &Event) {
+        let v = self.event_json(event);
+        self.log.transcript.push(format!("  event {v}"));
+        self.log.events.push(v);
     }
+}
 
+/// The stage and reason of a Verifier or Relying-Party refusal.
+fn rejection(e: &seat_verify::Error) -> Rejection {
+    use seat_verify::Stage as S;
+    match e {
+        seat_verify::Error::Rejected(r) => Rejection::new(
+            match r.stage() {
+                S::Decode => Stage::Decode,
+                S::Binding => Stage::Binding,
+                S::Signature => Stage::Signature,
+                S::Freshness => Stage::Freshness,
+                S::Policy => Stage::Policy,
+            },
+            r.to_string(),
+        ),
+        other => Rejection::new(Stage::Other, other.to_string()),
+    }
+}
+
+impl Stack<'_> {
     fn event_json(&self, event: &Event) -> Value {
         match event {
             Event::Open => json!({"event": "open"}),
             Event::Answered { exchange, attested } => json!({
                 "event": "answered", "exchange": exchange_name(*exchange), "attested": attested,
             }),
-            Event::PeerAttested {
-                exchange,
-                explanation,
-            } => json!({
+            Event::PeerAttested { exchange } => json!({
                 "event": "peer_attested", "exchange": exchange_name(*exchange),
-                "explanation": explanation,
+                "explanation": self
+                    .explanations
+                    .iter()
+                    .rev()
+                    .find(|(e, _)| e == exchange)
+                    .map(|(_, x)| x.clone())
+                    .unwrap_or_default(),
             }),
-            Event::Failed { error } => failed_json(error, &self.code_points),
+            Event::Failed { error, .. } => failed_json(error, self.code_points),
             other => json!({"event": format!("{other:?}")}),
         }
     }
 
-    fn produce(&mut self, binder: &[u8], aik: &[u8], model: Models) -> Result<Vec<u8>, String> {
+    fn produce(&mut self, binder: &[u8], aik: &[u8], model: Model) -> Result<Vec<u8>, String> {
         if self.decline {
             return Err("this side's Attester declines".into());
         }
@@ -663,7 +728,7 @@ impl Machine {
                 now_unix_secs: self.now,
             })
             .map_err(|e| e.to_string())?;
-        if model != Models::PASSPORT {
+        if model != Model::Passport {
             return Ok(evidence);
         }
         let report = self
@@ -677,40 +742,41 @@ impl Machine {
                 },
                 ResultForm::Cwt,
                 ResultBinding::Exchange,
-                self.verifier_rng.as_mut(),
+                &mut *self.verifier_rng,
             )
             .map_err(|e| e.to_string())?;
         Ok(report.result().to_vec())
     }
 
-    fn appraise(&mut self, a: &Appraisal) -> Verdict {
+    fn decide(
+        &mut self,
+        a: &hooks::AppraisalRequest<'_>,
+    ) -> Result<seat_verify::Accepted, seat_verify::Error> {
         let expected = Expected {
-            binder: &a.binder,
-            aik_pub_hash: &a.aik_pub_hash,
+            binder: a.binder,
+            aik_pub_hash: a.aik_pub_hash,
         };
-        let decision = if a.models == Models::PASSPORT {
-            self.rp
-                .passport(&mut self.record, &a.cmw, &expected, self.now)
+        // The model this side asked the peer for.
+        let passport = matches!(
+            a.mechanism,
+            Mechanism::Expat {
+                model: Model::Passport
+            }
+        );
+        if passport {
+            self.rp.passport(self.record, a.cmw, &expected, self.now)
         } else {
             self.rp.background_check(
-                &mut self.record,
+                self.record,
                 Background::InProcess {
-                    evidence: &a.cmw,
-                    verifier: &self.verifier,
+                    evidence: a.cmw,
+                    verifier: self.verifier,
                     form: ResultForm::Cwt,
                 },
                 &expected,
                 self.now,
-                self.verifier_rng.as_mut(),
+                &mut *self.verifier_rng,
             )
-        };
-        match decision {
-            Ok(accepted) => Verdict::Accepted {
-                explanation: accepted.to_string(),
-            },
-            Err(e) => Verdict::Rejected {
-                explanation: e.to_string(),
-            },
         }
     }
 }
@@ -971,16 +1037,7 @@ fn trust_json(server_tee: &Value, client_tee: &Value) -> Result<Value, String> {
 fn sides(flow: &Flow, pki: &Pki, trust_tees: (&Value, &Value)) -> Result<(Value, Value), String> {
     let (server_tee, client_tee) = trust_tees;
     let pick = |on: bool| if on { flow.model.bits() } else { 0 };
-    let schemes: Vec<u16> = SessionConfig::new(
-        default_provider(),
-        Models::NONE,
-        Models::NONE,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(Purpose::Client)),
-    )
-    .signature_schemes
-    .iter()
-    .map(|s| s.0)
-    .collect();
+    let schemes: Vec<u16> = DEFAULT_SIGNATURE_SCHEMES.iter().map(|s| s.0).collect();
     let common = |attests: bool, requires: bool, seed: u64| {
         json!({
             "attests": pick(attests),

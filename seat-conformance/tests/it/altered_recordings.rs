@@ -576,7 +576,11 @@ fn s4_4_binder_mismatch_is_attestation_failed() {
         assert_failed(
             &r,
             cert,
-            &AttestationError::Rejected.into(),
+            &AttestationError::Rejected(seat_proto::hooks::Rejection::new(
+                seat_proto::hooks::Stage::Other,
+                seat_verify::Error::Rejected(Reason::BinderMismatch).to_string(),
+            ))
+            .into(),
             ATTESTATION_FAILED,
         );
         assert_eq!(

@@ -18,12 +18,13 @@ use seat_proto::authenticator::{self, SentRequest, Solicitation};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
 use seat_proto::codepoints::{AlertDescription, CodePoints, SignatureScheme};
 use seat_proto::ext::{EntryExtension, EntryExtensions};
+use seat_proto::hooks::{
+    self, AppraisalRequest, AttestationHooks, EvidenceRequest, Mechanism, Rejection, Stage,
+};
 use seat_proto::message::{
     CertData, CertificateEntry, CertificateVerify, Finished, SignatureBytes,
 };
-use seat_proto::session::{
-    Action, Appraisal, Credential, Event, Input, Session, SessionConfig, Verdict,
-};
+use seat_proto::session::{Credential, Event, ExchangeId, Input, Session, SessionConfig};
 use seat_proto::shim::{self, CmwForms, Deframer, Frame, Hello, Models};
 
 /// 2026-06-01T00:00:00Z, inside the validity of the example certificate (2026 to 2036).
@@ -198,18 +199,19 @@ pub(crate) fn config(role: Role, attests: Models, requires: Models) -> SessionCo
     } else {
         Purpose::Server
     };
-    let mut c = SessionConfig::new(
-        generate::provider(),
-        attests,
-        requires,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-    );
-    c.code_points = reference_cp();
-    c.signature_schemes = vec![
-        SignatureScheme::ED25519,
-        SignatureScheme::ECDSA_SECP256R1_SHA256,
-    ];
-    c
+    SessionConfig::builder(generate::provider())
+        .attests(attests)
+        .requires(requires)
+        .chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
+            purpose,
+        )))
+        .code_points(reference_cp())
+        .signature_schemes(vec![
+            SignatureScheme::ED25519,
+            SignatureScheme::ECDSA_SECP256R1_SHA256,
+        ])
+        .build()
+        .unwrap()
 }
 
 /// The example's attester identity: its self-signed certificate and Ed25519 key.
@@ -242,14 +244,22 @@ pub(crate) struct Log {
     pub(crate) frames: Vec<Frame>,
     pub(crate) events: Vec<Event>,
     pub(crate) evidence: Vec<(Vec<u8>, Vec<u8>, Models)>,
-    pub(crate) appraisals: Vec<Appraisal>,
+    pub(crate) appraisals: Vec<Appraised>,
     deframer: Deframer,
 }
 
 impl Log {
+    /// Logs the frames in what this side sent.
+    fn sent(&mut self, bytes: &[u8]) {
+        self.deframer.push(bytes);
+        while let Ok(Some(f)) = self.deframer.next_frame() {
+            self.frames.push(f);
+        }
+    }
+
     pub(crate) fn failed(&self) -> Option<&Error> {
         self.events.iter().find_map(|e| match e {
-            Event::Failed { error } => Some(error),
+            Event::Failed { error, .. } => Some(error),
             _ => None,
         })
     }
@@ -294,13 +304,13 @@ pub(crate) struct Pair {
     pub(crate) client_log: Log,
     pub(crate) server_log: Log,
     pub(crate) cmw: fn(&[u8]) -> Vec<u8>,
-    pub(crate) verify: fn(&Appraisal) -> bool,
+    pub(crate) verify: fn(&Appraised) -> bool,
     pub(crate) attest: bool,
 }
 
 /// The Verifier: accepts exactly Evidence that embeds the binder the relying party
 /// recomputed.
-fn embeds_the_binder(a: &Appraisal) -> bool {
+fn embeds_the_binder(a: &Appraised) -> bool {
     a.cmw == evidence_embedding_binder(&a.binder)
 }
 
@@ -344,21 +354,38 @@ impl Pair {
 
     /// Runs both sides until neither has anything to do.
     pub(crate) fn drain(&mut self) {
+        let mut to_server = Vec::new();
+        let mut to_client = Vec::new();
         for _ in 0..100 {
-            let to_server = Self::actions(
+            let (cmw, verify, attest) = (self.cmw, self.verify, self.attest);
+            let mut client = TestHooks {
+                log: &mut self.client_log,
+                cmw,
+                verify,
+                attest,
+            };
+            let _ = hooks::drive(
                 &mut self.client,
-                &mut self.client_log,
-                self.cmw,
-                self.verify,
-                self.attest,
+                &mut client,
+                NOW,
+                &mut to_server,
+                &mut Vec::new(),
             );
-            let to_client = Self::actions(
+            let mut server = TestHooks {
+                log: &mut self.server_log,
+                cmw,
+                verify,
+                attest,
+            };
+            let _ = hooks::drive(
                 &mut self.server,
-                &mut self.server_log,
-                self.cmw,
-                self.verify,
-                self.attest,
+                &mut server,
+                NOW,
+                &mut to_client,
+                &mut Vec::new(),
             );
+            self.client_log.sent(&to_server);
+            self.server_log.sent(&to_client);
             if to_server.is_empty() && to_client.is_empty() {
                 return;
             }
@@ -368,65 +395,66 @@ impl Pair {
             if !to_client.is_empty() {
                 let _ = receive(&mut self.client, &to_client, &self.exporter);
             }
+            to_server.clear();
+            to_client.clear();
         }
         panic!("the pair did not settle");
     }
+}
 
-    /// Handles one side's actions; returns the bytes it sent.
-    fn actions(
-        session: &mut Session,
-        log: &mut Log,
-        cmw: fn(&[u8]) -> Vec<u8>,
-        verify: fn(&Appraisal) -> bool,
-        attest: bool,
-    ) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(action) = session.poll_action() {
-            match action {
-                Action::Send(bytes) => {
-                    log.deframer.push(&bytes);
-                    while let Ok(Some(f)) = log.deframer.next_frame() {
-                        log.frames.push(f);
-                    }
-                    out.extend(bytes);
-                }
-                Action::ProduceEvidence {
-                    exchange,
-                    binder,
-                    aik_pub_hash,
-                    model,
-                } => {
-                    let input = if attest {
-                        Input::Evidence {
-                            exchange,
-                            cmw: cmw(&binder),
-                        }
-                    } else {
-                        Input::Decline { exchange }
-                    };
-                    log.evidence.push((binder, aik_pub_hash, model));
-                    let _ = session.handle(input);
-                }
-                Action::Appraise(a) => {
-                    let verdict = if verify(&a) {
-                        Verdict::Accepted {
-                            explanation: "binder matches".into(),
-                        }
-                    } else {
-                        Verdict::Rejected {
-                            explanation: "binder differs".into(),
-                        }
-                    };
-                    let exchange = a.exchange;
-                    log.appraisals.push(*a);
-                    let _ = session.handle(Input::Verdict { exchange, verdict });
-                }
-                Action::Event(e) => log.events.push(e),
-                _ => {}
-            }
-        }
-        out
+/// One side's hooks: the Attester returns `cmw(binder)` (or declines unless `attest`), the
+/// Verifier applies `verify`; everything is logged.
+struct TestHooks<'a> {
+    log: &'a mut Log,
+    cmw: fn(&[u8]) -> Vec<u8>,
+    verify: fn(&Appraised) -> bool,
+    attest: bool,
+}
+
+impl AttestationHooks for TestHooks<'_> {
+    type Accepted = ();
+
+    fn produce_evidence(&mut self, r: &EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        let Mechanism::Expat { model } = r.mechanism else {
+            return None;
+        };
+        self.log
+            .evidence
+            .push((r.binder.to_vec(), r.aik_pub_hash.to_vec(), model.models()));
+        self.attest.then(|| (self.cmw)(r.binder))
     }
+
+    fn appraise(&mut self, r: &AppraisalRequest<'_>) -> Result<(), Rejection> {
+        let a = Appraised {
+            exchange: r.exchange,
+            cmw: r.cmw.to_vec(),
+            binder: r.binder.to_vec(),
+            aik_pub_hash: r.aik_pub_hash.to_vec(),
+            context: r.context.to_vec(),
+            chain: r.chain.iter().map(|c| c.to_vec()).collect(),
+        };
+        let accepted = (self.verify)(&a);
+        self.log.appraisals.push(a);
+        if accepted {
+            Ok(())
+        } else {
+            Err(Rejection::new(Stage::Binding, "binder differs"))
+        }
+    }
+
+    fn event(&mut self, event: &Event) {
+        self.log.events.push(event.clone());
+    }
+}
+
+/// What one appraisal was asked, owned.
+pub(crate) struct Appraised {
+    pub(crate) exchange: Option<ExchangeId>,
+    pub(crate) cmw: Vec<u8>,
+    pub(crate) binder: Vec<u8>,
+    pub(crate) aik_pub_hash: Vec<u8>,
+    pub(crate) context: Vec<u8>,
+    pub(crate) chain: Vec<Vec<u8>>,
 }
 
 /// A hello frame as a peer with `attests`/`requires` and the reference code points sends it.

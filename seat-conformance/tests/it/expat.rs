@@ -21,15 +21,16 @@ use seat_proto::authenticator::{self, ClientHelloOffers, SentRequest, Solicitati
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
 use seat_proto::codepoints::{AlertDescription, CodePoints, ExtensionType, SignatureScheme};
 use seat_proto::ext::{CmwData, EntryExtension};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::message::{AuthenticatorRequest, Certificate, CertificateEntry, RequestContext};
-use seat_proto::session::{Action, Appraisal, ExchangeId, Input};
+use seat_proto::session::{Action, ExchangeId, Input};
 use seat_proto::shim::{Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 
 use super::common::{
-    AUTHENTICATOR_6_5, NOW, Pair, REQUEST_6_5, SPKI_6_5, build, config, context_6_5, entry,
-    established, evidence_embedding_binder, exporter, frames, hello, hx, keys, parts_6_5, receive,
-    reference_cp, request_6_5, request_frame, sha256, sign,
+    AUTHENTICATOR_6_5, Appraised, NOW, Pair, REQUEST_6_5, SPKI_6_5, build, config, context_6_5,
+    entry, established, evidence_embedding_binder, exporter, frames, hello, hx, keys, parts_6_5,
+    receive, reference_cp, request_6_5, request_frame, sha256, sign,
 };
 
 /// Expat digest section 6.5: `TLS-Exporter("Attestation", ctx, 32)` and the two values the
@@ -247,7 +248,7 @@ fn s4_2_server_as_attester_end_to_end_known_answers() {
         parts_6_5().cmw
     }
     let mut pair = Pair::background_check();
-    fn example_verifier(a: &Appraisal) -> bool {
+    fn example_verifier(a: &Appraised) -> bool {
         a.cmw == parts_6_5().cmw && a.binder == hx(BINDING_6_5) && a.aik_pub_hash == hx(AIK_6_5)
     }
     pair.cmw = example_cmw;
@@ -487,7 +488,9 @@ fn s5_1_evidence_bound_to_another_connection_is_rejected() {
     pair.establish();
     assert_eq!(
         pair.client_log.failed(),
-        Some(&Error::Attestation(AttestationError::Rejected))
+        Some(&Error::Attestation(AttestationError::Rejected(
+            Rejection::new(Stage::Binding, "binder differs")
+        )))
     );
     assert_eq!(
         pair.client_log.alerts(),
@@ -580,7 +583,7 @@ fn s7_reattestation_uses_a_new_context_and_binder() {
         expat_exported_value(&pair.exporter, ExpatLabel::Attestation, &second.context).unwrap();
     assert_eq!(second.binder, sha256(&[&hx(SPKI_6_5), exported.expose()]));
     assert_ne!(first.binder, second.binder);
-    assert!(matches!(second.exchange, ExchangeId::Outgoing(2)));
+    assert!(matches!(second.exchange, Some(ExchangeId::Outgoing(2))));
     assert!(pair.client.is_open());
     assert_eq!(pair.client_log.failed(), None);
 }

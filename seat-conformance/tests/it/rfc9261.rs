@@ -767,7 +767,7 @@ fn s5_2_2_no_usable_scheme_is_answered_with_the_empty_authenticator() {
                 }
             }
             Action::ProduceEvidence { .. } => asked_for_evidence = true,
-            Action::Event(Event::Failed { error }) => panic!("{error:?}"),
+            Action::Event(Event::Failed { error, .. }) => panic!("{error:?}"),
             _ => {}
         }
     }

@@ -5,7 +5,7 @@ use seat_binding::exporter::rustls_adapter::{RustlsConnection, RustlsExporter};
 use seat_examples::Platform;
 use seat_examples::echo::Options;
 use seat_examples::memory::{Peers, Setup};
-use seat_proto::rustls_glue::AttestationHooks;
+use seat_proto::hooks::{AttestationHooks, EvidenceRequest, Mechanism};
 use seat_proto::session::{Action, Input, Session};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -35,15 +35,21 @@ async fn drain<S: AsyncWrite + Unpin>(
                     aik_pub_hash,
                     model,
                 } => {
-                    let input =
-                        match platform.produce_evidence(&binder, &aik_pub_hash, model, now()) {
-                            Some(cmw) => Input::Evidence { exchange, cmw },
-                            None => Input::Decline { exchange },
-                        };
+                    let request = EvidenceRequest::new(
+                        Mechanism::Expat { model },
+                        Some(exchange),
+                        &binder,
+                        &aik_pub_hash,
+                        now(),
+                    );
+                    let input = match platform.produce_evidence(&request) {
+                        Some(cmw) => Input::Evidence { exchange, cmw },
+                        None => Input::Decline { exchange },
+                    };
                     let _ = session.handle(input);
                 }
                 Action::Appraise(a) => {
-                    let verdict = platform.appraise(&a, now());
+                    let verdict = platform.appraise(&a.request(now())).map(|_| ());
                     let _ = session.handle(Input::Verdict {
                         exchange: a.exchange,
                         verdict,

@@ -357,7 +357,15 @@ fn section_4_4_binder_mismatch_is_attestation_failed() {
     m.handle(Input::Verdict(verdict));
     let (err, alert) = failed(&drain_client(&mut m)).unwrap();
     assert_eq!(alert, CodePoints::DEFAULT.attestation_failed());
-    assert_eq!(err, Error::Attestation(AttestationError::Rejected));
+    assert_eq!(
+        err,
+        Error::Attestation(AttestationError::Rejected(
+            seat_proto::hooks::Rejection::new(
+                seat_proto::hooks::Stage::Other,
+                "nonce does not match the binder"
+            )
+        ))
+    );
 }
 
 /// Drives a server through a recorded transcript (with HelloRetryRequest when there are four

@@ -18,5 +18,6 @@ mod prop;
 mod render;
 mod session;
 mod stream;
+mod tokio_adapter;
 mod transcript;
 mod vectors;

@@ -12,9 +12,10 @@ use seat_binding::exporter::RecordedExporter;
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::AlertDescription;
-use seat_proto::session::{
-    Action, Appraisal, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
+use seat_proto::hooks::{
+    AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Rejection, Stage,
 };
+use seat_proto::session::{Action, Event, ExchangeId, Input, Session, SessionConfig};
 use seat_proto::shim::{Deframer, Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
 
@@ -31,7 +32,12 @@ fn counter_rng(seed: u8) -> Box<dyn seat_binding::provider::RandomSource + Send>
 }
 
 fn session(role: Role, attests: Models, requires: Models) -> Session {
-    let config = SessionConfig::new(default_provider(), attests, requires, peer_verifier(role));
+    let config = SessionConfig::builder(default_provider())
+        .attests(attests)
+        .requires(requires)
+        .chain_verifier(peer_verifier(role))
+        .build()
+        .unwrap();
     let credential = (!attests.is_empty()).then(credential);
     Session::new(
         Arc::new(config),
@@ -83,7 +89,7 @@ struct Log {
     events: Vec<Event>,
     delivered: Vec<u8>,
     evidence_binders: Vec<Vec<u8>>,
-    appraisals: Vec<Appraisal>,
+    appraisals: Vec<Seen>,
     sent_alerts: Vec<AlertDescription>,
 }
 
@@ -96,6 +102,8 @@ struct Pair {
     to_client: Vec<u8>,
     client_log: Log,
     server_log: Log,
+    client_driver: Driver<BinderHooks>,
+    server_driver: Driver<BinderHooks>,
     /// Whether the verifiers accept.
     accept: bool,
     /// Whether the attesters answer (false: they decline).
@@ -112,6 +120,8 @@ impl Pair {
             to_client: Vec::new(),
             client_log: Log::default(),
             server_log: Log::default(),
+            client_driver: Driver::new(BinderHooks::default()),
+            server_driver: Driver::new(BinderHooks::default()),
             accept: true,
             attest: true,
         }
@@ -123,77 +133,115 @@ impl Pair {
         self.drain();
     }
 
-    /// Drains both sides' actions, answering Evidence and verdict requests, until quiet.
+    /// Drives both sides' actions through their hooks, then hands over the bytes in flight,
+    /// until quiet.
     fn drain(&mut self) {
         for _ in 0..100 {
-            let mut progress = false;
             for is_client in [true, false] {
-                let (session, log, out) = if is_client {
-                    (&mut self.client, &mut self.client_log, &mut self.to_server)
+                let (session, driver, log, out) = if is_client {
+                    (
+                        &mut self.client,
+                        &mut self.client_driver,
+                        &mut self.client_log,
+                        &mut self.to_server,
+                    )
                 } else {
-                    (&mut self.server, &mut self.server_log, &mut self.to_client)
+                    (
+                        &mut self.server,
+                        &mut self.server_driver,
+                        &mut self.server_log,
+                        &mut self.to_client,
+                    )
                 };
-                while let Some(action) = session.poll_action() {
-                    progress = true;
-                    match action {
-                        Action::Send(bytes) => {
-                            if let Some(alert) = error_alert(&bytes) {
-                                log.sent_alerts.push(alert);
-                            }
-                            out.extend(bytes);
-                        }
-                        Action::ProduceEvidence {
-                            exchange, binder, ..
-                        } => {
-                            log.evidence_binders.push(binder.clone());
-                            let input = if self.attest {
-                                Input::Evidence {
-                                    exchange,
-                                    cmw: [b"evidence:".as_slice(), &binder].concat(),
-                                }
-                            } else {
-                                Input::Decline { exchange }
-                            };
-                            session.handle(input).unwrap();
-                        }
-                        Action::Appraise(appraisal) => {
-                            let good = appraisal.cmw
-                                == [b"evidence:".as_slice(), &appraisal.binder].concat();
-                            let verdict = if good && self.accept {
-                                Verdict::Accepted {
-                                    explanation: "binder matches".into(),
-                                }
-                            } else {
-                                Verdict::Rejected {
-                                    explanation: "no".into(),
-                                }
-                            };
-                            let exchange = appraisal.exchange;
-                            log.appraisals.push(*appraisal);
-                            let _ = session.handle(Input::Verdict { exchange, verdict });
-                        }
-                        Action::Deliver(bytes) => log.delivered.extend(bytes),
-                        Action::Event(e) => log.events.push(e),
-                        _ => {}
-                    }
-                }
+                let hooks = driver.hooks_mut();
+                hooks.accept = self.accept;
+                hooks.attest = self.attest;
+                let start = out.len();
+                let _ = driver.drain(session, NOW, out, &mut log.delivered);
+                log.sent_alerts
+                    .extend(error_alerts(out.get(start..).unwrap_or_default()));
+                log.events.append(&mut driver.hooks_mut().events);
+                log.evidence_binders
+                    .append(&mut driver.hooks_mut().evidence_binders);
+                log.appraisals.append(&mut driver.hooks_mut().appraisals);
+            }
+            if self.to_server.is_empty() && self.to_client.is_empty() {
+                return;
             }
             if !self.to_server.is_empty() {
-                progress = true;
                 let bytes = std::mem::take(&mut self.to_server);
                 let _ = feed(&mut self.server, &self.exporter, &bytes);
             }
             if !self.to_client.is_empty() {
-                progress = true;
                 let bytes = std::mem::take(&mut self.to_client);
                 let _ = feed(&mut self.client, &self.exporter, &bytes);
-            }
-            if !progress {
-                return;
             }
         }
         panic!("the pair did not settle");
     }
+}
+
+/// The hooks of one side: the Attester's CMW is `evidence:` then the binder; the Verifier
+/// accepts exactly the binder it recomputed, and its typed result is that binder.
+#[derive(Default)]
+struct BinderHooks {
+    accept: bool,
+    attest: bool,
+    events: Vec<Event>,
+    evidence_binders: Vec<Vec<u8>>,
+    appraisals: Vec<Seen>,
+}
+
+/// What one appraisal was asked.
+#[derive(Clone, Debug)]
+struct Seen {
+    exchange: Option<ExchangeId>,
+    binder: Vec<u8>,
+    context: Vec<u8>,
+}
+
+impl AttestationHooks for BinderHooks {
+    type Accepted = Vec<u8>;
+
+    fn produce_evidence(&mut self, r: &EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        self.evidence_binders.push(r.binder.to_vec());
+        self.attest
+            .then(|| [b"evidence:".as_slice(), r.binder].concat())
+    }
+
+    fn appraise(&mut self, r: &AppraisalRequest<'_>) -> Result<Vec<u8>, Rejection> {
+        self.appraisals.push(Seen {
+            exchange: r.exchange,
+            binder: r.binder.to_vec(),
+            context: r.context.to_vec(),
+        });
+        if r.cmw != [b"evidence:".as_slice(), r.binder].concat() {
+            return Err(Rejection::new(
+                Stage::Binding,
+                "the CMW does not carry the binder",
+            ));
+        }
+        if !self.accept {
+            return Err(Rejection::new(Stage::Policy, "this side accepts nothing"));
+        }
+        Ok(r.binder.to_vec())
+    }
+
+    fn event(&mut self, event: &Event) {
+        self.events.push(event.clone());
+    }
+}
+
+/// The alerts of the error frames in `bytes`.
+fn error_alerts(bytes: &[u8]) -> Vec<AlertDescription> {
+    let mut d = Deframer::new();
+    d.push(bytes);
+    std::iter::from_fn(|| d.next_frame().ok().flatten())
+        .filter_map(|f| match f {
+            Frame::Error { alert, .. } => Some(alert),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The alert of an error frame, if `bytes` hold one.
@@ -208,7 +256,7 @@ fn error_alert(bytes: &[u8]) -> Option<AlertDescription> {
 
 fn failed_with(log: &Log) -> Option<&Error> {
     log.events.iter().find_map(|e| match e {
-        Event::Failed { error } => Some(error),
+        Event::Failed { error, .. } => Some(error),
         _ => None,
     })
 }
@@ -331,9 +379,50 @@ fn reattestation_uses_a_fresh_context_and_binder() {
     };
     assert_ne!(first.context, second.context);
     assert_ne!(first.binder, second.binder);
-    assert!(matches!(first.exchange, ExchangeId::Outgoing(1)));
-    assert!(matches!(second.exchange, ExchangeId::Outgoing(2)));
+    assert!(matches!(first.exchange, Some(ExchangeId::Outgoing(1))));
+    assert!(matches!(second.exchange, Some(ExchangeId::Outgoing(2))));
     assert!(pair.client.is_open());
+}
+
+#[test]
+fn reattest_returns_its_exchange_and_the_driver_keeps_its_typed_result() {
+    let mut pair = server_attests();
+    pair.establish();
+    assert_eq!(
+        pair.client_driver.peer_exchange(),
+        Some(ExchangeId::Outgoing(1))
+    );
+    let first = pair.client_driver.peer_attestation().cloned().unwrap();
+    assert_eq!(first, pair.client_log.appraisals[0].binder);
+    let exchange = pair
+        .client_driver
+        .reattest(
+            &mut pair.client,
+            &pair.exporter,
+            NOW + 60,
+            &mut pair.to_server,
+            &mut pair.client_log.delivered,
+        )
+        .unwrap();
+    assert_eq!(exchange, ExchangeId::Outgoing(2));
+    pair.drain();
+    // The exchange's outcome is reported with its id, and its typed result is kept once.
+    assert!(
+        pair.client_log
+            .events
+            .contains(&Event::PeerAttested { exchange })
+    );
+    let second = pair.client_driver.take_accepted(exchange).unwrap();
+    assert_eq!(second, pair.client_log.appraisals[1].binder);
+    assert_ne!(first, second);
+    assert_eq!(pair.client_driver.peer_attestation(), Some(&second));
+    assert_eq!(pair.client_driver.take_accepted(exchange), None);
+    // A side that requires nothing has nothing to re-attest; the session stays usable.
+    assert_eq!(
+        pair.server.reattest(&pair.exporter, NOW + 60).unwrap_err(),
+        Error::ApiMisuse(ApiMisuse::NothingToReattest)
+    );
+    assert!(pair.server.is_open());
 }
 
 #[test]
@@ -361,17 +450,38 @@ fn rejected_verdict_fails_with_attestation_failed() {
     pair.accept = false;
     pair.establish();
     assert!(!pair.client.is_open());
+    let rejected = Error::Attestation(AttestationError::Rejected(Rejection::new(
+        Stage::Policy,
+        "this side accepts nothing",
+    )));
+    assert_eq!(failed_with(&pair.client_log), Some(&rejected));
+    // The stage and reason are in the error's Display, and in the error frame's detail,
+    // which the attester reports.
     assert_eq!(
-        failed_with(&pair.client_log),
-        Some(&Error::Attestation(AttestationError::Rejected))
+        rejected.to_string(),
+        "attestation: attestation rejected at the policy stage: this side accepts nothing"
     );
+    let Some(Error::PeerAborted { detail, .. }) = failed_with(&pair.server_log) else {
+        panic!("{:?}", failed_with(&pair.server_log))
+    };
+    assert_eq!(detail, &rejected.to_string());
+    let rejected_at = pair
+        .client_log
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::PeerRejected { exchange: ExchangeId::Outgoing(1), rejection } if rejection.stage == Stage::Policy))
+        .unwrap();
+    let failed_at = pair
+        .client_log
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::Failed { .. }))
+        .unwrap();
+    assert!(rejected_at < failed_at);
     let cp = seat_proto::codepoints::CodePoints::DEFAULT;
     assert_eq!(pair.client_log.sent_alerts, vec![cp.attestation_failed()]);
     // Terminal: every later input returns the same error.
-    assert_eq!(
-        pair.client.handle(Input::Send(b"x")).unwrap_err(),
-        Error::Attestation(AttestationError::Rejected)
-    );
+    assert_eq!(pair.client.handle(Input::Send(b"x")).unwrap_err(), rejected);
 }
 
 #[test]
@@ -431,7 +541,7 @@ mod bad_input {
         while let Some(a) = s.poll_action() {
             match a {
                 Action::Send(b) => sent_error |= error_alert(&b).is_some(),
-                Action::Event(Event::Failed { error }) => {
+                Action::Event(Event::Failed { error, .. }) => {
                     assert_eq!(&error, expected);
                     failed = true;
                 }
@@ -690,9 +800,11 @@ mod bad_input {
             err,
             Error::PeerAborted {
                 alert: AlertDescription(226),
-                reason: 31
+                reason: 31,
+                detail: "no".into(),
             }
         );
         assert!(err.to_string().contains("attestation_rejected"));
+        assert!(err.to_string().ends_with(": no"), "{err}");
     }
 }

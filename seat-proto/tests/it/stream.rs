@@ -12,10 +12,9 @@ use rustls::{
 };
 use seat_binding::authenticator::Role;
 use seat_binding::provider::default_provider;
-use seat_proto::rustls_glue::{
-    AttestationHooks, AttestedStream, harden_client_config, harden_server_config,
-};
-use seat_proto::session::{Appraisal, Event, Session, SessionConfig, Verdict};
+use seat_proto::hooks::{AppraisalRequest, AttestationHooks, EvidenceRequest, Rejection, Stage};
+use seat_proto::rustls_glue::{AttestedStream, harden_client_config, harden_server_config};
+use seat_proto::session::{Event, Session, SessionConfig};
 use seat_proto::shim::Models;
 
 use crate::common::{credential, peer_verifier};
@@ -27,19 +26,17 @@ struct BinderHooks {
 }
 
 impl AttestationHooks for BinderHooks {
-    fn produce_evidence(&mut self, binder: &[u8], _: &[u8], _: Models, _: u64) -> Option<Vec<u8>> {
-        Some(binder.to_vec())
+    type Accepted = Vec<u8>;
+
+    fn produce_evidence(&mut self, request: &EvidenceRequest<'_>) -> Option<Vec<u8>> {
+        Some(request.binder.to_vec())
     }
 
-    fn appraise(&mut self, appraisal: &Appraisal, _: u64) -> Verdict {
-        if appraisal.cmw == appraisal.binder {
-            Verdict::Accepted {
-                explanation: "binder matches".into(),
-            }
+    fn appraise(&mut self, request: &AppraisalRequest<'_>) -> Result<Vec<u8>, Rejection> {
+        if request.cmw == request.binder {
+            Ok(request.binder.to_vec())
         } else {
-            Verdict::Rejected {
-                explanation: "binder differs".into(),
-            }
+            Err(Rejection::new(Stage::Binding, "binder differs"))
         }
     }
 
@@ -49,12 +46,12 @@ impl AttestationHooks for BinderHooks {
 }
 
 fn session(role: Role) -> Session {
-    let config = SessionConfig::new(
-        default_provider(),
-        Models::BACKGROUND_CHECK,
-        Models::BACKGROUND_CHECK,
-        peer_verifier(role),
-    );
+    let config = SessionConfig::builder(default_provider())
+        .attests(Models::BACKGROUND_CHECK)
+        .requires(Models::BACKGROUND_CHECK)
+        .chain_verifier(peer_verifier(role))
+        .build()
+        .unwrap();
     Session::new(
         Arc::new(config),
         role,
@@ -107,7 +104,7 @@ fn mutual_attestation_over_tcp_loopback_then_data() {
         stream.write_all(b"pong").unwrap();
         stream.flush().unwrap();
         assert_eq!(
-            stream.connection().handshake_kind(),
+            stream.get_ref().1.handshake_kind(),
             Some(HandshakeKind::Full)
         );
         // Wait for the client to finish reading before closing.
@@ -127,7 +124,10 @@ fn mutual_attestation_over_tcp_loopback_then_data() {
     let mut buf = [0u8; 4];
     stream.read_exact(&mut buf).unwrap();
     assert_eq!(&buf, b"pong");
-    stream.reattest().unwrap();
+    let first = stream.peer_attestation().cloned().unwrap();
+    let second = stream.reattest().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(stream.peer_attestation(), Some(&second));
     stream.close().unwrap();
     server.join().unwrap();
 }
