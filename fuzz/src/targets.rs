@@ -16,6 +16,7 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, RandomSource, SignatureAlgorithm, default_provider};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
 use seat_proto::codepoints::{CodePoints, HandshakeType};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{self, ClientNegotiation, ServerNegotiation};
 use seat_proto::remote_attestation::{AttestationScheme, EvidenceType};
 use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig, Verdict};
@@ -158,12 +159,14 @@ impl Side {
         } else {
             Purpose::Server
         };
-        let mut config = SessionConfig::new(
-            default_provider(),
-            attests,
-            requires,
-            Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-        );
+        let mut config = SessionConfig::builder(default_provider())
+            .attests(attests)
+            .requires(requires)
+            .chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
+                purpose,
+            )))
+            .build()
+            .unwrap();
         config.max_early_data = 1024;
         let credential = (!attests.is_empty()).then(credential);
         let seed = if role == Role::Server { 7 } else { 3 };
@@ -205,13 +208,9 @@ impl Side {
                 Action::Appraise(a) => {
                     let good = a.cmw.strip_prefix(b"evidence:") == Some(a.binder.as_slice());
                     let verdict = if good && !reject {
-                        Verdict::Accepted {
-                            explanation: String::new(),
-                        }
+                        Ok(())
                     } else {
-                        Verdict::Rejected {
-                            explanation: String::new(),
-                        }
+                        Err(Rejection::new(Stage::Binding, "binder"))
                     };
                     let _ = self.session.handle(Input::Verdict {
                         exchange: a.exchange,

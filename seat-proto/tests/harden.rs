@@ -29,9 +29,8 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm, default_provider};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
-use seat_proto::session::{
-    Action, Credential, Event, ExchangeId, Input, Session, SessionConfig, Verdict,
-};
+use seat_proto::hooks::{Rejection, Stage};
+use seat_proto::session::{Action, Credential, Event, ExchangeId, Input, Session, SessionConfig};
 use seat_proto::shim::{Deframer, Frame, Hello, Models};
 use seat_proto::{AttestationError, Error, PeerMisbehaved};
 
@@ -116,12 +115,14 @@ fn session(role: Role, attests: Models, requires: Models) -> Session {
     } else {
         Purpose::Server
     };
-    let config = SessionConfig::new(
-        default_provider(),
-        attests,
-        requires,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-    );
+    let config = SessionConfig::builder(default_provider())
+        .attests(attests)
+        .requires(requires)
+        .chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
+            purpose,
+        )))
+        .build()
+        .unwrap();
     let credential = (!attests.is_empty()).then(credential);
     Session::new(Arc::new(config), role, credential, Box::new(AwsLcRandom))
 }
@@ -193,13 +194,9 @@ impl Pair {
                         Action::Appraise(a) => {
                             let good = a.cmw.strip_prefix(b"evidence:") == Some(&a.binder[..]);
                             let verdict = if good {
-                                Verdict::Accepted {
-                                    explanation: String::new(),
-                                }
+                                Ok(())
                             } else {
-                                Verdict::Rejected {
-                                    explanation: String::new(),
-                                }
+                                Err(Rejection::new(Stage::Binding, "binder"))
                             };
                             let _ = session.handle(Input::Verdict {
                                 exchange: a.exchange,

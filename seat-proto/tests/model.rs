@@ -55,8 +55,9 @@ use seat_binding::exporter::RecordedExporter;
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm, default_provider};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::message::AuthenticatorRequest;
-use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig, Verdict};
+use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig};
 use seat_proto::shim::{Deframer, Frame, Models};
 use stateright::{Checker, Model, Property};
 
@@ -149,12 +150,14 @@ fn session(role: Role, seed: u64) -> Session {
         Role::Server => (m, Models::NONE, Purpose::Client),
         _ => (Models::NONE, m, Purpose::Server),
     };
-    let config = SessionConfig::new(
-        default_provider(),
-        attests,
-        requires,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-    );
+    let config = SessionConfig::builder(default_provider())
+        .attests(attests)
+        .requires(requires)
+        .chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
+            purpose,
+        )))
+        .build()
+        .unwrap();
     let credential = (role == Role::Server).then(credential);
     Session::new(Arc::new(config), role, credential, rng(seed))
 }
@@ -409,13 +412,9 @@ impl World {
                         }
                     }
                     let verdict = if accept {
-                        Verdict::Accepted {
-                            explanation: String::new(),
-                        }
+                        Ok(())
                     } else {
-                        Verdict::Rejected {
-                            explanation: "binder".into(),
-                        }
+                        Err(Rejection::new(Stage::Binding, "binder"))
                     };
                     let (s, _) = self.session_mut(who);
                     let _ = s.handle(Input::Verdict {

@@ -30,8 +30,9 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{HashAlgorithm, SignatureAlgorithm, default_provider};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
+use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::message::AuthenticatorRequest;
-use seat_proto::session::{Action, Credential, Input, Session, SessionConfig, Verdict};
+use seat_proto::session::{Action, Credential, Input, Session, SessionConfig};
 use seat_proto::shim::{Deframer, Frame, Models};
 
 const NOW: u64 = 1_780_272_000;
@@ -61,12 +62,14 @@ fn session(role: Role, attests: Models, requires: Models) -> Session {
     } else {
         Purpose::Server
     };
-    let config = SessionConfig::new(
-        default_provider(),
-        attests,
-        requires,
-        Arc::new(DangerousSelfSignedVerifier::dangerous_new(purpose)),
-    );
+    let config = SessionConfig::builder(default_provider())
+        .attests(attests)
+        .requires(requires)
+        .chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
+            purpose,
+        )))
+        .build()
+        .unwrap();
     let credential = (!attests.is_empty()).then(credential);
     Session::new(Arc::new(config), role, credential, Box::new(AwsLcRandom))
 }
@@ -144,13 +147,9 @@ fn run(accept: bool, tamper: fn(&mut Vec<u8>)) -> (Exposed, RecordedExporter) {
                     }
                     Action::Appraise(a) => {
                         let verdict = if accept {
-                            Verdict::Accepted {
-                                explanation: "ok".into(),
-                            }
+                            Ok(())
                         } else {
-                            Verdict::Rejected {
-                                explanation: "policy".into(),
-                            }
+                            Err(Rejection::new(Stage::Binding, "binder"))
                         };
                         let r = s.handle(Input::Verdict {
                             exchange: a.exchange,
