@@ -757,7 +757,7 @@ fn depth() -> usize {
     std::env::var("SEAT_MODEL_DEPTH")
         .ok()
         .and_then(|d| d.parse().ok())
-        .unwrap_or(4)
+        .unwrap_or(3)
 }
 
 /// stateright's depth bound for `steps` steps: its initial state has depth 1, and it checks
