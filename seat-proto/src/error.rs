@@ -2,7 +2,7 @@
 //! the TLS alert it calls for, and the stable names and reason codes errors carry on the wire
 //! and in vectors.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use crate::chain::CertificateError;
 use crate::codec::{DecodeError, DecodeErrorKind, EncodeError};
@@ -268,11 +268,18 @@ impl fmt::Display for Error {
                     .copied()
                     .unwrap_or("unknown reason");
                 write!(f, "peer aborted with {alert} ({name})")?;
-                if detail.is_empty() {
-                    Ok(())
-                } else {
-                    write!(f, ": {}", detail.escape_debug())
+                if !detail.is_empty() {
+                    f.write_str(": ")?;
+                    // Peer-controlled: printable ASCII as is, anything else escaped.
+                    for c in detail.chars() {
+                        if c.is_ascii_graphic() || c == ' ' {
+                            f.write_char(c)?;
+                        } else {
+                            write!(f, "{}", c.escape_default())?;
+                        }
+                    }
                 }
+                Ok(())
             }
             Self::Crypto(e) => write!(f, "crypto provider: {e}"),
             Self::ApiMisuse(e) => write!(f, "api misuse: {e}"),

@@ -2,7 +2,7 @@
 //! stream, the tokio adapter, OpenSSL early attestation, the conformance drivers) obtains
 //! this side's Evidence and its verdicts on the peer's.
 //!
-//! A protocol machine ([`Session`](crate::session::Session) for post-handshake attestation,
+//! A protocol machine ([`Session`] for post-handshake attestation,
 //! the negotiation machines for early attestation) never reads Evidence: it asks for a CMW
 //! bound to a binder it computed itself, and asks for a decision on the CMW the peer sent,
 //! handing over the binder it recomputed locally (never the peer's). Implementations of
@@ -28,7 +28,7 @@
 //!   too), and `accepted_models` the set this side accepts: appraise the CMW as that model,
 //!   never by testing the accepted set.
 //! - The session adds [`Event::PeerRejected`] before [`Event::Failed`];
-//!   [`Error::PeerAborted`](crate::Error::PeerAborted) carries the peer's error-frame
+//!   [`Error::PeerAborted`] carries the peer's error-frame
 //!   detail, so the rejected side sees the reason too.
 //! - The early-attestation negotiation machines still take
 //!   [`session::Verdict`](crate::session::Verdict) until they move onto this trait.

@@ -13,7 +13,7 @@ use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::AlertDescription;
 use seat_proto::hooks::{
-    AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Rejection, Stage,
+    AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Mechanism, Model, Rejection, Stage,
 };
 use seat_proto::session::{Action, Event, ExchangeId, Input, Session, SessionConfig};
 use seat_proto::shim::{Deframer, Frame, Models};
@@ -89,6 +89,7 @@ struct Log {
     events: Vec<Event>,
     delivered: Vec<u8>,
     evidence_binders: Vec<Vec<u8>>,
+    evidence_models: Vec<Model>,
     appraisals: Vec<Seen>,
     sent_alerts: Vec<AlertDescription>,
 }
@@ -163,6 +164,8 @@ impl Pair {
                 log.events.append(&mut driver.hooks_mut().events);
                 log.evidence_binders
                     .append(&mut driver.hooks_mut().evidence_binders);
+                log.evidence_models
+                    .append(&mut driver.hooks_mut().evidence_models);
                 log.appraisals.append(&mut driver.hooks_mut().appraisals);
             }
             if self.to_server.is_empty() && self.to_client.is_empty() {
@@ -189,12 +192,14 @@ struct BinderHooks {
     attest: bool,
     events: Vec<Event>,
     evidence_binders: Vec<Vec<u8>>,
+    evidence_models: Vec<Model>,
     appraisals: Vec<Seen>,
 }
 
 /// What one appraisal was asked.
 #[derive(Clone, Debug)]
 struct Seen {
+    model: Option<Model>,
     exchange: Option<ExchangeId>,
     binder: Vec<u8>,
     context: Vec<u8>,
@@ -205,12 +210,19 @@ impl AttestationHooks for BinderHooks {
 
     fn produce_evidence(&mut self, r: &EvidenceRequest<'_>) -> Option<Vec<u8>> {
         self.evidence_binders.push(r.binder.to_vec());
+        if let Mechanism::Expat { model } = r.mechanism {
+            self.evidence_models.push(model);
+        }
         self.attest
             .then(|| [b"evidence:".as_slice(), r.binder].concat())
     }
 
     fn appraise(&mut self, r: &AppraisalRequest<'_>) -> Result<Vec<u8>, Rejection> {
         self.appraisals.push(Seen {
+            model: match r.mechanism {
+                Mechanism::Expat { model } => Some(model),
+                _ => None,
+            },
             exchange: r.exchange,
             binder: r.binder.to_vec(),
             context: r.context.to_vec(),
@@ -423,6 +435,32 @@ fn reattest_returns_its_exchange_and_the_driver_keeps_its_typed_result() {
         Error::ApiMisuse(ApiMisuse::NothingToReattest)
     );
     assert!(pair.server.is_open());
+}
+
+/// A relying party that accepts both models is told which one it asked the attester for, and
+/// appraises that, not its accepted set: a passport from an attester that can only present
+/// one, Evidence from one that can do both (background check first, as both sides choose).
+#[test]
+fn a_relying_party_accepting_both_models_appraises_the_model_it_asked_for() {
+    for (attests, want) in [
+        (Models::PASSPORT, Model::Passport),
+        (Models::BACKGROUND_CHECK, Model::BackgroundCheck),
+        (Models::BOTH, Model::BackgroundCheck),
+    ] {
+        let mut pair = Pair::new(
+            session(Role::Client, Models::NONE, Models::BOTH),
+            session(Role::Server, attests, Models::NONE),
+        );
+        pair.establish();
+        assert!(pair.client.is_open(), "{attests:?}");
+        assert_eq!(pair.server_log.evidence_models, vec![want], "{attests:?}");
+        assert_eq!(pair.client_log.appraisals.len(), 1);
+        assert_eq!(
+            pair.client_log.appraisals[0].model,
+            Some(want),
+            "{attests:?}"
+        );
+    }
 }
 
 #[test]
@@ -806,5 +844,15 @@ mod bad_input {
         );
         assert!(err.to_string().contains("attestation_rejected"));
         assert!(err.to_string().ends_with(": no"), "{err}");
+        // The peer's detail is shown with everything but printable ASCII escaped.
+        let err = Error::PeerAborted {
+            alert: AlertDescription(226),
+            reason: 31,
+            detail: "evil\u{1b}[2J\u{202e}txt".into(),
+        };
+        assert!(
+            err.to_string().ends_with(": evil\\u{1b}[2J\\u{202e}txt"),
+            "{err}"
+        );
     }
 }

@@ -265,7 +265,12 @@ async fn server_attests_client_appraises_then_echo() {
     let mut stream = s.connector.connect(name(), tcp).await.unwrap();
     let appraised = stream.peer_attestation().cloned().unwrap();
     assert_eq!(appraised.model, Model::BackgroundCheck);
-    assert_eq!(appraised.binder.len(), 32);
+    // The binder is a hash of the negotiated suite's algorithm.
+    let suite = stream.get_ref().1.negotiated_cipher_suite().unwrap();
+    assert_eq!(
+        appraised.binder.len(),
+        suite.tls13().unwrap().common.hash_provider.output_len()
+    );
     stream.write_all(b"hello").await.unwrap();
     let mut buf = [0u8; 5];
     stream.read_exact(&mut buf).await.unwrap();
