@@ -20,7 +20,7 @@ use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{self, ClientNegotiation, ServerNegotiation};
 use seat_proto::remote_attestation::{AttestationScheme, EvidenceType};
 use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig, Verdict};
-use seat_proto::shim::{Deframer, Frame, Models};
+use seat_proto::shim::{Deframer, Models};
 
 /// Reads the fuzzer's bytes front to back; past the end every read is empty or zero.
 struct Bytes<'a>(&'a [u8]);
@@ -398,8 +398,8 @@ fn schemes() -> Vec<AttestationScheme> {
 /// The early-attestation negotiation machines (both roles) under attacker-chosen inputs:
 /// handshake messages, `remoteAttestation` extensions on any message and entry, build
 /// requests, certificate ends, Evidence and verdicts, in any order. Invariants: no panic;
-/// once a machine reported `Failed` it reports nothing else; `PeerAttested` only after an
-/// `Appraise` answered `Accepted`.
+/// once a machine reported `Failed` it reports nothing but `Failed` again; `PeerAttested`
+/// only after an `Appraise` answered `Accepted`.
 pub fn negotiation(data: &[u8]) {
     let mut input = Bytes(data);
     let config = input.u8().unwrap_or(0);
@@ -468,7 +468,12 @@ pub fn negotiation(data: &[u8]) {
             continue;
         };
         for a in actions {
-            assert!(!*failed, "an action after Failed: {a:?}");
+            // A failed machine may repeat its failure, nothing else.
+            let repeat = matches!(
+                a,
+                negotiation::Action::Event(negotiation::Event::Failed { .. })
+            );
+            assert!(!*failed || repeat, "an action after Failed: {a:?}");
             match a {
                 negotiation::Action::Event(negotiation::Event::Failed { .. }) => *failed = true,
                 negotiation::Action::Event(negotiation::Event::PeerAttested) => {
