@@ -115,6 +115,8 @@ pub mod message;
 pub mod negotiation;
 #[cfg(feature = "openssl")]
 pub mod openssl_glue;
+#[cfg(feature = "openssl")]
+pub mod openssl_stream;
 pub mod remote_attestation;
 #[cfg(feature = "rustls")]
 pub mod rustls_glue;

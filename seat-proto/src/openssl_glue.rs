@@ -224,6 +224,14 @@ impl Machine {
     }
 }
 
+/// The most handshake messages the adapter records per connection. A full TLS 1.3
+/// handshake has at most 13 (ClientHello, HelloRetryRequest, ClientHello, ServerHello,
+/// EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify, Finished, and the
+/// client's Certificate, CertificateVerify, Finished); recording stops once both Finished
+/// messages were seen, so post-handshake KeyUpdate and NewSessionTicket messages are neither
+/// stored nor fed to the machine, and this bound caps a peer that never finishes.
+pub const MAX_RECORDED_MESSAGES: usize = 16;
+
 /// What one connection carries in its ex_data.
 struct ConnState {
     machine: Machine,
@@ -235,8 +243,12 @@ struct ConnState {
     code_points: CodePoints,
     failure: Option<(Error, AlertDescription)>,
     events: Vec<Event>,
-    /// Every handshake message seen, with `true` for sent ones.
+    /// Every handshake message of the handshake, with `true` for sent ones; nothing after
+    /// both Finished messages (see [`MAX_RECORDED_MESSAGES`]).
     messages: Vec<(bool, Vec<u8>)>,
+    /// Finished messages seen (sent and received): at two the handshake is over and the
+    /// message callback records and feeds nothing more.
+    finished: u8,
     /// Server only: [`ServerConfig::dangerous_accept_anonymous_clients`].
     dangerous_anonymous: bool,
     /// The DER of the peer's first CertificateEntry whose CMW was appraised `Accepted`: the
@@ -376,6 +388,7 @@ pub fn attach_client<H: AttestationHooks + 'static>(
             failure: None,
             events: Vec::new(),
             messages: Vec::new(),
+            finished: 0,
             dangerous_anonymous: false,
             attested_leaf: None,
             peer_trust: None,
@@ -419,6 +432,7 @@ pub fn attach_server<H: AttestationHooks + 'static>(
             failure: None,
             events: Vec::new(),
             messages: Vec::new(),
+            finished: 0,
             dangerous_anonymous,
             attested_leaf: None,
             peer_trust: None,
@@ -569,7 +583,16 @@ pub(crate) mod callbacks {
     /// A handshake message was written (`sent`) or read.
     pub(crate) fn on_message(ssl: &mut SslRef, sent: bool, bytes: &[u8]) {
         with_state(ssl, |state| {
-            state.messages.push((sent, bytes.to_vec()));
+            // The binder's transcript and every presence rule lie inside the handshake.
+            if state.finished >= 2 {
+                return;
+            }
+            if bytes.first() == Some(&HandshakeType::FINISHED.0) {
+                state.finished += 1;
+            }
+            if state.messages.len() < MAX_RECORDED_MESSAGES {
+                state.messages.push((sent, bytes.to_vec()));
+            }
             let _ = state.drive(Input::Message {
                 sent,
                 bytes: bytes.to_vec(),
@@ -646,8 +669,8 @@ pub struct EarlyOutcome<A> {
     /// only because the client's early attestation bound its key (the client's identity is
     /// then whatever its TEE minted); `None` when the peer sent no certificate.
     pub peer_trust: Option<ChainTrust>,
-    /// Every handshake message the message callback reported (`true`: sent), for
-    /// recomputation and logs.
+    /// Every handshake message the message callback reported (`true`: sent), from the first
+    /// ClientHello to the last Finished, for recomputation and logs.
     pub messages: Vec<(bool, Vec<u8>)>,
 }
 
@@ -737,4 +760,74 @@ pub fn start_expat<A: Clone + 'static>(
         now,
     })?;
     Ok(early)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use openssl::ssl::{SslContextBuilder, SslMethod};
+
+    use super::*;
+
+    struct Declines;
+
+    impl crate::hooks::AttestationHooks for Declines {
+        type Accepted = ();
+
+        fn produce_evidence(&mut self, _: &crate::hooks::EvidenceRequest<'_>) -> Option<Vec<u8>> {
+            None
+        }
+
+        fn appraise(
+            &mut self,
+            _: &crate::hooks::AppraisalRequest<'_>,
+        ) -> Result<(), crate::hooks::Rejection> {
+            Err(crate::hooks::Rejection {
+                stage: crate::hooks::Stage::Policy,
+                reason: "test".into(),
+            })
+        }
+    }
+
+    /// Security review, defect 4: after the handshake, a peer's KeyUpdate and
+    /// NewSessionTicket messages were stored for the connection's life (5,000 KeyUpdates
+    /// left 5,007 stored messages). Recording now stops at the second Finished.
+    #[test]
+    fn post_handshake_messages_are_not_recorded() {
+        let cp = CodePoints::DEFAULT;
+        let mut b = SslContextBuilder::new(SslMethod::tls()).unwrap();
+        install(&mut b, &cp).unwrap();
+        let ctx = b.build();
+        let mut ssl = Ssl::new(&ctx).unwrap();
+        attach_client(&mut ssl, ClientConfig::new(vec![], vec![]), Declines).unwrap();
+        // Message shapes only: the type byte is what the recorder looks at.
+        let handshake: [(bool, u8); 7] = [
+            (true, 1),   // ClientHello
+            (false, 2),  // ServerHello
+            (false, 8),  // EncryptedExtensions
+            (false, 11), // Certificate
+            (false, 15), // CertificateVerify
+            (false, 20), // Finished
+            (true, 20),  // Finished
+        ];
+        for (sent, ty) in handshake {
+            callbacks::on_message(&mut ssl, sent, &[ty, 0, 0, 1, 0]);
+        }
+        let big = [[4u8, 0x01, 0xff, 0xfc].as_slice(), &[0u8; 0x1fffc]].concat();
+        for i in 0..5_000 {
+            let msg: &[u8] = if i % 2 == 0 { &[24, 0, 0, 1, 0] } else { &big };
+            callbacks::on_message(&mut ssl, false, msg);
+        }
+        let recorded = with_state(&ssl, |s| s.messages.len()).unwrap();
+        assert_eq!(recorded, handshake.len());
+        // A peer that never finishes cannot grow the record either.
+        let mut ssl = Ssl::new(&ctx).unwrap();
+        attach_client(&mut ssl, ClientConfig::new(vec![], vec![]), Declines).unwrap();
+        for _ in 0..5_000 {
+            callbacks::on_message(&mut ssl, false, &[24, 0, 0, 1, 0]);
+        }
+        let recorded = with_state(&ssl, |s| s.messages.len()).unwrap();
+        assert_eq!(recorded, MAX_RECORDED_MESSAGES);
+    }
 }

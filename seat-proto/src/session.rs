@@ -31,7 +31,7 @@
 //! Nothing here reads a clock or ambient randomness: `now` comes with the inputs, request
 //! contexts from the caller's [`RandomSource`].
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
@@ -55,9 +55,31 @@ use crate::shim::{self, CmwForms, Deframer, Frame, Hello, Models};
 /// section 3.3).
 pub const CONTEXT_LEN: usize = 32;
 
-/// The largest number of exchanges one connection keeps track of; a peer that asks for more
-/// is refused (each exchange holds a context and a little state).
+/// The most exchanges this side may have waiting at once (each holds a context and a little
+/// state); a [`Input::Reattest`] beyond it is refused. Completed exchanges are released, so
+/// a connection may re-attest any number of times in sequence.
 pub const MAX_EXCHANGES: usize = 1024;
+
+/// The most exchanges the peer may have waiting for this side's Attester at once. Each costs
+/// a TEE quote and a signature (in passport mode also an appraisal), so a peer that asks for
+/// more while one is pending is refused: a peer without credentials cannot turn small
+/// requests into many signatures. One is all the drafts need.
+pub const MAX_INCOMING_PENDING: usize = 1;
+
+/// How many request contexts (of both directions) a session remembers exactly after their
+/// exchanges completed, besides the contexts of every exchange still waiting. See
+/// ARCHITECTURE.md, "Long-lived connections", for why this window and the strictly
+/// increasing exchange ids keep RFC 9261's uniqueness guarantee with bounded memory.
+pub const CONTEXT_WINDOW: usize = 64;
+
+/// How many exchange timeouts the gate may stay closed after the handshake: the first
+/// exchange's authenticator and then its verdict each get one.
+pub const GATE_TIMEOUT_EXCHANGES: u64 = 2;
+
+/// What each data frame held before the gate opens costs against
+/// [`SessionConfig::max_early_data`] on top of its payload: its header, so that empty frames
+/// are charged too.
+pub const EARLY_FRAME_CHARGE: usize = 4;
 
 /// What the session knows of this side's policy; built once and shared. Build it with
 /// [`SessionConfig::builder`].
@@ -83,8 +105,9 @@ pub struct SessionConfig {
     pub chain_verifier: Arc<dyn ChainVerifier>,
     /// How long an exchange may wait for the peer or for the caller, in seconds.
     pub exchange_timeout_secs: u64,
-    /// How many bytes of application data the peer may send before this side's gate opens
-    /// (and, in the stream adapters, how much they hold while a re-attestation waits).
+    /// How many bytes of application data the peer may send before this side's gate opens,
+    /// each data frame charged its payload plus [`EARLY_FRAME_CHARGE`] (and, in the stream
+    /// adapters, how much they hold while a re-attestation waits).
     pub max_early_data: usize,
 }
 
@@ -500,7 +523,7 @@ impl core::fmt::Debug for Input<'_> {
     }
 }
 
-/// An exchange this side requested, waiting for the peer.
+/// An exchange this side requested, waiting for the peer; released once complete.
 #[derive(Debug)]
 enum Outgoing {
     /// Request sent; waiting for the authenticator.
@@ -510,18 +533,31 @@ enum Outgoing {
         deadline: u64,
     },
     /// Authenticator validated; waiting for the caller's verdict.
-    ExpectVerdict { deadline: u64 },
-    /// Done.
-    Complete,
+    ExpectVerdict { context: Vec<u8>, deadline: u64 },
 }
 
-/// An exchange the peer requested, waiting for this side's caller.
+impl Outgoing {
+    fn deadline(&self) -> u64 {
+        match self {
+            Self::ExpectAuthenticator { deadline, .. } | Self::ExpectVerdict { deadline, .. } => {
+                *deadline
+            }
+        }
+    }
+
+    fn context(&self) -> &[u8] {
+        match self {
+            Self::ExpectAuthenticator { request, .. } => request.request().context().as_bytes(),
+            Self::ExpectVerdict { context, .. } => context,
+        }
+    }
+}
+
+/// An exchange the peer requested, waiting for this side's Attester; released once answered.
 #[derive(Debug)]
-enum Incoming {
-    /// Waiting for the Attester's CMW.
-    ExpectEvidence { request: SentRequest, deadline: u64 },
-    /// Answered.
-    Complete,
+struct Incoming {
+    request: SentRequest,
+    deadline: u64,
 }
 
 /// The state after the handshake.
@@ -532,13 +568,71 @@ struct Running {
     own_spki: Option<Vec<u8>>,
     deframer: Deframer,
     peer_hello: Option<Hello>,
-    used_contexts: BTreeSet<Vec<u8>>,
+    /// The contexts of the last [`CONTEXT_WINDOW`] exchanges started, both directions.
+    recent_contexts: VecDeque<Vec<u8>>,
+    /// Exchanges this side requested that are still waiting.
     outgoing: BTreeMap<u32, Outgoing>,
+    /// Exchanges the peer requested that are still waiting.
     incoming: BTreeMap<u32, Incoming>,
+    /// The id of this side's next request; ids only grow.
     next_exchange: u32,
+    /// The lowest id the peer's next request may carry; the peer's ids only grow.
+    peer_next_exchange: u64,
     open: bool,
-    early_data: Vec<Vec<u8>>,
-    early_data_len: usize,
+    /// When the gate must have opened; `None` once it has.
+    gate_deadline: Option<u64>,
+    /// Data held until the gate opens, and what it was charged.
+    early_data: Vec<u8>,
+    early_data_charged: usize,
+}
+
+impl Running {
+    /// Whether `context` was used by an exchange still waiting, or by one of the last
+    /// [`CONTEXT_WINDOW`] exchanges.
+    fn context_seen(&self, context: &[u8]) -> bool {
+        self.recent_contexts.iter().any(|c| c == context)
+            || self.outgoing.values().any(|e| e.context() == context)
+            || self
+                .incoming
+                .values()
+                .any(|e| e.request.request().context().as_bytes() == context)
+    }
+
+    fn remember_context(&mut self, context: Vec<u8>) {
+        if self.recent_contexts.len() >= CONTEXT_WINDOW {
+            self.recent_contexts.pop_front();
+        }
+        self.recent_contexts.push_back(context);
+    }
+
+    /// The earliest deadline: of a waiting exchange, or of the gate.
+    fn next_deadline(&self) -> Option<u64> {
+        let out = self.outgoing.values().map(Outgoing::deadline);
+        let inc = self.incoming.values().map(|e| e.deadline);
+        out.chain(inc).chain(self.gate_deadline).min()
+    }
+
+    /// Fails with the overdue exchange's error if a deadline passed at `now`.
+    fn check_deadlines(&self, now: u64) -> Result<(), Error> {
+        for e in self.outgoing.values() {
+            match e {
+                Outgoing::ExpectAuthenticator { deadline, .. } if *deadline <= now => {
+                    return Err(AttestationError::PeerTimeout.into());
+                }
+                Outgoing::ExpectVerdict { deadline, .. } if *deadline <= now => {
+                    return Err(AttestationError::VerdictTimeout.into());
+                }
+                _ => {}
+            }
+        }
+        if self.incoming.values().any(|e| e.deadline <= now) {
+            return Err(AttestationError::EvidenceTimeout.into());
+        }
+        if self.gate_deadline.is_some_and(|d| d <= now) {
+            return Err(AttestationError::PeerTimeout.into());
+        }
+        Ok(())
+    }
 }
 
 enum State {
@@ -612,21 +706,13 @@ impl Session {
         self.actions.pop_front()
     }
 
-    /// The earliest deadline of a pending exchange, for [`Input::Timeout`].
+    /// The earliest deadline of a pending exchange, or of the gate while it is closed, for
+    /// [`Input::Timeout`]. Every input that carries the time checks the deadlines too.
     pub fn poll_timeout(&self) -> Option<u64> {
         let State::Running(r) = &self.state else {
             return None;
         };
-        let out = r.outgoing.values().filter_map(|e| match e {
-            Outgoing::ExpectAuthenticator { deadline, .. }
-            | Outgoing::ExpectVerdict { deadline } => Some(*deadline),
-            Outgoing::Complete => None,
-        });
-        let inc = r.incoming.values().filter_map(|e| match e {
-            Incoming::ExpectEvidence { deadline, .. } => Some(*deadline),
-            Incoming::Complete => None,
-        });
-        out.chain(inc).min()
+        r.next_deadline()
     }
 
     /// Feeds one input; drain [`poll_action`](Self::poll_action) afterwards.
@@ -670,6 +756,7 @@ impl Session {
 
     fn start_reattest(&mut self, exporter: &dyn Exporter, now: u64) -> Result<ExchangeId, Error> {
         let r = self.running()?;
+        r.check_deadlines(now)?;
         if r.peer_hello.is_none() || self.config.requires.is_empty() {
             return Err(ApiMisuse::NothingToReattest.into());
         }
@@ -747,6 +834,13 @@ impl Session {
             None => None,
         };
         let open = self.config.requires.is_empty();
+        let gate_deadline = (!open).then(|| {
+            now.saturating_add(
+                self.config
+                    .exchange_timeout_secs
+                    .saturating_mul(GATE_TIMEOUT_EXCHANGES),
+            )
+        });
         self.state = State::Running(Box::new(Running {
             hash: exporter.hash_algorithm(),
             own_keys,
@@ -754,13 +848,15 @@ impl Session {
             own_spki,
             deframer: Deframer::new(),
             peer_hello: None,
-            used_contexts: BTreeSet::new(),
+            recent_contexts: VecDeque::with_capacity(CONTEXT_WINDOW),
             outgoing: BTreeMap::new(),
             incoming: BTreeMap::new(),
             next_exchange: 1,
+            peer_next_exchange: 0,
             open,
+            gate_deadline,
             early_data: Vec::new(),
-            early_data_len: 0,
+            early_data_charged: 0,
         }));
         self.send_frame(&Frame::Hello(self.config.hello()))?;
         if open {
@@ -782,7 +878,12 @@ impl Session {
         if r.outgoing.len() >= MAX_EXCHANGES {
             return Err(ApiMisuse::TooManyExchanges.into());
         }
-        if !r.used_contexts.insert(context.clone()) {
+        // Ids only grow; after 2^32 - 1 requests the connection has none left.
+        let exchange = r.next_exchange;
+        let Some(next) = exchange.checked_add(1) else {
+            return Err(ApiMisuse::TooManyExchanges.into());
+        };
+        if r.context_seen(&context) {
             // A repeated 32-byte random context means the random source is broken.
             return Err(ApiMisuse::ContextCollision.into());
         }
@@ -796,8 +897,8 @@ impl Session {
             }
         };
         let exported_value = expat_exported_value(exporter, config.label, &context)?;
-        let exchange = r.next_exchange;
-        r.next_exchange = r.next_exchange.wrapping_add(1);
+        r.next_exchange = next;
+        r.remember_context(context);
         let frame = Frame::Request {
             exchange,
             message: request.bytes().to_vec(),
@@ -820,7 +921,9 @@ impl Session {
         exporter: &dyn Exporter,
         now: u64,
     ) -> Result<(), Error> {
-        self.running()?.deframer.push(bytes);
+        let r = self.running()?;
+        r.check_deadlines(now)?;
+        r.deframer.push(bytes);
         loop {
             let frame = self.running()?.deframer.next_frame()?;
             let Some(frame) = frame else {
@@ -915,17 +1018,21 @@ impl Session {
         if !expected {
             return Err(PeerMisbehaved::WrongRequestType.into());
         }
-        if r.incoming.contains_key(&exchange) {
+        // The peer's exchange ids only grow (shim framing), so a repeated or stale id is
+        // refused without remembering completed exchanges.
+        if u64::from(exchange) < r.peer_next_exchange {
             return Err(PeerMisbehaved::DuplicateExchange.into());
-        }
-        if r.incoming.len() >= MAX_EXCHANGES {
-            return Err(PeerMisbehaved::TooManyExchanges.into());
         }
         // RFC 9261 section 4: contexts are unique per connection across both request types.
         let context = request.request().context().as_bytes().to_vec();
-        if !r.used_contexts.insert(context.clone()) {
+        if r.context_seen(&context) {
             return Err(PeerMisbehaved::ContextReused.into());
         }
+        if r.incoming.len() >= MAX_INCOMING_PENDING {
+            return Err(PeerMisbehaved::TooManyExchanges.into());
+        }
+        r.peer_next_exchange = u64::from(exchange) + 1;
+        r.remember_context(context.clone());
         let peer_requires = r
             .peer_hello
             .as_ref()
@@ -935,7 +1042,7 @@ impl Session {
         let offers = request.request().extensions().offers_cmw_attestation();
         r.incoming.insert(
             exchange,
-            Incoming::ExpectEvidence {
+            Incoming {
                 request,
                 deadline: now.saturating_add(config.exchange_timeout_secs),
             },
@@ -969,7 +1076,7 @@ impl Session {
         let State::Running(r) = &mut self.state else {
             return Err(ApiMisuse::NotEstablished.into());
         };
-        let Some(Incoming::ExpectEvidence { request, .. }) = r.incoming.get(&id) else {
+        let Some(Incoming { request, .. }) = r.incoming.get(&id) else {
             return Err(ApiMisuse::UnknownExchange.into());
         };
         let solicitation = Solicitation::Request(request);
@@ -985,7 +1092,7 @@ impl Session {
             )?,
             _ => authenticator::build_empty(&r.own_keys, &solicitation)?,
         };
-        r.incoming.insert(id, Incoming::Complete);
+        r.incoming.remove(&id);
         self.send_frame(&Frame::Authenticator {
             exchange: id,
             message: bytes,
@@ -1059,6 +1166,7 @@ impl Session {
         r.outgoing.insert(
             exchange,
             Outgoing::ExpectVerdict {
+                context: appraisal.context.clone(),
                 deadline: now.saturating_add(config.exchange_timeout_secs),
             },
         );
@@ -1088,16 +1196,19 @@ impl Session {
                 Err(AttestationError::Rejected(rejection).into())
             }
             Ok(()) => {
-                r.outgoing.insert(id, Outgoing::Complete);
+                r.outgoing.remove(&id);
                 let opening = !r.open;
                 r.open = true;
+                r.gate_deadline = None;
                 let early = core::mem::take(&mut r.early_data);
-                r.early_data_len = 0;
+                r.early_data_charged = 0;
                 self.actions
                     .push_back(Action::Event(Event::PeerAttested { exchange }));
                 if opening {
                     self.actions.push_back(Action::Event(Event::Open));
-                    self.actions.extend(early.into_iter().map(Action::Deliver));
+                    if !early.is_empty() {
+                        self.actions.push_back(Action::Deliver(early));
+                    }
                 }
                 Ok(())
             }
@@ -1108,15 +1219,20 @@ impl Session {
         let max = self.config.max_early_data;
         let r = self.running()?;
         if r.open {
-            self.actions.push_back(Action::Deliver(bytes));
+            if !bytes.is_empty() {
+                self.actions.push_back(Action::Deliver(bytes));
+            }
             return Ok(());
         }
-        // Held, not delivered, until the gate opens.
-        r.early_data_len = r.early_data_len.saturating_add(bytes.len());
-        if r.early_data_len > max {
+        // Held, not delivered, until the gate opens; every frame is charged, empty or not,
+        // and the held bytes are one buffer, so memory before the gate stays under `max`.
+        r.early_data_charged = r
+            .early_data_charged
+            .saturating_add(bytes.len().saturating_add(EARLY_FRAME_CHARGE));
+        if r.early_data_charged > max {
             return Err(PeerMisbehaved::TooMuchEarlyData.into());
         }
-        r.early_data.push(bytes);
+        r.early_data.extend_from_slice(&bytes);
         Ok(())
     }
 
@@ -1131,35 +1247,12 @@ impl Session {
     }
 
     fn handle_timeout(&mut self, now: u64) -> Result<(), Error> {
-        let r = self.running()?;
-        for e in r.outgoing.values() {
-            match e {
-                Outgoing::ExpectAuthenticator { deadline, .. } if *deadline <= now => {
-                    return Err(AttestationError::PeerTimeout.into());
-                }
-                Outgoing::ExpectVerdict { deadline } if *deadline <= now => {
-                    return Err(AttestationError::VerdictTimeout.into());
-                }
-                _ => {}
-            }
-        }
-        for e in r.incoming.values() {
-            if matches!(e, Incoming::ExpectEvidence { deadline, .. } if *deadline <= now) {
-                return Err(AttestationError::EvidenceTimeout.into());
-            }
-        }
-        Ok(())
+        self.running()?.check_deadlines(now)
     }
 
     fn handle_peer_closed(&mut self) -> Result<(), Error> {
         let r = self.running()?;
-        let pending = r
-            .outgoing
-            .values()
-            .any(|e| !matches!(e, Outgoing::Complete))
-            || r.incoming
-                .values()
-                .any(|e| !matches!(e, Incoming::Complete));
+        let pending = !r.outgoing.is_empty() || !r.incoming.is_empty();
         if pending || !r.open {
             return Err(AttestationError::PeerClosed.into());
         }

@@ -341,11 +341,18 @@ impl Frame {
     }
 }
 
-/// Splits a byte stream into frames, buffering at most one incomplete frame.
+/// Splits a byte stream into frames, buffering at most one incomplete frame beside the
+/// frames not yet taken.
+///
+/// Taking a frame advances a read position instead of moving the rest of the buffer; the
+/// consumed prefix is dropped on [`push`](Self::push) once it is at least half the buffer,
+/// so deframing costs time linear in the bytes received however small the frames.
 #[derive(Debug, Default)]
 pub struct Deframer {
     buf: Vec<u8>,
-    /// Stream offset of `buf[0]`, for error positions.
+    /// Where the next frame starts in `buf`.
+    start: usize,
+    /// Stream offset of `buf[start]`, for error positions.
     offset: usize,
 }
 
@@ -357,12 +364,16 @@ impl Deframer {
 
     /// Appends received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// Bytes buffered and not yet framed.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len().saturating_sub(self.start)
     }
 
     /// The next complete frame, if any.
@@ -373,7 +384,8 @@ impl Deframer {
     /// [`MAX_FRAME_PAYLOAD_LEN`] (reported as soon as the header arrives, before buffering
     /// the payload), or a malformed payload. The stream cannot be resynchronised after one.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
-        let mut r = Reader::with_base(&self.buf, self.offset);
+        let pending = self.buf.get(self.start..).unwrap_or_default();
+        let mut r = Reader::with_base(pending, self.offset);
         let (Ok(ty), Ok(len)) = (r.u8("frame.type"), r.u24("frame.length")) else {
             return Ok(None);
         };
@@ -397,14 +409,16 @@ impl Deframer {
                 },
             ));
         }
-        if self.buf.len() < HEADER_LEN + len {
+        let Some(payload) = pending.get(HEADER_LEN..HEADER_LEN + len) else {
             return Ok(None);
-        }
-        let rest = self.buf.split_off(HEADER_LEN + len);
-        let frame = core::mem::replace(&mut self.buf, rest);
-        let payload = frame.get(HEADER_LEN..).unwrap_or_default();
+        };
         let decoded = Frame::decode_payload(ty, payload, self.offset + HEADER_LEN)?;
+        self.start += HEADER_LEN + len;
         self.offset += HEADER_LEN + len;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
         Ok(Some(decoded))
     }
 }

@@ -40,6 +40,13 @@ fn from_jws(name: &str) -> Option<SignatureAlgorithm> {
 
 /// The key id of a trusted key: SHA-256 of its DER SubjectPublicKeyInfo
 /// (sim-tee-profile.md, "Token": the `kid` of the simulated TEE).
+/// Whether a binder or key hash equals the expected one, in constant time (the lengths are
+/// public): DESIGN section 7 asks binders and MACs to be compared so.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
+}
+
 pub(crate) fn key_id(provider: &dyn CryptoProvider, spki: &[u8]) -> Vec<u8> {
     provider
         .hash(HashAlgorithm::Sha256, &[spki])

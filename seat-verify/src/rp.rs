@@ -21,7 +21,7 @@ use seat_evidence::cose::CoseSign1;
 use seat_evidence::ear::{Ear, Tier};
 use seat_evidence::json::{self, Json};
 
-use crate::crypto::{Jws, key_id};
+use crate::crypto::{Jws, ct_eq, key_id};
 use crate::error::{Error, Reason};
 use crate::format::verify_with_anchors;
 use crate::policy::{RelyingPartyPolicy, TrustAnchor};
@@ -188,7 +188,7 @@ impl RelyingParty {
             Background::Remote { evidence, result } => {
                 let vr = self.verify_result(result)?;
                 let binding = self.check_result(&vr, expected, now_unix_secs, false)?;
-                record.accept_digest(replay::digest(self.provider, &[evidence]))?;
+                record.accept_digest(evidence_content_digest(self.provider, evidence))?;
                 let status = overall_status(&vr.ear);
                 self.check_tier(status)?;
                 Ok(Accepted {
@@ -409,11 +409,11 @@ impl RelyingParty {
         let bound = ear.submods.iter().find(|(_, a)| {
             a.nonce
                 .as_ref()
-                .is_some_and(|n| n.nonces().iter().any(|b| b == expected.binder))
+                .is_some_and(|n| n.nonces().iter().any(|b| ct_eq(b, expected.binder)))
         });
         let binding = match bound {
             Some((label, _)) => {
-                if cnf_of(label).is_some_and(|k| k != expected.aik_pub_hash) {
+                if cnf_of(label).is_some_and(|k| !ct_eq(k, expected.aik_pub_hash)) {
                     return Err(Reason::AikMismatch.into());
                 }
                 BindingLevel::Exchange
@@ -426,7 +426,7 @@ impl RelyingParty {
                 if !ear
                     .submods
                     .iter()
-                    .any(|(l, _)| cnf_of(l) == Some(expected.aik_pub_hash))
+                    .any(|(l, _)| cnf_of(l).is_some_and(|k| ct_eq(k, expected.aik_pub_hash)))
                 {
                     return Err(Reason::AikMismatch.into());
                 }
@@ -469,4 +469,31 @@ fn json_cnf(claims: &Json, label: &str) -> Option<Vec<u8>> {
     let cnf = member(&appraisal, "cnf")?;
     let kid = member(&cnf, "kid")?;
     json::b64u_decode(kid.as_str()?, seat_evidence::Item::Cnf).ok()
+}
+
+/// The replay key of Evidence the Relying Party did not verify itself (remote background
+/// check): SHA-256 of what its signature covers, as the in-process Verifier keys it
+/// ([`crate::format::VerifiedEvidence::digest`]), so the same Evidence re-wrapped (a CBOR
+/// record, an RFC 9277 tag, a JSON record) is the same entry of the [`ReplayRecord`].
+///
+/// The token inside the CMW is a COSE_Sign1 (key: its `Sig_structure`), a JWS (key: its
+/// signing input), or anything else the remote Verifier understood (key: the token's bytes,
+/// unwrapped from the CMW). A CMW that does not decode as a record or tag is keyed on its
+/// bytes; the Verifier's Result already vouched for it.
+fn evidence_content_digest(provider: &dyn CryptoProvider, evidence: &[u8]) -> [u8; 32] {
+    let token = match AnyCmw::decode(evidence) {
+        Ok(AnyCmw::Cbor(Cmw::Record(r))) => r.value().to_vec(),
+        Ok(AnyCmw::Cbor(Cmw::Tag(t))) => t.value().to_vec(),
+        Ok(AnyCmw::Json(JsonCmw::Record(r))) => r.value().to_vec(),
+        _ => return replay::digest(provider, &[evidence]),
+    };
+    if let Ok((msg, _)) = CoseSign1::decode(&token)
+        && let Ok(tbs) = msg.tbs(&[], None)
+    {
+        return replay::digest(provider, &[&tbs]);
+    }
+    if let Ok(jws) = Jws::parse(&token) {
+        return replay::digest(provider, &[jws.signing_input]);
+    }
+    replay::digest(provider, &[&token])
 }

@@ -214,10 +214,10 @@ impl Verifier {
         let claims = &verified.claims;
 
         // Binding: the key first (key substitution), then the exchange (relay).
-        if claims.aik_pub_hash != request.aik_pub_hash {
+        if !crate::crypto::ct_eq(&claims.aik_pub_hash, request.aik_pub_hash) {
             return Err(Reason::AikMismatch.into());
         }
-        if claims.nonce != request.binder {
+        if !crate::crypto::ct_eq(&claims.nonce, request.binder) {
             return Err(Reason::BinderMismatch.into());
         }
 

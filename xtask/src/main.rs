@@ -11,6 +11,12 @@
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
 //!   (see `seat-examples/src/bin/demo.rs` for the flags); with `--dtls`, over DTLS 1.3 on
 //!   BoringSSL (`seat-dtls/src/bin/dtls-demo.rs`).
+//! - `fuzz [--time SECS] [TARGET...]`: builds the fuzz targets (`fuzz/`) with libFuzzer's
+//!   coverage instrumentation on the stable toolchain and runs each in turn for `SECS`
+//!   seconds (default 60) from its seed corpus, then reports executions and findings per
+//!   target; `fuzz --seeds` rewrites the seed corpora from the vectors.
+//! - `model [--depth N]`: the model check of the session against an active attacker
+//!   (`seat-proto/tests/model.rs`), with its state count.
 //!
 //! This crate stays tiny and dependency-free; it only shells out to cargo.
 #![forbid(unsafe_code)]
@@ -30,6 +36,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("demo") => demo(args.get(1..).unwrap_or_default()),
+        Some("fuzz") => fuzz(args.get(1..).unwrap_or_default()),
+        Some("model") => model(args.get(1..).unwrap_or_default()),
         Some("vectors") => match args.get(1).map(String::as_str) {
             None => vectors("write", None),
             Some("--check") => vectors("check", None),
@@ -62,6 +70,9 @@ fn print_usage() {
     println!(
         "  vectors --record [kind]  record new real rustls and OpenSSL sessions (kinds session, early-session; only kind if given)"
     );
+    println!("  fuzz [--time SECS] [TARGET...]  run the fuzz targets (default: all, 60 s each)");
+    println!("  fuzz --seeds  rewrite fuzz/seeds from the vectors");
+    println!("  model [--depth N]  model-check the session against an active attacker");
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
     println!("        --tampered-server;");
@@ -229,6 +240,12 @@ fn ci() -> Result<(), String> {
             return Err(format!("step `{}` failed ({status})", step.name));
         }
         if step.name == "tests" {
+            // The model check ran among the tests; its report (states explored) is shown
+            // whatever the test harness captured.
+            let report = root.join("target/tmp/model-check.txt");
+            if let Ok(text) = fs::read_to_string(&report) {
+                print!("xtask ci: {text}");
+            }
             println!("xtask ci: snapshots (none unreferenced, none pending)");
             let audit = audit_snapshots(&root, &references);
             let _ = fs::remove_file(&references);
@@ -379,4 +396,189 @@ fn cargo() -> OsString {
 fn project_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// libFuzzer's coverage instrumentation, as cargo-fuzz sets it (no sanitizer: the code under
+/// test is safe Rust), plus the `fuzzing` cfg and debug assertions.
+const FUZZ_RUSTFLAGS: &str = "--cfg fuzzing -Cpasses=sancov-module \
+     -Cllvm-args=-sanitizer-coverage-level=4 \
+     -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
+     -Cllvm-args=-sanitizer-coverage-pc-table \
+     -Cllvm-args=-sanitizer-coverage-trace-compares \
+     -Cdebug-assertions -Coverflow-checks";
+
+/// The `[[bin]]` names of `fuzz/Cargo.toml`, in order.
+fn fuzz_targets(root: &Path) -> Result<Vec<String>, String> {
+    let manifest = fs::read_to_string(root.join("fuzz/Cargo.toml"))
+        .map_err(|e| format!("fuzz/Cargo.toml: {e}"))?;
+    let mut in_bin = false;
+    let mut out = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin && let Some(name) = line.strip_prefix("name = ") {
+            out.push(name.trim_matches('"').to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn fuzz(flags: &[String]) -> Result<(), String> {
+    let root = project_root();
+    let mut secs: u64 = 60;
+    let mut chosen = Vec::new();
+    let mut it = flags.iter();
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--time" => {
+                secs = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--time needs a number of seconds")?;
+            }
+            "--seeds" => {
+                let status = Command::new("python3")
+                    .arg(root.join("fuzz/make_seeds.py"))
+                    .status()
+                    .map_err(|e| format!("cannot run python3: {e}"))?;
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("make_seeds.py failed ({status})"))
+                };
+            }
+            other => chosen.push(other.to_string()),
+        }
+    }
+    let all = fuzz_targets(&root)?;
+    if let Some(unknown) = chosen.iter().find(|t| !all.contains(t)) {
+        return Err(format!(
+            "unknown fuzz target `{unknown}` (targets: {})",
+            all.join(", ")
+        ));
+    }
+    let targets = if chosen.is_empty() { all } else { chosen };
+    // An explicit target keeps the instrumentation off build scripts and proc macros, as
+    // cargo-fuzz does.
+    let host = host_triple()?;
+    println!("xtask fuzz: building {} targets for {host}", targets.len());
+    let status = Command::new(cargo())
+        .args([
+            "build",
+            "--release",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+            "--bins",
+            "--target",
+            &host,
+        ])
+        .env("RUSTFLAGS", FUZZ_RUSTFLAGS)
+        .env("CARGO_TARGET_DIR", root.join("fuzz/target"))
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building the fuzz targets failed ({status})"));
+    }
+    let mut report = Vec::new();
+    for target in &targets {
+        let corpus = root.join("fuzz/corpus").join(target);
+        let artifacts = root.join("fuzz/artifacts").join(target);
+        fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
+        let seeds = root.join("fuzz/seeds").join(target);
+        let log = root.join("fuzz/artifacts").join(format!("{target}.log"));
+        println!("xtask fuzz: {target} for {secs} s (log {})", log.display());
+        let mut cmd = Command::new(
+            root.join("fuzz/target")
+                .join(&host)
+                .join("release")
+                .join(target),
+        );
+        cmd.arg(format!("-max_total_time={secs}"))
+            .arg("-print_final_stats=1")
+            .arg(format!("-artifact_prefix={}/", artifacts.display()))
+            .arg(&corpus);
+        if seeds.is_dir() {
+            cmd.arg(&seeds);
+        }
+        let out = cmd
+            .stderr(fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?)
+            .status()
+            .map_err(|e| format!("cannot run {target}: {e}"))?;
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let stat = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim_start_matches(':').trim().to_string())
+                .unwrap_or_else(|| "?".into())
+        };
+        let findings = fs::read_dir(&artifacts).map(|d| d.count()).unwrap_or(0);
+        let line = format!(
+            "{target}: {} executions in {} s, corpus {} inputs, findings {findings}, exit {}",
+            stat("stat::number_of_executed_units"),
+            secs,
+            fs::read_dir(&corpus).map(|d| d.count()).unwrap_or(0),
+            out.code()
+                .map_or_else(|| "signal".into(), |c| c.to_string()),
+        );
+        println!("xtask fuzz: {line}");
+        report.push((line, out.success() && findings == 0));
+    }
+    println!("xtask fuzz: report");
+    for (line, _) in &report {
+        println!("  {line}");
+    }
+    if report.iter().all(|(_, ok)| *ok) {
+        Ok(())
+    } else {
+        Err("a fuzz target found a crash (see fuzz/artifacts)".into())
+    }
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> Result<String, String> {
+    let out = Command::new(env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .ok_or_else(|| "rustc -vV names no host".into())
+}
+
+fn model(flags: &[String]) -> Result<(), String> {
+    let mut depth = None;
+    let mut it = flags.iter();
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--depth" => depth = it.next().cloned(),
+            other => return Err(format!("unknown flag `{other}`")),
+        }
+    }
+    let mut cmd = Command::new(cargo());
+    cmd.args([
+        "test",
+        "--locked",
+        "--all-features",
+        "--package",
+        "seat-proto",
+        "--test",
+        "model",
+        "--",
+        "--nocapture",
+    ])
+    .current_dir(project_root());
+    if let Some(d) = depth {
+        cmd.env("SEAT_MODEL_DEPTH", d);
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the model check failed ({status})"))
+    }
 }

@@ -10,4 +10,5 @@
 mod attacks;
 mod ear_oracle;
 mod happy;
+mod replay_keying;
 mod support;
