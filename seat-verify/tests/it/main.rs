@@ -10,4 +10,8 @@
 mod attacks;
 mod ear_oracle;
 mod happy;
+#[cfg(feature = "snp")]
+mod snp_samples;
 mod support;
+#[cfg(feature = "tdx")]
+mod tdx_samples;
