@@ -86,7 +86,8 @@ fn every_signed_byte_is_covered_by_the_signature() {
         t[i] ^= 0x01;
         let r = f.verify_report(&t, &c, TIME, provider()).unwrap_err();
         match i {
-            0..4 => assert_eq!(r, Reason::UnsupportedVersion, "byte {i}"),
+            // VERSION decides the layout (2 to 3 moves the product to the CPUID fields).
+            0..4 => assert_eq!(r.stage(), Stage::Decode, "byte {i}: {r:?}"),
             _ => assert_eq!(r.stage(), Stage::Signature, "byte {i}: {r:?}"),
         }
     }
