@@ -204,27 +204,38 @@ impl TdxFormat {
         provider: &dyn seat_binding::provider::CryptoProvider,
     ) -> Result<VerifiedQuote, Reason> {
         let layout = Layout::of(quote)?;
-        let parsed = Quote::parse(quote).map_err(|_| Reason::MalformedPlatformEvidence)?;
         let signed = quote.get(..layout.signed_len).ok_or(Reason::Truncated)?;
-        if parsed.signed_length() != layout.signed_len {
-            return Err(Reason::MalformedPlatformEvidence);
-        }
         // The quote signature, by the attestation key the quote carries (its binding to the
-        // PCK is the QE report's, checked by dcap-qvl below).
-        let auth = parsed.auth_data.clone().into_v3();
+        // PCK is the QE report's, checked by dcap-qvl below), read from the raw bytes before
+        // anything interprets the signed part: ECDSA signature then attestation key, 64 bytes
+        // each, after the 4-byte signature-data length.
+        let auth_at = layout.signed_len + 4;
+        let sig = quote.get(auth_at..auth_at + 64).ok_or(Reason::Truncated)?;
+        let key = quote
+            .get(auth_at + 64..auth_at + 128)
+            .ok_or(Reason::Truncated)?;
         let mut spki = P256_SPKI_PREFIX.to_vec();
-        spki.extend_from_slice(&auth.ecdsa_attestation_key);
+        spki.extend_from_slice(key);
         provider
             .verify(
                 SignatureAlgorithm::EcdsaSecp256r1Sha256,
                 &spki,
                 signed,
-                &auth.ecdsa_signature,
+                sig,
                 SignatureEncoding::Fixed,
             )
             .map_err(|_| Reason::BadEvidenceSignature)?;
-        if parsed.header.tee_type != TEE_TYPE_TDX {
+        let tee_type = quote
+            .get(4..8)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_le_bytes)
+            .ok_or(Reason::Truncated)?;
+        if tee_type != TEE_TYPE_TDX {
             return Err(Reason::WrongTeeType);
+        }
+        let parsed = Quote::parse(quote).map_err(|_| Reason::MalformedPlatformEvidence)?;
+        if parsed.signed_length() != layout.signed_len {
+            return Err(Reason::MalformedPlatformEvidence);
         }
         let need = need_of(&parsed)?;
         let CollateralNeed::Tdx { fmspc, .. } = need else {
@@ -389,7 +400,11 @@ impl Layout {
             .checked_add(4)
             .and_then(|n| n.checked_add(sig_len))
             .ok_or(Reason::Truncated)?;
-        if total != quote.len() {
+        // Quote buffers from the quoting service come zero-padded (the v4 sample carries 70
+        // zero bytes after its signature data): zeros after the quote are accepted, anything
+        // else is not.
+        let tail = quote.get(total..).ok_or(Reason::Truncated)?;
+        if tail.iter().any(|b| *b != 0) {
             return Err(Reason::Truncated);
         }
         Ok(Self {
