@@ -157,16 +157,33 @@ pub fn run(input: &Input<'_>) -> Result<Outcome, String> {
         .with(Node::leaf("eat_profile", format!("{:?}", c.profile)))
         .with(Node::leaf("eat_nonce", hex_short(&c.nonce)))
         .with(Node::leaf("cnf kid", hex_short(&c.aik_pub_hash)))
-        .with(Node::leaf("iat", unix_time(c.iat)))
-        .with(Node::leaf("ueid", hex_short(&c.ueid)))
+        .with(Node::leaf(
+            "iat",
+            c.iat.map_or_else(|| "absent".to_string(), unix_time),
+        ))
+        .with(Node::leaf(
+            "ueid",
+            c.ueid
+                .as_deref()
+                .map_or_else(|| "absent".to_string(), hex_short),
+        ))
         .with(Node::leaf("swname", format!("{:?}", c.swname)))
         .with(Node::leaf("swversion", format!("{:?}", c.swversion)))
         .with(Node::leaf(
             "dbgstat",
-            crate::names::dbgstat(i64::from(c.dbgstat))
-                .map_or_else(|| c.dbgstat.to_string(), |n| format!("{} ({n})", c.dbgstat)),
+            c.dbgstat.map_or_else(
+                || "absent".to_string(),
+                |d| {
+                    crate::names::dbgstat(i64::from(d))
+                        .map_or_else(|| d.to_string(), |n| format!("{d} ({n})"))
+                },
+            ),
         ))
-        .with(Node::leaf("oemboot", c.secure_boot.to_string()));
+        .with(Node::leaf(
+            "oemboot",
+            c.secure_boot
+                .map_or_else(|| "absent".to_string(), |b| b.to_string()),
+        ));
     let mut m = Node::leaf("measurements", "");
     for (name, digest) in &c.measurements {
         m.push(Node::leaf(name.clone(), hex_short(digest)));

@@ -356,6 +356,9 @@ pub enum Error {
     },
     /// The crypto provider failed (the key would not load, or signing failed).
     Provider(ProviderError),
+    /// A platform Attester failed (configfs-tsm: an I/O step, a concurrent writer, a
+    /// provider it does not know).
+    Attester(crate::configfs::TsmError),
 }
 
 impl Error {
@@ -384,7 +387,8 @@ impl Error {
             | Self::InvalidArgument { .. }
             | Self::AlgorithmMismatch { .. }
             | Self::Mismatch { .. }
-            | Self::Provider(_) => None,
+            | Self::Provider(_)
+            | Self::Attester(_) => None,
         }
     }
 
@@ -489,6 +493,7 @@ impl fmt::Display for Error {
             }
             Self::Mismatch { what } => write!(f, "{what} differs from the expected value"),
             Self::Provider(e) => write!(f, "crypto provider failed: {e}"),
+            Self::Attester(e) => write!(f, "attester failed: {e}"),
         }
     }
 }

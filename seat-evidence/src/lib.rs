@@ -33,6 +33,8 @@
 //! | [`ear`] | EAR claims and AR4SI trust vectors and tiers, signed as CWT and JWT |
 //! | [`kat`] | key and platform attestation tokens (draft-bft-rats-kat-06) and their bundle |
 //! | [`attester`] | the [`Attester`] interface: Evidence for a binder |
+//! | [`configfs`] | the Linux configfs-tsm Attester (TDX, SEV-SNP reports) |
+//! | [`platform`] | confidential-VM Evidence: the report-data binding rule, the tsm-report record |
 //! | [`sim`] | the simulated TEE (spec sim-tee-profile v1) and the check of its Evidence |
 //! | [`error`] | the crate's error type |
 //!
@@ -70,6 +72,7 @@
 pub mod attester;
 pub mod cbor;
 pub mod cmw;
+pub mod configfs;
 pub mod cose;
 pub mod crypto;
 mod der;
@@ -78,6 +81,7 @@ pub mod eat;
 pub mod error;
 pub mod json;
 pub mod kat;
+pub mod platform;
 pub mod sim;
 
 pub use attester::{Attester, EvidenceRequest};

@@ -630,7 +630,7 @@ const fn head_len(n: usize) -> usize {
 /// `eat_profile=SIM_TEE_PROFILE` (quoted or not; type, subtype and parameter name compared
 /// case-insensitively; optional whitespace around `;` and before `=` refused as RFC 9110
 /// section 5.6.6 does not allow it there; rats-formats.md 9.2 item 15).
-fn is_sim_media_type(m: &str) -> bool {
+pub fn is_sim_media_type(m: &str) -> bool {
     let mut parts = m.split(';');
     let Some(essence) = parts.next() else {
         return false;
@@ -710,7 +710,8 @@ pub fn verify_sim_evidence(
     trusted_attestation_spki: &[u8],
     provider: &'static dyn CryptoProvider,
 ) -> Result<SimEvidence, Error> {
-    let verifier = ProviderVerifier::new(provider, Algorithm::ES256, trusted_attestation_spki)?;
+    // The key is checked before anything is read, as the profile's one trust anchor.
+    ProviderVerifier::new(provider, Algorithm::ES256, trusted_attestation_spki)?;
     let record = match Cmw::decode(cmw)? {
         Cmw::Record(r) => r,
         _ => {
@@ -750,6 +751,31 @@ pub fn verify_sim_evidence(
     }
     let token = record.value();
     let token_at = ind_at.saturating_sub(token.len());
+    verify_sim_token(token, &[trusted_attestation_spki], provider)
+        .map(|(_, evidence)| evidence)
+        .map_err(|e| e.nested(token_at))
+}
+
+/// Verifies the simulated TEE's token itself (the COSE_Sign1 a CMW record carries) against
+/// the trusted attestation keys `anchors`, and decodes its claims strictly: the one check of
+/// the profile's token, shared by [`verify_sim_evidence`] and `seat-verify`'s format.
+///
+/// The token's `kid` picks the anchor (SHA-256 of its DER SubjectPublicKeyInfo); returns that
+/// anchor's index with the Evidence. Checks, in order: a COSE_Sign1 with tag 18 whose
+/// protected bucket holds only `alg` ES256 and whose unprotected bucket holds only `kid`; a
+/// `kid` naming one of `anchors`; the ES256 signature under that key; then a claims-set with
+/// exactly the profile's claims, each of its profile type and size. Offsets are in `token`.
+///
+/// # Errors
+///
+/// As [`verify_sim_evidence`] for the token's part; [`Error::Mismatch`] with
+/// [`Item::CoseKid`] when the `kid` names none of `anchors`.
+pub fn verify_sim_token(
+    token: &[u8],
+    anchors: &[&[u8]],
+    provider: &'static dyn CryptoProvider,
+) -> Result<(usize, SimEvidence), Error> {
+    let token_at = 0;
     let (msg, tagging) = CoseSign1::decode(token).map_err(|e| e.nested(token_at))?;
     if tagging != Tagging::Tagged {
         return Err(Error::InvalidValue {
@@ -782,12 +808,18 @@ pub fn verify_sim_evidence(
         what: Item::CoseKid,
         at: unprotected_at,
     })?;
-    let expected_kid = provider.hash(HashAlgorithm::Sha256, &[trusted_attestation_spki]);
-    if !expected_kid.ct_eq_bytes(kid) {
-        return Err(Error::Mismatch {
+    let (index, spki) = anchors
+        .iter()
+        .enumerate()
+        .find(|(_, spki)| {
+            provider
+                .hash(HashAlgorithm::Sha256, &[spki])
+                .ct_eq_bytes(kid)
+        })
+        .ok_or(Error::Mismatch {
             what: Item::CoseKid,
-        });
-    }
+        })?;
+    let verifier = ProviderVerifier::new(provider, Algorithm::ES256, spki)?;
     msg.verify(&verifier, &[], None)?;
 
     let payload = msg.payload().ok_or(Error::DetachedPayload)?;
@@ -796,7 +828,7 @@ pub fn verify_sim_evidence(
         .saturating_sub(head_len(sig_len) + sig_len)
         .saturating_sub(payload.len());
     let claims = ClaimsSet::decode(payload).map_err(|e| e.nested(payload_at))?;
-    evidence_from_claims(claims, payload_at)
+    Ok((index, evidence_from_claims(claims, payload_at)?))
 }
 
 fn evidence_from_claims(c: ClaimsSet, at: usize) -> Result<SimEvidence, Error> {

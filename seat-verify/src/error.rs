@@ -92,6 +92,9 @@ impl Claim {
 /// Why an appraisal or a Relying-Party decision refused; [`Reason::stage`] says where.
 ///
 /// The variants cite the rule they enforce; see the attack table in the crate documentation.
+/// Platform formats add their own (collateral, chains, TCB status); more will come with more
+/// platforms, hence `#[non_exhaustive]`.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
     // Decode.
@@ -117,6 +120,19 @@ pub enum Reason {
     MalformedResult(seat_evidence::Error),
     /// The JWT header is not `{"alg": .., "typ": "JWT"}` with a supported `alg` (RFC 7515).
     MalformedJwtHeader,
+    /// A CMW collection with more members than [`crate::verifier::MAX_COLLECTION_MEMBERS`],
+    /// or a member that is not an Evidence record (RFC 9999 section 3.3).
+    BadCollection,
+    /// Platform Evidence (a quote or report) ends before its structure does, or has bytes
+    /// after it.
+    Truncated,
+    /// Platform Evidence of a version this Verifier does not read.
+    UnsupportedVersion,
+    /// A quote whose TEE type is not the one its media type names (TDX is 0x81).
+    WrongTeeType,
+    /// Platform Evidence that is not well formed (a field outside its allowed values, a
+    /// certification-data type other than the PCK chain).
+    MalformedPlatformEvidence,
 
     // Signature.
     /// The Evidence names (by `kid`) or verifies under no configured attestation key
@@ -131,6 +147,26 @@ pub enum Reason {
     BadResultSignature,
     /// The signature algorithm does not fit the trusted key, or is not supported.
     UnsupportedAlgorithm,
+    /// A piece of collateral the appraisal needs was not supplied; it says what to fetch.
+    MissingCollateral(crate::collateral::CollateralNeed),
+    /// Collateral that does not decode (TCB info, QE identity, a CRL, a VCEK).
+    MalformedCollateral,
+    /// Collateral for another platform than the Evidence's (TCB info for another FMSPC, a
+    /// VCEK for another chip or TCB).
+    CollateralMismatch,
+    /// Collateral (TCB info, QE identity, a CRL) outside its validity at `now`.
+    CollateralExpired,
+    /// A signature over collateral does not verify.
+    BadCollateralSignature,
+    /// A certificate chain does not end at a configured root (another vendor root, a test
+    /// root not trusted here, or a broken chain).
+    UntrustedRoot,
+    /// A certificate in the chain is outside its validity at `now`.
+    CertificateExpired,
+    /// A certificate in the chain is on its issuer's CRL.
+    CertificateRevoked,
+    /// The quoting enclave's report does not verify, or does not bind the attestation key.
+    BadQeReport,
 
     // Binding.
     /// The Evidence's `cnf` key id is not the hash of the key that signed the authenticator
@@ -177,6 +213,15 @@ pub enum Reason {
     DebugEnabled,
     /// `oemboot` is false while secure boot is required.
     SecureBootDisabled,
+    /// The TCB status is worse than the policy accepts (Intel TCB info and QE identity;
+    /// SEV-SNP reported TCB).
+    TcbNotAccepted(crate::claims::TcbStatus),
+    /// The reported TCB is below the policy's minimum TCB level.
+    TcbBelowMinimum,
+    /// The SEV-SNP guest policy allows a migration agent and the policy forbids it.
+    MigrationAgentAllowed,
+    /// The SEV-SNP guest policy allows SMT and the policy forbids it.
+    SmtAllowed,
     /// The Result's status does not reach the required tier.
     StatusBelowTier {
         /// The status the Result carries.
@@ -199,12 +244,26 @@ impl Reason {
             | Self::MissingClaim(_)
             | Self::UnknownProfile
             | Self::MalformedResult(_)
-            | Self::MalformedJwtHeader => Stage::Decode,
+            | Self::MalformedJwtHeader
+            | Self::BadCollection
+            | Self::Truncated
+            | Self::UnsupportedVersion
+            | Self::WrongTeeType
+            | Self::MalformedPlatformEvidence => Stage::Decode,
             Self::UntrustedAttestationKey
             | Self::BadEvidenceSignature
             | Self::UntrustedVerifier
             | Self::BadResultSignature
-            | Self::UnsupportedAlgorithm => Stage::Signature,
+            | Self::UnsupportedAlgorithm
+            | Self::MissingCollateral(_)
+            | Self::MalformedCollateral
+            | Self::CollateralMismatch
+            | Self::CollateralExpired
+            | Self::BadCollateralSignature
+            | Self::UntrustedRoot
+            | Self::CertificateExpired
+            | Self::CertificateRevoked
+            | Self::BadQeReport => Stage::Signature,
             Self::AikMismatch
             | Self::BinderMismatch
             | Self::ResultBinderMismatch
@@ -222,6 +281,10 @@ impl Reason {
             | Self::SoftwareMismatch
             | Self::DebugEnabled
             | Self::SecureBootDisabled
+            | Self::TcbNotAccepted(_)
+            | Self::TcbBelowMinimum
+            | Self::MigrationAgentAllowed
+            | Self::SmtAllowed
             | Self::StatusBelowTier { .. } => Stage::Policy,
         }
     }
@@ -240,6 +303,11 @@ impl fmt::Display for Reason {
             Self::UnknownProfile => f.write_str("evidence has an unknown eat_profile"),
             Self::MalformedResult(e) => write!(f, "malformed attestation result ({e})"),
             Self::MalformedJwtHeader => f.write_str("malformed jwt header"),
+            Self::BadCollection => f.write_str("cmw collection is not a set of evidence records"),
+            Self::Truncated => f.write_str("platform evidence is truncated or has trailing bytes"),
+            Self::UnsupportedVersion => f.write_str("platform evidence of an unsupported version"),
+            Self::WrongTeeType => f.write_str("quote is for another tee type"),
+            Self::MalformedPlatformEvidence => f.write_str("malformed platform evidence"),
             Self::UntrustedAttestationKey => {
                 f.write_str("evidence is not signed by a trusted attestation key")
             }
@@ -249,6 +317,15 @@ impl fmt::Display for Reason {
             Self::UntrustedVerifier => f.write_str("result is not signed by a trusted verifier"),
             Self::BadResultSignature => f.write_str("result signature does not verify"),
             Self::UnsupportedAlgorithm => f.write_str("unsupported signature algorithm"),
+            Self::MissingCollateral(need) => write!(f, "missing collateral: {need}"),
+            Self::MalformedCollateral => f.write_str("malformed collateral"),
+            Self::CollateralMismatch => f.write_str("collateral is for another platform"),
+            Self::CollateralExpired => f.write_str("collateral is outside its validity"),
+            Self::BadCollateralSignature => f.write_str("collateral signature does not verify"),
+            Self::UntrustedRoot => f.write_str("certificate chain does not end at a trusted root"),
+            Self::CertificateExpired => f.write_str("a certificate is outside its validity"),
+            Self::CertificateRevoked => f.write_str("a certificate is revoked"),
+            Self::BadQeReport => f.write_str("quoting enclave report does not verify"),
             Self::AikMismatch => {
                 f.write_str("evidence binds another key than the one that signed the authenticator")
             }
@@ -278,6 +355,12 @@ impl fmt::Display for Reason {
             Self::SecureBootDisabled => {
                 f.write_str("secure boot is off and the policy requires it")
             }
+            Self::TcbNotAccepted(s) => write!(f, "tcb status {s} is not accepted by the policy"),
+            Self::TcbBelowMinimum => f.write_str("reported tcb is below the policy minimum"),
+            Self::MigrationAgentAllowed => {
+                f.write_str("guest policy allows a migration agent and the policy forbids it")
+            }
+            Self::SmtAllowed => f.write_str("guest policy allows smt and the policy forbids it"),
             Self::StatusBelowTier { status, required } => write!(
                 f,
                 "status {} does not reach the required tier {}",

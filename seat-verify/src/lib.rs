@@ -23,6 +23,8 @@
 //! | --- | --- |
 //! | [`builder`] | [`VerifierBuilder`]: a Verifier from named settings, its key generated when none is given |
 //! | [`format`](mod@format) | one [`format::EvidenceFormat`] per Evidence format, chosen by CMW media type; the simulated TEE |
+//! | [`claims`] | [`EvidenceClaims`]: what every platform's Evidence says, in one shape |
+//! | [`collateral`] | [`Collateral`] the caller supplies, and [`CollateralNeed`]: what to fetch |
 //! | [`verifier`] | the [`Verifier`]: decode, signature, binding, freshness, policy; issues signed EARs (CWT or JWT) |
 //! | [`rp`] | the [`RelyingParty`]: background check (in-process or remote Verifier) and passport |
 //! | [`policy`] | [`Policy`] as TOML data: trust anchors, reference values, tiers, windows |
@@ -130,6 +132,8 @@
 #![forbid(unsafe_code)]
 
 pub mod builder;
+pub mod claims;
+pub mod collateral;
 mod crypto;
 #[cfg(feature = "embedded")]
 pub mod embedded;
@@ -138,9 +142,15 @@ pub mod format;
 pub mod policy;
 pub mod replay;
 pub mod rp;
+#[cfg(feature = "snp")]
+pub mod snp;
+#[cfg(feature = "tdx")]
+pub mod tdx;
 pub mod verifier;
 
 pub use builder::{VerifierBuilder, generate_signing_key};
+pub use claims::{EvidenceClaims, Platform, TcbReport, TcbStatus};
+pub use collateral::{Collateral, CollateralNeed};
 pub use error::{Claim, ConfigReason, Error, Reason, Stage};
 pub use policy::{Policy, ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
 pub use replay::{MAX_RECORDS, ReplayRecord};

@@ -1,10 +1,11 @@
 //! The Verifier: appraises Evidence and issues a signed EAR (DESIGN section 6).
 //!
-//! [`Verifier::appraise`] runs the stages in order: decode (the CMW and the token), signature
-//! (to a configured attestation key), binding (the `cnf` key id against the AIK hash, then
-//! `eat_nonce` against the binder the caller computed; early-attestation section 5, checklist
-//! items 1-3; expat section 3.9 step 3b), freshness (`iat` inside the window around `now`),
-//! then policy (reference measurements, software, debug, secure boot). A failure in the first
+//! [`Verifier::appraise`] runs the stages in order: decode (the CMW; each record's token, by
+//! its [`EvidenceFormat`]), signature (to a configured trust anchor, with the chain and
+//! collateral of platform formats), binding (the format's check of the AIK hash and the
+//! binder the caller computed; early-attestation section 5, checklist items 1-3; expat section
+//! 3.9 step 3b), freshness (`iat` inside the window around `now`, for formats that carry one),
+//! then policy (each format's reference values and platform state). A failure in the first
 //! four stages is an [`Error::Rejected`]; policy findings lower the EAR's AR4SI trust vector
 //! and status and are listed in the [`Report`], so a remote Relying Party learns them from the
 //! EAR alone.
@@ -15,33 +16,28 @@ use seat_binding::provider::{CryptoProvider, RandomSource, SigningKey};
 use seat_evidence::cbor::{Label, Value};
 use seat_evidence::cmw::{AnyCmw, Cmw, Ind, JsonCmw, JsonRecord, Record, RecordType};
 use seat_evidence::cose::{CoseSign1, HeaderMap, Tagging};
-use seat_evidence::ear::{Appraisal, EAR_PROFILE_03, Ear, Tier, TrustVector};
+use seat_evidence::ear::{Appraisal, EAR_PROFILE_03, Ear, Tier};
 use seat_evidence::eat::{self, EatProfile, Nonce};
 use seat_evidence::json;
 
+use crate::collateral::{Collateral, CollateralNeed};
 use crate::crypto::{KeySigner, key_id, sign_jwt};
 use crate::error::{Error, Reason};
-use crate::format::{EvidenceClaims, EvidenceFormat, SIM_TEE_PROFILE, SimTeeFormat};
+use crate::format::{
+    AppraisalContext, EvidenceClaims, EvidenceFormat, FormatAppraisal, SimTeeFormat,
+};
 use crate::policy::VerifierPolicy;
 use crate::rp::BindingLevel;
 use seat_evidence::crypto::cose_algorithm;
 
-/// The EAR submodule label of the simulated TEE's appraisal (sim-tee-profile.md, "Wrapping").
-pub const SIM_TEE_SUBMOD: &str = "sim-tee";
+pub use crate::format::ar4si;
 
-/// AR4SI trustworthiness claim values this Verifier writes (rats-formats.md section 4.2).
-pub mod ar4si {
-    /// `instance-identity` 2: recognised and not known compromised.
-    pub const TRUSTWORTHY_INSTANCE: i8 = 2;
-    /// `configuration` 2: known approved configuration.
-    pub const APPROVED_CONFIG: i8 = 2;
-    /// `configuration` 96: unsupportable (debug on, or secure boot off, against policy).
-    pub const UNSUPPORTABLE_CONFIG: i8 = 96;
-    /// `executables` 2: only approved executables.
-    pub const APPROVED_RUNTIME: i8 = 2;
-    /// `executables` 33: unrecognised objects (a measurement outside the reference values).
-    pub const UNRECOGNIZED_RUNTIME: i8 = 33;
-}
+/// The EAR submodule label of the simulated TEE's appraisal (sim-tee-profile.md, "Wrapping").
+pub const SIM_TEE_SUBMOD: &str = SimTeeFormat::SUBMOD;
+
+/// The most members a CMW collection of Evidence may have (a platform quote, an event log, a
+/// few more): far above what one attester sends, small enough to bound the work.
+pub const MAX_COLLECTION_MEMBERS: usize = 8;
 
 /// The media type of a CWT EAR as a CMW record (rats-formats.md section 4.4).
 pub fn ear_cwt_media_type(profile: &str) -> String {
@@ -80,31 +76,42 @@ pub struct AppraisalRequest<'a> {
 /// The outcome of an appraisal that passed decode, signature, binding and freshness.
 #[derive(Clone, Debug)]
 pub struct Report {
-    anchor: String,
+    appraisals: Vec<FormatAppraisal>,
     evidence_digest: [u8; 32],
-    claims: EvidenceClaims,
     findings: Vec<Reason>,
     ear: Ear,
     result: Vec<u8>,
 }
 
 impl Report {
-    /// The name of the attestation key that signed the Evidence.
+    /// The name of the trust anchor the (first) Evidence chains to.
     pub fn anchor(&self) -> &str {
-        &self.anchor
+        self.appraisals.first().map_or("", |a| a.anchor.as_str())
     }
 
-    /// SHA-256 of the Evidence's signed content (for the replay record).
+    /// SHA-256 of the Evidence's signed content (for the replay record): the one record's
+    /// digest, or for a collection the SHA-256 over each member's label and digest.
     pub const fn evidence_digest(&self) -> &[u8; 32] {
         &self.evidence_digest
     }
 
-    /// The appraised claims.
-    pub const fn claims(&self) -> &EvidenceClaims {
-        &self.claims
+    /// The appraised claims of the (first) Evidence.
+    ///
+    /// # Panics
+    ///
+    /// Never: a report holds at least one appraisal.
+    pub fn claims(&self) -> &EvidenceClaims {
+        #[allow(clippy::indexing_slicing)]
+        &self.appraisals[0].claims
     }
 
-    /// Policy findings (stage policy), in check order; empty when every check passed.
+    /// Each format's appraisal, one per EAR submodule, in order.
+    pub fn appraisals(&self) -> &[FormatAppraisal] {
+        &self.appraisals
+    }
+
+    /// Policy findings (stage policy) of every appraisal, in check order; empty when every
+    /// check passed.
     pub fn findings(&self) -> &[Reason] {
         &self.findings
     }
@@ -125,19 +132,22 @@ impl Report {
     }
 }
 
-/// The Verifier: trust anchors and reference values, its own signing key, and the Evidence
-/// formats it understands.
+/// The Verifier: trust anchors and reference values, its own signing key, the Evidence
+/// formats it accepts and the collateral it holds.
 #[derive(Debug)]
 pub struct Verifier {
     policy: VerifierPolicy,
     formats: Vec<Box<dyn EvidenceFormat>>,
+    collateral: Collateral,
     key: Box<dyn SigningKey>,
     kid: Vec<u8>,
     provider: &'static dyn CryptoProvider,
 }
 
 impl Verifier {
-    /// A Verifier for `policy`, signing EARs with `key`, understanding the simulated TEE.
+    /// A Verifier for `policy`, signing EARs with `key`, accepting the simulated TEE's
+    /// Evidence ([`SimTeeFormat`]): the same as [`Verifier::with_formats`] with that one
+    /// format.
     ///
     /// # Errors
     ///
@@ -147,24 +157,58 @@ impl Verifier {
         key: Box<dyn SigningKey>,
         provider: &'static dyn CryptoProvider,
     ) -> Result<Self, Error> {
+        Self::with_formats(policy, key, provider, vec![Box::new(SimTeeFormat)])
+    }
+
+    /// A Verifier that accepts exactly `formats` (the first that handles a media type is
+    /// used); no format is added behind the caller's back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if `key`'s algorithm has no COSE and JWS name.
+    pub fn with_formats(
+        policy: VerifierPolicy,
+        key: Box<dyn SigningKey>,
+        provider: &'static dyn CryptoProvider,
+        formats: Vec<Box<dyn EvidenceFormat>>,
+    ) -> Result<Self, Error> {
         if cose_algorithm(key.algorithm()).is_none() {
             return Err(Error::InvalidArgument);
         }
         let kid = key_id(provider, &key.public_key_spki());
         Ok(Self {
             policy,
-            formats: vec![Box::new(SimTeeFormat)],
+            formats,
+            collateral: Collateral::default(),
             key,
             kid,
             provider,
         })
     }
 
-    /// Adds an Evidence format; the first format that handles a media type is used.
+    /// Adds an Evidence format after the ones already accepted.
     #[must_use]
     pub fn with_format(mut self, format: Box<dyn EvidenceFormat>) -> Self {
         self.formats.push(format);
         self
+    }
+
+    /// Replaces the collateral this Verifier appraises with (warm collateral for every
+    /// appraisal, including in-process background checks).
+    #[must_use]
+    pub fn with_collateral(mut self, collateral: Collateral) -> Self {
+        self.collateral = collateral;
+        self
+    }
+
+    /// The collateral, to add to it.
+    pub const fn collateral_mut(&mut self) -> &mut Collateral {
+        &mut self.collateral
+    }
+
+    /// The collateral.
+    pub const fn collateral(&self) -> &Collateral {
+        &self.collateral
     }
 
     /// The policy.
@@ -177,7 +221,8 @@ impl Verifier {
         self.key.public_key_spki()
     }
 
-    /// Appraises Evidence and issues a signed EAR in `form`, bound as `binding` says.
+    /// Appraises Evidence and issues a signed EAR in `form`, bound as `binding` says, with
+    /// this Verifier's own collateral.
     ///
     /// # Errors
     ///
@@ -191,11 +236,111 @@ impl Verifier {
         binding: BindingLevel,
         rng: &mut dyn RandomSource,
     ) -> Result<Report, Error> {
-        // Decode: the CMW must be a record of Evidence with a media type we handle.
-        let cmw = AnyCmw::decode(request.cmw).map_err(Reason::MalformedCmw)?;
-        let AnyCmw::Cbor(Cmw::Record(record)) = &cmw else {
-            return Err(Reason::NotARecord.into());
+        self.appraise_with(request, &self.collateral, form, binding, rng)
+    }
+
+    /// [`Verifier::appraise`] with `collateral` in place of the Verifier's own.
+    ///
+    /// The CMW is one Evidence record, or a collection of at most
+    /// [`MAX_COLLECTION_MEMBERS`] Evidence records (RFC 9999 section 3.3; each member
+    /// appraised by its format and bound to the same binder and AIK hash, since a collection
+    /// binds nothing by itself), each becoming one EAR submodule named by the format for a
+    /// record, by the member's label in a collection.
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::appraise`].
+    pub fn appraise_with(
+        &self,
+        request: &AppraisalRequest<'_>,
+        collateral: &Collateral,
+        form: ResultForm,
+        binding: BindingLevel,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Report, Error> {
+        let members = evidence_members(request.cmw)?;
+        let mut appraisals = Vec::with_capacity(members.len());
+        for (label, record) in &members {
+            let (format, media_type) = self.format_of(record)?;
+            let cx = AppraisalContext::new(
+                record.value(),
+                media_type,
+                request.binder,
+                request.aik_pub_hash,
+                request.now_unix_secs,
+                self.provider,
+                collateral,
+                &self.policy,
+            );
+            let mut a = format.appraise(&cx)?;
+            if let Some(label) = label {
+                a.submod.clone_from(label);
+            }
+            appraisals.push(a);
+        }
+
+        // Freshness, for formats that say when their Evidence was made.
+        let now = i64::try_from(request.now_unix_secs).unwrap_or(i64::MAX);
+        let skew = i64::try_from(self.policy.max_clock_skew_secs).unwrap_or(i64::MAX);
+        let max_age = i64::try_from(self.policy.evidence_max_age_secs).unwrap_or(i64::MAX);
+        for iat in appraisals.iter().filter_map(|a| a.issued_at) {
+            if iat > now.saturating_add(skew) {
+                return Err(Reason::EvidenceFromFuture.into());
+            }
+            if now.saturating_sub(iat) > max_age {
+                return Err(Reason::StaleEvidence.into());
+            }
+        }
+
+        let evidence_digest = match (appraisals.as_slice(), members.first()) {
+            ([one], Some((None, _))) => one.digest,
+            (all, _) => {
+                let mut parts: Vec<&[u8]> = Vec::with_capacity(all.len() * 2);
+                for a in all {
+                    parts.push(a.submod.as_bytes());
+                    parts.push(&a.digest);
+                }
+                crate::replay::digest(self.provider, &parts)
+            }
         };
+        let findings = appraisals
+            .iter()
+            .flat_map(|a| a.findings.iter().copied())
+            .collect();
+        let ear = self.build_ear(request, &appraisals, binding, now)?;
+        let result = self.sign_ear(&ear, form, rng)?;
+        Ok(Report {
+            appraisals,
+            evidence_digest,
+            findings,
+            ear,
+            result,
+        })
+    }
+
+    /// What collateral appraising `cmw` needs that `collateral` lacks, for the caller to fetch
+    /// (empty when it has everything, or when no member's format uses collateral). Decodes
+    /// the Evidence but verifies nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rejected`] with a decode reason for Evidence that does not decode.
+    pub fn collateral_needed(
+        &self,
+        cmw: &[u8],
+        collateral: &Collateral,
+    ) -> Result<Vec<CollateralNeed>, Error> {
+        let mut needs = Vec::new();
+        for (_, record) in evidence_members(cmw)? {
+            let (format, media_type) = self.format_of(&record)?;
+            if let Some(need) = format.collateral_needed(record.value(), media_type, collateral)? {
+                needs.push(need);
+            }
+        }
+        Ok(needs)
+    }
+
+    fn format_of<'r>(&self, record: &'r Record) -> Result<(&dyn EvidenceFormat, &'r str), Error> {
         if !record.ind().is_some_and(|i| i.contains(Ind::EVIDENCE)) {
             return Err(Reason::NotEvidence.into());
         }
@@ -207,114 +352,42 @@ impl Verifier {
             .iter()
             .find(|f| f.handles(media_type))
             .ok_or(Reason::UnsupportedMediaType)?;
-
-        // Decode and signature, by the format.
-        let verified =
-            format.verify(self.provider, &self.policy.attestation_keys, record.value())?;
-        let claims = &verified.claims;
-
-        // Binding: the key first (key substitution), then the exchange (relay).
-        if !crate::crypto::ct_eq(&claims.aik_pub_hash, request.aik_pub_hash) {
-            return Err(Reason::AikMismatch.into());
-        }
-        if !crate::crypto::ct_eq(&claims.nonce, request.binder) {
-            return Err(Reason::BinderMismatch.into());
-        }
-
-        // Freshness.
-        let now = i64::try_from(request.now_unix_secs).unwrap_or(i64::MAX);
-        let skew = i64::try_from(self.policy.max_clock_skew_secs).unwrap_or(i64::MAX);
-        let max_age = i64::try_from(self.policy.evidence_max_age_secs).unwrap_or(i64::MAX);
-        if claims.iat > now.saturating_add(skew) {
-            return Err(Reason::EvidenceFromFuture.into());
-        }
-        if now.saturating_sub(claims.iat) > max_age {
-            return Err(Reason::StaleEvidence.into());
-        }
-
-        // Policy.
-        let (findings, vector) = self.policy_findings(claims)?;
-        let ear = self.build_ear(request, claims, vector, binding, now)?;
-        let result = self.sign_ear(&ear, form, rng)?;
-        Ok(Report {
-            anchor: verified.anchor,
-            evidence_digest: verified.digest,
-            claims: verified.claims,
-            findings,
-            ear,
-            result,
-        })
-    }
-
-    fn policy_findings(&self, c: &EvidenceClaims) -> Result<(Vec<Reason>, TrustVector), Error> {
-        let mut findings = Vec::new();
-        let rv = &self.policy.reference_values;
-        let mut executables = ar4si::APPROVED_RUNTIME;
-        for (name, digest) in &rv.measurements {
-            match c.measurements.iter().find(|(n, _)| n == name) {
-                None => findings.push(Reason::MeasurementMissing),
-                Some((_, d)) if d != digest => findings.push(Reason::MeasurementMismatch),
-                Some(_) => continue,
-            }
-            executables = ar4si::UNRECOGNIZED_RUNTIME;
-        }
-        if rv.swname.as_ref().is_some_and(|n| *n != c.swname)
-            || rv.swversion.as_ref().is_some_and(|v| *v != c.swversion)
-        {
-            findings.push(Reason::SoftwareMismatch);
-            executables = ar4si::UNRECOGNIZED_RUNTIME;
-        }
-        let mut configuration = ar4si::APPROVED_CONFIG;
-        if c.dbgstat < self.policy.min_dbgstat {
-            findings.push(Reason::DebugEnabled);
-            configuration = ar4si::UNSUPPORTABLE_CONFIG;
-        }
-        if self.policy.require_secure_boot && !c.secure_boot {
-            findings.push(Reason::SecureBootDisabled);
-            configuration = ar4si::UNSUPPORTABLE_CONFIG;
-        }
-        let claims = [
-            Some(ar4si::TRUSTWORTHY_INSTANCE),
-            Some(configuration),
-            Some(executables),
-            None,
-            None,
-            None,
-            None,
-            None,
-        ];
-        // Never empty: instance-identity is always set.
-        let vector = TrustVector::new(claims).map_err(|_| Error::InvalidArgument)?;
-        Ok((findings, vector))
+        Ok((format.as_ref(), media_type.as_str()))
     }
 
     fn build_ear(
         &self,
         request: &AppraisalRequest<'_>,
-        claims: &EvidenceClaims,
-        vector: TrustVector,
+        appraisals: &[FormatAppraisal],
         binding: BindingLevel,
         now: i64,
     ) -> Result<Ear, Error> {
-        let status = vector.worst_tier();
         let nonce = match binding {
             BindingLevel::Exchange => {
                 Some(Nonce::new(request.binder.to_vec()).map_err(|_| Error::InvalidArgument)?)
             }
             BindingLevel::KeyOnly => None,
         };
-        let cnf = Value::Map(vec![(
-            Value::Uint(3),
-            Value::Bytes(claims.aik_pub_hash.clone()),
-        )]);
-        let appraisal = Appraisal {
-            status,
-            trust_vector: Some(vector),
-            policy_ids: vec![self.policy.policy_id.clone()],
-            nonce,
-            profile: Some(EatProfile::Uri(SIM_TEE_PROFILE.to_owned())),
-            extra: vec![(Label::Int(eat::CNF), cnf)],
-        };
+        let mut submods = Vec::with_capacity(appraisals.len());
+        for a in appraisals {
+            let status = a.trust_vector.worst_tier();
+            let cnf = Value::Map(vec![(
+                Value::Uint(3),
+                Value::Bytes(a.claims.aik_pub_hash.clone()),
+            )]);
+            submods.push((
+                a.submod.clone(),
+                Appraisal {
+                    status,
+                    trust_vector: Some(a.trust_vector),
+                    policy_ids: vec![self.policy.policy_id.clone()],
+                    nonce: nonce.clone(),
+                    profile: Some(EatProfile::Uri(a.profile.clone())),
+                    extra: vec![(Label::Int(eat::CNF), cnf)],
+                },
+            ));
+        }
+        let status = Tier::worst(submods.iter().map(|(_, a)| a.status));
         let validity = i64::try_from(self.policy.ear_validity_secs).unwrap_or(i64::MAX);
         Ok(Ear {
             profile: EAR_PROFILE_03.to_owned(),
@@ -322,7 +395,7 @@ impl Verifier {
             exp: Some(now.saturating_add(validity)),
             verifier_id: self.policy.verifier_id.clone(),
             raw_evidence: None,
-            submods: vec![(SIM_TEE_SUBMOD.to_owned(), appraisal)],
+            submods,
             nonce: None,
             status: Some(status),
             extra: Vec::new(),
@@ -419,4 +492,34 @@ pub(crate) fn appraisal_cnf(a: &Appraisal) -> Option<&[u8]> {
         },
         _ => None,
     })
+}
+
+/// The Evidence records of a CMW: the one record (no label), or each member of a collection
+/// with its label as text. JSON CMWs and tag CMWs are refused: Evidence travels as CBOR
+/// records.
+fn evidence_members(cmw: &[u8]) -> Result<Vec<(Option<String>, Record)>, Error> {
+    let cmw = AnyCmw::decode(cmw).map_err(Reason::MalformedCmw)?;
+    match cmw {
+        AnyCmw::Cbor(Cmw::Record(record)) => Ok(vec![(None, record)]),
+        AnyCmw::Cbor(Cmw::Collection(c)) => {
+            if c.items().len() > MAX_COLLECTION_MEMBERS {
+                return Err(Reason::BadCollection.into());
+            }
+            c.items()
+                .iter()
+                .map(|(label, member)| match member {
+                    Cmw::Record(r) => Ok((Some(label_text(label)), r.clone())),
+                    _ => Err(Reason::BadCollection.into()),
+                })
+                .collect()
+        }
+        _ => Err(Reason::NotARecord.into()),
+    }
+}
+
+fn label_text(label: &seat_evidence::cmw::Label) -> String {
+    match label {
+        seat_evidence::cmw::Label::Text(t) => t.clone(),
+        seat_evidence::cmw::Label::Int(i) => i.to_string(),
+    }
 }

@@ -11,6 +11,7 @@
 
 mod cbor_differential;
 mod cmw_rfc9999;
+mod configfs_tsm;
 mod cose_rfc9052;
 mod ear_draft03;
 mod eat_rfc9711;

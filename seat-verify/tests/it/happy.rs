@@ -219,7 +219,8 @@ pub(crate) fn issue_at(
 
 #[test]
 fn sim_tee_format_reads_what_seat_evidence_reads() {
-    use seat_verify::format::{EvidenceFormat, SimTeeFormat};
+    use seat_verify::format::{AppraisalContext, EvidenceFormat, SimTeeFormat};
+    use seat_verify::{Collateral, Platform};
     let mut w = world();
     let b = binder(0x16, b"ctx", &w.aik_spki);
     let evidence = attest(&mut w.tee, &b, NOW);
@@ -234,22 +235,31 @@ fn sim_tee_format_reads_what_seat_evidence_reads() {
     else {
         panic!("not a record")
     };
+    let collateral = Collateral::new();
     let ours = SimTeeFormat
-        .verify(
-            provider(),
-            &w.policy.verifier.attestation_keys,
+        .appraise(&AppraisalContext::new(
             record.value(),
-        )
+            SimTeeFormat::MEDIA_TYPE,
+            b.binding_value.as_bytes(),
+            b.aik_pub_hash.as_bytes(),
+            NOW,
+            provider(),
+            &collateral,
+            &w.policy.verifier,
+        ))
         .unwrap();
     let c = ours.claims;
+    assert_eq!(c.platform, Platform::SimTee);
     assert_eq!(c.nonce, theirs.nonce);
     assert_eq!(c.aik_pub_hash, theirs.aik_pub_hash);
-    assert_eq!(c.ueid, theirs.ueid);
-    assert_eq!(c.iat, i64::try_from(theirs.iat).unwrap());
-    assert_eq!(c.swname, theirs.swname);
-    assert_eq!(c.swversion, theirs.swversion);
+    assert_eq!(c.ueid, Some(theirs.ueid));
+    assert_eq!(c.iat, Some(i64::try_from(theirs.iat).unwrap()));
+    assert_eq!(ours.issued_at, c.iat);
+    assert_eq!(c.swname, Some(theirs.swname));
+    assert_eq!(c.swversion, Some(theirs.swversion));
     assert_eq!(c.measurements, theirs.measurements);
-    assert_eq!(c.dbgstat, theirs.dbgstat);
-    assert_eq!(c.secure_boot, theirs.secure_boot);
+    assert_eq!(c.dbgstat, Some(theirs.dbgstat));
+    assert_eq!(c.secure_boot, Some(theirs.secure_boot));
     assert_eq!(ours.anchor, "sim-tee");
+    assert_eq!(ours.submod, "sim-tee");
 }

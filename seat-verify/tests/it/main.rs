@@ -11,4 +11,8 @@ mod attacks;
 mod ear_oracle;
 mod happy;
 mod replay_keying;
+#[cfg(feature = "snp")]
+mod snp_samples;
 mod support;
+#[cfg(feature = "tdx")]
+mod tdx_samples;

@@ -1,0 +1,146 @@
+//! Collateral: what the vendors publish for appraising their platforms' Evidence (Intel TCB
+//! info, QE identity, CRLs and their issuer chains; AMD VCEK certificates), handed in by the
+//! caller. Nothing here fetches (sans-I/O): a missing piece is a
+//! [`crate::Reason::MissingCollateral`] whose [`CollateralNeed`] says what to fetch, and
+//! [`crate::Verifier::collateral_needed`] lists it before an appraisal.
+
+use core::fmt;
+
+/// Which Intel PCK CA issued a PCK certificate (Intel PCS `ca` parameter).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PckCa {
+    /// `ca=platform`: the Intel SGX PCK Platform CA (multi-package platforms).
+    Platform,
+    /// `ca=processor`: the Intel SGX PCK Processor CA.
+    Processor,
+}
+
+impl PckCa {
+    /// The PCS query value.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::Processor => "processor",
+        }
+    }
+}
+
+/// An AMD EPYC generation with its own ARK and ASK (AMD KDS `{product_name}`).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SnpProduct {
+    /// 3rd generation (Zen 3).
+    Milan,
+    /// 4th generation (Zen 4).
+    Genoa,
+    /// 5th generation (Zen 5).
+    Turin,
+}
+
+impl SnpProduct {
+    /// The KDS product name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Milan => "Milan",
+            Self::Genoa => "Genoa",
+            Self::Turin => "Turin",
+        }
+    }
+}
+
+/// A piece of collateral an appraisal needs and was not given: what to fetch.
+#[non_exhaustive]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CollateralNeed {
+    /// Intel TDX collateral for this FMSPC: TCB info and QE identity with their issuer chain,
+    /// the PCK CRL of `ca` and the root CA CRL (Intel PCS v4: `tdx/certification/v4/tcb?fmspc=`,
+    /// `tdx/certification/v4/qe/identity`, `sgx/certification/v4/pckcrl?ca=`).
+    Tdx {
+        /// The FMSPC from the PCK certificate's SGX extensions.
+        fmspc: [u8; 6],
+        /// The CA that issued the PCK certificate.
+        ca: PckCa,
+    },
+    /// The VCEK of this chip at this reported TCB (AMD KDS
+    /// `vcek/v1/{product}/{chip_id hex}?blSPL=..&teeSPL=..&snpSPL=..&ucodeSPL=..`).
+    SnpVcek {
+        /// The product, when the report says (version 3 reports carry the CPUID); otherwise the
+        /// caller tries its products.
+        product: Option<SnpProduct>,
+        /// The report's CHIP_ID.
+        chip_id: [u8; 64],
+        /// The report's REPORTED_TCB, as the 64-bit TCB_VERSION.
+        reported_tcb: u64,
+    },
+}
+
+impl fmt::Debug for CollateralNeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tdx { fmspc, ca } => f
+                .debug_struct("Tdx")
+                .field("fmspc", &hex(fmspc))
+                .field("ca", ca)
+                .finish(),
+            Self::SnpVcek {
+                product,
+                chip_id,
+                reported_tcb,
+            } => f
+                .debug_struct("SnpVcek")
+                .field("product", product)
+                .field("chip_id", &hex(chip_id))
+                .field("reported_tcb", &format_args!("{reported_tcb:#018x}"))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for CollateralNeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tdx { fmspc, ca } => write!(
+                f,
+                "tdx collateral for fmspc {} (pck ca {})",
+                hex(fmspc),
+                ca.name()
+            ),
+            Self::SnpVcek {
+                chip_id,
+                reported_tcb,
+                ..
+            } => write!(
+                f,
+                "vcek for chip {} at tcb {reported_tcb:#018x}",
+                hex(chip_id)
+            ),
+        }
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The collateral a Verifier appraises platform Evidence with: parsed once when added, so an
+/// appraisal with warm collateral parses nothing again.
+#[derive(Clone, Debug, Default)]
+pub struct Collateral {
+    #[cfg(feature = "tdx")]
+    pub(crate) tdx: Vec<crate::tdx::TdxCollateral>,
+    #[cfg(feature = "snp")]
+    pub(crate) snp_vceks: Vec<crate::snp::Vcek>,
+}
+
+impl Collateral {
+    /// No collateral.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}

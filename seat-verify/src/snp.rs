@@ -1,0 +1,573 @@
+//! AMD SEV-SNP attestation reports appraised against AMD's roots (ARK, ASK) through the VCEK
+//! the caller supplies (feature `snp`).
+//!
+//! Stages, in order, each failure a typed [`Reason`]:
+//!
+//! | stage | check | reason |
+//! | --- | --- | --- |
+//! | decode | the record (tsm-report with provider `sev_guest`, or a bare report), exactly 1184 bytes | [`Reason::MalformedEvidence`], [`Reason::Truncated`] |
+//! | decode | version 2 or later (`sev` reads 2 to 5) | [`Reason::UnsupportedVersion`], [`Reason::MalformedPlatformEvidence`] |
+//! | signature | `SIGNATURE_ALGO` 1 (ECDSA P-384 with SHA-384), signed by a VCEK (not a VLEK) | [`Reason::UnsupportedAlgorithm`] |
+//! | signature | a VCEK for the report's CHIP_ID and REPORTED_TCB is in the collateral | [`Reason::MissingCollateral`] |
+//! | signature | the VCEK's hwID and TCB extensions equal the report's CHIP_ID and REPORTED_TCB | [`Reason::CollateralMismatch`] |
+//! | signature | VCEK signed by an ASK signed by a configured ARK (RSA-PSS, `sev`) | [`Reason::UntrustedRoot`] |
+//! | signature | VCEK, ASK and ARK inside their validity at `now` | [`Reason::CertificateExpired`] |
+//! | signature | the report signature over bytes 0x000..0x2A0 by the VCEK | [`Reason::BadEvidenceSignature`] |
+//! | binding | `REPORT_DATA` = the binding rule of [`seat_evidence::platform`] | [`Reason::BinderMismatch`] |
+//! | policy | debug, migration agent, SMT, minimum TCB, reference values of MEASUREMENT, HOST_DATA, ID block digests | findings |
+//!
+//! The report signature is checked here over the report's own bytes, not by `sev`: `sev`
+//! re-encodes the parsed report before it verifies, so a byte in a reserved field is
+//! rewritten as zero and a change there would go unseen (and a report with a non-zero
+//! reserved byte would not verify at all). `sev` parses the fields and checks the RSA-PSS
+//! chain ARK, ASK, VCEK.
+
+use der::Decode;
+use p384::ecdsa::signature::Verifier as _;
+use seat_evidence::platform::{self, SNP_PROVIDER, SNP_REPORT_MEDIA_TYPE, TsmReport};
+use sev::certs::snp::{Certificate, Verifiable, ca};
+use sev::firmware::guest::AttestationReport;
+use sev::parser::ByteParser;
+
+use crate::claims::{EvidenceClaims, Platform, TcbReport, TcbStatus};
+use crate::collateral::{Collateral, CollateralNeed, SnpProduct};
+use crate::error::Reason;
+use crate::format::{
+    AppraisalContext, EvidenceFormat, FormatAppraisal, ar4si, reference_findings, trust_vector,
+};
+
+/// The length of an SEV-SNP attestation report (SEV-SNP firmware ABI, ATTESTATION_REPORT).
+pub const REPORT_LEN: usize = 1184;
+/// Where the signature starts: bytes before it are signed.
+const SIGNED_LEN: usize = 0x2a0;
+/// `SIGNATURE_ALGO` 1: ECDSA P-384 with SHA-384.
+const SIG_ALGO_ECDSA_P384_SHA384: u32 = 1;
+
+/// The profile named in the EAR submodule of an SNP appraisal.
+pub const SNP_PROFILE: &str = "tag:seat.example,2026:sev-snp-report/1";
+
+/// The EAR submodule name of an SNP appraisal.
+pub const SNP_SUBMOD: &str = "sev-snp";
+
+/// Longest VCEK certificate accepted.
+pub const MAX_VCEK_LEN: usize = 4096;
+
+/// AMD's VCEK extension OIDs (VCEK certificate and KDS interface specification, chapter 3).
+mod oid {
+    use der::asn1::ObjectIdentifier as Oid;
+    pub(super) const BL_SPL: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.3.1");
+    pub(super) const TEE_SPL: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.3.2");
+    pub(super) const SNP_SPL: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.3.3");
+    pub(super) const UCODE_SPL: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.3.8");
+    pub(super) const HW_ID: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.4");
+}
+
+/// An SEV-SNP TCB level (Milan and Genoa layout: bootloader, TEE, SNP, microcode SPLs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SnpTcb {
+    /// Bootloader SPL.
+    pub bootloader: u8,
+    /// PSP OS (TEE) SPL.
+    pub tee: u8,
+    /// SNP firmware SPL.
+    pub snp: u8,
+    /// Microcode SPL.
+    pub microcode: u8,
+}
+
+impl SnpTcb {
+    /// The 64-bit TCB_VERSION (Milan, Genoa): bootloader in byte 0, TEE in byte 1, SNP in
+    /// byte 6, microcode in byte 7.
+    pub const fn to_u64(self) -> u64 {
+        u64::from_le_bytes([
+            self.bootloader,
+            self.tee,
+            0,
+            0,
+            0,
+            0,
+            self.snp,
+            self.microcode,
+        ])
+    }
+
+    /// Whether every component is at least `min`'s.
+    pub const fn at_least(self, min: Self) -> bool {
+        self.bootloader >= min.bootloader
+            && self.tee >= min.tee
+            && self.snp >= min.snp
+            && self.microcode >= min.microcode
+    }
+}
+
+/// A VCEK certificate, parsed once (module [`crate::collateral`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Vcek {
+    chip_id: [u8; 64],
+    tcb: SnpTcb,
+    cert: Certificate,
+    validity: (u64, u64),
+}
+
+impl Collateral {
+    /// Adds a VCEK certificate (DER, as AMD KDS serves it), indexed by the chip id and TCB
+    /// its extensions name; it still has to chain to a configured ARK at appraisal.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate that
+    /// does not parse, is larger than [`MAX_VCEK_LEN`], or lacks the hwID or SPL extensions.
+    pub fn add_snp_vcek(&mut self, der: &[u8]) -> Result<(), crate::Error> {
+        let bad = crate::Error::Rejected(Reason::MalformedCollateral);
+        if der.len() > MAX_VCEK_LEN {
+            return Err(bad);
+        }
+        let x = x509_cert::Certificate::from_der(der).map_err(|_| bad.clone())?;
+        let (chip_id, tcb) = vcek_identity(&x).ok_or(bad)?;
+        let validity = validity(&x);
+        self.snp_vceks
+            .retain(|v| !(v.chip_id == chip_id && v.tcb == tcb));
+        self.snp_vceks.push(Vcek {
+            chip_id,
+            tcb,
+            cert: Certificate::from(x),
+            validity,
+        });
+        Ok(())
+    }
+}
+
+fn validity(x: &x509_cert::Certificate) -> (u64, u64) {
+    let v = &x.tbs_certificate.validity;
+    (
+        v.not_before.to_unix_duration().as_secs(),
+        v.not_after.to_unix_duration().as_secs(),
+    )
+}
+
+/// The hwID and the TCB a VCEK's extensions certify.
+fn vcek_identity(x: &x509_cert::Certificate) -> Option<([u8; 64], SnpTcb)> {
+    let exts = x.tbs_certificate.extensions.as_ref()?;
+    let value = |id| {
+        exts.iter()
+            .find(|e| e.extn_id == id)
+            .map(|e| e.extn_value.as_bytes())
+    };
+    let spl = |id| value(id).and_then(|v| u8::from_der(v).ok());
+    let chip_id = <[u8; 64]>::try_from(value(oid::HW_ID)?).ok()?;
+    Some((
+        chip_id,
+        SnpTcb {
+            bootloader: spl(oid::BL_SPL)?,
+            tee: spl(oid::TEE_SPL)?,
+            snp: spl(oid::SNP_SPL)?,
+            microcode: spl(oid::UCODE_SPL)?,
+        },
+    ))
+}
+
+/// What an SNP policy requires (its part of the Verifier's policy).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnpPolicy {
+    /// Reference values by name (`measurement`, `host_data`, `id_key_digest`,
+    /// `author_key_digest`, `family_id`, `image_id`): each must be present and equal.
+    pub reference_values: Vec<(String, Vec<u8>)>,
+    /// The lowest REPORTED_TCB accepted without a finding, when the policy names one.
+    pub min_tcb: Option<SnpTcb>,
+    /// Whether a guest policy allowing debug is acceptable.
+    pub allow_debug: bool,
+    /// Whether a guest policy allowing a migration agent is acceptable.
+    pub allow_migration_agent: bool,
+    /// Whether a guest policy allowing SMT is acceptable.
+    pub allow_smt: bool,
+}
+
+impl Default for SnpPolicy {
+    /// No reference values, no minimum TCB, no debug, no migration agent, SMT allowed (most
+    /// hosts run with SMT on).
+    fn default() -> Self {
+        Self {
+            reference_values: Vec::new(),
+            min_tcb: None,
+            allow_debug: false,
+            allow_migration_agent: false,
+            allow_smt: true,
+        }
+    }
+}
+
+/// A report whose signature and chain checked out, before binding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedReport {
+    /// The report version.
+    pub version: u32,
+    /// The product whose ARK the chain ends at.
+    pub product: SnpProduct,
+    /// REPORT_DATA.
+    pub report_data: [u8; 64],
+    /// The guest policy.
+    pub policy: u64,
+    /// REPORTED_TCB.
+    pub reported_tcb: SnpTcb,
+    /// CHIP_ID.
+    pub chip_id: [u8; 64],
+    /// The measurements by name (module [`crate::claims`]).
+    pub measurements: Vec<(String, Vec<u8>)>,
+    /// SHA-256 of the signed part.
+    pub digest: [u8; 32],
+}
+
+/// One product's roots.
+#[derive(Clone, Debug)]
+struct Roots {
+    product: SnpProduct,
+    chain: ca::Chain,
+    validity: [(u64, u64); 2],
+}
+
+/// The AMD SEV-SNP format.
+#[derive(Clone, Debug)]
+pub struct SnpFormat {
+    roots: Vec<Roots>,
+    policy: SnpPolicy,
+}
+
+impl SnpFormat {
+    /// SNP reports chained to AMD's ARK and ASK of Milan, Genoa and Turin (as the `sev`
+    /// crate 8.0.0 ships them), appraised with `policy`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] if a built-in root
+    /// does not parse.
+    pub fn amd(policy: SnpPolicy) -> Result<Self, crate::Error> {
+        use sev::certs::snp::builtin::{genoa, milan, turin};
+        let bad = crate::Error::Rejected(Reason::MalformedCollateral);
+        let mut f = Self {
+            roots: Vec::new(),
+            policy,
+        };
+        for (product, ark, ask) in [
+            (SnpProduct::Milan, milan::ARK, milan::ASK),
+            (SnpProduct::Genoa, genoa::ARK, genoa::ASK),
+            (SnpProduct::Turin, turin::ARK, turin::ASK),
+        ] {
+            let ark = Certificate::from_pem(ark).map_err(|_| bad.clone())?;
+            let ask = Certificate::from_pem(ask).map_err(|_| bad.clone())?;
+            let ark = ark.to_der().map_err(|_| bad.clone())?;
+            let ask = ask.to_der().map_err(|_| bad.clone())?;
+            f = f.with_root(product, &ark, &ask)?;
+        }
+        Ok(f)
+    }
+
+    /// No roots yet; add them with [`SnpFormat::with_root`] (a test ARK and ASK, for
+    /// simulated reports).
+    pub const fn without_roots(policy: SnpPolicy) -> Self {
+        Self {
+            roots: Vec::new(),
+            policy,
+        }
+    }
+
+    /// Adds the ARK and ASK (DER) of `product`; the ARK must sign itself and the ASK.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for certificates that
+    /// do not parse, [`Reason::UntrustedRoot`] if the ARK does not sign itself and the ASK.
+    pub fn with_root(
+        mut self,
+        product: SnpProduct,
+        ark_der: &[u8],
+        ask_der: &[u8],
+    ) -> Result<Self, crate::Error> {
+        let bad = crate::Error::Rejected(Reason::MalformedCollateral);
+        let ark_x = x509_cert::Certificate::from_der(ark_der).map_err(|_| bad.clone())?;
+        let ask_x = x509_cert::Certificate::from_der(ask_der).map_err(|_| bad.clone())?;
+        let validity = [validity(&ark_x), validity(&ask_x)];
+        let chain = ca::Chain {
+            ark: Certificate::from(ark_x),
+            ask: Certificate::from(ask_x),
+        };
+        (&chain)
+            .verify()
+            .map_err(|_| crate::Error::Rejected(Reason::UntrustedRoot))?;
+        self.roots.push(Roots {
+            product,
+            chain,
+            validity,
+        });
+        Ok(self)
+    }
+
+    /// The policy.
+    pub const fn policy(&self) -> &SnpPolicy {
+        &self.policy
+    }
+
+    /// Decodes `report` and checks its signature and chain at `now_unix_secs`: everything
+    /// but the binding and the policy.
+    ///
+    /// # Errors
+    ///
+    /// A [`Reason`] of stage decode or signature (module documentation).
+    pub fn verify_report(
+        &self,
+        report: &[u8],
+        collateral: &Collateral,
+        now_unix_secs: u64,
+        provider: &dyn seat_binding::provider::CryptoProvider,
+    ) -> Result<VerifiedReport, Reason> {
+        let (parsed, need) = parse(report)?;
+        let CollateralNeed::SnpVcek {
+            chip_id,
+            reported_tcb,
+            ..
+        } = need
+        else {
+            return Err(Reason::MalformedPlatformEvidence);
+        };
+        let vcek = collateral
+            .snp_vceks
+            .iter()
+            .find(|v| v.chip_id == chip_id && v.tcb.to_u64() == reported_tcb)
+            .ok_or(Reason::MissingCollateral(need))?;
+        let root = self
+            .roots
+            .iter()
+            .find(|r| (&r.chain.ask, &vcek.cert).verify().is_ok())
+            .ok_or(Reason::UntrustedRoot)?;
+        let inside = |(from, to): (u64, u64)| from <= now_unix_secs && now_unix_secs <= to;
+        if !inside(vcek.validity) || !root.validity.iter().all(|v| inside(*v)) {
+            return Err(Reason::CertificateExpired);
+        }
+        let signed = report.get(..SIGNED_LEN).ok_or(Reason::Truncated)?;
+        let signature = signature_of(report)?;
+        let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(vcek.cert.public_key_sec1())
+            .map_err(|_| Reason::MalformedCollateral)?;
+        key.verify(signed, &signature)
+            .map_err(|_| Reason::BadEvidenceSignature)?;
+        Ok(VerifiedReport {
+            version: parsed.version,
+            product: root.product,
+            report_data: parsed.report_data,
+            policy: report
+                .get(0x08..0x10)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+                .ok_or(Reason::Truncated)?,
+            reported_tcb: vcek.tcb,
+            chip_id,
+            measurements: measurements(&parsed),
+            digest: crate::replay::digest(provider, &[signed]),
+        })
+    }
+
+    fn findings(
+        &self,
+        r: &VerifiedReport,
+    ) -> Result<
+        (
+            Vec<Reason>,
+            Option<TcbReport>,
+            seat_evidence::ear::TrustVector,
+        ),
+        Reason,
+    > {
+        let mut findings = Vec::new();
+        let mut configuration = ar4si::APPROVED_CONFIG;
+        let bit = |n: u32| (r.policy >> n) & 1 == 1;
+        if bit(19) && !self.policy.allow_debug {
+            findings.push(Reason::DebugEnabled);
+            configuration = ar4si::UNSUPPORTABLE_CONFIG;
+        }
+        if bit(18) && !self.policy.allow_migration_agent {
+            findings.push(Reason::MigrationAgentAllowed);
+            configuration = ar4si::UNSUPPORTABLE_CONFIG;
+        }
+        if bit(16) && !self.policy.allow_smt {
+            findings.push(Reason::SmtAllowed);
+            configuration = configuration.max(ar4si::VULNERABLE_CONFIG);
+        }
+        let mut hardware = ar4si::GENUINE_HARDWARE;
+        let tcb = self.policy.min_tcb.map(|min| {
+            let ok = r.reported_tcb.at_least(min);
+            if !ok {
+                findings.push(Reason::TcbBelowMinimum);
+                hardware = ar4si::VULNERABLE_HARDWARE;
+            }
+            TcbReport {
+                status: if ok {
+                    TcbStatus::UpToDate
+                } else {
+                    TcbStatus::OutOfDate
+                },
+                advisory_ids: Vec::new(),
+            }
+        });
+        let executables = reference_findings(
+            &self.policy.reference_values,
+            &r.measurements,
+            &mut findings,
+        );
+        let vector = trust_vector(
+            ar4si::TRUSTWORTHY_INSTANCE,
+            Some(configuration),
+            executables,
+            Some(hardware),
+            Some(ar4si::ENCRYPTED_RUNTIME),
+        )?;
+        Ok((findings, tcb, vector))
+    }
+}
+
+/// Parses a report and says which VCEK it needs.
+fn parse(report: &[u8]) -> Result<(AttestationReport, CollateralNeed), Reason> {
+    if report.len() != REPORT_LEN {
+        return Err(Reason::Truncated);
+    }
+    let version = report
+        .get(..4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes)
+        .ok_or(Reason::Truncated)?;
+    if !(2..=5).contains(&version) {
+        return Err(Reason::UnsupportedVersion);
+    }
+    let parsed =
+        AttestationReport::from_bytes(report).map_err(|_| Reason::MalformedPlatformEvidence)?;
+    if parsed.sig_algo != SIG_ALGO_ECDSA_P384_SHA384 {
+        return Err(Reason::UnsupportedAlgorithm);
+    }
+    // KEY_INFO bits 4:2, SIGNING_KEY: 0 VCEK, 1 VLEK (not supported here), 7 none.
+    let key_info = report
+        .get(0x48..0x4c)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes)
+        .ok_or(Reason::Truncated)?;
+    if (key_info >> 2) & 0b111 != 0 {
+        return Err(Reason::UnsupportedAlgorithm);
+    }
+    let product = match (parsed.cpuid_fam_id, parsed.cpuid_mod_id) {
+        (Some(0x19), Some(m)) if m < 0x10 => Some(SnpProduct::Milan),
+        (Some(0x19), Some(_)) => Some(SnpProduct::Genoa),
+        (Some(0x1a), Some(_)) => Some(SnpProduct::Turin),
+        _ => None,
+    };
+    let t = parsed.reported_tcb;
+    let reported_tcb = SnpTcb {
+        bootloader: t.bootloader,
+        tee: t.tee,
+        snp: t.snp,
+        microcode: t.microcode,
+    }
+    .to_u64();
+    let need = CollateralNeed::SnpVcek {
+        product,
+        chip_id: parsed.chip_id,
+        reported_tcb,
+    };
+    Ok((parsed, need))
+}
+
+/// The report's ECDSA signature: R and S as 72-byte little-endian numbers whose top 24 bytes
+/// must be zero (SEV-SNP firmware ABI, "ECDSA signature format").
+fn signature_of(report: &[u8]) -> Result<p384::ecdsa::Signature, Reason> {
+    let be = |at: usize| -> Result<[u8; 48], Reason> {
+        let le = report.get(at..at + 72).ok_or(Reason::Truncated)?;
+        let (low, high) = le.split_at(48);
+        if high.iter().any(|b| *b != 0) {
+            return Err(Reason::BadEvidenceSignature);
+        }
+        let mut out = [0u8; 48];
+        for (o, b) in out.iter_mut().zip(low.iter().rev()) {
+            *o = *b;
+        }
+        Ok(out)
+    };
+    let r = be(SIGNED_LEN)?;
+    let s = be(SIGNED_LEN + 72)?;
+    p384::ecdsa::Signature::from_scalars(r, s).map_err(|_| Reason::BadEvidenceSignature)
+}
+
+fn measurements(r: &AttestationReport) -> Vec<(String, Vec<u8>)> {
+    vec![
+        ("measurement".to_owned(), r.measurement.to_vec()),
+        ("host_data".to_owned(), r.host_data.to_vec()),
+        ("id_key_digest".to_owned(), r.id_key_digest.to_vec()),
+        ("author_key_digest".to_owned(), r.author_key_digest.to_vec()),
+        ("family_id".to_owned(), r.family_id.to_vec()),
+        ("image_id".to_owned(), r.image_id.to_vec()),
+    ]
+}
+
+/// The report a record carries: a tsm-report's outblob (provider `sev_guest`) or the bare
+/// report.
+fn report_of(token: &[u8], media_type: &str) -> Result<Vec<u8>, Reason> {
+    if platform::tsm_provider(media_type) == Some(SNP_PROVIDER) {
+        let r = TsmReport::decode(token).map_err(Reason::MalformedEvidence)?;
+        if r.provider != SNP_PROVIDER {
+            return Err(Reason::MalformedPlatformEvidence);
+        }
+        Ok(r.outblob)
+    } else {
+        Ok(token.to_vec())
+    }
+}
+
+impl EvidenceFormat for SnpFormat {
+    fn handles(&self, media_type: &str) -> bool {
+        platform::tsm_provider(media_type) == Some(SNP_PROVIDER)
+            || media_type
+                .trim()
+                .eq_ignore_ascii_case(SNP_REPORT_MEDIA_TYPE)
+    }
+
+    fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
+        let report = report_of(cx.token, cx.media_type)?;
+        let r = self.verify_report(&report, cx.collateral, cx.now_unix_secs, cx.provider)?;
+        let expected = platform::report_data(cx.binder, cx.aik_pub_hash)
+            .map_err(|_| Reason::BinderMismatch)?;
+        if !crate::crypto::ct_eq(&r.report_data, &expected) {
+            return Err(Reason::BinderMismatch);
+        }
+        let (findings, tcb, vector) = self.findings(&r)?;
+        let mut claims = EvidenceClaims::new(
+            Platform::SevSnp,
+            SNP_PROFILE.to_owned(),
+            r.report_data.to_vec(),
+            cx.aik_pub_hash.to_vec(),
+        );
+        claims.ueid = Some(r.chip_id.to_vec());
+        claims.measurements = r.measurements.clone();
+        claims.debug = (r.policy >> 19) & 1 == 1;
+        claims.tcb = tcb;
+        let mut a = FormatAppraisal::new(SNP_SUBMOD, r.product.name(), r.digest, vector, claims);
+        a.findings = findings;
+        Ok(a)
+    }
+
+    fn collateral_needed(
+        &self,
+        token: &[u8],
+        media_type: &str,
+        collateral: &Collateral,
+    ) -> Result<Option<CollateralNeed>, Reason> {
+        let report = report_of(token, media_type)?;
+        let (_, need) = parse(&report)?;
+        let have = match need {
+            CollateralNeed::SnpVcek {
+                chip_id,
+                reported_tcb,
+                ..
+            } => collateral
+                .snp_vceks
+                .iter()
+                .any(|v| v.chip_id == chip_id && v.tcb.to_u64() == reported_tcb),
+            _ => false,
+        };
+        Ok((!have).then_some(need))
+    }
+}
