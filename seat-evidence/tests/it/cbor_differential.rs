@@ -1,3 +1,4 @@
+#![allow(clippy::cast_possible_truncation, clippy::type_complexity)]
 //! CBOR differential test (issue 15), frozen. A large generated set of well-formed and
 //! malformed inputs (random heads, non-shortest heads, indefinite lengths, duplicate keys, bad
 //! UTF-8, simple values, deep nesting, truncations, trailing bytes, lying lengths, mutations)
