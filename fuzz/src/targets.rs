@@ -312,11 +312,8 @@ pub fn session_pair(data: &[u8]) {
                 }
             }
             // Swap the first two.
-            3 => {
-                if from.outbox.len() >= 2 {
-                    from.outbox.swap(0, 1);
-                }
-            }
+            3 if from.outbox.len() >= 2 => from.outbox.swap(0, 1),
+            3 => {}
             // Inject raw bytes.
             4 => {
                 let bytes = input.chunk();

@@ -105,22 +105,21 @@ fn recorded_verdict(_: Appraisal<'_>) -> Result<Result<(), Rejection>, String> {
     Ok(Ok(()))
 }
 
+/// The appraisal callback of a replay: the caller's verdict, or an error of the harness.
+type AppraiseFn<'a> = dyn FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String> + 'a;
+
 fn replay(
     v: &Value,
     client: bool,
     messages: &[Recorded],
-    appraise: &mut dyn FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String>,
+    appraise: &mut AppraiseFn<'_>,
 ) -> SideReplay {
     replay_side(v, client, messages, appraise).unwrap()
 }
 
 /// The unaltered recording passes the whole runner, and the replay of `side` alone
 /// completes with no error: a failure after the alteration is the alteration's.
-fn assert_clean(
-    v: &Value,
-    side: bool,
-    appraise: &mut dyn FnMut(Appraisal<'_>) -> Result<Result<(), Rejection>, String>,
-) {
+fn assert_clean(v: &Value, side: bool, appraise: &mut AppraiseFn<'_>) {
     runner::run(v).unwrap();
     let r = replay(v, side, &recorded_messages(v).unwrap(), appraise);
     assert_eq!(r.failed, None, "{}", v["name"]);
