@@ -487,12 +487,12 @@ struct Head {
 /// A strict, zero-copy CBOR reader over untrusted bytes: minicbor's [`Decoder`] with the
 /// strictness rules of this crate on top.
 ///
-/// Before minicbor decodes an item, [`Reader::head`] inspects the item's head and rejects
+/// Before minicbor decodes an item, `Reader::head` inspects the item's head and rejects
 /// reserved additional information, a break out of place, indefinite lengths (unless the
 /// profile allows them) and heads longer than the shortest form of their argument (unless the
 /// profile allows them; never for simple values). The layer also bounds nesting
 /// ([`MAX_DEPTH`]) and counts ([`MAX_ITEMS`], and no count larger than the bytes left), and
-/// [`Reader::unique_map`] rejects duplicate keys. minicbor decodes the arguments, the strings,
+/// `Reader::unique_map` rejects duplicate keys. minicbor decodes the arguments, the strings,
 /// the UTF-8 and the floats; its errors become this crate's [`Error`] naming the item and the
 /// offset at which it starts.
 ///

@@ -19,7 +19,7 @@
 //! The chain, CRL, TCB-info and QE-identity checks are dcap-qvl's (pure Rust, RustCrypto
 //! backend, no HTTP client); it reports them as text, so this module classifies its errors:
 //! through the certificate library's typed error where there is one, by dcap-qvl's message
-//! otherwise (the messages are listed in [`classify`]'s code; an unknown one is
+//! otherwise (the messages are listed in `classify`'s code; an unknown one is
 //! [`Reason::UntrustedRoot`], never acceptance).
 
 use dcap_qvl::QuoteCollateralV3;
