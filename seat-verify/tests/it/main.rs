@@ -11,4 +11,5 @@ mod attacks;
 mod ear_oracle;
 mod happy;
 mod replay_keying;
+mod replay_window;
 mod support;
