@@ -31,7 +31,9 @@ fn five_thousand_reattestations_on_one_connection_with_a_flat_record() {
     let record = |pair: &MemoryPair| pair.server.driver.hooks().hooks().replay_record().len();
     let mut at_window = None;
     for i in 0..ROUNDS {
-        pair.server.reattest(NOW + 1).unwrap_or_else(|e| panic!("round {i}: {e}"));
+        pair.server
+            .reattest(NOW + 1)
+            .unwrap_or_else(|e| panic!("round {i}: {e}"));
         pair.run();
         assert!(
             pair.both_open(),
@@ -40,7 +42,10 @@ fn five_thousand_reattestations_on_one_connection_with_a_flat_record() {
             pair.server.error
         );
         let len = record(&pair);
-        assert!(len <= MAX_RECENT_CONTEXTS + MAX_RECENT_DIGESTS, "round {i}: {len}");
+        assert!(
+            len <= MAX_RECENT_CONTEXTS + MAX_RECENT_DIGESTS,
+            "round {i}: {len}"
+        );
         if i == 2 * MAX_RECENT_DIGESTS {
             at_window = Some(len);
         }

@@ -207,7 +207,9 @@ mod tests {
                 Some(Reason::Replayed)
             );
             assert_eq!(
-                r.use_request_context(&i.to_be_bytes()).unwrap_err().reason(),
+                r.use_request_context(&i.to_be_bytes())
+                    .unwrap_err()
+                    .reason(),
                 Some(Reason::ReusedRequestContext)
             );
         }

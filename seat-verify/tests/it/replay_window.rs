@@ -93,29 +93,35 @@ fn cached_passport_is_refused_again_however_many_exchanges_came_between() {
     let mut w = world_with(|p| p.relying_party.dangerous_allow_cached_passport = true);
     let first = binder(0x14, b"ctx-a", &w.aik_spki);
     let evidence = attest(&mut w.tee, &first, NOW);
-    let passport = issue(&w, &evidence, &first, ResultForm::Cwt, BindingLevel::KeyOnly);
+    let passport = issue(
+        &w,
+        &evidence,
+        &first,
+        ResultForm::Cwt,
+        BindingLevel::KeyOnly,
+    );
     let later = binder(0x15, b"ctx-b", &w.aik_spki);
     let expected = Expected {
         binder: later.binding_value.as_bytes(),
         aik_pub_hash: later.aik_pub_hash.as_bytes(),
     };
     let mut record = ReplayRecord::new();
-    let ok = w.rp.passport(&mut record, &passport, &expected, NOW + 10).unwrap();
+    let ok =
+        w.rp.passport(&mut record, &passport, &expected, NOW + 10)
+            .unwrap();
     assert_eq!(ok.binding, BindingLevel::KeyOnly);
     for i in 0..2 * MAX_RECENT_DIGESTS {
         exchange(&mut w, &mut record, i);
     }
-    let err = w
-        .rp
-        .passport(&mut record, &passport, &expected, NOW + 20)
-        .unwrap_err();
+    let err =
+        w.rp.passport(&mut record, &passport, &expected, NOW + 20)
+            .unwrap_err();
     assert_eq!(err.reason(), Some(Reason::Replayed));
     // Once no longer valid the freshness check refuses it, whatever the record holds.
     let age = w.policy.relying_party.result_max_age_secs;
-    let err = w
-        .rp
-        .passport(&mut record, &passport, &expected, NOW + age + 1)
-        .unwrap_err();
+    let err =
+        w.rp.passport(&mut record, &passport, &expected, NOW + age + 1)
+            .unwrap_err();
     assert!(
         matches!(
             err.reason(),
