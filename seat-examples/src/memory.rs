@@ -29,6 +29,13 @@ pub struct Recorded {
     pub events: Vec<Event>,
 }
 
+impl Recorded {
+    /// The embedded hooks inside.
+    pub const fn hooks(&self) -> &EmbeddedHooks {
+        &self.hooks
+    }
+}
+
 impl AttestationHooks for Recorded {
     type Accepted = PeerAttestation;
 

@@ -431,6 +431,11 @@ impl EmbeddedHooks {
         }
     }
 
+    /// This connection's replay record (bounded: see [`crate::replay`]).
+    pub const fn replay_record(&self) -> &ReplayRecord {
+        &self.record
+    }
+
     /// Names this side in the [`Account`] lines (`"server: ..."`).
     #[must_use]
     pub fn named(mut self, name: impl Into<String>) -> Self {

@@ -198,8 +198,9 @@ pub enum Reason {
     /// This `certificate_request_context` was already used on this connection
     /// (DESIGN section 7; expat section 3.10).
     ReusedRequestContext,
-    /// The per-connection replay record is full ([`crate::replay::MAX_RECORDS`]); the
-    /// connection must re-key or close rather than forget what it accepted.
+    /// The per-connection replay record holds [`crate::replay::MAX_KEY_ONLY_DIGESTS`] cached
+    /// passports that are all still valid; it refuses another rather than forget one that could
+    /// be re-presented.
     ReplayRecordFull,
 
     // Policy.

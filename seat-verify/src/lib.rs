@@ -153,6 +153,6 @@ pub use claims::{EvidenceClaims, Platform, TcbReport, TcbStatus};
 pub use collateral::{Collateral, CollateralNeed};
 pub use error::{Claim, ConfigReason, Error, Reason, Stage};
 pub use policy::{Policy, ReferenceValues, RelyingPartyPolicy, TrustAnchor, VerifierPolicy};
-pub use replay::{MAX_RECORDS, ReplayRecord};
+pub use replay::{MAX_KEY_ONLY_DIGESTS, MAX_RECENT_CONTEXTS, MAX_RECENT_DIGESTS, ReplayRecord};
 pub use rp::{Accepted, Background, BindingLevel, Expected, Model, RelyingParty};
 pub use verifier::{AppraisalRequest, Report, ResultForm, Verifier};

@@ -10,8 +10,10 @@
 //!   (checklist item 10). A cached passport, bound only to the AIK hash, is accepted only when
 //!   the policy says `dangerous_allow_cached_passport`, and the verdict says it is weaker.
 //!
-//! Every path ends in the connection's [`ReplayRecord`]: the same Evidence or Result is never
-//! accepted twice on one connection, even under an identical binder (checklist item 7).
+//! Every path ends in the connection's [`ReplayRecord`]: the same Evidence or Result is not
+//! accepted twice on one connection, even under an identical binder (checklist item 7), among
+//! the recent exchange-bound ones (older ones cannot pass a later binder check) and among every
+//! cached passport still valid (see [`crate::replay`]).
 
 use core::fmt;
 
@@ -266,7 +268,19 @@ impl RelyingParty {
             now_unix_secs,
             self.policy.dangerous_allow_cached_passport,
         )?;
-        record.accept_digest(vr.digest)?;
+        match binding {
+            // No binder: kept exactly for as long as `check_result` could accept it again.
+            BindingLevel::KeyOnly => {
+                let now = i64::try_from(now_unix_secs).unwrap_or(i64::MAX);
+                let max_age = i64::try_from(self.policy.result_max_age_secs).unwrap_or(i64::MAX);
+                let mut last_valid = vr.ear.iat.saturating_add(max_age);
+                if let Some(exp) = vr.ear.exp {
+                    last_valid = last_valid.min(exp.saturating_sub(1));
+                }
+                record.accept_key_only(vr.digest, now, last_valid)?;
+            }
+            BindingLevel::Exchange => record.accept_digest(vr.digest)?,
+        }
         let status = overall_status(&vr.ear);
         self.check_tier(status)?;
         Ok(Accepted {

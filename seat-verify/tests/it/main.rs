@@ -11,6 +11,7 @@ mod attacks;
 mod ear_oracle;
 mod happy;
 mod replay_keying;
+mod replay_window;
 #[cfg(feature = "snp")]
 mod snp_samples;
 mod support;
