@@ -139,3 +139,53 @@ fn own_dtls13_key_schedule_reproduces_boringssl_exporter() {
         "exporter cross-check: suite {suite:#06x} ({hash:?}): seat-binding (dtls13) == BoringSSL"
     );
 }
+
+/// The recorder of the DTLS 1.3 handshakes the conformance suite's `dtls-session` vectors run
+/// over (run by hand: `SEAT_DTLS_HANDSHAKES=<file> cargo test --test exporter -- --ignored`):
+/// three real handshakes, each with its key log's `EXPORTER_SECRET` and what BoringSSL's
+/// `SSL_export_keying_material` gave for a few labels, so that the recorder in
+/// seat-conformance can check the secret against the live stack before it uses it.
+#[test]
+#[ignore = "a recorder, run by hand"]
+fn record_handshakes_for_the_conformance_vectors() {
+    let Ok(out) = std::env::var("SEAT_DTLS_HANDSHAKES") else {
+        return;
+    };
+    let mut handshakes = Vec::new();
+    for _ in 0..3 {
+        let (client, _server, keylog) = connected();
+        assert_eq!(client.protocol_version(), "DTLSv1.3");
+        let mut random = [0u8; 32];
+        assert_eq!(client.ssl().client_random(&mut random), 32);
+        let secret = keylog.secret("EXPORTER_SECRET", Some(&random)).unwrap();
+        let cipher = client.ssl().current_cipher().unwrap();
+        let hash = hash_of_suite(cipher.protocol_id()).unwrap();
+        let live = BoringExporter::new(client.ssl()).unwrap();
+        let mut exports = Vec::new();
+        for (label, ctx) in [
+            (&b"Attestation"[..], Some(&[7u8; 32][..])),
+            (&b"x"[..], None),
+        ] {
+            let v = live.export(label, ctx, 32).unwrap();
+            exports.push(format!(
+                "{{\"label\": \"{}\", \"context\": {}, \"length\": 32, \"output\": \"{}\"}}",
+                String::from_utf8_lossy(label),
+                ctx.map_or("null".to_string(), |c| format!("\"{}\"", hex::encode(c))),
+                hex::encode(v.expose())
+            ));
+        }
+        handshakes.push(format!(
+            "{{\"stack\": \"BoringSSL (boring-sys 5)\", \"version\": \"{}\", \"cipher_suite\": \"{}\", \"hash\": \"{}\", \"client_random\": \"{}\", \"EXPORTER_SECRET\": \"{}\", \"exports\": [{}]}}",
+            client.protocol_version(),
+            cipher.standard_name().unwrap_or(cipher.name()),
+            match hash {
+                seat_binding::provider::HashAlgorithm::Sha384 => "sha384",
+                _ => "sha256",
+            },
+            hex::encode(random),
+            hex::encode(&secret),
+            exports.join(", ")
+        ));
+    }
+    std::fs::write(out, format!("[\n{}\n]\n", handshakes.join(",\n"))).unwrap();
+}

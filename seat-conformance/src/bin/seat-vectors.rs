@@ -3,8 +3,9 @@
 //! ```text
 //! seat-vectors write <dir>    # regenerate <dir>/<kind>/<name>.json (external/ untouched)
 //! seat-vectors check <dir>    # regenerate in memory; fail on any difference
-//! seat-vectors record <dir>   # record new real sessions into <dir>/session, <dir>/early-session
-//! seat-vectors record <dir> <kind>   # record only <kind> (session or early-session)
+//! seat-vectors record <dir>   # record new real sessions into <dir>/session, <dir>/early-session,
+//!                             # <dir>/dtls-session
+//! seat-vectors record <dir> <kind>   # record only <kind> (session, early-session or dtls-session)
 //! ```
 //!
 //! `write` and `check` leave the recorded kinds alone: a real handshake cannot be regenerated

@@ -11,9 +11,9 @@ pub mod openssl;
 pub mod rustls;
 
 /// The kinds this module records (folders `write` and `check` leave alone).
-pub const RECORDED_KINDS: &[&str] = &["session", "early-session"];
+pub const RECORDED_KINDS: &[&str] = &["session", "early-session", "dtls-session"];
 
-/// Records the sessions of one recorded kind (`session` or `early-session`).
+/// Records the sessions of one recorded kind (`session`, `early-session` or `dtls-session`).
 ///
 /// # Errors
 ///
@@ -22,6 +22,7 @@ pub fn kind(kind: &str) -> Result<Vec<Vector>, String> {
     match kind {
         "session" => rustls::sessions(),
         "early-session" => openssl::sessions(),
+        "dtls-session" => rustls::dtls_sessions(),
         other => Err(format!(
             "{other} is not a recorded kind (one of {})",
             RECORDED_KINDS.join(", ")
@@ -37,5 +38,6 @@ pub fn kind(kind: &str) -> Result<Vec<Vector>, String> {
 pub fn all() -> Result<Vec<Vector>, String> {
     let mut out = rustls::sessions()?;
     out.extend(openssl::sessions()?);
+    out.extend(rustls::dtls_sessions()?);
     Ok(out)
 }

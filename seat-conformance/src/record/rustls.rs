@@ -1466,3 +1466,217 @@ pub fn sessions() -> Result<Vec<Vector>, String> {
     let pki = pki()?;
     flows().iter().map(|f| record(f, &pki)).collect()
 }
+
+// --- DTLS 1.3 (`dtls-session` vectors) ------------------------------------------------------
+
+/// The DTLS 1.3 handshakes recorded by seat-dtls on BoringSSL (its ignored test
+/// `record_handshakes_for_the_conformance_vectors`): each key log's `EXPORTER_SECRET` and what
+/// BoringSSL's `SSL_export_keying_material` gave with it.
+const DTLS_HANDSHAKES: &str = include_str!("../data/dtls-handshakes.json");
+
+/// The flows recorded over DTLS 1.3.
+const DTLS_FLOWS: [&str; 3] = [
+    "mutual-background-check-certificate",
+    "mutual-passport-anonymous",
+    "failure-tampered-client-background-check",
+];
+
+/// One side of a DTLS recording: its machine and the inputs it got.
+struct DgramPeer {
+    machine: Machine,
+    inputs: Vec<Value>,
+    written: usize,
+}
+
+impl DgramPeer {
+    /// Queues the frames the machine sent since last time, one shim message each.
+    fn flush(&mut self, from: &'static str, frames: &mut Frames, queue: &mut Vec<Vec<u8>>) {
+        while let Some(f) = self.machine.log.sent.get(self.written) {
+            frames.push((from, f.clone()));
+            queue.push(f.clone());
+            self.written += 1;
+        }
+    }
+
+    fn receive(&mut self, frame: &[u8], exporter: &RecordedExporter) {
+        self.inputs
+            .push(json!({"input": "received", "length": frame.len()}));
+        self.machine.input(Input::Received {
+            bytes: frame,
+            exporter,
+            now: NOW,
+        });
+    }
+}
+
+fn record_dtls(flow: &Flow, pki: &Pki, handshake: &Value) -> Result<Vector, String> {
+    let server_tee = tee_json(0x11, false)?;
+    let client_tee = tee_json(0x22, flow.client_tampered)?;
+    let trust = trust_json(&server_tee, &client_tee)?;
+    let (client_side, server_side) = sides(flow, pki, (&server_tee, &client_tee))?;
+    if text(handshake, "version")? != "DTLSv1.3" {
+        return Err(format!("{}: not a DTLS 1.3 handshake", flow.name));
+    }
+    let mut fields = Map::new();
+    fields.insert(
+        "stack".into(),
+        json!(format!("{} DTLS 1.3", text(handshake, "stack")?)),
+    );
+    fields.insert(
+        "cipher_suite".into(),
+        field(handshake, "cipher_suite")?.clone(),
+    );
+    fields.insert("hash".into(), field(handshake, "hash")?.clone());
+    fields.insert("protocol".into(), json!("dtls13"));
+    fields.insert(
+        "keylog".into(),
+        json!({
+            "client_random": text(handshake, "client_random")?,
+            "EXPORTER_SECRET": text(handshake, "EXPORTER_SECRET")?,
+        }),
+    );
+    // The key log's exporter secret, through the dtls13 key schedule, must give what
+    // BoringSSL exported on the live connection.
+    let exporter = recorded_exporter(&Value::Object(fields.clone()))?;
+    for x in array(handshake, "exports")? {
+        let ctx = match field(x, "context")? {
+            Value::Null => None,
+            _ => Some(bytes(x, "context")?),
+        };
+        let len = usize::try_from(num(x, "length")?).map_err(|e| e.to_string())?;
+        let ours = exporter
+            .export(text(x, "label")?.as_bytes(), ctx.as_deref(), len)
+            .map_err(|e| e.to_string())?;
+        if ours.expose() != bytes(x, "output")?.as_slice() {
+            return Err(format!(
+                "{}: the key log's EXPORTER_SECRET does not give BoringSSL's exporter output",
+                flow.name
+            ));
+        }
+    }
+    let mut client = DgramPeer {
+        machine: Machine::from_json(&trust, &client_side, Role::Client, NOW)?,
+        inputs: Vec::new(),
+        written: 0,
+    };
+    let mut server = DgramPeer {
+        machine: Machine::from_json(&trust, &server_side, Role::Server, NOW)?,
+        inputs: Vec::new(),
+        written: 0,
+    };
+    let (mut frames, mut to_server, mut to_client) = (Frames::new(), Vec::new(), Vec::new());
+    for (peer, from, queue) in [
+        (&mut client, "client", &mut to_server),
+        (&mut server, "server", &mut to_client),
+    ] {
+        peer.inputs.push(json!({"input": "established"}));
+        peer.machine.input(Input::Established {
+            exporter: &exporter,
+            now: NOW,
+        });
+        peer.flush(from, &mut frames, queue);
+    }
+    // The datagram shim delivers whole frames: each is one `received` input.
+    for _ in 0..64 {
+        if to_server.is_empty() && to_client.is_empty() {
+            break;
+        }
+        for f in core::mem::take(&mut to_server) {
+            server.receive(&f, &exporter);
+            server.flush("server", &mut frames, &mut to_client);
+        }
+        for f in core::mem::take(&mut to_client) {
+            client.receive(&f, &exporter);
+            client.flush("client", &mut frames, &mut to_server);
+        }
+    }
+    if !(to_server.is_empty() && to_client.is_empty()) {
+        return Err(format!("{}: the exchange did not settle", flow.name));
+    }
+    let side = |mut config: Value, peer: &DgramPeer| {
+        let log = &peer.machine.log;
+        if let Some(m) = config.as_object_mut() {
+            m.insert("inputs".into(), json!(peer.inputs));
+            m.insert("evidence".into(), json!(log.evidence));
+            m.insert("appraisals".into(), json!(log.appraisals));
+            m.insert("events".into(), json!(log.events));
+            m.insert("delivered".into(), json!(hex::encode(&log.delivered)));
+            m.insert("open".into(), json!(peer.machine.session.is_open()));
+            m.insert("failed".into(), json!(peer.machine.session.is_failed()));
+        }
+        config
+    };
+    fields.insert("now".into(), json!(NOW));
+    fields.insert("trust".into(), trust);
+    fields.insert("client".into(), side(client_side, &client));
+    fields.insert("server".into(), side(server_side, &server));
+    fields.insert(
+        "frames".into(),
+        json!(
+            frames
+                .iter()
+                .map(|(from, f)| json!({"from": from, "frame": hex::encode(f)}))
+                .collect::<Vec<_>>()
+        ),
+    );
+    fields.insert(
+        "source".into(),
+        json!(
+            "DTLS 1.3 handshake recorded by seat-dtls on BoringSSL (key log); shim frames \
+             exchanged in memory, one frame per datagram-shim message"
+        ),
+    );
+    let both_open = client.machine.session.is_open() && server.machine.session.is_open();
+    let server_error = server.machine.log.failed_error();
+    match (flow.error, both_open, server_error) {
+        (None, true, None) => Ok(Vector::valid(
+            "dtls-session",
+            flow.name.into(),
+            flow.description.into(),
+            fields,
+        )),
+        (Some(want), false, Some(got)) if want == got => Ok(Vector::invalid(
+            "dtls-session",
+            flow.name.into(),
+            flow.description.into(),
+            want,
+            fields,
+        )),
+        (want, open, got) => Err(format!(
+            "{}: expected error {want:?}, both open {open}, server error {got:?}",
+            flow.name
+        )),
+    }
+}
+
+/// Records the `dtls-session` flows, each over one of seat-dtls's recorded DTLS 1.3
+/// handshakes, in a fixed order.
+///
+/// # Errors
+///
+/// Handshakes that do not load or are too few, a key-log secret that does not give
+/// BoringSSL's exporter output, or a flow that does not end as it should.
+pub fn dtls_sessions() -> Result<Vec<Vector>, String> {
+    let pki = pki()?;
+    let handshakes: Value = serde_json::from_str(DTLS_HANDSHAKES).map_err(|e| e.to_string())?;
+    let handshakes = handshakes.as_array().ok_or("handshakes: not an array")?;
+    let flows = flows();
+    DTLS_FLOWS
+        .iter()
+        .zip(handshakes)
+        .map(|(name, hs)| {
+            let flow = flows
+                .iter()
+                .find(|f| f.name == *name)
+                .ok_or_else(|| format!("no flow {name}"))?;
+            record_dtls(flow, &pki, hs)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|v| {
+            if v.len() == DTLS_FLOWS.len() {
+                Ok(v)
+            } else {
+                Err("fewer recorded DTLS handshakes than flows".into())
+            }
+        })
+}

@@ -97,7 +97,7 @@ pub fn run(v: &Value) -> Result<String, String> {
         "early-session" => early_session::run(v),
         "cmw" => cmw(v),
         "cose-sign1" | "eat" | "ear" => rats::run(v),
-        "session" => session::run(v),
+        "session" | "dtls-session" => session::run(v),
         other => Err(format!("unknown kind {other}")),
     }
 }

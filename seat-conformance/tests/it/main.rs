@@ -12,6 +12,7 @@ mod altered_recordings;
 mod common;
 mod early_attestation;
 mod expat;
+mod recorded_dtls_sessions;
 mod recorded_sessions;
 mod rfc9261;
 
