@@ -63,16 +63,27 @@ fn der(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A structurally minimal certificate around `spki`, so that a vector's bare SPKI can go
-/// through the machine's certificate path (only the SPKI is read from it).
+/// A structurally valid X.509 v1 certificate around `spki` (strict DER: serial,
+/// ecdsa-with-SHA256, empty issuer and subject names, a validity, an empty signature), so that
+/// a vector's bare SPKI can go through the machine's certificate path (only the SPKI is read
+/// from it, but the certificate must parse).
 pub(crate) fn certificate_around(spki: &[u8]) -> Vec<u8> {
+    let alg = der(
+        0x30,
+        &der(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]),
+    );
+    let validity = der(
+        0x30,
+        &[der(0x17, b"250101000000Z"), der(0x17, b"350101000000Z")].concat(),
+    );
     let mut tbs = der(0x02, &[1]);
-    for _ in 0..4 {
-        tbs.extend(der(0x30, &[]));
-    }
+    tbs.extend_from_slice(&alg);
+    tbs.extend(der(0x30, &[]));
+    tbs.extend(validity);
+    tbs.extend(der(0x30, &[]));
     tbs.extend_from_slice(spki);
     let mut cert = der(0x30, &tbs);
-    cert.extend(der(0x30, &[]));
+    cert.extend_from_slice(&alg);
     cert.extend(der(0x03, &[0]));
     der(0x30, &cert)
 }
