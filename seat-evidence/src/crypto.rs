@@ -50,6 +50,34 @@ pub const fn cose_algorithm(alg: SignatureAlgorithm) -> Option<Algorithm> {
     }
 }
 
+/// The JWS `alg` names (RFC 7518 section 3.1, RFC 8037 section 3.1) of the signature
+/// algorithms seat signs and verifies JWTs with: the one table, used for EAR JWTs here and
+/// for the Verifier's signed results.
+const JWS_ALGORITHMS: [(&str, SignatureAlgorithm); 6] = [
+    ("ES256", SignatureAlgorithm::EcdsaSecp256r1Sha256),
+    ("ES384", SignatureAlgorithm::EcdsaSecp384r1Sha384),
+    ("EdDSA", SignatureAlgorithm::Ed25519),
+    ("PS256", SignatureAlgorithm::RsaPssRsaeSha256),
+    ("PS384", SignatureAlgorithm::RsaPssRsaeSha384),
+    ("PS512", SignatureAlgorithm::RsaPssRsaeSha512),
+];
+
+/// The JWS `alg` name of a signature algorithm, if seat uses it for JWTs.
+pub fn jws_name(alg: SignatureAlgorithm) -> Option<&'static str> {
+    JWS_ALGORITHMS
+        .iter()
+        .find(|(_, a)| *a == alg)
+        .map(|(name, _)| *name)
+}
+
+/// The signature algorithm of a JWS `alg` name; `none` and every other name are refused.
+pub fn from_jws_name(name: &str) -> Option<SignatureAlgorithm> {
+    JWS_ALGORITHMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, a)| *a)
+}
+
 /// The error for a provider algorithm this crate cannot sign COSE with:
 /// [`Error::UnsupportedAlgorithm`] naming its COSE identifier, or, for an algorithm without
 /// one, the provider's [`seat_binding::Error::UnsupportedPublicKeyAlgorithm`].

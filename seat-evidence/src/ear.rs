@@ -1012,24 +1012,15 @@ impl Ear {
     }
 }
 
-/// The JWS `alg` name of a COSE algorithm (RFC 7518 section 3.1, RFC 8037 section 3.1).
-const fn jws_alg_name(alg: Algorithm) -> Option<&'static str> {
-    match alg.0 {
-        -7 => Some("ES256"),
-        -35 => Some("ES384"),
-        -8 => Some("EdDSA"),
-        _ => None,
-    }
+/// The JWS `alg` name of a COSE algorithm ([`crate::crypto::jws_name`]).
+fn jws_alg_name(alg: Algorithm) -> Option<&'static str> {
+    crate::crypto::signature_algorithm(alg).and_then(crate::crypto::jws_name)
 }
 
-/// The COSE algorithm of a JWS `alg` name; `none` and everything else are refused.
+/// The COSE algorithm of a JWS `alg` name ([`crate::crypto::from_jws_name`]); `none` and
+/// everything else are refused.
 fn jws_alg(name: &str) -> Option<Algorithm> {
-    match name {
-        "ES256" => Some(Algorithm::ES256),
-        "ES384" => Some(Algorithm::ES384),
-        "EdDSA" => Some(Algorithm::EDDSA),
-        _ => None,
-    }
+    crate::crypto::from_jws_name(name).and_then(crate::crypto::cose_algorithm)
 }
 
 /// Signs an EAR as a CWT: a COSE_Sign1 with tag 18, protected `{1: alg}`, over

@@ -12,30 +12,13 @@ use seat_evidence::json;
 
 use crate::error::Reason;
 
-/// The JWS `alg` name (RFC 7518 section 3.1, RFC 8037 section 3.1).
-pub(crate) const fn jws_alg(alg: SignatureAlgorithm) -> Option<&'static str> {
-    Some(match alg {
-        SignatureAlgorithm::EcdsaSecp256r1Sha256 => "ES256",
-        SignatureAlgorithm::EcdsaSecp384r1Sha384 => "ES384",
-        SignatureAlgorithm::Ed25519 => "EdDSA",
-        SignatureAlgorithm::RsaPssRsaeSha256 => "PS256",
-        SignatureAlgorithm::RsaPssRsaeSha384 => "PS384",
-        SignatureAlgorithm::RsaPssRsaeSha512 => "PS512",
-        _ => return None,
-    })
+/// The JWS `alg` name ([`seat_evidence::crypto::jws_name`], the one table).
+pub(crate) fn jws_alg(alg: SignatureAlgorithm) -> Option<&'static str> {
+    seat_evidence::crypto::jws_name(alg)
 }
 
 fn from_jws(name: &str) -> Option<SignatureAlgorithm> {
-    [
-        SignatureAlgorithm::EcdsaSecp256r1Sha256,
-        SignatureAlgorithm::EcdsaSecp384r1Sha384,
-        SignatureAlgorithm::Ed25519,
-        SignatureAlgorithm::RsaPssRsaeSha256,
-        SignatureAlgorithm::RsaPssRsaeSha384,
-        SignatureAlgorithm::RsaPssRsaeSha512,
-    ]
-    .into_iter()
-    .find(|a| jws_alg(*a) == Some(name))
+    seat_evidence::crypto::from_jws_name(name)
 }
 
 /// The key id of a trusted key: SHA-256 of its DER SubjectPublicKeyInfo
