@@ -52,8 +52,8 @@ struct Options {
     seed: u64,
     /// The fault kinds to draw from (all by default).
     faults: Vec<FaultKind>,
-    /// Half the faults apply within this many bytes of the start (the TLS handshake and the
-    /// first attestations), the other half anywhere in the traffic.
+    /// A sixth of the faults apply on the first record, a third within this many bytes of
+    /// the start (the TLS handshake and the first attestations), half anywhere in the traffic.
     fault_window: u64,
 }
 
@@ -679,11 +679,12 @@ fn run(opts: Options) -> Result<bool, Error> {
             let fault = rng.chance(opts.fault_share).then(|| Fault {
                 kind: FaultKind::draw(&opts.faults, &mut rng),
                 upstream: rng.chance(0.5),
-                // Half in the handshake and first exchanges, half anywhere in the traffic.
-                at: if rng.chance(0.5) {
-                    rng.range(0, opts.fault_window)
-                } else {
-                    rng.range(0, 64 * 1024 * opts.secs.max(1))
+                // A sixth on the first record (the TLS handshake's first flight), about
+                // two fifths in the handshake and first exchanges, the rest anywhere.
+                at: match rng.range(0, 5) {
+                    0 => 0,
+                    1 | 2 => rng.range(0, opts.fault_window),
+                    _ => rng.range(0, 64 * 1024 * opts.secs.max(1)),
                 },
                 stall: opts.stall(),
                 seed: rng.next_u64(),
