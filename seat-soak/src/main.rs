@@ -147,6 +147,14 @@ impl Options {
         Duration::from_secs(2 * self.deadline + 1)
     }
 
+    /// About the bytes one direction of a connection carries (so that most faults drawn
+    /// anywhere in it are reached): a round per four paces (the pace, the round trip and the
+    /// load), 4 KiB a chunk on average.
+    fn traffic_estimate(&self) -> u64 {
+        let rounds_per_sec = 1000 / (4 * u64::try_from(self.pace.as_millis()).unwrap_or(1).max(1));
+        (rounds_per_sec.max(1) * 4096 * self.secs).max(64 * 1024)
+    }
+
     /// How long an end waits for the peer's next frame before giving up (an application
     /// timeout: the session has deadlines for attestation, not for application data). Longer
     /// than a stall, which a connection survives.
@@ -684,7 +692,7 @@ fn run(opts: Options) -> Result<bool, Error> {
                 at: match rng.range(0, 5) {
                     0 => 0,
                     1 | 2 => rng.range(0, opts.fault_window),
-                    _ => rng.range(0, 64 * 1024 * opts.secs.max(1)),
+                    _ => rng.range(0, opts.traffic_estimate()),
                 },
                 stall: opts.stall(),
                 seed: rng.next_u64(),
