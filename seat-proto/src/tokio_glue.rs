@@ -33,7 +33,11 @@
 //!
 //! Deadlines run on tokio's timer: whenever the session has one
 //! ([`Session::poll_timeout`]), the stream sleeps until it alongside the socket read and then
-//! tells the session the time, so a silent peer fails the connection at its deadline.
+//! tells the session the time, so a silent peer fails the connection at its deadline. The TLS
+//! handshake before it gets the same bound, the configuration's
+//! [`exchange_timeout_secs`](SessionConfig::exchange_timeout_secs): a peer that stalls it
+//! fails `accept` or `connect` with [`io::ErrorKind::TimedOut`] instead of holding the
+//! connection (its task and socket) for ever.
 //!
 //! Errors are [`io::Error`]s; those of the session have kind `Other` and their
 //! [`get_ref`](io::Error::get_ref) downcasts to [`Error`] (for a rejection, its stage and
@@ -143,13 +147,15 @@ impl<H: AttestationHooks + 'static> AttestedAcceptor<H> {
     ///
     /// # Errors
     ///
-    /// An I/O or TLS error, a connection that is not TLS 1.3 or that resumed, or the session's
-    /// error (kind `Other`; [`get_ref`](io::Error::get_ref) downcasts to [`Error`]).
+    /// An I/O or TLS error, a TLS handshake that did not complete within the configuration's
+    /// [`exchange_timeout_secs`](SessionConfig::exchange_timeout_secs) (kind `TimedOut`), a
+    /// connection that is not TLS 1.3 or that resumed, or the session's error (kind `Other`;
+    /// [`get_ref`](io::Error::get_ref) downcasts to [`Error`]).
     pub async fn accept<IO>(&self, io: IO) -> io::Result<AttestedStream<IO, H>>
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let tls = self.tls.accept(io).await?;
+        let tls = within_deadline(&self.config, self.tls.accept(io)).await?;
         let (hooks, credential) = (self.per_connection)();
         let session = Session::new(
             Arc::clone(&self.config),
@@ -221,7 +227,7 @@ impl<H: AttestationHooks + 'static> AttestedConnector<H> {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let tls = self.tls.connect(server_name, io).await?;
+        let tls = within_deadline(&self.config, self.tls.connect(server_name, io)).await?;
         let (hooks, credential) = (self.per_connection)();
         let session = Session::new(
             Arc::clone(&self.config),
@@ -231,6 +237,26 @@ impl<H: AttestationHooks + 'static> AttestedConnector<H> {
         );
         AttestedStream::establish(TlsStream::Client(tls), session, hooks).await
     }
+}
+
+/// Runs a TLS handshake, failing it with [`io::ErrorKind::TimedOut`] when it takes longer
+/// than an exchange may wait for the peer: the session's deadlines start only once TLS is
+/// established, and without this bound a peer that stalls the handshake would hold the
+/// connection for ever.
+async fn within_deadline<T>(
+    config: &SessionConfig,
+    handshake: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    let limit = Duration::from_secs(config.exchange_timeout_secs);
+    tokio::time::timeout(limit, handshake).await.map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "the TLS handshake did not complete within the exchange timeout ({} s)",
+                limit.as_secs()
+            ),
+        )
+    })?
 }
 
 /// The rustls connection of `tls`, for its exporter.

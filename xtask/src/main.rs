@@ -17,6 +17,9 @@
 //!   target; `fuzz --seeds` rewrites the seed corpora from the vectors.
 //! - `model [--depth N]`: the model check of the session against an active attacker
 //!   (`seat-proto/tests/model.rs`), with its state count.
+//! - `soak [flags]`: the soak of attested TLS over tokio on loopback (`seat-soak`, built in
+//!   release): by default 1,000 concurrent connections with faults injected; `--quick` is the
+//!   short version CI runs (see `seat-soak/src/main.rs` for the flags).
 //!
 //! This crate stays tiny and dependency-free; it only shells out to cargo.
 #![forbid(unsafe_code)]
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz(args.get(1..).unwrap_or_default()),
         Some("model") => model(args.get(1..).unwrap_or_default()),
+        Some("soak") => soak(args.get(1..).unwrap_or_default()),
         Some("vectors") => match args.get(1).map(String::as_str) {
             None => vectors("write", None),
             Some("--check") => vectors("check", None),
@@ -75,6 +79,9 @@ fn print_usage() {
     println!("  fuzz [--time SECS] [TARGET...]  run the fuzz targets (default: all, 60 s each)");
     println!("  fuzz --seeds  rewrite fuzz/seeds from the vectors");
     println!("  model [--depth N]  model-check the session against an active attacker");
+    println!(
+        "  soak [--connections N] [--secs S] [--fault-share P] [--quick]  attested connections under load and faults"
+    );
     println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
     println!("        --tampered-server;");
@@ -183,6 +190,22 @@ const CI_STEPS: &[Step] = &[
             "seat-dtls/Cargo.toml",
             "--all-features",
             "--locked",
+        ],
+        env: &[],
+    },
+    // The short soak: 50 attested connections over tokio on loopback with faults injected, in
+    // the dev profile the vector check below builds anyway.
+    Step {
+        name: "soak (quick)",
+        program: Program::Cargo,
+        args: &[
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "seat-soak",
+            "--",
+            "--quick",
         ],
         env: &[],
     },
@@ -550,6 +573,29 @@ fn host_triple() -> Result<String, String> {
         .find_map(|l| l.strip_prefix("host: "))
         .map(str::to_string)
         .ok_or_else(|| "rustc -vV names no host".into())
+}
+
+/// Runs the soak (release build) with `flags`.
+fn soak(flags: &[String]) -> Result<(), String> {
+    eprintln!("xtask: building the soak in release (the first build takes a few minutes)");
+    let status = Command::new(cargo())
+        .args([
+            "run",
+            "--release",
+            "--locked",
+            "--package",
+            "seat-soak",
+            "--",
+        ])
+        .args(flags)
+        .current_dir(project_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the soak failed ({status})"))
+    }
 }
 
 fn model(flags: &[String]) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! The tokio adapter over real tokio-rustls connections on 127.0.0.1: the server attests and
 //! the client appraises, mutual attestation, a rejection whose stage and reason reach both
-//! sides' `io::Error`, a silent peer failing at its deadline, and a re-attestation returning a
-//! fresh typed result.
+//! sides' `io::Error`, a silent peer failing at its deadline (also one that stalls the TLS
+//! handshake, on either side), and a re-attestation returning a fresh typed result.
 //!
 //! The hooks are a small real Attester and Verifier: the "Evidence" is a length-prefixed
 //! record carrying the binder and the AIK hash it was asked to bind, and the appraisal parses
@@ -388,4 +388,57 @@ async fn reattest_returns_a_fresh_accepted_result() {
     let mut rest = Vec::new();
     stream.read_to_end(&mut rest).await.unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// A peer that opens TCP and then stalls the TLS handshake fails `accept` at the exchange
+/// timeout (found by the soak: before, the handshake had no deadline and the connection was
+/// held for as long as the peer kept the socket open).
+#[tokio::test]
+async fn a_peer_stalling_the_tls_handshake_fails_accept_at_the_deadline() {
+    let (server_tls, _) = tls();
+    let acceptor = AttestedAcceptor::new(
+        server_tls,
+        config(Role::Server, Models::NONE, Models::BACKGROUND_CHECK, 1),
+        || (TestHooks::default(), None),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Connects and says nothing, keeping the socket open until the test ends.
+    let silent = TcpStream::connect(addr).await.unwrap();
+    let (tcp, _) = listener.accept().await.unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
+        .await
+        .expect("the TLS handshake has no deadline")
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+    assert!(err.to_string().contains("TLS handshake"), "{err}");
+    drop(silent);
+}
+
+/// The same on the client: a server that accepts TCP and never answers the ClientHello fails
+/// `connect` at the exchange timeout.
+#[tokio::test]
+async fn a_server_stalling_the_tls_handshake_fails_connect_at_the_deadline() {
+    let (_, client_tls) = tls();
+    let connector = AttestedConnector::new(
+        client_tls,
+        config(Role::Client, Models::NONE, Models::BACKGROUND_CHECK, 1),
+        || (TestHooks::default(), None),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        // Reads the ClientHello and never answers, until the client gives up.
+        let mut tcp = tcp;
+        let mut sink = Vec::new();
+        let _ = tcp.read_to_end(&mut sink).await;
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(10), connector.connect(name(), tcp))
+        .await
+        .expect("the TLS handshake has no deadline")
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+    held.await.unwrap();
 }
