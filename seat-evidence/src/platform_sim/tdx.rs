@@ -143,8 +143,13 @@ fn build_err(_: der::Error) -> Error {
 #[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
 pub struct SimTdxConfig {
-    /// Every key and identifier is derived from this seed.
+    /// The platform's keys and identifiers (PCK key, attestation key, quoting enclave, PPID)
+    /// are derived from this seed.
     pub seed: [u8; 32],
+    /// The test PKI (root CA, PCK Platform CA, TCB signing key) is derived from this seed:
+    /// platforms sharing it chain to the same root and share collateral, as every Intel
+    /// platform chains to the Intel SGX Root CA.
+    pub pki_seed: [u8; 32],
     /// When the collateral (TCB info, QE identity, CRLs) was issued, in seconds since the
     /// Unix epoch; certificates become valid a day earlier.
     pub issued_at: u64,
@@ -176,11 +181,12 @@ pub struct SimTdxConfig {
 }
 
 impl SimTdxConfig {
-    /// A reference TD on an up-to-date platform, keys from `seed`, collateral issued at
-    /// `issued_at` and valid for 30 days, quote version 4.
+    /// A reference TD on an up-to-date platform, platform keys and test PKI both from `seed`,
+    /// collateral issued at `issued_at` and valid for 30 days, quote version 4.
     pub fn new(seed: [u8; 32], issued_at: u64) -> Self {
         Self {
             seed,
+            pki_seed: seed,
             issued_at,
             collateral_validity_secs: 30 * DAY,
             version: 4,
@@ -217,6 +223,7 @@ impl fmt::Debug for SimTdxConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimTdxConfig")
             .field("seed", &"<redacted>")
+            .field("pki_seed", &"<redacted>")
             .field("issued_at", &self.issued_at)
             .field("version", &self.version)
             .field("tee_type", &self.tee_type)
@@ -651,10 +658,11 @@ impl SimTdx {
             });
         }
         let seed = &config.seed;
-        let root = SimKey::derive(seed, "root ca")?;
-        let pck_ca = SimKey::derive(seed, "pck platform ca")?;
+        let pki = &config.pki_seed;
+        let root = SimKey::derive(pki, "root ca")?;
+        let pck_ca = SimKey::derive(pki, "pck platform ca")?;
+        let tcb_signer = SimKey::derive(pki, "tcb signing")?;
         let pck_key = SimKey::derive(seed, "pck")?;
-        let tcb_signer = SimKey::derive(seed, "tcb signing")?;
         let attestation_key = SimKey::derive(seed, "attestation key")?;
 
         let t = config.issued_at;
@@ -666,7 +674,7 @@ impl SimTdx {
         let (root_cn, ca_cn) = ("Simulated SGX Root CA", "Simulated SGX PCK Platform CA");
         let root_crl_uri = "https://example.invalid/seat-sim/sgx/root-ca.crl";
         let pck_crl_uri = "https://example.invalid/seat-sim/sgx/pckcrl?ca=platform";
-        let root_serial = serial(seed, "root ca");
+        let root_serial = serial(pki, "root ca");
         let root_der = certificate(&CertSpec {
             serial: &root_serial,
             issuer: root_cn,
@@ -679,7 +687,7 @@ impl SimTdx {
             crl_uri: root_crl_uri,
             sgx: None,
         })?;
-        let ca_serial = serial(seed, "pck platform ca");
+        let ca_serial = serial(pki, "pck platform ca");
         let ca_der = certificate(&CertSpec {
             serial: &ca_serial,
             issuer: root_cn,
@@ -706,7 +714,7 @@ impl SimTdx {
             crl_uri: pck_crl_uri,
             sgx: Some(sgx_extension(seed, &cpusvn, config.pce_svn, &config.fmspc)?),
         })?;
-        let tcb_serial = serial(seed, "tcb signing");
+        let tcb_serial = serial(pki, "tcb signing");
         let tcb_der = certificate(&CertSpec {
             serial: &tcb_serial,
             issuer: root_cn,
@@ -729,7 +737,7 @@ impl SimTdx {
 
         let qe_mrsigner: Vec<u8> = Sha256::new()
             .chain_update(b"seat platform-sim tdx qe mrsigner")
-            .chain_update(seed)
+            .chain_update(pki)
             .finalize()
             .to_vec();
         let tcb_info = tcb_info_json(&config, t, next_update);
@@ -766,7 +774,7 @@ impl SimTdx {
         qe_report.extend_from_slice(
             &Sha256::new()
                 .chain_update(b"seat platform-sim tdx qe mrenclave")
-                .chain_update(seed)
+                .chain_update(pki)
                 .finalize(),
         ); // MRENCLAVE
         qe_report.extend_from_slice(&[0; 32]); // reserved
