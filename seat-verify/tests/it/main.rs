@@ -17,3 +17,5 @@ mod snp_samples;
 mod support;
 #[cfg(feature = "tdx")]
 mod tdx_samples;
+#[cfg(feature = "tdx")]
+mod tdx_sim;
