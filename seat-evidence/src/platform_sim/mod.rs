@@ -17,6 +17,8 @@
 //!
 //! | module | platform | Evidence |
 //! | --- | --- | --- |
+//! | [`snp`] | AMD SEV-SNP | an attestation report with its VCEK (or VLEK), ASK (or ASVK) and ARK, and a CRL |
 //! | [`tdx`] | Intel TDX | a DCAP quote v4 or v5 with its PCK chain, TCB info, QE identity and CRLs |
 
+pub mod snp;
 pub mod tdx;
