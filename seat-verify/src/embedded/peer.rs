@@ -17,7 +17,7 @@ use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 
 use super::testing::Identity;
-use super::{Embedded, EmbeddedHooks, SetupError, Tee};
+use super::{AnyTee, Embedded, EmbeddedHooks, SetupError};
 
 fn tls_provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
@@ -56,7 +56,7 @@ fn credential(identity: &Identity) -> Credential {
 pub struct ServerBuilder {
     trust: Arc<Embedded>,
     identity: Identity,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     attests: Models,
     requires: Models,
     client_roots: Vec<CertificateDer<'static>>,
@@ -64,14 +64,15 @@ pub struct ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// Attests with `tee` when a client asks, in the background-check model.
-    pub fn attests(self, tee: &Tee) -> Self {
+    /// Attests with `tee` (a simulated TEE or any [`AnyTee`]) when a client asks, in the
+    /// background-check model.
+    pub fn attests(self, tee: impl Into<AnyTee>) -> Self {
         self.attests_with(tee, Models::BACKGROUND_CHECK)
     }
 
     /// Attests with `tee` when a client asks, in `models`.
-    pub fn attests_with(mut self, tee: &Tee, models: Models) -> Self {
-        self.tee = Some(Arc::clone(tee));
+    pub fn attests_with(mut self, tee: impl Into<AnyTee>, models: Models) -> Self {
+        self.tee = Some(tee.into());
         self.attests = models;
         self
     }
@@ -162,7 +163,7 @@ impl ServerBuilder {
 #[derive(Debug)]
 struct ServerParts {
     trust: Arc<Embedded>,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     /// The identity authenticators are signed with, when the server attests.
     identity: Option<Identity>,
 }
@@ -253,7 +254,7 @@ impl Server {
 pub struct ClientBuilder {
     trust: Arc<Embedded>,
     server_roots: Vec<CertificateDer<'static>>,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     attests: Models,
     requires: Models,
     identity: Option<Identity>,
@@ -272,16 +273,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Attests with `tee` when the server asks, in the background-check model.
-    pub fn attests(self, tee: &Tee) -> Self {
+    /// Attests with `tee` (a simulated TEE or any [`AnyTee`]) when the server asks, in the
+    /// background-check model.
+    pub fn attests(self, tee: impl Into<AnyTee>) -> Self {
         self.attests_with(tee, Models::BACKGROUND_CHECK)
     }
 
     /// Attests with `tee` when the server asks, in `models`: with its
     /// [`certificate`](Self::certificate) if it has one, else anonymously with a key the TEE
     /// mints per connection.
-    pub fn attests_with(mut self, tee: &Tee, models: Models) -> Self {
-        self.tee = Some(Arc::clone(tee));
+    pub fn attests_with(mut self, tee: impl Into<AnyTee>, models: Models) -> Self {
+        self.tee = Some(tee.into());
         self.attests = models;
         self
     }
@@ -336,7 +338,7 @@ impl ClientBuilder {
 #[derive(Debug)]
 struct ClientParts {
     trust: Arc<Embedded>,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     /// The TLS client identity, if any (otherwise an attesting client is anonymous).
     identity: Option<Identity>,
 }
