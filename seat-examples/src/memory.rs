@@ -260,7 +260,7 @@ impl Setup {
 
         let mut server = Server::builder(&trust, &server_id).requires(pick(opts.client_attests));
         if opts.server_attests {
-            server = server.attests_with(&server_tee, opts.model);
+            server = server.attests_on(&server_tee, opts.model);
         }
         server = if opts.client_certificate {
             server.client_certificate(&client_id)
@@ -272,7 +272,7 @@ impl Setup {
             .trusts(&server_id)
             .requires(pick(opts.server_attests));
         if opts.client_attests {
-            client = client.attests_with(&client_tee, opts.model);
+            client = client.attests_on(&client_tee, opts.model);
         }
         if opts.client_certificate {
             client = client.certificate(&client_id);

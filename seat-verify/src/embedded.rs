@@ -154,7 +154,8 @@ pub type Tee = Arc<Mutex<SimulatedTee>>;
 /// What attests for one side, shared by every connection of one process: the simulated TEE,
 /// or any other [`Attester`] (a format-faithful platform simulator such as
 /// `seat_evidence::platform_sim::tdx::SimTdx`, or the configfs-tsm Attester of a confidential
-/// VM). Every API that takes a `&Tee` takes an `AnyTee` too (`From<&Tee>`).
+/// VM). The APIs that take a `&Tee` have a twin taking an `&AnyTee`
+/// ([`EmbeddedHooks::attester_on`], `attests_on` of [`ServerBuilder`] and [`ClientBuilder`]).
 #[derive(Clone)]
 pub enum AnyTee {
     /// The simulated TEE; it mints anonymous attestation keys itself.
@@ -235,12 +236,6 @@ impl From<&Tee> for AnyTee {
 impl From<Tee> for AnyTee {
     fn from(tee: Tee) -> Self {
         Self::Sim(tee)
-    }
-}
-
-impl From<&AnyTee> for AnyTee {
-    fn from(tee: &AnyTee) -> Self {
-        tee.clone()
     }
 }
 
@@ -522,11 +517,16 @@ impl fmt::Debug for EmbeddedHooks {
 }
 
 impl EmbeddedHooks {
-    /// Hooks for a side that attests with `tee` (the simulated TEE, or any [`AnyTee`]) and
-    /// appraises its peer, if asked to.
-    pub fn attester(trust: &Arc<Embedded>, tee: impl Into<AnyTee>) -> Self {
+    /// Hooks for a side that attests with `tee` (and appraises its peer, if asked to).
+    pub fn attester(trust: &Arc<Embedded>, tee: &Tee) -> Self {
+        Self::attester_on(trust, &AnyTee::from(tee))
+    }
+
+    /// Hooks for a side that attests with `tee`, the simulated TEE or any platform
+    /// [`Attester`] (and appraises its peer, if asked to).
+    pub fn attester_on(trust: &Arc<Embedded>, tee: &AnyTee) -> Self {
         let mut hooks = Self::relying(trust);
-        hooks.tee = Some(tee.into());
+        hooks.tee = Some(tee.clone());
         hooks
     }
 

@@ -17,7 +17,7 @@ use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 
 use super::testing::Identity;
-use super::{AnyTee, Embedded, EmbeddedHooks, SetupError};
+use super::{AnyTee, Embedded, EmbeddedHooks, SetupError, Tee};
 
 fn tls_provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
@@ -64,15 +64,20 @@ pub struct ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// Attests with `tee` (a simulated TEE or any [`AnyTee`]) when a client asks, in the
-    /// background-check model.
-    pub fn attests(self, tee: impl Into<AnyTee>) -> Self {
+    /// Attests with `tee` when a client asks, in the background-check model.
+    pub fn attests(self, tee: &Tee) -> Self {
         self.attests_with(tee, Models::BACKGROUND_CHECK)
     }
 
     /// Attests with `tee` when a client asks, in `models`.
-    pub fn attests_with(mut self, tee: impl Into<AnyTee>, models: Models) -> Self {
-        self.tee = Some(tee.into());
+    pub fn attests_with(self, tee: &Tee, models: Models) -> Self {
+        self.attests_on(&AnyTee::from(tee), models)
+    }
+
+    /// Attests with `tee` (the simulated TEE or any platform Attester) when a client asks,
+    /// in `models`.
+    pub fn attests_on(mut self, tee: &AnyTee, models: Models) -> Self {
+        self.tee = Some(tee.clone());
         self.attests = models;
         self
     }
@@ -171,7 +176,7 @@ struct ServerParts {
 impl ServerParts {
     fn per_connection(&self) -> (EmbeddedHooks, Option<Credential>) {
         let hooks = match &self.tee {
-            Some(tee) => EmbeddedHooks::attester(&self.trust, tee),
+            Some(tee) => EmbeddedHooks::attester_on(&self.trust, tee),
             None => EmbeddedHooks::relying(&self.trust),
         };
         (
@@ -273,17 +278,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Attests with `tee` (a simulated TEE or any [`AnyTee`]) when the server asks, in the
-    /// background-check model.
-    pub fn attests(self, tee: impl Into<AnyTee>) -> Self {
+    /// Attests with `tee` when the server asks, in the background-check model.
+    pub fn attests(self, tee: &Tee) -> Self {
         self.attests_with(tee, Models::BACKGROUND_CHECK)
     }
 
     /// Attests with `tee` when the server asks, in `models`: with its
     /// [`certificate`](Self::certificate) if it has one, else anonymously with a key the TEE
     /// mints per connection.
-    pub fn attests_with(mut self, tee: impl Into<AnyTee>, models: Models) -> Self {
-        self.tee = Some(tee.into());
+    pub fn attests_with(self, tee: &Tee, models: Models) -> Self {
+        self.attests_on(&AnyTee::from(tee), models)
+    }
+
+    /// Attests with `tee` (the simulated TEE or any platform Attester) when the server asks,
+    /// in `models`, as [`attests_with`](Self::attests_with) says.
+    pub fn attests_on(mut self, tee: &AnyTee, models: Models) -> Self {
+        self.tee = Some(tee.clone());
         self.attests = models;
         self
     }
@@ -348,7 +358,7 @@ impl ClientParts {
         let Some(tee) = &self.tee else {
             return Ok((EmbeddedHooks::relying(&self.trust).named("client"), None));
         };
-        let mut hooks = EmbeddedHooks::attester(&self.trust, tee).named("client");
+        let mut hooks = EmbeddedHooks::attester_on(&self.trust, tee).named("client");
         if let Some(identity) = &self.identity {
             return Ok((hooks, Some(credential(identity))));
         }
