@@ -79,7 +79,9 @@ fn print_usage() {
     println!("  fuzz [--time SECS] [TARGET...]  run the fuzz targets (default: all, 60 s each)");
     println!("  fuzz --seeds  rewrite fuzz/seeds from the vectors");
     println!("  model [--depth N]  model-check the session against an active attacker");
-    println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
+    println!("  demo  the attested echo on loopback; flags: --tee sim|tdx|snp (the platform:");
+    println!("        the simulated TEE, or the TDX simulator on a test root),");
+    println!("        --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
     println!("        --tampered-server;");
     println!("        --dtls: over DTLS 1.3 (BoringSSL) on UDP, every mode unless one is given");
@@ -347,16 +349,21 @@ fn demo(flags: &[String]) -> Result<(), String> {
         return dtls_demo(flags);
     }
     eprintln!("xtask: building and running the demo (the first build takes a few minutes)");
+    // A platform simulator is a feature of seat-examples, enabled only when asked for (the
+    // TDX appraisal pulls in dcap-qvl).
+    let tee = flags
+        .iter()
+        .position(|f| f == "--tee")
+        .and_then(|i| flags.get(i + 1))
+        .map(String::as_str);
+    let features: &[&str] = match tee {
+        Some("tdx") => &["--features", "tdx"],
+        _ => &[],
+    };
     let status = Command::new(cargo())
-        .args([
-            "run",
-            "--locked",
-            "--package",
-            "seat-examples",
-            "--bin",
-            "demo",
-            "--",
-        ])
+        .args(["run", "--locked", "--package", "seat-examples"])
+        .args(features)
+        .args(["--bin", "demo", "--"])
         .args(flags)
         .current_dir(project_root())
         .status()

@@ -161,7 +161,7 @@ pub struct SimTdxConfig {
     pub tee_type: u32,
     /// The platform's FMSPC (in the PCK certificate and the TCB info).
     pub fmspc: [u8; 6],
-    /// The platform's PCE SVN: [`SimTdxConfig::default`]'s is up to date; below 13 the
+    /// The platform's PCE SVN: [`SimTdxConfig::new`]'s (13) is up to date; below 13 the
     /// platform is `OutOfDate` with advisory [`SIM_ADVISORY`]; below 5 no TCB level matches.
     pub pce_svn: u16,
     /// Puts the PCK certificate on the PCK CRL.
