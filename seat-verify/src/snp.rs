@@ -570,11 +570,7 @@ impl SnpFormat {
             {
                 return Err(Reason::CollateralExpired);
             }
-            if crl
-                .revoked
-                .iter()
-                .any(|r| serials.iter().any(|s| r.as_slice() == *s))
-            {
+            if crl.revoked.iter().any(|r| serials.contains(&r.as_slice())) {
                 return Err(Reason::CertificateRevoked);
             }
         }

@@ -900,3 +900,70 @@ impl Attester for SimSnp {
         crate::configfs::tsm_cmw(&self.tsm_report(&data)?)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use p384::ecdsa::signature::Verifier as _;
+
+    #[test]
+    fn fields_sit_at_the_abi_offsets_and_the_vcek_signs() {
+        let mut c = SimSnpConfig::default().debug(true);
+        c.guest_svn = 7;
+        c.vmpl = 1;
+        let s = SimSnp::new([9; 32], c).unwrap();
+        let r = s.report(&[0xab; 64]).unwrap();
+        assert_eq!(r.len(), 1184);
+        // Offsets from the SEV-SNP firmware ABI's ATTESTATION_REPORT table.
+        assert_eq!(r[0x00..0x04], [3, 0, 0, 0]);
+        assert_eq!(r[0x04..0x08], [7, 0, 0, 0]);
+        // Policy: SMT (16), reserved (17), debug (19).
+        assert_eq!(r[0x08..0x10], [0, 0, 0x0b, 0, 0, 0, 0, 0]);
+        assert_eq!(r[0x30..0x34], [1, 0, 0, 0]);
+        assert_eq!(r[0x34..0x38], [1, 0, 0, 0]);
+        assert_eq!(r[0x50..0x90], [0xab; 64]);
+        assert_eq!(r[0x90..0xc0], [0x11; 48]);
+        assert_eq!(r[0xc0..0xe0], [0x22; 32]);
+        assert_eq!(r[0x180..0x188], [3, 0, 0, 0, 0, 0, 8, 115]);
+        assert_eq!(r[0x188..0x18b], [0x19, 0x01, 0x01]);
+        assert_eq!(&r[0x1a0..0x1e0], s.chip_id());
+        assert!(r[0x4a0 - 24..].iter().all(|b| *b == 0));
+        // The signature: R and S little-endian, verified with p384 over the signed bytes and
+        // the VCEK's public key from its certificate.
+        let vcek = Certificate::from_der(s.vcek_der()).unwrap();
+        let point = vcek
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes();
+        let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).unwrap();
+        let be = |at: usize| {
+            let mut v: Vec<u8> = r[at..at + 48].to_vec();
+            v.reverse();
+            v
+        };
+        let sig = p384::ecdsa::Signature::from_scalars(
+            <[u8; 48]>::try_from(be(0x2a0)).unwrap(),
+            <[u8; 48]>::try_from(be(0x2e8)).unwrap(),
+        )
+        .unwrap();
+        key.verify(&r[..0x2a0], &sig).unwrap();
+        assert!(r[0x2a0 + 48..0x2a0 + 72].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn the_certificate_table_points_at_the_certificates() {
+        let s = SimSnp::new([9; 32], SimSnpConfig::default()).unwrap();
+        let t = s.cert_table();
+        // Entry: 16-byte GUID, 4-byte offset, 4-byte length (GHCB specification).
+        assert_eq!(t[..16], guid::ARK);
+        let off = u32::from_le_bytes(t[16..20].try_into().unwrap()) as usize;
+        let len = u32::from_le_bytes(t[20..24].try_into().unwrap()) as usize;
+        assert_eq!(&t[off..off + len], s.ark_der());
+        assert_eq!(t[72..96], [0; 24]);
+        // c0b406a4-a803-4952-9743-3fb6014cd0ae, in string order.
+        assert_eq!(guid::ARK[..4], [0xc0, 0xb4, 0x06, 0xa4]);
+        assert_eq!(guid::VLEK[12..], [0x45, 0xa0, 0xb8, 0xa1]);
+    }
+}
