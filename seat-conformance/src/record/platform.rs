@@ -31,7 +31,7 @@ use crate::runner::{bytes, field, text};
 /// A side's TEE: the simulated TEE of `seat_evidence::sim`, or a platform simulator.
 pub(crate) enum Tee {
     /// EAT Evidence in COSE_Sign1.
-    Sim(SimulatedTee),
+    Sim(Box<SimulatedTee>),
     /// TDX quotes in the tsm-report CMW.
     Tdx(Box<SimTdx>),
     /// SNP reports in the tsm-report CMW.
@@ -229,11 +229,14 @@ fn tdx_format(f: &Value) -> Result<TdxFormat, String> {
 
 // --- SEV-SNP ------------------------------------------------------------------------------------
 
+/// A platform built: its seed, its configuration, the platform.
+type SnpBuilt = ([u8; 32], SimSnpConfig, SimSnp);
+
 /// Platforms already built, by seed and configuration: the simulator generates three RSA keys
 /// per platform, and a replay (the byte-flip test replays hundreds of times) rebuilds the same
 /// few platforms.
-fn snp_cache() -> &'static Mutex<Vec<([u8; 32], SimSnpConfig, SimSnp)>> {
-    static CACHE: OnceLock<Mutex<Vec<([u8; 32], SimSnpConfig, SimSnp)>>> = OnceLock::new();
+fn snp_cache() -> &'static Mutex<Vec<SnpBuilt>> {
+    static CACHE: OnceLock<Mutex<Vec<SnpBuilt>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(Vec::new()))
 }
 
@@ -393,12 +396,15 @@ pub(crate) fn tee(
     sim: impl FnOnce(&Value) -> Result<SimulatedTee, String>,
 ) -> Result<Tee, String> {
     match t.get("platform").and_then(Value::as_str) {
-        None => Ok(Tee::Sim(sim(t)?)),
+        None => Ok(Tee::Sim(Box::new(sim(t)?))),
         Some("tdx") => Ok(Tee::Tdx(Box::new(tdx_from_json(t)?))),
         Some("snp") => Ok(Tee::Snp(Box::new(snp_from_json(t)?))),
         Some(other) => Err(format!("unknown platform {other}")),
     }
 }
+
+/// A Verifier's Evidence formats and the collateral they appraise with.
+pub(crate) type Formats = (Vec<Box<dyn EvidenceFormat>>, Collateral);
 
 /// The Evidence formats and collateral of the recorded Verifier, when it names `formats`
 /// (platform recordings); `None` for the simulated TEE's format alone.
@@ -406,9 +412,7 @@ pub(crate) fn tee(
 /// # Errors
 ///
 /// A field that is missing or does not load.
-pub(crate) fn formats(
-    verifier: &Value,
-) -> Result<Option<(Vec<Box<dyn EvidenceFormat>>, Collateral)>, String> {
+pub(crate) fn formats(verifier: &Value) -> Result<Option<Formats>, String> {
     let Some(list) = verifier.get("formats") else {
         return Ok(None);
     };
