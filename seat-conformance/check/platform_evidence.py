@@ -203,6 +203,11 @@ SIGNED_LEN = 0x2A0
 POLICY_SMT, POLICY_MIGRATE_MA, POLICY_DEBUG = 1 << 16, 1 << 18, 1 << 19
 
 
+def vcek_signed_at(cert):
+    """A time inside `cert`'s validity (its notBefore), to find its issuer by signature alone."""
+    return int(cert.not_valid_before_utc.timestamp())
+
+
 def cert_table(aux):
     """The DER certificates of an SNP certificate table (GUID, offset, length; zero entry last)."""
     out, pos = [], 0
@@ -247,9 +252,11 @@ def check_snp(report, aux, tee, report_data, now, trust):
         ark = x509.load_der_x509_certificate(bytes.fromhex(r["ark_der"]))
         ask = x509.load_der_x509_certificate(bytes.fromhex(r["ask_der"]))
         try:
-            issued_by(vcek, ask, now, "VCEK")
+            # The ASK whose signature the VCEK carries; validity checked once it is found.
+            issued_by(vcek, ask, vcek_signed_at(vcek), "VCEK")
         except Fail:
             continue
+        issued_by(vcek, ask, now, "VCEK")
         issued_by(ask, ark, now, "ASK")
         issued_by(ark, ark, now, "ARK")
         if aux is None or not {bytes.fromhex(r["ark_der"]), bytes.fromhex(r["ask_der"]),
