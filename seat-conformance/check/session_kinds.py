@@ -5,7 +5,8 @@ parses the shim frames each way (seat shim framing v1), recomputes every exporte
 log's EXPORTER_SECRET, validates every authenticator (RFC 9261: CertificateVerify signature,
 Finished MAC, or the MAC of an empty authenticator), recomputes the expat binder and AIK hash,
 decodes each CMW and the Evidence or Attestation Result inside it (COSE_Sign1 signature,
-nonce, key confirmation, measurements against the reference values, EAR status), and checks
+nonce, key confirmation, measurements against the reference values, EAR status; TDX quotes
+and SNP reports in the tsm-report CMW through platform_evidence.py), and checks
 the recorded Evidence requests, appraisals, verdicts, events, error frames and delivered data
 against what the frames say.
 """
@@ -13,6 +14,8 @@ against what the frames say.
 import hashlib
 
 import cbor2
+
+import platform_evidence
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -353,7 +356,14 @@ def run_checks(v, c):
             if d["cmw"] is None:
                 raise Fail(f"{s}: an authenticator without a CMW")
             media, token, ind = unwrap_cmw(d["cmw"])
-            if ind == 4:
+            if ind == 4 and "platform" in side["tee"]:
+                try:
+                    accepted = platform_evidence.appraise_platform(
+                        media, token, side["tee"], binder, aik, now, trust)
+                except platform_evidence.Fail as e:
+                    raise Fail(f"{s}: platform Evidence: {e}") from None
+                model = "background-check"
+            elif ind == 4:
                 accepted = appraise_evidence(token, side["tee"], binder, aik, now, trust)
                 model = "background-check"
             elif ind == 8:

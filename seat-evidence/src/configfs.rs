@@ -332,12 +332,17 @@ impl<F: TsmFs> Attester for ConfigfsAttester<F> {
     /// [`Error::Attester`] for a failed report.
     fn attest(&mut self, request: &EvidenceRequest<'_>) -> Result<Vec<u8>, Error> {
         let data = platform::report_data(request.binder, request.aik_pub_hash)?;
-        let report = self.tsm.report(&data)?;
-        let record = Record::new(
-            RecordType::MediaType(platform::tsm_media_type(&report.provider)),
-            report.to_vec(),
-            Some(Ind::EVIDENCE),
-        )?;
-        Ok(Cmw::Record(record).to_vec())
+        tsm_cmw(&self.tsm.report(&data)?)
     }
+}
+
+/// The CMW record of a configfs-tsm report: media type
+/// `application/vnd.veraison.tsm-report+cbor; provider=<provider>`, `ind` 4 (Evidence).
+pub(crate) fn tsm_cmw(report: &TsmReport) -> Result<Vec<u8>, Error> {
+    let record = Record::new(
+        RecordType::MediaType(platform::tsm_media_type(&report.provider)),
+        report.to_vec(),
+        Some(Ind::EVIDENCE),
+    )?;
+    Ok(Cmw::Record(record).to_vec())
 }

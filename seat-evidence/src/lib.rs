@@ -21,6 +21,7 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `arbitrary` | no | `arbitrary::Arbitrary` for every wire type (property tests, fuzzing) |
+//! | `platform-sim` | no | `platform_sim`: format-faithful confidential-VM simulators on test roots |
 //!
 //! | module | what |
 //! | --- | --- |
@@ -35,6 +36,7 @@
 //! | [`attester`] | the [`Attester`] interface: Evidence for a binder |
 //! | [`configfs`] | the Linux configfs-tsm Attester (TDX, SEV-SNP reports) |
 //! | [`platform`] | confidential-VM Evidence: the report-data binding rule, the tsm-report record |
+//! | `platform_sim` | format-faithful simulators of confidential VMs (feature `platform-sim`; test roots only) |
 //! | [`sim`] | the simulated TEE (spec sim-tee-profile v1) and the check of its Evidence |
 //! | [`error`] | the crate's error type |
 //!
@@ -82,6 +84,8 @@ pub mod error;
 pub mod json;
 pub mod kat;
 pub mod platform;
+#[cfg(feature = "platform-sim")]
+pub mod platform_sim;
 pub mod sim;
 
 pub use attester::{Attester, EvidenceRequest};

@@ -13,6 +13,7 @@ use seat_proto::shim::Models;
 use seat_verify::embedded::now;
 
 use crate::memory::{Peers, Setup};
+use crate::platforms::TeeKind;
 
 /// Which peers attest, in which model, and how the client authenticates.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +31,8 @@ pub struct Options {
     pub client_tampered: bool,
     /// The server's platform runs an unexpected kernel (its attestation must fail).
     pub server_tampered: bool,
+    /// The platform both sides attest with.
+    pub tee: TeeKind,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             client_certificate: false,
             client_tampered: false,
             server_tampered: false,
+            tee: TeeKind::Sim,
         }
     }
 }

@@ -6,12 +6,15 @@
 //!
 //! - [`echo`]: the attested echo over TCP loopback with the blocking stream (the demo).
 //! - [`memory`]: two sessions over rustls in memory, every byte moved by hand (the tests).
+//! - [`platforms`]: what the peers attest with: the simulated TEE, or (feature `tdx`) the
+//!   Intel TDX simulator on a test root.
 //!
 //! This package is not published; everything it shows is in the published crates.
 #![forbid(unsafe_code)]
 
 pub mod echo;
 pub mod memory;
+pub mod platforms;
 
 /// The workspace README's Rust samples compile (and run) as doctests of this package, which
 /// depends on every published crate with the features they use.

@@ -15,8 +15,7 @@ use seat_proto::shim::Models;
 use seat_verify::embedded::testing::Identity;
 pub use seat_verify::embedded::testing::move_tls;
 use seat_verify::embedded::{
-    Account, Client, Embedded, EmbeddedHooks, PeerAttestation, Server, SetupError, Tee,
-    reference_tee, tampered_tee,
+    Account, Client, Embedded, EmbeddedHooks, PeerAttestation, Server, SetupError,
 };
 
 use crate::echo::Options;
@@ -232,22 +231,15 @@ pub struct Peers {
 }
 
 /// Everything that outlives one connection, built from [`Options`] with the published
-/// embedded defaults: one simulated TEE per peer, the shared trust (an in-process Verifier
-/// trusting both TEEs, the Relying-Party policy), the TLS identities, and the [`Server`] and
+/// embedded defaults: one platform per peer (the simulated TEE, or the platform simulator
+/// [`Options::tee`](crate::echo::Options::tee) names), the shared trust (an in-process Verifier
+/// trusting both, the Relying-Party policy), the TLS identities, and the [`Server`] and
 /// [`Client`] roles. [`Setup::connect`] then makes one attested connection in memory.
 #[derive(Debug)]
 pub struct Setup {
     trust: Arc<Embedded>,
     server: Server,
     client: Client,
-}
-
-fn tee(seed: u8, tampered: bool) -> Result<Tee, SetupError> {
-    Ok(if tampered {
-        tampered_tee(seed)?
-    } else {
-        reference_tee(seed)?
-    })
 }
 
 impl Setup {
@@ -257,16 +249,18 @@ impl Setup {
     ///
     /// A set-up failure (keys, certificates, TLS configuration).
     pub fn new(opts: Options) -> Result<Self, SetupError> {
-        let server_tee = tee(0x11, opts.server_tampered)?;
-        let client_tee = tee(0x22, opts.client_tampered)?;
-        let trust = Embedded::trusting(&[&server_tee, &client_tee])?;
+        let crate::platforms::Platforms {
+            server: server_tee,
+            client: client_tee,
+            trust,
+        } = crate::platforms::platforms(opts.tee, opts.server_tampered, opts.client_tampered)?;
         let server_id = Identity::self_signed("localhost")?;
         let client_id = Identity::self_signed("client.example")?;
         let pick = |on: bool| if on { opts.model } else { Models::NONE };
 
         let mut server = Server::builder(&trust, &server_id).requires(pick(opts.client_attests));
         if opts.server_attests {
-            server = server.attests_with(&server_tee, opts.model);
+            server = server.attests_on(&server_tee, opts.model);
         }
         server = if opts.client_certificate {
             server.client_certificate(&client_id)
@@ -278,7 +272,7 @@ impl Setup {
             .trusts(&server_id)
             .requires(pick(opts.server_attests));
         if opts.client_attests {
-            client = client.attests_with(&client_tee, opts.model);
+            client = client.attests_on(&client_tee, opts.model);
         }
         if opts.client_certificate {
             client = client.certificate(&client_id);

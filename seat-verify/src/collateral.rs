@@ -49,6 +49,27 @@ impl SnpProduct {
     }
 }
 
+/// Which AMD key signed an SEV-SNP report (the report's KEY_INFO.SIGNING_KEY), choosing the
+/// certificate chain and the KDS path (`vcek/v1/..` or `vlek/v1/..`).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SnpKey {
+    /// The Versioned Chip Endorsement Key, issued by the ASK.
+    Vcek,
+    /// The Versioned Loaded Endorsement Key a cloud provider loaded, issued by the ASVK.
+    Vlek,
+}
+
+impl SnpKey {
+    /// The KDS path segment: `vcek` or `vlek`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Vcek => "vcek",
+            Self::Vlek => "vlek",
+        }
+    }
+}
+
 /// A piece of collateral an appraisal needs and was not given: what to fetch.
 #[non_exhaustive]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +94,27 @@ pub enum CollateralNeed {
         /// The report's REPORTED_TCB, as the 64-bit TCB_VERSION.
         reported_tcb: u64,
     },
+    /// The VLEK certifying this reported TCB: the cloud provider's, not served publicly by
+    /// AMD; the host hands it to the guest in the extended report's certificate table
+    /// (configfs-tsm `auxblob`).
+    SnpVlek {
+        /// The product, when the report says.
+        product: Option<SnpProduct>,
+        /// The report's REPORTED_TCB, as the 64-bit TCB_VERSION.
+        reported_tcb: u64,
+    },
+    /// The ASVK, issuer of VLEKs (AMD KDS `vlek/v1/{product}/cert_chain`: ASVK and ARK).
+    SnpAsvk {
+        /// The product, when the report says.
+        product: Option<SnpProduct>,
+    },
+    /// The ARK's CRL (AMD KDS `{vcek|vlek}/v1/{product}/crl`), which the policy requires.
+    SnpCrl {
+        /// The product whose ARK signs it, when known.
+        product: Option<SnpProduct>,
+        /// Which chain the report uses (the KDS path).
+        key: SnpKey,
+    },
 }
 
 impl fmt::Debug for CollateralNeed {
@@ -92,6 +134,22 @@ impl fmt::Debug for CollateralNeed {
                 .field("product", product)
                 .field("chip_id", &hex(chip_id))
                 .field("reported_tcb", &format_args!("{reported_tcb:#018x}"))
+                .finish(),
+            Self::SnpVlek {
+                product,
+                reported_tcb,
+            } => f
+                .debug_struct("SnpVlek")
+                .field("product", product)
+                .field("reported_tcb", &format_args!("{reported_tcb:#018x}"))
+                .finish(),
+            Self::SnpAsvk { product } => {
+                f.debug_struct("SnpAsvk").field("product", product).finish()
+            }
+            Self::SnpCrl { product, key } => f
+                .debug_struct("SnpCrl")
+                .field("product", product)
+                .field("key", key)
                 .finish(),
         }
     }
@@ -115,6 +173,22 @@ impl fmt::Display for CollateralNeed {
                 "vcek for chip {} at tcb {reported_tcb:#018x}",
                 hex(chip_id)
             ),
+            Self::SnpVlek { reported_tcb, .. } => {
+                write!(f, "vlek at tcb {reported_tcb:#018x}")
+            }
+            Self::SnpAsvk { product } => {
+                write!(
+                    f,
+                    "asvk of {}",
+                    product.map_or("any product", SnpProduct::name)
+                )
+            }
+            Self::SnpCrl { product, key } => write!(
+                f,
+                "{} crl of the ark of {}",
+                key.name(),
+                product.map_or("any product", SnpProduct::name)
+            ),
         }
     }
 }
@@ -135,7 +209,13 @@ pub struct Collateral {
     #[cfg(feature = "tdx")]
     pub(crate) tdx: Vec<crate::tdx::TdxCollateral>,
     #[cfg(feature = "snp")]
-    pub(crate) snp_vceks: Vec<crate::snp::Vcek>,
+    pub(crate) snp_vceks: Vec<crate::snp::Vek>,
+    #[cfg(feature = "snp")]
+    pub(crate) snp_vleks: Vec<crate::snp::Vek>,
+    #[cfg(feature = "snp")]
+    pub(crate) snp_asvks: Vec<crate::snp::CaCert>,
+    #[cfg(feature = "snp")]
+    pub(crate) snp_crls: Vec<crate::snp::Crl>,
 }
 
 impl Collateral {

@@ -60,8 +60,9 @@ use seat_proto::hooks::{
 use seat_proto::remote_attestation::AttestationScheme;
 use seat_proto::session::Event;
 
+use crate::collateral::Collateral;
 use crate::error::{Error, Reason};
-use crate::format::EvidenceClaims;
+use crate::format::{EvidenceClaims, EvidenceFormat};
 use crate::policy::{ReferenceValues, RelyingPartyPolicy, TrustAnchor};
 use crate::replay::ReplayRecord;
 use crate::rp::{BindingLevel, Expected, Model, RelyingParty};
@@ -150,6 +151,94 @@ impl From<Error> for SetupError {
 /// A simulated TEE shared by every connection of one process (a process has one TEE).
 pub type Tee = Arc<Mutex<SimulatedTee>>;
 
+/// What attests for one side, shared by every connection of one process: the simulated TEE,
+/// or any other [`Attester`] (a format-faithful platform simulator such as
+/// `seat_evidence::platform_sim::tdx::SimTdx`, or the configfs-tsm Attester of a confidential
+/// VM). The APIs that take a `&Tee` have a twin taking an `&AnyTee`
+/// ([`EmbeddedHooks::attester_on`], `attests_on` of [`ServerBuilder`] and [`ClientBuilder`]).
+#[derive(Clone)]
+pub enum AnyTee {
+    /// The simulated TEE; it mints anonymous attestation keys itself.
+    Sim(Tee),
+    /// Another Attester. An anonymous attestation key is generated in this process (on a
+    /// confidential VM: in the guest's private memory) and bound only by the Evidence's
+    /// report data (the binding rule of `seat_evidence::platform`).
+    Attester(Arc<Mutex<dyn Attester>>),
+}
+
+impl AnyTee {
+    /// A handle over `attester`.
+    pub fn attester(attester: impl Attester + 'static) -> Self {
+        Self::Attester(Arc::new(Mutex::new(attester)))
+    }
+
+    fn attest(&self, request: &TeeRequest<'_>) -> Result<Vec<u8>, String> {
+        let poisoned = || "the TEE lock is poisoned".to_string();
+        let refused = |e: seat_evidence::Error| format!("the TEE refused: {e}");
+        match self {
+            Self::Sim(tee) => tee.lock().map_err(|_| poisoned())?.attest(request),
+            Self::Attester(a) => a.lock().map_err(|_| poisoned())?.attest(request),
+        }
+        .map_err(refused)
+    }
+
+    /// An anonymous attestation key: minted by the simulated TEE, or generated here (a fresh
+    /// P-256 key and a self-signed certificate for `subject`) for another Attester.
+    fn mint_aik(
+        &self,
+        alg: SignatureAlgorithm,
+        subject: &str,
+        now: u64,
+    ) -> Result<MintedAik, Error> {
+        match self {
+            Self::Sim(tee) => tee
+                .lock()
+                .map_err(|_| Error::InvalidArgument)?
+                .mint_aik(alg, subject, now)
+                .map_err(|_| Error::InvalidArgument),
+            Self::Attester(_) => {
+                if alg != SignatureAlgorithm::EcdsaSecp256r1Sha256 {
+                    return Err(Error::InvalidArgument);
+                }
+                let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+                    .map_err(|_| Error::InvalidArgument)?;
+                let cert = rcgen::CertificateParams::new(vec![subject.to_string()])
+                    .and_then(|p| p.self_signed(&key))
+                    .map_err(|_| Error::InvalidArgument)?;
+                Ok(MintedAik {
+                    certificate_der: cert.der().to_vec(),
+                    pkcs8_der: key.serialize_der(),
+                    spki_der: key.public_key_der(),
+                })
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AnyTee {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sim(_) => f.write_str("AnyTee::Sim"),
+            Self::Attester(a) => match a.lock() {
+                Ok(a) => write!(f, "AnyTee::Attester({a:?})"),
+                Err(_) => f.write_str("AnyTee::Attester(<poisoned>)"),
+            },
+        }
+    }
+}
+
+impl From<&Tee> for AnyTee {
+    fn from(tee: &Tee) -> Self {
+        Self::Sim(Arc::clone(tee))
+    }
+}
+
+impl From<Tee> for AnyTee {
+    fn from(tee: Tee) -> Self {
+        Self::Sim(tee)
+    }
+}
+
 fn tee_from(config: SimTeeConfig) -> Result<Tee, Error> {
     SimulatedTee::new(config, default_provider())
         .map(|t| Arc::new(Mutex::new(t)))
@@ -196,6 +285,22 @@ impl Embedded {
     /// [`Error::Signing`] if no key can be generated; [`Error::InvalidArgument`] if a TEE's
     /// lock is poisoned.
     pub fn trusting(tees: &[&Tee]) -> Result<Arc<Self>, Error> {
+        Self::trusting_platforms(tees, Vec::new(), Collateral::default())
+    }
+
+    /// As [`Embedded::trusting`], and the Verifier also appraises `formats` (after the
+    /// simulated TEE's) with `collateral`: platform Evidence, for example Intel TDX quotes of
+    /// a platform simulator through `seat_verify::tdx::TdxFormat::with_root` with the
+    /// simulator's test root and its collateral.
+    ///
+    /// # Errors
+    ///
+    /// As [`Embedded::trusting`].
+    pub fn trusting_platforms(
+        tees: &[&Tee],
+        formats: Vec<Box<dyn EvidenceFormat>>,
+        collateral: Collateral,
+    ) -> Result<Arc<Self>, Error> {
         let provider = default_provider();
         let mut builder = Verifier::builder(provider).reference_values(reference_values());
         for (i, tee) in tees.iter().enumerate() {
@@ -205,7 +310,10 @@ impl Embedded {
                 .attestation_key_spki();
             builder = builder.trust_attestation_key(format!("sim-tee-{i}"), spki);
         }
-        let verifier = builder.build(&mut AwsLcRandom)?;
+        for format in formats {
+            builder = builder.format(format);
+        }
+        let verifier = builder.build(&mut AwsLcRandom)?.with_collateral(collateral);
         Ok(Arc::new(Self::from_verifier(verifier, provider)))
     }
 
@@ -388,7 +496,7 @@ impl Account {
 /// passport check.
 pub struct EmbeddedHooks {
     name: String,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     trust: Arc<Embedded>,
     record: ReplayRecord,
     rng: AwsLcRandom,
@@ -411,8 +519,14 @@ impl fmt::Debug for EmbeddedHooks {
 impl EmbeddedHooks {
     /// Hooks for a side that attests with `tee` (and appraises its peer, if asked to).
     pub fn attester(trust: &Arc<Embedded>, tee: &Tee) -> Self {
+        Self::attester_on(trust, &AnyTee::from(tee))
+    }
+
+    /// Hooks for a side that attests with `tee`, the simulated TEE or any platform
+    /// [`Attester`] (and appraises its peer, if asked to).
+    pub fn attester_on(trust: &Arc<Embedded>, tee: &AnyTee) -> Self {
         let mut hooks = Self::relying(trust);
-        hooks.tee = Some(Arc::clone(tee));
+        hooks.tee = Some(tee.clone());
         hooks
     }
 
@@ -474,13 +588,13 @@ impl EmbeddedHooks {
         now: u64,
     ) -> Result<MintedAik, Error> {
         let tee = self.tee.as_ref().ok_or(Error::InvalidArgument)?;
-        let minted = tee
-            .lock()
-            .map_err(|_| Error::InvalidArgument)?
-            .mint_aik(alg, subject, now)
-            .map_err(|_| Error::InvalidArgument)?;
+        let minted = tee.mint_aik(alg, subject, now)?;
+        let who = match tee {
+            AnyTee::Sim(_) => "TEE minted",
+            AnyTee::Attester(_) => "generated (in this process, bound by the platform Evidence)",
+        };
         self.log(format!(
-            "TEE minted an ephemeral attestation key ({} byte self-signed certificate)",
+            "{who} an ephemeral attestation key ({} byte self-signed certificate)",
             minted.certificate_der.len()
         ));
         Ok(minted)
@@ -558,15 +672,11 @@ impl EmbeddedHooks {
             self.trust.provider.hash(hash, &[spki]).as_bytes().to_vec()
         });
         let aik_pub_hash = other_key_hash.as_deref().unwrap_or(request.aik_pub_hash);
-        let evidence = tee
-            .lock()
-            .map_err(|_| "the TEE lock is poisoned".to_string())?
-            .attest(&TeeRequest {
-                binder: &binder,
-                aik_pub_hash,
-                now_unix_secs: request.now,
-            })
-            .map_err(|e| format!("the TEE refused: {e}"))?;
+        let evidence = tee.attest(&TeeRequest {
+            binder: &binder,
+            aik_pub_hash,
+            now_unix_secs: request.now,
+        })?;
         self.log(format!(
             "TEE produced Evidence ({} bytes) for binder {}",
             evidence.len(),

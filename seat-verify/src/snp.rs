@@ -7,12 +7,17 @@
 //! | --- | --- | --- |
 //! | decode | the record (tsm-report with provider `sev_guest`, or a bare report), exactly 1184 bytes | [`Reason::MalformedEvidence`], [`Reason::Truncated`] |
 //! | decode | version 2 or later (`sev` reads 2 to 5) | [`Reason::UnsupportedVersion`], [`Reason::MalformedPlatformEvidence`] |
-//! | signature | `SIGNATURE_ALGO` 1 (ECDSA P-384 with SHA-384), signed by a VCEK (not a VLEK) | [`Reason::UnsupportedAlgorithm`] |
-//! | signature | a VCEK for the report's CHIP_ID and REPORTED_TCB is in the collateral | [`Reason::MissingCollateral`] |
-//! | signature | the VCEK's hwID and TCB extensions equal the report's CHIP_ID and REPORTED_TCB | [`Reason::CollateralMismatch`] |
-//! | signature | VCEK signed by an ASK signed by a configured ARK (RSA-PSS, `sev`) | [`Reason::UntrustedRoot`] |
-//! | signature | VCEK, ASK and ARK inside their validity at `now` | [`Reason::CertificateExpired`] |
-//! | signature | the report signature over bytes 0x000..0x2A0 by the VCEK | [`Reason::BadEvidenceSignature`] |
+//! | signature | `SIGNATURE_ALGO` 1 (ECDSA P-384 with SHA-384); KEY_INFO.SIGNING_KEY 0 (VCEK) or 1 (VLEK) | [`Reason::UnsupportedAlgorithm`] |
+//! | signature | a VCEK for the report's CHIP_ID and REPORTED_TCB (a VLEK for its REPORTED_TCB) is in the collateral | [`Reason::MissingCollateral`] |
+//! | signature | no VCEK (VLEK) certifying another TCB signs the report: a report claiming a TCB its key does not certify | [`Reason::CollateralMismatch`] |
+//! | signature | a VLEK's ASVK is in the collateral | [`Reason::MissingCollateral`] |
+//! | signature | VCEK signed by an ASK signed by a configured ARK; VLEK signed by an ASVK signed by a configured ARK (RSA-PSS, `sev`) | [`Reason::UntrustedRoot`] |
+//! | signature | VCEK (VLEK), ASK (ASVK) and ARK inside their validity at `now` | [`Reason::CertificateExpired`] |
+//! | signature | the ARK's CRL, when supplied (or required by [`SnpPolicy::require_crl`]) | [`Reason::MissingCollateral`] |
+//! | signature | the CRL signed by the ARK (RSA-PSS SHA-384) | [`Reason::BadCollateralSignature`] |
+//! | signature | the CRL inside thisUpdate..nextUpdate at `now` | [`Reason::CollateralExpired`] |
+//! | signature | neither the ASK (ASVK) nor the VCEK (VLEK) serial on the CRL | [`Reason::CertificateRevoked`] |
+//! | signature | the report signature over bytes 0x000..0x2A0 by the VCEK (VLEK) | [`Reason::BadEvidenceSignature`] |
 //! | binding | `REPORT_DATA` = the binding rule of [`seat_evidence::platform`] | [`Reason::BinderMismatch`] |
 //! | policy | debug, migration agent, SMT, minimum TCB, reference values of MEASUREMENT, HOST_DATA, ID block digests | findings |
 //!
@@ -21,6 +26,11 @@
 //! rewritten as zero and a change there would go unseen (and a report with a non-zero
 //! reserved byte would not verify at all). `sev` parses the fields and checks the RSA-PSS
 //! chain ARK, ASK, VCEK.
+//!
+//! AMD's CRL (KDS `vcek/v1/{product}/crl`, `vlek/v1/{product}/crl`) is an X.509 v2 CRL issued
+//! and signed by the ARK, decoded with `x509-cert` and checked here with `rsa`. By X.509 rules
+//! it revokes certificates the ARK issued (the ASK, the ASVK); as go-sev-guest does, the
+//! VCEK's or VLEK's serial is looked up on it too, so a CRL naming either refuses the report.
 
 use der::Decode;
 use p384::ecdsa::signature::Verifier as _;
@@ -30,7 +40,7 @@ use sev::firmware::guest::AttestationReport;
 use sev::parser::ByteParser;
 
 use crate::claims::{EvidenceClaims, Platform, TcbReport, TcbStatus};
-use crate::collateral::{Collateral, CollateralNeed, SnpProduct};
+use crate::collateral::{Collateral, CollateralNeed, SnpKey, SnpProduct};
 use crate::error::Reason;
 use crate::format::{
     AppraisalContext, EvidenceFormat, FormatAppraisal, ar4si, reference_findings, trust_vector,
@@ -49,8 +59,15 @@ pub const SNP_PROFILE: &str = "tag:seat.example,2026:sev-snp-report/1";
 /// The EAR submodule name of an SNP appraisal.
 pub const SNP_SUBMOD: &str = "sev-snp";
 
-/// Longest VCEK certificate accepted.
+/// Longest VCEK, VLEK or ASVK certificate accepted.
 pub const MAX_VCEK_LEN: usize = 4096;
+
+/// Longest CRL accepted (AMD's are about 1 KiB; a revoked entry takes about 40 bytes).
+pub const MAX_CRL_LEN: usize = 64 * 1024;
+
+/// id-RSASSA-PSS (RFC 4055), the signature algorithm of AMD's certificates and CRLs.
+const RSASSA_PSS: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 
 /// AMD's VCEK extension OIDs (VCEK certificate and KDS interface specification, chapter 3).
 mod oid {
@@ -60,6 +77,7 @@ mod oid {
     pub(super) const SNP_SPL: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.3.3");
     pub(super) const UCODE_SPL: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.3.8");
     pub(super) const HW_ID: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.4");
+    pub(super) const CSP_ID: Oid = Oid::new_unwrap("1.3.6.1.4.1.3704.1.5");
 }
 
 /// An SEV-SNP TCB level (Milan and Genoa layout: bootloader, TEE, SNP, microcode SPLs).
@@ -100,13 +118,39 @@ impl SnpTcb {
     }
 }
 
-/// A VCEK certificate, parsed once (module [`crate::collateral`]).
+/// A VCEK or VLEK certificate, parsed once (module [`crate::collateral`]).
 #[derive(Clone, Debug)]
-pub(crate) struct Vcek {
-    chip_id: [u8; 64],
+pub(crate) struct Vek {
+    /// The hwID (VCEK only).
+    chip_id: Option<[u8; 64]>,
     tcb: SnpTcb,
     cert: Certificate,
     validity: (u64, u64),
+    serial: Vec<u8>,
+}
+
+/// An ASVK certificate (a VLEK's issuer), parsed once; it must chain to a configured ARK.
+#[derive(Clone, Debug)]
+pub(crate) struct CaCert {
+    cert: Certificate,
+    validity: (u64, u64),
+    serial: Vec<u8>,
+}
+
+/// An ARK's CRL, parsed once; its signature is checked against the ARK at appraisal.
+#[derive(Clone, Debug)]
+pub(crate) struct Crl {
+    issuer: x509_cert::name::Name,
+    tbs_der: Vec<u8>,
+    algorithm: der::asn1::ObjectIdentifier,
+    signature: Vec<u8>,
+    this_update: u64,
+    next_update: Option<u64>,
+    revoked: Vec<Vec<u8>>,
+}
+
+fn serial_of(x: &x509_cert::Certificate) -> Vec<u8> {
+    x.tbs_certificate.serial_number.as_bytes().to_vec()
 }
 
 impl Collateral {
@@ -119,22 +163,109 @@ impl Collateral {
     /// does not parse, is larger than [`MAX_VCEK_LEN`], or lacks the hwID or SPL extensions.
     pub fn add_snp_vcek(&mut self, der: &[u8]) -> Result<(), crate::Error> {
         let bad = crate::Error::Rejected(Reason::MalformedCollateral);
-        if der.len() > MAX_VCEK_LEN {
-            return Err(bad);
-        }
-        let x = x509_cert::Certificate::from_der(der).map_err(|_| bad.clone())?;
-        let (chip_id, tcb) = vcek_identity(&x).ok_or(bad)?;
-        let validity = validity(&x);
+        let x = bounded_cert(der)?;
+        let tcb = vek_tcb(&x).ok_or_else(|| bad.clone())?;
+        let chip_id = vcek_chip_id(&x).ok_or(bad)?;
         self.snp_vceks
-            .retain(|v| !(v.chip_id == chip_id && v.tcb == tcb));
-        self.snp_vceks.push(Vcek {
-            chip_id,
+            .retain(|v| !(v.chip_id == Some(chip_id) && v.tcb == tcb));
+        self.snp_vceks.push(Vek {
+            chip_id: Some(chip_id),
             tcb,
+            validity: validity(&x),
+            serial: serial_of(&x),
             cert: Certificate::from(x),
-            validity,
         });
         Ok(())
     }
+
+    /// Adds a VLEK certificate (DER, from the host's certificate table: a cloud provider's
+    /// key, not served publicly by AMD), indexed by the TCB its extensions name; it has to
+    /// chain to an ASVK of the collateral and a configured ARK at appraisal.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate that
+    /// does not parse, is larger than [`MAX_VCEK_LEN`], lacks the SPL or CSP id extensions,
+    /// or carries a hwID (a VCEK).
+    pub fn add_snp_vlek(&mut self, der: &[u8]) -> Result<(), crate::Error> {
+        let bad = crate::Error::Rejected(Reason::MalformedCollateral);
+        let x = bounded_cert(der)?;
+        let tcb = vek_tcb(&x).ok_or_else(|| bad.clone())?;
+        if vcek_chip_id(&x).is_some() || extension(&x, oid::CSP_ID).is_none() {
+            return Err(bad);
+        }
+        let serial = serial_of(&x);
+        self.snp_vleks.retain(|v| v.serial != serial);
+        self.snp_vleks.push(Vek {
+            chip_id: None,
+            tcb,
+            validity: validity(&x),
+            serial,
+            cert: Certificate::from(x),
+        });
+        Ok(())
+    }
+
+    /// Adds an ASVK certificate (DER, AMD KDS `vlek/v1/{product}/cert_chain`), the issuer of
+    /// VLEKs; it has to be signed by a configured ARK at appraisal.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate that
+    /// does not parse or is larger than [`MAX_VCEK_LEN`].
+    pub fn add_snp_asvk(&mut self, der: &[u8]) -> Result<(), crate::Error> {
+        let x = bounded_cert(der)?;
+        let serial = serial_of(&x);
+        self.snp_asvks.retain(|a| a.serial != serial);
+        self.snp_asvks.push(CaCert {
+            validity: validity(&x),
+            serial,
+            cert: Certificate::from(x),
+        });
+        Ok(())
+    }
+
+    /// Adds an ARK's CRL (DER, AMD KDS `vcek/v1/{product}/crl` or `vlek/v1/{product}/crl`):
+    /// decoded here, its signature checked against the ARK of the chain at appraisal.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a CRL larger than
+    /// [`MAX_CRL_LEN`] or that `x509-cert` does not decode (strict DER).
+    pub fn add_snp_crl(&mut self, der: &[u8]) -> Result<(), crate::Error> {
+        let bad = || crate::Error::Rejected(Reason::MalformedCollateral);
+        if der.len() > MAX_CRL_LEN {
+            return Err(bad());
+        }
+        let crl = x509_cert::crl::CertificateList::from_der(der).map_err(|_| bad())?;
+        let tbs = &crl.tbs_cert_list;
+        let signature = crl.signature.as_bytes().ok_or_else(bad)?.to_vec();
+        let parsed = Crl {
+            issuer: tbs.issuer.clone(),
+            tbs_der: der::Encode::to_der(tbs).map_err(|_| bad())?,
+            algorithm: crl.signature_algorithm.oid,
+            signature,
+            this_update: tbs.this_update.to_unix_duration().as_secs(),
+            next_update: tbs.next_update.map(|t| t.to_unix_duration().as_secs()),
+            revoked: tbs
+                .revoked_certificates
+                .iter()
+                .flatten()
+                .map(|r| r.serial_number.as_bytes().to_vec())
+                .collect(),
+        };
+        self.snp_crls.retain(|c| c.tbs_der != parsed.tbs_der);
+        self.snp_crls.push(parsed);
+        Ok(())
+    }
+}
+
+fn bounded_cert(der: &[u8]) -> Result<x509_cert::Certificate, crate::Error> {
+    let bad = crate::Error::Rejected(Reason::MalformedCollateral);
+    if der.len() > MAX_VCEK_LEN {
+        return Err(bad);
+    }
+    x509_cert::Certificate::from_der(der).map_err(|_| bad)
 }
 
 fn validity(x: &x509_cert::Certificate) -> (u64, u64) {
@@ -145,25 +276,29 @@ fn validity(x: &x509_cert::Certificate) -> (u64, u64) {
     )
 }
 
-/// The hwID and the TCB a VCEK's extensions certify.
-fn vcek_identity(x: &x509_cert::Certificate) -> Option<([u8; 64], SnpTcb)> {
-    let exts = x.tbs_certificate.extensions.as_ref()?;
-    let value = |id| {
-        exts.iter()
-            .find(|e| e.extn_id == id)
-            .map(|e| e.extn_value.as_bytes())
-    };
-    let spl = |id| value(id).and_then(|v| u8::from_der(v).ok());
-    let chip_id = <[u8; 64]>::try_from(value(oid::HW_ID)?).ok()?;
-    Some((
-        chip_id,
-        SnpTcb {
-            bootloader: spl(oid::BL_SPL)?,
-            tee: spl(oid::TEE_SPL)?,
-            snp: spl(oid::SNP_SPL)?,
-            microcode: spl(oid::UCODE_SPL)?,
-        },
-    ))
+fn extension(x: &x509_cert::Certificate, id: der::asn1::ObjectIdentifier) -> Option<&[u8]> {
+    x.tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == id)
+        .map(|e| e.extn_value.as_bytes())
+}
+
+/// The hwID a VCEK's extension certifies (the 64 bytes themselves, as AMD encodes it).
+fn vcek_chip_id(x: &x509_cert::Certificate) -> Option<[u8; 64]> {
+    <[u8; 64]>::try_from(extension(x, oid::HW_ID)?).ok()
+}
+
+/// The TCB a VCEK's or VLEK's SPL extensions certify (each a DER INTEGER).
+fn vek_tcb(x: &x509_cert::Certificate) -> Option<SnpTcb> {
+    let spl = |id| extension(x, id).and_then(|v| u8::from_der(v).ok());
+    Some(SnpTcb {
+        bootloader: spl(oid::BL_SPL)?,
+        tee: spl(oid::TEE_SPL)?,
+        snp: spl(oid::SNP_SPL)?,
+        microcode: spl(oid::UCODE_SPL)?,
+    })
 }
 
 /// What an SNP policy requires (its part of the Verifier's policy).
@@ -181,11 +316,15 @@ pub struct SnpPolicy {
     pub allow_migration_agent: bool,
     /// Whether a guest policy allowing SMT is acceptable.
     pub allow_smt: bool,
+    /// Whether the ARK's CRL must be supplied: without it an appraisal fails with
+    /// [`Reason::MissingCollateral`] naming [`CollateralNeed::SnpCrl`]. A CRL supplied is
+    /// checked either way.
+    pub require_crl: bool,
 }
 
 impl Default for SnpPolicy {
     /// No reference values, no minimum TCB, no debug, no migration agent, SMT allowed (most
-    /// hosts run with SMT on).
+    /// hosts run with SMT on), CRL checked when supplied but not required.
     fn default() -> Self {
         Self {
             reference_values: Vec::new(),
@@ -193,6 +332,7 @@ impl Default for SnpPolicy {
             allow_debug: false,
             allow_migration_agent: false,
             allow_smt: true,
+            require_crl: false,
         }
     }
 }
@@ -204,6 +344,8 @@ pub struct VerifiedReport {
     pub version: u32,
     /// The product whose ARK the chain ends at.
     pub product: SnpProduct,
+    /// The key that signed the report (VCEK or VLEK).
+    pub signing_key: SnpKey,
     /// REPORT_DATA.
     pub report_data: [u8; 64],
     /// The guest policy.
@@ -224,6 +366,9 @@ struct Roots {
     product: SnpProduct,
     chain: ca::Chain,
     validity: [(u64, u64); 2],
+    ark_subject: x509_cert::name::Name,
+    ark_key: rsa::RsaPublicKey,
+    ask_serial: Vec<u8>,
 }
 
 /// The AMD SEV-SNP format.
@@ -287,6 +432,12 @@ impl SnpFormat {
         let ark_x = x509_cert::Certificate::from_der(ark_der).map_err(|_| bad.clone())?;
         let ask_x = x509_cert::Certificate::from_der(ask_der).map_err(|_| bad.clone())?;
         let validity = [validity(&ark_x), validity(&ask_x)];
+        let ark_subject = ark_x.tbs_certificate.subject.clone();
+        let ask_serial = serial_of(&ask_x);
+        let ark_key = der::Encode::to_der(&ark_x.tbs_certificate.subject_public_key_info)
+            .ok()
+            .and_then(|spki| rsa::pkcs8::DecodePublicKey::from_public_key_der(&spki).ok())
+            .ok_or(crate::Error::Rejected(Reason::UntrustedRoot))?;
         let chain = ca::Chain {
             ark: Certificate::from(ark_x),
             ask: Certificate::from(ask_x),
@@ -298,6 +449,9 @@ impl SnpFormat {
             product,
             chain,
             validity,
+            ark_subject,
+            ark_key,
+            ask_serial,
         });
         Ok(self)
     }
@@ -320,49 +474,113 @@ impl SnpFormat {
         now_unix_secs: u64,
         provider: &dyn seat_binding::provider::CryptoProvider,
     ) -> Result<VerifiedReport, Reason> {
-        let (parsed, need) = parse(report)?;
-        let CollateralNeed::SnpVcek {
-            chip_id,
-            reported_tcb,
-            ..
-        } = need
-        else {
-            return Err(Reason::MalformedPlatformEvidence);
-        };
-        let vcek = collateral
-            .snp_vceks
-            .iter()
-            .find(|v| v.chip_id == chip_id && v.tcb.to_u64() == reported_tcb)
-            .ok_or(Reason::MissingCollateral(need))?;
-        let root = self
-            .roots
-            .iter()
-            .find(|r| (&r.chain.ask, &vcek.cert).verify().is_ok())
-            .ok_or(Reason::UntrustedRoot)?;
-        let inside = |(from, to): (u64, u64)| from <= now_unix_secs && now_unix_secs <= to;
-        if !inside(vcek.validity) || !root.validity.iter().all(|v| inside(*v)) {
-            return Err(Reason::CertificateExpired);
-        }
+        let (parsed, need, key) = parse(report)?;
         let signed = report.get(..SIGNED_LEN).ok_or(Reason::Truncated)?;
         let signature = signature_of(report)?;
-        let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(vcek.cert.public_key_sec1())
+        let vek = select_vek(collateral, need, key, signed, &signature)?;
+        let inside = |(from, to): (u64, u64)| from <= now_unix_secs && now_unix_secs <= to;
+        // The chain: VCEK, ASK, ARK or VLEK, ASVK, ARK; the issuer's validity and serial.
+        let (root, issuer_validity, issuer_serial) = match key {
+            SnpKey::Vcek => {
+                let root = self
+                    .roots
+                    .iter()
+                    .find(|r| (&r.chain.ask, &vek.cert).verify().is_ok())
+                    .ok_or(Reason::UntrustedRoot)?;
+                (root, root.validity[1], root.ask_serial.as_slice())
+            }
+            _ => {
+                if collateral.snp_asvks.is_empty() {
+                    return Err(Reason::MissingCollateral(CollateralNeed::SnpAsvk {
+                        product: report_product(&parsed),
+                    }));
+                }
+                let (asvk, root) = collateral
+                    .snp_asvks
+                    .iter()
+                    .filter(|a| (&a.cert, &vek.cert).verify().is_ok())
+                    .find_map(|a| {
+                        self.roots
+                            .iter()
+                            .find(|r| (&r.chain.ark, &a.cert).verify().is_ok())
+                            .map(|r| (a, r))
+                    })
+                    .ok_or(Reason::UntrustedRoot)?;
+                (root, asvk.validity, asvk.serial.as_slice())
+            }
+        };
+        if !inside(vek.validity) || !inside(issuer_validity) || !inside(root.validity[0]) {
+            return Err(Reason::CertificateExpired);
+        }
+        self.check_crls(
+            root,
+            collateral,
+            key,
+            &[issuer_serial, &vek.serial],
+            now_unix_secs,
+        )?;
+        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(vek.cert.public_key_sec1())
             .map_err(|_| Reason::MalformedCollateral)?;
-        key.verify(signed, &signature)
+        vk.verify(signed, &signature)
             .map_err(|_| Reason::BadEvidenceSignature)?;
+        let chip_id = parsed.chip_id;
         Ok(VerifiedReport {
             version: parsed.version,
             product: root.product,
+            signing_key: key,
             report_data: parsed.report_data,
             policy: report
                 .get(0x08..0x10)
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 .map(u64::from_le_bytes)
                 .ok_or(Reason::Truncated)?,
-            reported_tcb: vcek.tcb,
+            reported_tcb: vek.tcb,
             chip_id,
             measurements: measurements(&parsed),
             digest: crate::replay::digest(provider, &[signed]),
         })
+    }
+
+    /// The CRLs of `root`'s ARK in the collateral: each must be signed by the ARK and current,
+    /// and name none of `serials`; none at all is an error only if the policy requires one.
+    fn check_crls(
+        &self,
+        root: &Roots,
+        collateral: &Collateral,
+        key: SnpKey,
+        serials: &[&[u8]],
+        now_unix_secs: u64,
+    ) -> Result<(), Reason> {
+        let mut any = false;
+        for crl in collateral
+            .snp_crls
+            .iter()
+            .filter(|c| c.issuer == root.ark_subject)
+        {
+            any = true;
+            let verifier = rsa::pss::VerifyingKey::<sha2::Sha384>::new(root.ark_key.clone());
+            let sig = rsa::pss::Signature::try_from(crl.signature.as_slice())
+                .map_err(|_| Reason::BadCollateralSignature)?;
+            if crl.algorithm != RSASSA_PSS
+                || rsa::signature::Verifier::verify(&verifier, &crl.tbs_der, &sig).is_err()
+            {
+                return Err(Reason::BadCollateralSignature);
+            }
+            if crl.this_update > now_unix_secs || crl.next_update.is_some_and(|n| n < now_unix_secs)
+            {
+                return Err(Reason::CollateralExpired);
+            }
+            if crl.revoked.iter().any(|r| serials.contains(&r.as_slice())) {
+                return Err(Reason::CertificateRevoked);
+            }
+        }
+        if !any && self.policy.require_crl {
+            return Err(Reason::MissingCollateral(CollateralNeed::SnpCrl {
+                product: Some(root.product),
+                key,
+            }));
+        }
+        Ok(())
     }
 
     fn findings(
@@ -423,8 +641,18 @@ impl SnpFormat {
     }
 }
 
-/// Parses a report and says which VCEK it needs.
-fn parse(report: &[u8]) -> Result<(AttestationReport, CollateralNeed), Reason> {
+/// The product a version 3 or later report names by its CPUID.
+fn report_product(parsed: &AttestationReport) -> Option<SnpProduct> {
+    match (parsed.cpuid_fam_id, parsed.cpuid_mod_id) {
+        (Some(0x19), Some(m)) if m < 0x10 => Some(SnpProduct::Milan),
+        (Some(0x19), Some(_)) => Some(SnpProduct::Genoa),
+        (Some(0x1a), Some(_)) => Some(SnpProduct::Turin),
+        _ => None,
+    }
+}
+
+/// Parses a report and says which key signed it and which certificate it needs.
+fn parse(report: &[u8]) -> Result<(AttestationReport, CollateralNeed, SnpKey), Reason> {
     if report.len() != REPORT_LEN {
         return Err(Reason::Truncated);
     }
@@ -441,21 +669,18 @@ fn parse(report: &[u8]) -> Result<(AttestationReport, CollateralNeed), Reason> {
     if parsed.sig_algo != SIG_ALGO_ECDSA_P384_SHA384 {
         return Err(Reason::UnsupportedAlgorithm);
     }
-    // KEY_INFO bits 4:2, SIGNING_KEY: 0 VCEK, 1 VLEK (not supported here), 7 none.
+    // KEY_INFO bits 4:2, SIGNING_KEY: 0 VCEK, 1 VLEK, 7 none.
     let key_info = report
         .get(0x48..0x4c)
         .and_then(|b| <[u8; 4]>::try_from(b).ok())
         .map(u32::from_le_bytes)
         .ok_or(Reason::Truncated)?;
-    if (key_info >> 2) & 0b111 != 0 {
-        return Err(Reason::UnsupportedAlgorithm);
-    }
-    let product = match (parsed.cpuid_fam_id, parsed.cpuid_mod_id) {
-        (Some(0x19), Some(m)) if m < 0x10 => Some(SnpProduct::Milan),
-        (Some(0x19), Some(_)) => Some(SnpProduct::Genoa),
-        (Some(0x1a), Some(_)) => Some(SnpProduct::Turin),
-        _ => None,
+    let key = match (key_info >> 2) & 0b111 {
+        0 => SnpKey::Vcek,
+        1 => SnpKey::Vlek,
+        _ => return Err(Reason::UnsupportedAlgorithm),
     };
+    let product = report_product(&parsed);
     let t = parsed.reported_tcb;
     let reported_tcb = SnpTcb {
         bootloader: t.bootloader,
@@ -464,12 +689,62 @@ fn parse(report: &[u8]) -> Result<(AttestationReport, CollateralNeed), Reason> {
         microcode: t.microcode,
     }
     .to_u64();
-    let need = CollateralNeed::SnpVcek {
-        product,
-        chip_id: parsed.chip_id,
-        reported_tcb,
+    let need = match key {
+        SnpKey::Vcek => CollateralNeed::SnpVcek {
+            product,
+            chip_id: parsed.chip_id,
+            reported_tcb,
+        },
+        _ => CollateralNeed::SnpVlek {
+            product,
+            reported_tcb,
+        },
     };
-    Ok((parsed, need))
+    Ok((parsed, need, key))
+}
+
+/// The VCEK (VLEK) of the collateral for the report: the one certifying its chip (VCEK) and
+/// REPORTED_TCB whose key signs the report, else the first certifying them (the signature
+/// check then fails); if none certifies the REPORTED_TCB but one of another TCB signs the
+/// report, the report claims a TCB its key does not certify.
+fn select_vek<'c>(
+    collateral: &'c Collateral,
+    need: CollateralNeed,
+    key: SnpKey,
+    signed: &[u8],
+    signature: &p384::ecdsa::Signature,
+) -> Result<&'c Vek, Reason> {
+    let (pool, chip_id, reported_tcb) = match (key, need) {
+        (
+            SnpKey::Vcek,
+            CollateralNeed::SnpVcek {
+                chip_id,
+                reported_tcb,
+                ..
+            },
+        ) => (&collateral.snp_vceks, Some(chip_id), reported_tcb),
+        (_, CollateralNeed::SnpVlek { reported_tcb, .. }) => {
+            (&collateral.snp_vleks, None, reported_tcb)
+        }
+        _ => return Err(Reason::MalformedPlatformEvidence),
+    };
+    let signs = |v: &Vek| {
+        p384::ecdsa::VerifyingKey::from_sec1_bytes(v.cert.public_key_sec1())
+            .is_ok_and(|k| k.verify(signed, signature).is_ok())
+    };
+    let ours = || pool.iter().filter(|v| v.chip_id == chip_id);
+    let mut exact = ours().filter(|v| v.tcb.to_u64() == reported_tcb).peekable();
+    if exact.peek().is_some() {
+        let first = exact.clone().next();
+        return exact
+            .find(|v| signs(v))
+            .or(first)
+            .ok_or(Reason::MissingCollateral(need));
+    }
+    if ours().any(signs) {
+        return Err(Reason::CollateralMismatch);
+    }
+    Err(Reason::MissingCollateral(need))
 }
 
 /// The report's ECDSA signature: R and S as 72-byte little-endian numbers whose top 24 bytes
@@ -556,7 +831,8 @@ impl EvidenceFormat for SnpFormat {
         collateral: &Collateral,
     ) -> Result<Option<CollateralNeed>, Reason> {
         let report = report_of(token, media_type)?;
-        let (_, need) = parse(&report)?;
+        let (parsed, need, key) = parse(&report)?;
+        let product = report_product(&parsed);
         let have = match need {
             CollateralNeed::SnpVcek {
                 chip_id,
@@ -565,9 +841,31 @@ impl EvidenceFormat for SnpFormat {
             } => collateral
                 .snp_vceks
                 .iter()
-                .any(|v| v.chip_id == chip_id && v.tcb.to_u64() == reported_tcb),
+                .any(|v| v.chip_id == Some(chip_id) && v.tcb.to_u64() == reported_tcb),
+            CollateralNeed::SnpVlek { reported_tcb, .. } => collateral
+                .snp_vleks
+                .iter()
+                .any(|v| v.tcb.to_u64() == reported_tcb),
             _ => false,
         };
-        Ok((!have).then_some(need))
+        if !have {
+            return Ok(Some(need));
+        }
+        if key == SnpKey::Vlek && collateral.snp_asvks.is_empty() {
+            return Ok(Some(CollateralNeed::SnpAsvk { product }));
+        }
+        let crl_of = |r: &Roots| {
+            collateral
+                .snp_crls
+                .iter()
+                .any(|c| c.issuer == r.ark_subject)
+        };
+        let have_crl = self
+            .roots
+            .iter()
+            .filter(|r| product.is_none_or(|p| p == r.product))
+            .any(crl_of);
+        Ok((self.policy.require_crl && !have_crl)
+            .then_some(CollateralNeed::SnpCrl { product, key }))
     }
 }

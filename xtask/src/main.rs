@@ -4,10 +4,11 @@
 //! - `ci`: runs exactly what `.ci/run` runs after installing system packages: formatting,
 //!   clippy with warnings denied, documentation with warnings denied, and the test suite.
 //!
-//! - `vectors [--check | --record [kind]]`: regenerates `seat-conformance/vectors/<kind>/*.json`
-//!   deterministically, or with `--check` fails if a committed vector differs; `--record`
-//!   records new real rustls and OpenSSL sessions (which `--check` replays, not regenerates),
-//!   only those of `kind` (`session` or `early-session`) when it is given.
+//! - `vectors [--check | --record [kind [flow]]]`: regenerates
+//!   `seat-conformance/vectors/<kind>/*.json` deterministically, or with `--check` fails if a
+//!   committed vector differs; `--record` records new real rustls and OpenSSL sessions (which
+//!   `--check` replays, not regenerates), only those of `kind` (`session`, `early-session` or
+//!   `dtls-session`) when it is given, only the `session` flow `flow` when named.
 //! - `demo [flags]`: the attested echo end to end on loopback with the embedded defaults
 //!   (see `seat-examples/src/bin/demo.rs` for the flags); with `--dtls`, over DTLS 1.3 on
 //!   BoringSSL (`seat-dtls/src/bin/dtls-demo.rs`).
@@ -45,9 +46,12 @@ fn main() -> ExitCode {
         Some("model") => model(args.get(1..).unwrap_or_default()),
         Some("soak") => soak(args.get(1..).unwrap_or_default()),
         Some("vectors") => match args.get(1).map(String::as_str) {
-            None => vectors("write", None),
-            Some("--check") => vectors("check", None),
-            Some("--record") => vectors("record", args.get(2).map(String::as_str)),
+            None => vectors("write", &[]),
+            Some("--check") => vectors("check", &[]),
+            Some("--record") => vectors(
+                "record",
+                &args.iter().skip(2).map(String::as_str).collect::<Vec<_>>(),
+            ),
             Some(other) => Err(format!(
                 "unknown flag `{other}` (expected --check or --record)"
             )),
@@ -74,7 +78,7 @@ fn print_usage() {
     println!("  ci    format check, clippy, docs and the test suite, as .ci/run runs them");
     println!("  vectors [--check]  regenerate the interop vectors (or fail if they are stale)");
     println!(
-        "  vectors --record [kind]  record new real rustls and OpenSSL sessions (kinds session, early-session; only kind if given)"
+        "  vectors --record [kind [flow]]  record new real rustls and OpenSSL sessions (kinds session, early-session, dtls-session; only kind if given; only one session flow if named)"
     );
     println!("  fuzz [--time SECS] [TARGET...]  run the fuzz targets (default: all, 60 s each)");
     println!("  fuzz --seeds  rewrite fuzz/seeds from the vectors");
@@ -82,7 +86,9 @@ fn print_usage() {
     println!(
         "  soak [--connections N] [--secs S] [--fault-share P] [--quick]  attested connections under load and faults"
     );
-    println!("  demo  the attested echo on loopback; flags: --mode mutual|server|client,");
+    println!("  demo  the attested echo on loopback; flags: --tee sim|tdx|snp (the platform:");
+    println!("        the simulated TEE, or the TDX simulator on a test root),");
+    println!("        --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
     println!("        --tampered-server;");
     println!("        --dtls: over DTLS 1.3 (BoringSSL) on UDP, every mode unless one is given");
@@ -333,8 +339,9 @@ fn audit_snapshots(root: &Path, references: &Path) -> Result<(), String> {
 }
 
 /// Regenerates (`write`) or checks (`check`) the generated interop vectors, or records new
-/// real sessions (`record`), only those of `kind` when it is given.
-fn vectors(mode: &str, kind: Option<&str>) -> Result<(), String> {
+/// real sessions (`record`), only those of `kind` (and of the one session flow named after
+/// it) when given.
+fn vectors(mode: &str, kind: &[&str]) -> Result<(), String> {
     let status = Command::new(cargo())
         .args([
             "run",
@@ -365,16 +372,21 @@ fn demo(flags: &[String]) -> Result<(), String> {
         return dtls_demo(flags);
     }
     eprintln!("xtask: building and running the demo (the first build takes a few minutes)");
+    // A platform simulator is a feature of seat-examples, enabled only when asked for (the
+    // TDX appraisal pulls in dcap-qvl).
+    let tee = flags
+        .iter()
+        .position(|f| f == "--tee")
+        .and_then(|i| flags.get(i + 1))
+        .map(String::as_str);
+    let features: &[&str] = match tee {
+        Some("tdx") => &["--features", "tdx"],
+        _ => &[],
+    };
     let status = Command::new(cargo())
-        .args([
-            "run",
-            "--locked",
-            "--package",
-            "seat-examples",
-            "--bin",
-            "demo",
-            "--",
-        ])
+        .args(["run", "--locked", "--package", "seat-examples"])
+        .args(features)
+        .args(["--bin", "demo", "--"])
         .args(flags)
         .current_dir(project_root())
         .status()

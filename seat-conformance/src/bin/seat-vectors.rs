@@ -6,6 +6,7 @@
 //! seat-vectors record <dir>   # record new real sessions into <dir>/session, <dir>/early-session,
 //!                             # <dir>/dtls-session
 //! seat-vectors record <dir> <kind>   # record only <kind> (session, early-session or dtls-session)
+//! seat-vectors record <dir> session <name>   # record only the session flow <name>
 //! ```
 //!
 //! `write` and `check` leave the recorded kinds alone: a real handshake cannot be regenerated
@@ -44,25 +45,35 @@ type KindFilter = dyn Fn(&str) -> bool;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mode, dir, only) = match args.as_slice() {
+    let (mode, dir, only, flow) = match args.as_slice() {
         [mode, dir] if ["write", "check", "record"].contains(&mode.as_str()) => {
-            (mode.as_str(), PathBuf::from(dir), None)
+            (mode.as_str(), PathBuf::from(dir), None, None)
         }
         [mode, dir, kind]
             if mode == "record" && record::RECORDED_KINDS.contains(&kind.as_str()) =>
         {
-            (mode.as_str(), PathBuf::from(dir), Some(kind.clone()))
+            (mode.as_str(), PathBuf::from(dir), Some(kind.clone()), None)
+        }
+        [mode, dir, kind, name] if mode == "record" && kind == "session" => {
+            (mode.as_str(), PathBuf::from(dir), None, Some(name.clone()))
         }
         _ => {
             eprintln!(
-                "usage: seat-vectors write|check|record <dir>, or seat-vectors record <dir> <{}>",
+                "usage: seat-vectors write|check|record <dir>, or seat-vectors record <dir> <{}>, \
+                 or seat-vectors record <dir> session <flow>",
                 record::RECORDED_KINDS.join("|")
             );
             return ExitCode::from(2);
         }
     };
     let recorded = |kind: &str| record::RECORDED_KINDS.contains(&kind);
-    let (vectors, mine): (_, Box<KindFilter>) = if let Some(only) = only {
+    let (vectors, mine): (_, Box<KindFilter>) = if let Some(name) = flow {
+        // One session flow: the other recordings are not this run's to touch.
+        (
+            record::rustls::session(&name).map(|v| vec![v]),
+            Box::new(|_: &str| false),
+        )
+    } else if let Some(only) = only {
         // One recorded kind: the other kinds' folders are not this run's to touch.
         let vectors = record::kind(&only).and_then(|v| {
             if v.iter().all(|x| x.kind == only) {

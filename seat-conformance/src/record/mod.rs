@@ -8,6 +8,7 @@
 use crate::vector::Vector;
 
 pub mod openssl;
+mod platform;
 pub mod rustls;
 
 /// The kinds this module records (folders `write` and `check` leave alone).

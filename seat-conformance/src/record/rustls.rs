@@ -42,7 +42,7 @@ use seat_binding::provider::rust_crypto::RustCrypto;
 use seat_binding::provider::{
     CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SigningKey, default_provider,
 };
-use seat_evidence::attester::{Attester, EvidenceRequest};
+use seat_evidence::attester::EvidenceRequest;
 use seat_evidence::ear::VerifierId;
 use seat_evidence::sim::{SimTeeConfig, SimulatedTee};
 use seat_proto::Error;
@@ -63,6 +63,7 @@ use seat_verify::rp::{Background, Expected, RelyingParty};
 use seat_verify::verifier::{AppraisalRequest, ResultForm, Verifier};
 use serde_json::{Map, Value, json};
 
+use super::platform::{self, Tee};
 use crate::runner::{bytes, field, text};
 use crate::vector::Vector;
 
@@ -227,8 +228,8 @@ fn verifier(trust: &Value) -> Result<Verifier, String> {
             })
             .collect::<Result<_, String>>()?,
         reference_values: ReferenceValues {
-            swname: Some(text(rv, "swname")?.into()),
-            swversion: Some(text(rv, "swversion")?.into()),
+            swname: rv.get("swname").and_then(Value::as_str).map(Into::into),
+            swversion: rv.get("swversion").and_then(Value::as_str).map(Into::into),
             measurements: array(rv, "measurements")?
                 .iter()
                 .map(|m| Ok((text(m, "name")?.to_string(), bytes(m, "digest")?)))
@@ -240,7 +241,14 @@ fn verifier(trust: &Value) -> Result<Verifier, String> {
         min_dbgstat: u8_of(v, "min_dbgstat")?,
         require_secure_boot: flag(v, "require_secure_boot")?,
     };
-    Verifier::new(policy, key, default_provider()).map_err(|e| e.to_string())
+    match platform::formats(v)? {
+        None => Verifier::new(policy, key, default_provider()).map_err(|e| e.to_string()),
+        Some((formats, collateral)) => {
+            Verifier::with_formats(policy, key, default_provider(), formats)
+                .map(|v| v.with_collateral(collateral))
+                .map_err(|e| e.to_string())
+        }
+    }
 }
 
 fn relying_party(trust: &Value) -> Result<RelyingParty, String> {
@@ -366,7 +374,7 @@ pub struct Machine {
     /// The session.
     pub session: Session,
     code_points: CodePoints,
-    tee: Arc<Mutex<SimulatedTee>>,
+    tee: Arc<Mutex<Tee>>,
     decline: bool,
     verifier: Verifier,
     rp: RelyingParty,
@@ -416,7 +424,7 @@ impl Machine {
     /// A field that is missing or does not load; a minted credential that differs from the
     /// recorded chain.
     pub fn from_json(trust: &Value, side: &Value, role: Role, now: u64) -> Result<Self, String> {
-        let tee = sim_tee(field(side, "tee")?)?;
+        let tee = platform::tee(field(side, "tee")?, sim_tee)?;
         let tee = Arc::new(Mutex::new(tee));
         let code_points = CodePoints::default()
             .with_cmw_attestation(ExtensionType(
@@ -473,11 +481,11 @@ impl Machine {
                         .map_err(|e| e.to_string())?
                         .into(),
                     "minted" => {
-                        let aik = tee
-                            .lock()
-                            .map_err(|_| "poisoned".to_string())?
-                            .mint_aik(alg, text(c, "subject")?, now)
-                            .map_err(|e| e.to_string())?;
+                        let aik = tee.lock().map_err(|_| "poisoned".to_string())?.mint_aik(
+                            alg,
+                            text(c, "subject")?,
+                            now,
+                        )?;
                         if chain.first() != Some(&aik.certificate_der) {
                             return Err("the minted AIK certificate differs".into());
                         }
@@ -597,7 +605,7 @@ impl Machine {
 /// Verifier and the Relying Party, logging every request and decision.
 struct Stack<'a> {
     code_points: &'a CodePoints,
-    tee: &'a Mutex<SimulatedTee>,
+    tee: &'a Mutex<Tee>,
     decline: bool,
     verifier: &'a Verifier,
     rp: &'a RelyingParty,
@@ -733,8 +741,7 @@ impl Stack<'_> {
                 binder,
                 aik_pub_hash: aik,
                 now_unix_secs: self.now,
-            })
-            .map_err(|e| e.to_string())?;
+            })?;
         if model != Model::Passport {
             return Ok(evidence);
         }
@@ -836,6 +843,21 @@ struct Flow {
     reattest: bool,
     /// The error the failing side reports, for negative flows.
     error: Option<&'static str>,
+    /// Whose Evidence both sides produce.
+    platform: Platform,
+}
+
+/// Whose Evidence a flow's TEEs produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Platform {
+    /// The simulated TEE of `seat_evidence::sim` (EAT in COSE_Sign1).
+    Sim,
+    /// Simulated Intel TDX platforms sharing one test PKI: DCAP v4 quotes in the tsm-report
+    /// CMW.
+    Tdx,
+    /// Simulated AMD SEV-SNP platforms (Milan, VCEK), each with its own test ARK and ASK:
+    /// attestation reports in the tsm-report CMW.
+    Snp,
 }
 
 const BASE: Flow = Flow {
@@ -850,6 +872,7 @@ const BASE: Flow = Flow {
     sha256: false,
     reattest: false,
     error: None,
+    platform: Platform::Sim,
 };
 
 fn flows() -> Vec<Flow> {
@@ -926,6 +949,24 @@ fn flows() -> Vec<Flow> {
             ..BASE
         },
         Flow {
+            name: "mutual-background-check-tdx",
+            description: "mutual attestation, background check, the client with a TLS certificate; each side's Evidence is a DCAP v4 quote of a simulated Intel TDX platform (test PKI shared by both, collateral issued a day before now) in the tsm-report CMW, appraised by the dcap-qvl path with the recorded root and collateral",
+            client_attests: true,
+            server_attests: true,
+            client_certificate: true,
+            platform: Platform::Tdx,
+            ..BASE
+        },
+        Flow {
+            name: "mutual-background-check-snp",
+            description: "mutual attestation, background check, the client with a TLS certificate; each side's Evidence is a VCEK-signed attestation report of a simulated AMD SEV-SNP Milan platform (its own test ARK and ASK) in the tsm-report CMW, appraised with the recorded ARKs, ASKs and VCEKs",
+            client_attests: true,
+            server_attests: true,
+            client_certificate: true,
+            platform: Platform::Snp,
+            ..BASE
+        },
+        Flow {
             name: "failure-client-declines",
             description: "the client's Attester declines: it answers with an empty authenticator (an authenticated refusal) and the server fails with peer_refused",
             client_attests: true,
@@ -999,7 +1040,67 @@ fn tee_json(seed: u8, tampered: bool) -> Result<Value, String> {
     }))
 }
 
-fn trust_json(server_tee: &Value, client_tee: &Value) -> Result<Value, String> {
+/// The TEEs of the server and the client and the trust of both sides (one Verifier and
+/// Relying-Party policy) for `flow`'s platform.
+fn tees_and_trust(flow: &Flow) -> Result<(Value, Value, Value), String> {
+    match flow.platform {
+        Platform::Sim => {
+            let server_tee = tee_json(0x11, false)?;
+            let client_tee = tee_json(0x22, flow.client_tampered)?;
+            let trust = trust_json(
+                json!([
+                    {"name": "server-tee", "spki": server_tee.get("attestation_key_spki")},
+                    {"name": "client-tee", "spki": client_tee.get("attestation_key_spki")},
+                ]),
+                json!({
+                    "swname": "seat-demo",
+                    "swversion": "1.0.0",
+                    "measurements": reference_measurements().iter()
+                        .map(|(n, d)| json!({"name": n, "digest": hex::encode(d)}))
+                        .collect::<Vec<_>>(),
+                }),
+                None,
+            )?;
+            Ok((server_tee, client_tee, trust))
+        }
+        Platform::Tdx => {
+            let server = platform::tdx_config(0x11, 0x5d, NOW);
+            let client = platform::tdx_config(0x22, 0x5d, NOW);
+            let extra = platform::tdx_trust(&[&server, &client])?;
+            Ok((
+                platform::tdx_json(&server)?,
+                platform::tdx_json(&client)?,
+                platform_trust(extra)?,
+            ))
+        }
+        Platform::Snp => {
+            let config = seat_evidence::platform_sim::snp::SimSnpConfig::default();
+            let (server, client) = ([0x11; 32], [0x22; 32]);
+            let extra = platform::snp_trust(&[server, client], &config)?;
+            Ok((
+                platform::snp_json(server, &config)?,
+                platform::snp_json(client, &config)?,
+                platform_trust(extra)?,
+            ))
+        }
+    }
+}
+
+/// The trust of a platform recording: no attestation keys or reference values of the
+/// simulated TEE; the platform's format (roots, reference values) and collateral.
+fn platform_trust(extra: (Value, Value)) -> Result<Value, String> {
+    trust_json(
+        json!([]),
+        json!({"swname": null, "swversion": null, "measurements": []}),
+        Some(extra),
+    )
+}
+
+fn trust_json(
+    attestation_keys: Value,
+    reference_values: Value,
+    platform: Option<(Value, Value)>,
+) -> Result<Value, String> {
     let alg = SignatureAlgorithm::EcdsaSecp384r1Sha384;
     let pkcs8 = fixed_pkcs8("p384")?;
     let key = RustCrypto
@@ -1007,24 +1108,15 @@ fn trust_json(server_tee: &Value, client_tee: &Value) -> Result<Value, String> {
         .map_err(|e| e.to_string())?;
     let defaults = VerifierPolicy::default();
     let rp = RelyingPartyPolicy::default();
-    Ok(json!({
+    let mut trust = json!({
         "verifier": {
             "signature_scheme": alg.tls_scheme(),
             "pkcs8": hex::encode(&pkcs8),
             "spki": hex::encode(key.public_key_spki()),
             "verifier_id": {"developer": defaults.verifier_id.developer, "build": defaults.verifier_id.build},
             "policy_id": defaults.policy_id,
-            "attestation_keys": [
-                {"name": "server-tee", "spki": server_tee.get("attestation_key_spki")},
-                {"name": "client-tee", "spki": client_tee.get("attestation_key_spki")},
-            ],
-            "reference_values": {
-                "swname": "seat-demo",
-                "swversion": "1.0.0",
-                "measurements": reference_measurements().iter()
-                    .map(|(n, d)| json!({"name": n, "digest": hex::encode(d)}))
-                    .collect::<Vec<_>>(),
-            },
+            "attestation_keys": attestation_keys,
+            "reference_values": reference_values,
             "evidence_max_age_secs": defaults.evidence_max_age_secs,
             "max_clock_skew_secs": defaults.max_clock_skew_secs,
             "ear_validity_secs": defaults.ear_validity_secs,
@@ -1037,7 +1129,15 @@ fn trust_json(server_tee: &Value, client_tee: &Value) -> Result<Value, String> {
             "result_max_age_secs": rp.result_max_age_secs,
             "max_clock_skew_secs": rp.max_clock_skew_secs,
         },
-    }))
+    });
+    if let (Some((format, collateral)), Some(v)) = (
+        platform,
+        trust.get_mut("verifier").and_then(Value::as_object_mut),
+    ) {
+        v.insert("formats".into(), json!([format]));
+        v.insert("collateral".into(), collateral);
+    }
+    Ok(trust)
 }
 
 /// The side objects (configuration only; the recorder adds what happened).
@@ -1324,9 +1424,7 @@ fn side_json(mut config: Value, peer: &Peer<impl Sized>) -> Value {
 }
 
 fn record(flow: &Flow, pki: &Pki) -> Result<Vector, String> {
-    let server_tee = tee_json(0x11, false)?;
-    let client_tee = tee_json(0x22, flow.client_tampered)?;
-    let trust = trust_json(&server_tee, &client_tee)?;
+    let (server_tee, client_tee, trust) = tees_and_trust(flow)?;
     let (client_side, server_side) = sides(flow, pki, (&server_tee, &client_tee))?;
     let keylog = Arc::new(Secrets::default());
     let (client_tls, server_tls) = tls_configs(flow, pki, &keylog)?;
@@ -1470,6 +1568,19 @@ pub fn sessions() -> Result<Vec<Vector>, String> {
     flows().iter().map(|f| record(f, &pki)).collect()
 }
 
+/// Records the one flow named `name`.
+///
+/// # Errors
+///
+/// No flow of that name, or the flow cannot be recorded or does not end as it should.
+pub fn session(name: &str) -> Result<Vector, String> {
+    let flow = flows()
+        .into_iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| format!("no session flow {name}"))?;
+    record(&flow, &pki()?)
+}
+
 // --- DTLS 1.3 (`dtls-session` vectors) ------------------------------------------------------
 
 /// The DTLS 1.3 handshakes recorded by seat-dtls on BoringSSL (its ignored test
@@ -1513,9 +1624,7 @@ impl DgramPeer {
 }
 
 fn record_dtls(flow: &Flow, pki: &Pki, handshake: &Value) -> Result<Vector, String> {
-    let server_tee = tee_json(0x11, false)?;
-    let client_tee = tee_json(0x22, flow.client_tampered)?;
-    let trust = trust_json(&server_tee, &client_tee)?;
+    let (server_tee, client_tee, trust) = tees_and_trust(flow)?;
     let (client_side, server_side) = sides(flow, pki, (&server_tee, &client_tee))?;
     if text(handshake, "version")? != "DTLSv1.3" {
         return Err(format!("{}: not a DTLS 1.3 handshake", flow.name));

@@ -164,3 +164,101 @@ fn a_fresh_recording_replays_and_tells_the_same_story() {
         assert_eq!(types(&v), types(old), "{name}");
     }
 }
+
+/// The recordings whose Evidence is a platform's: name, tsm-report provider, and where the
+/// 64-byte report data sits in the quote or report (TDX v4: header 48 + TD report offset 520;
+/// SNP: 0x50).
+const PLATFORM_RECORDINGS: [(&str, &str, usize); 2] = [
+    ("mutual-background-check-tdx", "tdx_guest", 48 + 520),
+    ("mutual-background-check-snp", "sev_guest", 0x50),
+];
+
+fn platform_recording(name: &str) -> Value {
+    recordings()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no recording {name}"))
+        .1
+}
+
+#[test]
+fn the_platform_recordings_carry_tdx_quotes_and_snp_reports_bound_to_the_exchange() {
+    use seat_evidence::cmw::{AnyCmw, Cmw, Ind, RecordType};
+    use seat_evidence::platform::TsmReport;
+    for (name, provider, at) in PLATFORM_RECORDINGS {
+        let v = platform_recording(name);
+        assert_eq!(v["valid"], true, "{name}");
+        for side in ["client", "server"] {
+            assert_eq!(
+                v[side]["tee"]["platform"],
+                &name[name.len() - 3..],
+                "{name}"
+            );
+            let evidence = v[side]["evidence"].as_array().unwrap();
+            assert_eq!(evidence.len(), 1, "{name} {side}");
+            for e in evidence {
+                let cmw = hex::decode(e["cmw"].as_str().unwrap()).unwrap();
+                let AnyCmw::Cbor(Cmw::Record(record)) = AnyCmw::decode(&cmw).unwrap() else {
+                    panic!("{name}: not a CBOR record")
+                };
+                assert_eq!(
+                    record.typ(),
+                    &RecordType::MediaType(format!(
+                        "application/vnd.veraison.tsm-report+cbor; provider={provider}"
+                    ))
+                );
+                assert_eq!(record.ind(), Some(Ind::EVIDENCE));
+                let tsm = TsmReport::decode(record.value()).unwrap();
+                assert_eq!(tsm.provider, provider);
+                // The binding rule, recomputed with OpenSSL: SHA-512(binder || aik_pub_hash).
+                let mut bound = hex::decode(e["binder"].as_str().unwrap()).unwrap();
+                bound.extend(hex::decode(e["aik_pub_hash"].as_str().unwrap()).unwrap());
+                assert_eq!(
+                    &tsm.outblob[at..at + 64],
+                    openssl::sha::sha512(&bound).as_slice(),
+                    "{name} {side}"
+                );
+            }
+            for a in v[side]["appraisals"].as_array().unwrap() {
+                assert_eq!(a["verdict"], "accepted", "{name} {side}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_platform_reporting_other_measurements_or_another_root_fails_the_replay() {
+    for (name, _, _) in PLATFORM_RECORDINGS {
+        let v = platform_recording(name);
+        replay(&v).unwrap();
+        // The server's platform runs another image: its quote or report changes (so does its
+        // authenticator), and the client's Verifier no longer accepts it.
+        let mut other = v.clone();
+        let field = if name.ends_with("tdx") {
+            "mr_td"
+        } else {
+            "measurement"
+        };
+        other["server"]["tee"][field] = Value::String("00".repeat(48));
+        let err = replay_side(&other, "server").unwrap_err();
+        assert!(err.contains("outgoing frame"), "{name}: {err}");
+        // Both trusting another root (the root of another simulated TDX PKI; for SNP, the
+        // client's ARK and ASK in place of the server's): the client rejects the server's
+        // recorded Evidence.
+        let mut other = v.clone();
+        let format = &mut other["trust"]["verifier"]["formats"][0];
+        if name.ends_with("tdx") {
+            use seat_evidence::platform_sim::tdx::{SimTdx, SimTdxConfig};
+            let another = SimTdx::new(SimTdxConfig::new([0x99; 32], 1_800_000_000)).unwrap();
+            assert_ne!(format["root_der"], hex::encode(another.root_der()));
+            format["root_der"] = Value::String(hex::encode(another.root_der()));
+        } else {
+            let roots = format["roots"].as_array_mut().unwrap();
+            let second = roots[1].clone();
+            roots[0] = second;
+        }
+        let err = replay_side(&other, "client").unwrap_err();
+        assert!(err.contains("events differ"), "{name}: {err}");
+        assert!(err.contains("attestation_rejected"), "{name}: {err}");
+    }
+}

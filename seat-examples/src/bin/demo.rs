@@ -3,9 +3,14 @@
 //! self-signed certificates).
 //!
 //! ```text
-//! demo [--mode mutual|server|client] [--model background|passport]
+//! demo [--tee sim|tdx|snp] [--mode mutual|server|client] [--model background|passport]
 //!      [--client-cert] [--tampered-client] [--tampered-server]
 //! ```
+//!
+//! `--tee` picks the platform both sides attest with (`seat_examples::platforms`): the
+//! simulated TEE (default), or the Intel TDX simulator (DCAP quotes on a test root, appraised
+//! by the same code as real quotes; needs the `tdx` feature, which `cargo xtask demo --tee tdx`
+//! enables). A tampered TDX side has an unexpected RTMR2.
 //!
 //! Mutual attestation in the background-check model by an anonymous client is the default.
 //! It prints who attested what, the binder, the verdict and the trust status, and exits
@@ -16,11 +21,12 @@
 use std::process::ExitCode;
 
 use seat_examples::echo::{self, Options};
+use seat_examples::platforms::TeeKind;
 use seat_proto::shim::Models;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: demo [--mode mutual|server|client] [--model background|passport] [--client-cert] [--tampered-client] [--tampered-server]"
+        "usage: demo [--tee sim|tdx|snp] [--mode mutual|server|client] [--model background|passport] [--client-cert] [--tampered-client] [--tampered-server]"
     );
     ExitCode::from(2)
 }
@@ -30,6 +36,10 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--tee" => match args.next().as_deref().and_then(TeeKind::from_name) {
+                Some(kind) => opts.tee = kind,
+                None => return usage(),
+            },
             "--mode" => match args.next().as_deref() {
                 Some("mutual") => (opts.server_attests, opts.client_attests) = (true, true),
                 Some("server") => (opts.server_attests, opts.client_attests) = (true, false),
@@ -67,6 +77,7 @@ fn main() -> ExitCode {
         "without a client certificate"
     };
     println!("seat demo: attested echo over TCP loopback, {who}, {model} model, client {client}");
+    println!("platform: {}", opts.tee.describe());
     // Which tampered sides are asked to attest (and so must be refused).
     let refused_side = [
         ("server", opts.server_tampered, opts.server_attests),

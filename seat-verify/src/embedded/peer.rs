@@ -17,7 +17,7 @@ use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 
 use super::testing::Identity;
-use super::{Embedded, EmbeddedHooks, SetupError, Tee};
+use super::{AnyTee, Embedded, EmbeddedHooks, SetupError, Tee};
 
 fn tls_provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
@@ -56,7 +56,7 @@ fn credential(identity: &Identity) -> Credential {
 pub struct ServerBuilder {
     trust: Arc<Embedded>,
     identity: Identity,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     attests: Models,
     requires: Models,
     client_roots: Vec<CertificateDer<'static>>,
@@ -70,8 +70,14 @@ impl ServerBuilder {
     }
 
     /// Attests with `tee` when a client asks, in `models`.
-    pub fn attests_with(mut self, tee: &Tee, models: Models) -> Self {
-        self.tee = Some(Arc::clone(tee));
+    pub fn attests_with(self, tee: &Tee, models: Models) -> Self {
+        self.attests_on(&AnyTee::from(tee), models)
+    }
+
+    /// Attests with `tee` (the simulated TEE or any platform Attester) when a client asks,
+    /// in `models`.
+    pub fn attests_on(mut self, tee: &AnyTee, models: Models) -> Self {
+        self.tee = Some(tee.clone());
         self.attests = models;
         self
     }
@@ -162,7 +168,7 @@ impl ServerBuilder {
 #[derive(Debug)]
 struct ServerParts {
     trust: Arc<Embedded>,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     /// The identity authenticators are signed with, when the server attests.
     identity: Option<Identity>,
 }
@@ -170,7 +176,7 @@ struct ServerParts {
 impl ServerParts {
     fn per_connection(&self) -> (EmbeddedHooks, Option<Credential>) {
         let hooks = match &self.tee {
-            Some(tee) => EmbeddedHooks::attester(&self.trust, tee),
+            Some(tee) => EmbeddedHooks::attester_on(&self.trust, tee),
             None => EmbeddedHooks::relying(&self.trust),
         };
         (
@@ -253,7 +259,7 @@ impl Server {
 pub struct ClientBuilder {
     trust: Arc<Embedded>,
     server_roots: Vec<CertificateDer<'static>>,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     attests: Models,
     requires: Models,
     identity: Option<Identity>,
@@ -280,8 +286,14 @@ impl ClientBuilder {
     /// Attests with `tee` when the server asks, in `models`: with its
     /// [`certificate`](Self::certificate) if it has one, else anonymously with a key the TEE
     /// mints per connection.
-    pub fn attests_with(mut self, tee: &Tee, models: Models) -> Self {
-        self.tee = Some(Arc::clone(tee));
+    pub fn attests_with(self, tee: &Tee, models: Models) -> Self {
+        self.attests_on(&AnyTee::from(tee), models)
+    }
+
+    /// Attests with `tee` (the simulated TEE or any platform Attester) when the server asks,
+    /// in `models`, as [`attests_with`](Self::attests_with) says.
+    pub fn attests_on(mut self, tee: &AnyTee, models: Models) -> Self {
+        self.tee = Some(tee.clone());
         self.attests = models;
         self
     }
@@ -336,7 +348,7 @@ impl ClientBuilder {
 #[derive(Debug)]
 struct ClientParts {
     trust: Arc<Embedded>,
-    tee: Option<Tee>,
+    tee: Option<AnyTee>,
     /// The TLS client identity, if any (otherwise an attesting client is anonymous).
     identity: Option<Identity>,
 }
@@ -346,7 +358,7 @@ impl ClientParts {
         let Some(tee) = &self.tee else {
             return Ok((EmbeddedHooks::relying(&self.trust).named("client"), None));
         };
-        let mut hooks = EmbeddedHooks::attester(&self.trust, tee).named("client");
+        let mut hooks = EmbeddedHooks::attester_on(&self.trust, tee).named("client");
         if let Some(identity) = &self.identity {
             return Ok((hooks, Some(credential(identity))));
         }

@@ -14,6 +14,10 @@ mod replay_keying;
 mod replay_window;
 #[cfg(feature = "snp")]
 mod snp_samples;
+#[cfg(feature = "snp")]
+mod snp_sim;
 mod support;
 #[cfg(feature = "tdx")]
 mod tdx_samples;
+#[cfg(feature = "tdx")]
+mod tdx_sim;

@@ -1,0 +1,163 @@
+//! The platforms the examples attest with ([`TeeKind`]): the simulated TEE, or a
+//! format-faithful simulator of a confidential VM whose Evidence the embedded Verifier
+//! appraises through exactly the code real hardware Evidence takes, with the simulator's test
+//! root as its trust anchor (never a vendor's root: simulated Evidence proves nothing about
+//! any hardware).
+//!
+//! Adding a platform is one arm in [`platforms`] and one function building both sides and the
+//! trust for it.
+
+use std::sync::Arc;
+
+use seat_verify::embedded::{AnyTee, Embedded, SetupError, Tee, reference_tee, tampered_tee};
+
+/// Which platform both attesting sides run on.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TeeKind {
+    /// The simulated TEE (spec sim-tee-profile v1): EAT Evidence signed by its attestation key.
+    #[default]
+    Sim,
+    /// The Intel TDX simulator (`seat_evidence::platform_sim::tdx`, feature `tdx`): DCAP quotes
+    /// in a tsm-report CMW, appraised by `seat_verify::tdx::TdxFormat` against its test root.
+    Tdx,
+    /// AMD SEV-SNP (not built in this tree yet).
+    Snp,
+}
+
+impl TeeKind {
+    /// The kind named `sim`, `tdx` or `snp`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sim" => Some(Self::Sim),
+            "tdx" => Some(Self::Tdx),
+            "snp" => Some(Self::Snp),
+            _ => None,
+        }
+    }
+
+    /// A short description for the demo's output.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Sim => "the simulated TEE",
+            Self::Tdx => "simulated Intel TDX (DCAP quotes on a test root)",
+            Self::Snp => "simulated AMD SEV-SNP",
+        }
+    }
+}
+
+/// Both sides' platforms and the trust every peer shares (a Verifier that appraises their
+/// Evidence).
+#[derive(Debug)]
+pub struct Platforms {
+    /// The server's platform.
+    pub server: AnyTee,
+    /// The client's platform.
+    pub client: AnyTee,
+    /// The shared trust.
+    pub trust: Arc<Embedded>,
+}
+
+/// The platforms of `kind`; a tampered side measures something the reference values do not
+/// expect (its attestation must be refused with the platform's policy reason).
+///
+/// # Errors
+///
+/// A set-up failure, or a platform not built into this binary.
+pub fn platforms(
+    kind: TeeKind,
+    server_tampered: bool,
+    client_tampered: bool,
+) -> Result<Platforms, SetupError> {
+    match kind {
+        TeeKind::Sim => sim(server_tampered, client_tampered),
+        TeeKind::Tdx => tdx::platforms(server_tampered, client_tampered),
+        TeeKind::Snp => Err(SetupError::new(
+            "SNP simulator not built in this tree (--tee snp needs the SEV-SNP simulator)",
+        )),
+    }
+}
+
+fn sim_tee(seed: u8, tampered: bool) -> Result<Tee, SetupError> {
+    Ok(if tampered {
+        tampered_tee(seed)?
+    } else {
+        reference_tee(seed)?
+    })
+}
+
+fn sim(server_tampered: bool, client_tampered: bool) -> Result<Platforms, SetupError> {
+    let server = sim_tee(0x11, server_tampered)?;
+    let client = sim_tee(0x22, client_tampered)?;
+    let trust = Embedded::trusting(&[&server, &client])?;
+    Ok(Platforms {
+        server: server.into(),
+        client: client.into(),
+        trust,
+    })
+}
+
+#[cfg(feature = "tdx")]
+mod tdx {
+    use seat_evidence::platform_sim::tdx::{SimTdx, SimTdxConfig};
+    use seat_verify::Collateral;
+    use seat_verify::embedded::{AnyTee, Embedded, SetupError, now};
+    use seat_verify::tdx::{TdxFormat, TdxPolicy};
+
+    use super::Platforms;
+
+    /// The seed of the test PKI both simulated platforms chain to (their "Intel root").
+    const PKI_SEED: [u8; 32] = [0x1e; 32];
+
+    /// A reference TD on a platform whose keys come from `seed`; a tampered one has an
+    /// unexpected RTMR2 (the measurement of another kernel and its command line).
+    fn config(seed: u8, tampered: bool, issued_at: u64) -> SimTdxConfig {
+        let mut c = SimTdxConfig::new([seed; 32], issued_at);
+        c.pki_seed = PKI_SEED;
+        if tampered {
+            c.rtmr[2] = [0x66; 48];
+        }
+        c
+    }
+
+    fn sim(c: SimTdxConfig) -> Result<SimTdx, SetupError> {
+        SimTdx::new(c).map_err(|e| SetupError::new(format!("TDX simulator: {e}")))
+    }
+
+    /// Two simulated TDX platforms on one test PKI, and a Verifier that trusts its root,
+    /// holds its collateral (issued a minute ago, valid 30 days) and expects the reference
+    /// TD's MRTD and RTMRs.
+    pub(super) fn platforms(
+        server_tampered: bool,
+        client_tampered: bool,
+    ) -> Result<Platforms, SetupError> {
+        let issued = now().saturating_sub(60);
+        let server = sim(config(0x11, server_tampered, issued))?;
+        let client = sim(config(0x22, client_tampered, issued))?;
+        let mut policy = TdxPolicy::default();
+        policy.reference_values = config(0x11, false, issued).reference_measurements();
+        let format = TdxFormat::with_root("sim-tdx-root", server.root_der().to_vec(), policy);
+        let mut collateral = Collateral::new();
+        collateral.add_tdx_json(server.collateral_json())?;
+        let trust = Embedded::trusting_platforms(&[], vec![Box::new(format)], collateral)?;
+        Ok(Platforms {
+            server: AnyTee::attester(server),
+            client: AnyTee::attester(client),
+            trust,
+        })
+    }
+}
+
+#[cfg(not(feature = "tdx"))]
+mod tdx {
+    use seat_verify::embedded::SetupError;
+
+    use super::Platforms;
+
+    pub(super) fn platforms(_: bool, _: bool) -> Result<Platforms, SetupError> {
+        Err(SetupError::new(
+            "the TDX simulator is not built into this binary: build seat-examples with \
+             --features tdx (`cargo xtask demo --tee tdx` does)",
+        ))
+    }
+}

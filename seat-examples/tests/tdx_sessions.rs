@@ -1,0 +1,83 @@
+//! Attested sessions over real rustls TLS 1.3 connections in memory whose peers attest with the
+//! Intel TDX simulator (feature `tdx`; test roots only): the embedded Verifier appraises the
+//! quotes with `seat_verify::tdx::TdxFormat` against the simulator's root and collateral, the
+//! code real quotes take. The collateral is issued at set-up from the system clock, so the
+//! connections run at the system clock's time too.
+#![cfg(feature = "tdx")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use seat_examples::echo::Options;
+use seat_examples::memory::{MemoryPair, Setup};
+use seat_examples::platforms::TeeKind;
+use seat_proto::hooks::Stage;
+use seat_proto::shim::Models;
+use seat_proto::{AttestationError, Error};
+use seat_verify::embedded::now;
+
+fn tdx(opts: Options) -> Options {
+    Options {
+        tee: TeeKind::Tdx,
+        ..opts
+    }
+}
+
+#[test]
+fn every_combination_attests_with_tdx_quotes_then_carries_data() {
+    for (server_attests, client_attests) in [(true, false), (false, true), (true, true)] {
+        for model in [Models::BACKGROUND_CHECK, Models::PASSPORT] {
+            for client_certificate in [false, true] {
+                let opts = tdx(Options {
+                    server_attests,
+                    client_attests,
+                    model,
+                    client_certificate,
+                    ..Options::default()
+                });
+                let pair = MemoryPair::connect(opts, now()).unwrap();
+                assert!(
+                    pair.both_open(),
+                    "{opts:?}: client {:?} server {:?}",
+                    pair.client.error,
+                    pair.server.error
+                );
+                let account = pair.account().join("\n");
+                assert!(account.contains("peer attestation accepted"), "{account}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_tampered_tdx_client_is_refused_by_the_tdx_policy() {
+    let opts = tdx(Options {
+        client_tampered: true,
+        ..Options::default()
+    });
+    let pair = MemoryPair::connect(opts, now()).unwrap();
+    assert!(!pair.server.session.is_open());
+    let Some(Error::Attestation(AttestationError::Rejected(rejection))) = pair.server.error.clone()
+    else {
+        panic!("{:?}", pair.server.error)
+    };
+    assert_eq!(rejection.stage, Stage::Policy);
+    // The TDX format's finding for an RTMR outside the reference values.
+    assert_eq!(
+        rejection.reason,
+        seat_verify::Reason::MeasurementMismatch.to_string()
+    );
+}
+
+#[test]
+fn snp_is_not_built_in_this_tree() {
+    let opts = Options {
+        tee: TeeKind::Snp,
+        ..Options::default()
+    };
+    let err = Setup::new(opts).unwrap_err();
+    assert!(err.to_string().contains("SNP simulator not built"), "{err}");
+}
