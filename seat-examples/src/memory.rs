@@ -34,6 +34,11 @@ impl Recorded {
     pub const fn hooks(&self) -> &EmbeddedHooks {
         &self.hooks
     }
+
+    /// The embedded hooks, without the event log.
+    pub fn into_inner(self) -> EmbeddedHooks {
+        self.hooks
+    }
 }
 
 impl AttestationHooks for Recorded {
@@ -260,13 +265,29 @@ impl Setup {
         let server_tee = tee(0x11, opts.server_tampered)?;
         let client_tee = tee(0x22, opts.client_tampered)?;
         let trust = Embedded::trusting(&[&server_tee, &client_tee])?;
+        Self::with_trust(opts, trust, &server_tee, &client_tee)
+    }
+
+    /// Prepares connections for `opts` with trust and TEEs the caller built (another
+    /// provider, for example an instrumented one); `opts`' tampering flags are then the
+    /// caller's to honour when it builds the TEEs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Setup::new`].
+    pub fn with_trust(
+        opts: Options,
+        trust: Arc<Embedded>,
+        server_tee: &Tee,
+        client_tee: &Tee,
+    ) -> Result<Self, SetupError> {
         let server_id = Identity::self_signed("localhost")?;
         let client_id = Identity::self_signed("client.example")?;
         let pick = |on: bool| if on { opts.model } else { Models::NONE };
 
         let mut server = Server::builder(&trust, &server_id).requires(pick(opts.client_attests));
         if opts.server_attests {
-            server = server.attests_with(&server_tee, opts.model);
+            server = server.attests_with(server_tee, opts.model);
         }
         server = if opts.client_certificate {
             server.client_certificate(&client_id)
@@ -278,7 +299,7 @@ impl Setup {
             .trusts(&server_id)
             .requires(pick(opts.server_attests));
         if opts.client_attests {
-            client = client.attests_with(&client_tee, opts.model);
+            client = client.attests_with(client_tee, opts.model);
         }
         if opts.client_certificate {
             client = client.certificate(&client_id);
@@ -329,6 +350,18 @@ impl Setup {
     ///
     /// A set-up failure, or a TLS handshake that does not complete.
     pub fn connect(&self, now: u64) -> Result<MemoryPair, SetupError> {
+        let mut pair = self.handshake(now)?;
+        pair.run();
+        Ok(pair)
+    }
+
+    /// Fresh peers and the TLS handshake, each session told it completed; attestation has
+    /// not moved yet (call [`MemoryPair::run`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Setup::connect`].
+    pub fn handshake(&self, now: u64) -> Result<MemoryPair, SetupError> {
         let peers = self.peers(now)?;
         let server_name = "localhost"
             .try_into()
@@ -354,7 +387,6 @@ impl Setup {
         }
         pair.client.establish(now);
         pair.server.establish(now);
-        pair.run();
         Ok(pair)
     }
 }

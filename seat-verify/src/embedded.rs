@@ -53,6 +53,7 @@ use seat_evidence::attester::{Attester, EvidenceRequest as TeeRequest};
 use seat_evidence::cmw::{AnyCmw, Cmw, Ind, JsonCmw, RecordType};
 use seat_evidence::ear::{Ear, Tier, TrustVector};
 use seat_evidence::sim::{MintedAik, SimTeeConfig, SimulatedTee};
+use seat_proto::chain::{Algorithms, DEFAULT_ALGORITHMS};
 use seat_proto::hooks::{
     AppraisalRequest, AttestationHooks, EvidenceRequest, Mechanism, Model as AskedModel, Rejection,
     Stage as HookStage,
@@ -183,6 +184,7 @@ pub struct Embedded {
     verifier: Verifier,
     rp_policy: RelyingPartyPolicy,
     provider: &'static dyn CryptoProvider,
+    chain_algorithms: Algorithms,
 }
 
 impl Embedded {
@@ -233,7 +235,22 @@ impl Embedded {
             verifier,
             rp_policy,
             provider,
+            chain_algorithms: DEFAULT_ALGORITHMS,
         }
+    }
+
+    /// Validates authenticators' certificate chains with `algorithms` (default
+    /// [`DEFAULT_ALGORITHMS`]): another provider's, or an instrumented set (the benchmarks
+    /// count every signature the attested exchange verifies).
+    #[must_use]
+    pub const fn with_chain_algorithms(mut self, algorithms: Algorithms) -> Self {
+        self.chain_algorithms = algorithms;
+        self
+    }
+
+    /// The signature algorithms authenticators' certificate chains are validated with.
+    pub const fn chain_algorithms(&self) -> Algorithms {
+        self.chain_algorithms
     }
 
     /// The Verifier.

@@ -32,22 +32,35 @@ fn roots(certs: &[CertificateDer<'static>]) -> Result<RootCertStore, SetupError>
 }
 
 fn web_pki(
+    trust: &Embedded,
     certs: &[CertificateDer<'static>],
     purpose: Purpose,
 ) -> Result<Arc<dyn ChainVerifier>, SetupError> {
     Ok(Arc::new(
-        WebPkiVerifier::new(certs.iter().map(|c| &c[..]), purpose)
-            .map_err(SetupError::from_display)?,
+        WebPkiVerifier::with_algorithms(
+            certs.iter().map(|c| &c[..]),
+            purpose,
+            trust.chain_algorithms(),
+        )
+        .map_err(SetupError::from_display)?,
     ))
 }
 
-/// A TLS identity as an authenticator credential: the attestation is then bound to the key
-/// that authenticated this side in TLS.
-fn credential(identity: &Identity) -> Credential {
-    Credential {
-        chain: vec![identity.certificate().to_vec().into()],
-        key: identity.signing_key(),
-    }
+/// A TLS identity as an authenticator credential, its key loaded once by the trust's
+/// provider (the one the session signs and verifies with): the attestation is then bound to
+/// the key that authenticated this side in TLS.
+fn credential(trust: &Embedded, identity: &Identity) -> Result<Credential, SetupError> {
+    let key = trust
+        .provider
+        .signing_key_from_pkcs8(
+            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            identity.pkcs8_der(),
+        )
+        .map_err(SetupError::from_display)?;
+    Ok(Credential {
+        chain: identity.chain(),
+        key: key.into(),
+    })
 }
 
 /// Settings of a [`Server`]; start with [`Server::builder`].
@@ -134,11 +147,15 @@ impl ServerBuilder {
             .attests(attests)
             .requires(self.requires);
         if self.anonymous_clients {
-            session = session.chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
-                Purpose::Client,
-            )));
+            session = session.chain_verifier(Arc::new(
+                DangerousSelfSignedVerifier::dangerous_with_algorithms(
+                    Purpose::Client,
+                    self.trust.chain_algorithms(),
+                ),
+            ));
         } else if !self.client_roots.is_empty() {
-            session = session.chain_verifier(web_pki(&self.client_roots, Purpose::Client)?);
+            session =
+                session.chain_verifier(web_pki(&self.trust, &self.client_roots, Purpose::Client)?);
         } else if !self.requires.is_empty() {
             return Err(SetupError::new(
                 "client attestation is required but no client key is trusted \
@@ -146,10 +163,14 @@ impl ServerBuilder {
             ));
         }
         let session = session.build().map_err(SetupError::from_display)?;
+        let credential = match &self.tee {
+            Some(_) => Some(credential(&self.trust, &self.identity)?),
+            None => None,
+        };
         Ok(Server {
             parts: Arc::new(ServerParts {
                 trust: self.trust,
-                identity: self.tee.as_ref().map(|_| self.identity.clone()),
+                credential,
                 tee: self.tee,
             }),
             tls: Arc::new(tls),
@@ -163,8 +184,9 @@ impl ServerBuilder {
 struct ServerParts {
     trust: Arc<Embedded>,
     tee: Option<Tee>,
-    /// The identity authenticators are signed with, when the server attests.
-    identity: Option<Identity>,
+    /// The credential authenticators are signed with (the TLS identity), when the server
+    /// attests.
+    credential: Option<Credential>,
 }
 
 impl ServerParts {
@@ -173,10 +195,7 @@ impl ServerParts {
             Some(tee) => EmbeddedHooks::attester(&self.trust, tee),
             None => EmbeddedHooks::relying(&self.trust),
         };
-        (
-            hooks.named("server"),
-            self.identity.as_ref().map(credential),
-        )
+        (hooks.named("server"), self.credential.clone())
     }
 }
 
@@ -317,14 +336,18 @@ impl ClientBuilder {
         let session = SessionConfig::builder(self.trust.provider)
             .attests(attests)
             .requires(self.requires)
-            .chain_verifier(web_pki(&self.server_roots, Purpose::Server)?)
+            .chain_verifier(web_pki(&self.trust, &self.server_roots, Purpose::Server)?)
             .build()
             .map_err(SetupError::from_display)?;
+        let credential = match &self.identity {
+            Some(identity) => Some(credential(&self.trust, identity)?),
+            None => None,
+        };
         Ok(Client {
             parts: Arc::new(ClientParts {
                 trust: self.trust,
                 tee: self.tee,
-                identity: self.identity,
+                credential,
             }),
             tls: Arc::new(tls),
             session: Arc::new(session),
@@ -337,8 +360,9 @@ impl ClientBuilder {
 struct ClientParts {
     trust: Arc<Embedded>,
     tee: Option<Tee>,
-    /// The TLS client identity, if any (otherwise an attesting client is anonymous).
-    identity: Option<Identity>,
+    /// The TLS client identity as a credential, if any (otherwise an attesting client is
+    /// anonymous).
+    credential: Option<Credential>,
 }
 
 impl ClientParts {
@@ -347,8 +371,8 @@ impl ClientParts {
             return Ok((EmbeddedHooks::relying(&self.trust).named("client"), None));
         };
         let mut hooks = EmbeddedHooks::attester(&self.trust, tee).named("client");
-        if let Some(identity) = &self.identity {
-            return Ok((hooks, Some(credential(identity))));
+        if let Some(credential) = &self.credential {
+            return Ok((hooks, Some(credential.clone())));
         }
         // Anonymous attestation: a key minted in the TEE for this connection.
         let alg = SignatureAlgorithm::EcdsaSecp256r1Sha256;
