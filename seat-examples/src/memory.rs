@@ -153,6 +153,9 @@ where
 
     /// Tells the session the handshake completed.
     fn establish(&mut self, now: u64) {
+        if let Some(chain) = self.tls.peer_certificates() {
+            self.session.handshake_peer_chain(chain, now);
+        }
         let Ok(exporter) = RustlsExporter::new(&*self.tls) else {
             return;
         };

@@ -460,8 +460,8 @@ impl EmbeddedHooks {
         self
     }
 
-    /// Issues passports (and in-process background-check results) as `form` (CWT by
-    /// default).
+    /// Issues passports as `form` (CWT by default; the in-process background check signs no
+    /// Result).
     #[must_use]
     pub const fn result_form(mut self, form: ResultForm) -> Self {
         self.form = form;
@@ -644,15 +644,15 @@ impl EmbeddedHooks {
                 rp.passport(&mut self.record, request.cmw, &expected, request.now)?,
                 None,
             ),
+            // The Relying Party trusts its own in-process Verifier and the Result never
+            // leaves the process: it is not signed.
             Model::BackgroundCheck => {
-                let (accepted, report) = rp.in_process(
+                let (accepted, report) = rp.in_process_unsigned(
                     &mut self.record,
                     request.cmw,
                     &self.trust.verifier,
-                    self.form,
                     &expected,
                     request.now,
-                    &mut self.rng,
                 )?;
                 (accepted, Some(report.claims().clone()))
             }

@@ -5,14 +5,13 @@
 
 use std::sync::Arc;
 
-use rustls::server::WebPkiClientVerifier;
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, ServerConfig};
 use rustls_pki_types::CertificateDer;
 use seat_binding::authenticator::Role;
 use seat_binding::provider::SignatureAlgorithm;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::{harden_client_config, harden_server_config};
+use seat_proto::rustls_glue::{TlsChainVerifier, harden_client_config, harden_server_config};
 use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 
@@ -21,14 +20,6 @@ use super::{Embedded, EmbeddedHooks, SetupError, Tee};
 
 fn tls_provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
-fn roots(certs: &[CertificateDer<'static>]) -> Result<RootCertStore, SetupError> {
-    let mut roots = RootCertStore::empty();
-    for cert in certs {
-        roots.add(cert.clone()).map_err(SetupError::from_display)?;
-    }
-    Ok(roots)
 }
 
 fn web_pki(
@@ -123,16 +114,21 @@ impl ServerBuilder {
         let builder = ServerConfig::builder_with_provider(tls_provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(SetupError::from_display)?;
-        let builder = if self.client_roots.is_empty() {
-            builder.with_no_client_auth()
+        // TLS validates client certificates with the very chain verifier the session
+        // validates the client's authenticators with, so the session can reuse that
+        // validation for the same chain (ARCHITECTURE.md, "Chain validation reused from the
+        // handshake").
+        let client_chains = if self.client_roots.is_empty() {
+            None
         } else {
-            let verifier = WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots(&self.client_roots)?),
+            Some(web_pki(&self.trust, &self.client_roots, Purpose::Client)?)
+        };
+        let builder = match &client_chains {
+            None => builder.with_no_client_auth(),
+            Some(chains) => builder.with_client_cert_verifier(Arc::new(TlsChainVerifier::new(
+                Arc::clone(chains),
                 tls_provider(),
-            )
-            .build()
-            .map_err(SetupError::from_display)?;
-            builder.with_client_cert_verifier(verifier)
+            ))),
         };
         let mut tls = builder
             .with_single_cert(self.identity.chain(), self.identity.private_key())
@@ -153,9 +149,8 @@ impl ServerBuilder {
                     self.trust.chain_algorithms(),
                 ),
             ));
-        } else if !self.client_roots.is_empty() {
-            session =
-                session.chain_verifier(web_pki(&self.trust, &self.client_roots, Purpose::Client)?);
+        } else if let Some(chains) = client_chains {
+            session = session.chain_verifier_shared_with_handshake(chains);
         } else if !self.requires.is_empty() {
             return Err(SetupError::new(
                 "client attestation is required but no client key is trusted \
@@ -317,10 +312,16 @@ impl ClientBuilder {
     ///
     /// [`SetupError`] if rustls refuses a trusted certificate or the client identity.
     pub fn build(self) -> Result<Client, SetupError> {
+        // As on the server: one chain verifier for the TLS handshake and the authenticators.
+        let server_chains = web_pki(&self.trust, &self.server_roots, Purpose::Server)?;
         let builder = ClientConfig::builder_with_provider(tls_provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(SetupError::from_display)?
-            .with_root_certificates(roots(&self.server_roots)?);
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(TlsChainVerifier::new(
+                Arc::clone(&server_chains),
+                tls_provider(),
+            )));
         let mut tls = match &self.identity {
             Some(id) => builder
                 .with_client_auth_cert(id.chain(), id.private_key())
@@ -336,7 +337,7 @@ impl ClientBuilder {
         let session = SessionConfig::builder(self.trust.provider)
             .attests(attests)
             .requires(self.requires)
-            .chain_verifier(web_pki(&self.trust, &self.server_roots, Purpose::Server)?)
+            .chain_verifier_shared_with_handshake(server_chains)
             .build()
             .map_err(SetupError::from_display)?;
         let credential = match &self.identity {
