@@ -832,7 +832,13 @@ impl Session {
 
     /// The next action, or `None` when there is nothing to do until the next input.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front();
+        // Drained after a burst (an exchange queues several actions): an idle session keeps
+        // no queue beyond the one or two slots the data path uses.
+        if action.is_none() && self.actions.capacity() > 2 {
+            self.actions = VecDeque::new();
+        }
+        action
     }
 
     /// The earliest deadline of a pending exchange, or of the gate while it is closed, for
@@ -977,7 +983,7 @@ impl Session {
             own_spki,
             deframer: Deframer::new(),
             peer_hello: None,
-            recent_contexts: VecDeque::with_capacity(CONTEXT_WINDOW),
+            recent_contexts: VecDeque::new(),
             outgoing: BTreeMap::new(),
             incoming: BTreeMap::new(),
             next_exchange: 1,
@@ -1379,8 +1385,14 @@ impl Session {
         if !self.is_open() {
             return Err(ApiMisuse::GateClosed.into());
         }
+        // Every chunk's frame in one buffer, each byte copied once.
+        let chunks = bytes.len().div_ceil(shim::MAX_DATA_CHUNK);
+        let mut out = Vec::with_capacity(bytes.len().saturating_add(chunks.saturating_mul(4)));
         for chunk in bytes.chunks(shim::MAX_DATA_CHUNK) {
-            self.send_frame(&Frame::Data(chunk.to_vec()))?;
+            shim::encode_data_frame(chunk, &mut out)?;
+        }
+        if !out.is_empty() {
+            self.actions.push_back(Action::Send(out));
         }
         Ok(())
     }
