@@ -15,7 +15,7 @@ use seat_proto::shim::Models;
 use seat_verify::embedded::testing::Identity;
 pub use seat_verify::embedded::testing::move_tls;
 use seat_verify::embedded::{
-    Account, Client, Embedded, EmbeddedHooks, PeerAttestation, Server, SetupError,
+    Account, AnyTee, Client, Embedded, EmbeddedHooks, PeerAttestation, Server, SetupError,
 };
 
 use crate::echo::Options;
@@ -32,6 +32,11 @@ impl Recorded {
     /// The embedded hooks inside.
     pub const fn hooks(&self) -> &EmbeddedHooks {
         &self.hooks
+    }
+
+    /// The embedded hooks, without the event log.
+    pub fn into_inner(self) -> EmbeddedHooks {
+        self.hooks
     }
 }
 
@@ -114,7 +119,9 @@ where
 
     /// Reads whatever plaintext TLS has and feeds it to the session.
     pub fn pump_plaintext(&mut self, now: u64) {
-        let mut buf = vec![0u8; 64 * 1024];
+        // One TLS record's worth at a time, on the stack: no allocation (and no 64 KiB to
+        // zero) per call.
+        let mut buf = [0u8; 16 * 1024];
         loop {
             let n = match std::io::Read::read(&mut self.tls.reader(), &mut buf) {
                 Ok(n) if n > 0 => n,
@@ -147,6 +154,9 @@ where
 
     /// Tells the session the handshake completed.
     fn establish(&mut self, now: u64) {
+        if let Some(chain) = self.tls.peer_certificates() {
+            self.session.handshake_peer_chain(chain, now);
+        }
         let Ok(exporter) = RustlsExporter::new(&*self.tls) else {
             return;
         };
@@ -254,13 +264,29 @@ impl Setup {
             client: client_tee,
             trust,
         } = crate::platforms::platforms(opts.tee, opts.server_tampered, opts.client_tampered)?;
+        Self::with_trust(opts, trust, &server_tee, &client_tee)
+    }
+
+    /// Prepares connections for `opts` with trust and TEEs the caller built (another
+    /// provider, for example an instrumented one); `opts`' tampering flags are then the
+    /// caller's to honour when it builds the TEEs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Setup::new`].
+    pub fn with_trust(
+        opts: Options,
+        trust: Arc<Embedded>,
+        server_tee: &AnyTee,
+        client_tee: &AnyTee,
+    ) -> Result<Self, SetupError> {
         let server_id = Identity::self_signed("localhost")?;
         let client_id = Identity::self_signed("client.example")?;
         let pick = |on: bool| if on { opts.model } else { Models::NONE };
 
         let mut server = Server::builder(&trust, &server_id).requires(pick(opts.client_attests));
         if opts.server_attests {
-            server = server.attests_on(&server_tee, opts.model);
+            server = server.attests_on(server_tee, opts.model);
         }
         server = if opts.client_certificate {
             server.client_certificate(&client_id)
@@ -272,7 +298,7 @@ impl Setup {
             .trusts(&server_id)
             .requires(pick(opts.server_attests));
         if opts.client_attests {
-            client = client.attests_on(&client_tee, opts.model);
+            client = client.attests_on(client_tee, opts.model);
         }
         if opts.client_certificate {
             client = client.certificate(&client_id);
@@ -323,6 +349,18 @@ impl Setup {
     ///
     /// A set-up failure, or a TLS handshake that does not complete.
     pub fn connect(&self, now: u64) -> Result<MemoryPair, SetupError> {
+        let mut pair = self.handshake(now)?;
+        pair.run();
+        Ok(pair)
+    }
+
+    /// Fresh peers and the TLS handshake, each session told it completed; attestation has
+    /// not moved yet (call [`MemoryPair::run`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Setup::connect`].
+    pub fn handshake(&self, now: u64) -> Result<MemoryPair, SetupError> {
         let peers = self.peers(now)?;
         let server_name = "localhost"
             .try_into()
@@ -348,7 +386,6 @@ impl Setup {
         }
         pair.client.establish(now);
         pair.server.establish(now);
-        pair.run();
         Ok(pair)
     }
 }

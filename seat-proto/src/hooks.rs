@@ -363,12 +363,13 @@ pub fn drive<H: AttestationHooks + ?Sized>(
     let mut first_error = None;
     while let Some(action) = session.poll_action() {
         let input = match action {
+            // Moved, not copied, into an empty buffer.
             Action::Send(bytes) => {
-                send.extend_from_slice(&bytes);
+                append(send, bytes);
                 continue;
             }
             Action::Deliver(bytes) => {
-                deliver.extend_from_slice(&bytes);
+                append(deliver, bytes);
                 continue;
             }
             Action::Event(event) => {
@@ -416,6 +417,15 @@ pub fn drive<H: AttestationHooks + ?Sized>(
     match first_error {
         Some(e) => Err(e),
         None => Ok(accepted),
+    }
+}
+
+/// Appends `bytes` to `to`, taking the vector itself when `to` is empty.
+fn append(to: &mut Vec<u8>, bytes: Vec<u8>) {
+    if to.is_empty() {
+        *to = bytes;
+    } else {
+        to.extend_from_slice(&bytes);
     }
 }
 

@@ -24,6 +24,12 @@ use rustls::{
 };
 use seat_binding::exporter::rustls_adapter::{RustlsConnection, RustlsExporter};
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
+
+use crate::chain::{CertificateError, ChainTrust, ChainVerifier};
 use crate::error::Error;
 use crate::hooks::{AttestationHooks, Driver, ReattestPending};
 use crate::session::{ExchangeId, Input, Session};
@@ -41,6 +47,157 @@ pub fn harden_server_config(config: &mut ServerConfig) {
     config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     config.max_early_data_size = 0;
     config.send_half_rtt_data = false;
+}
+
+/// A rustls certificate verifier (of servers, for a client; of clients, for a server) that
+/// validates the peer's chain in the TLS handshake with a seat [`ChainVerifier`], accepting
+/// only [`ChainTrust::Anchored`] (the handshake's validation never rests on attestation), then
+/// the server name (for a server's certificate) and the handshake signature with the rustls
+/// provider's algorithms.
+///
+/// Give the same `Arc` to
+/// [`SessionConfigBuilder::chain_verifier_shared_with_handshake`](crate::session::SessionConfigBuilder::chain_verifier_shared_with_handshake):
+/// the session then takes an authenticator that carries the chain this handshake validated,
+/// byte for byte, as validated (ARCHITECTURE.md, "Chain validation reused from the
+/// handshake"). A client verifier offers no CA names to clients.
+#[derive(Debug)]
+pub struct TlsChainVerifier {
+    chain: Arc<dyn ChainVerifier>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl TlsChainVerifier {
+    /// Validates chains with `chain` and handshake signatures with `provider`'s algorithms.
+    pub fn new(
+        chain: Arc<dyn ChainVerifier>,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Self {
+        Self { chain, provider }
+    }
+
+    /// The seat chain verifier inside (the one to share with the session configuration).
+    pub fn chain_verifier(&self) -> &Arc<dyn ChainVerifier> {
+        &self.chain
+    }
+
+    fn validate(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), rustls::Error> {
+        use rustls::CertificateError as E;
+        let intermediates: Vec<&[u8]> = intermediates.iter().map(AsRef::as_ref).collect();
+        match self
+            .chain
+            .verify_chain(end_entity.as_ref(), &intermediates, now.as_secs())
+        {
+            Ok(ChainTrust::Anchored) => Ok(()),
+            Ok(_) => Err(rustls::Error::InvalidCertificate(E::UnknownIssuer)),
+            Err(e) => Err(rustls::Error::InvalidCertificate(match e {
+                CertificateError::Malformed => E::BadEncoding,
+                CertificateError::UnknownIssuer => E::UnknownIssuer,
+                CertificateError::Expired => E::Expired,
+                CertificateError::NotValidYet => E::NotValidYet,
+                CertificateError::BadSignature => E::BadSignature,
+                CertificateError::InvalidPurpose => E::InvalidPurpose,
+                _ => E::ApplicationVerificationFailure,
+            })),
+        }
+    }
+}
+
+impl ServerCertVerifier for TlsChainVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.validate(end_entity, intermediates, now)?;
+        let cert = webpki::EndEntityCert::try_from(end_entity).map_err(|_| {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding)
+        })?;
+        cert.verify_is_valid_for_subject_name(server_name)
+            .map_err(|_| {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
+            })?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+impl ClientCertVerifier for TlsChainVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.validate(end_entity, intermediates, now)?;
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        ServerCertVerifier::verify_tls12_signature(self, message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        ServerCertVerifier::verify_tls13_signature(self, message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        ServerCertVerifier::supported_verify_schemes(self)
+    }
 }
 
 /// Seconds since the Unix epoch from the system clock.
@@ -116,6 +273,9 @@ impl<H: AttestationHooks> Core<H> {
         let (session, out, app) = (&mut self.session, &mut self.outgoing, &mut self.delivered);
         match step {
             Step::Established => {
+                if let Some(chain) = conn.common_state().peer_certificates() {
+                    session.handshake_peer_chain(chain, now);
+                }
                 let exporter = RustlsExporter::new(conn)?;
                 let input = Input::Established {
                     exporter: &exporter,

@@ -76,6 +76,12 @@ pub const CONTEXT_WINDOW: usize = 64;
 /// exchange's authenticator and then its verdict each get one.
 pub const GATE_TIMEOUT_EXCHANGES: u64 = 2;
 
+/// How long after the TLS handshake validated the peer's certificate chain an authenticator
+/// carrying the byte-identical chain is taken as validated by that handshake, in seconds
+/// ([`SessionConfigBuilder::chain_verifier_shared_with_handshake`]): the first exchange of a
+/// connection; a re-attestation later than that validates the chain in full again.
+pub const MAX_HANDSHAKE_CHAIN_AGE_SECS: u64 = 60;
+
 /// What each data frame held before the gate opens costs against
 /// [`SessionConfig::max_early_data`] on top of its payload: its header, so that empty frames
 /// are charged too.
@@ -103,6 +109,12 @@ pub struct SessionConfig {
     pub signature_schemes: Vec<SignatureScheme>,
     /// Certificate-path validation of the peer's authenticators.
     pub chain_verifier: Arc<dyn ChainVerifier>,
+    /// The chain verifier the TLS handshake of every connection validates the peer's chain
+    /// with, when the caller said so
+    /// ([`SessionConfigBuilder::chain_verifier_shared_with_handshake`]). The handshake's
+    /// validation is reused only while this is the very [`chain_verifier`](Self::chain_verifier)
+    /// (the same object).
+    pub handshake_chain_verifier: Option<Arc<dyn ChainVerifier>>,
     /// How long an exchange may wait for the peer or for the caller, in seconds.
     pub exchange_timeout_secs: u64,
     /// How many bytes of application data the peer may send before this side's gate opens,
@@ -149,6 +161,7 @@ impl SessionConfig {
             cmw_forms: CmwForms::BOTH,
             signature_schemes: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
             chain_verifier: None,
+            handshake_chain_verifier: None,
             exchange_timeout_secs: 30,
             max_early_data: 64 * 1024,
         }
@@ -178,6 +191,7 @@ pub struct SessionConfigBuilder {
     cmw_forms: CmwForms,
     signature_schemes: Vec<SignatureScheme>,
     chain_verifier: Option<Arc<dyn ChainVerifier>>,
+    handshake_chain_verifier: Option<Arc<dyn ChainVerifier>>,
     exchange_timeout_secs: u64,
     max_early_data: usize,
 }
@@ -200,6 +214,28 @@ impl SessionConfigBuilder {
     /// Certificate-path validation of the peer's authenticators; needed only when this side
     /// [`requires`](Self::requires) attestation.
     pub fn chain_verifier(mut self, verifier: Arc<dyn ChainVerifier>) -> Self {
+        self.chain_verifier = Some(verifier);
+        self.handshake_chain_verifier = None;
+        self
+    }
+
+    /// As [`chain_verifier`](Self::chain_verifier), for a verifier the TLS handshake of every
+    /// connection of this configuration also validates the peer's certificate chain with,
+    /// accepting only [`ChainTrust::Anchored`] (with rustls:
+    /// `seat_proto::rustls_glue::TlsChainVerifier` around this same `Arc`). Then, once told
+    /// the chain the handshake validated ([`Session::handshake_peer_chain`], which the stream
+    /// adapters call), a session takes an authenticator of the peer carrying that
+    /// byte-identical chain, within [`MAX_HANDSHAKE_CHAIN_AGE_SECS`] of the handshake, as
+    /// validated, instead of validating it again; any other chain is validated in full.
+    /// ARCHITECTURE.md, "Chain validation reused from the handshake", gives the argument.
+    ///
+    /// Only for a verifier the handshake really uses: a session told so wrongly would take a
+    /// chain as anchored that nothing validated.
+    pub fn chain_verifier_shared_with_handshake(
+        mut self,
+        verifier: Arc<dyn ChainVerifier>,
+    ) -> Self {
+        self.handshake_chain_verifier = Some(Arc::clone(&verifier));
         self.chain_verifier = Some(verifier);
         self
     }
@@ -267,6 +303,7 @@ impl SessionConfigBuilder {
             cmw_forms: self.cmw_forms,
             signature_schemes: self.signature_schemes,
             chain_verifier,
+            handshake_chain_verifier: self.handshake_chain_verifier,
             exchange_timeout_secs: self.exchange_timeout_secs,
             max_early_data: self.max_early_data,
         })
@@ -312,6 +349,68 @@ impl ChainVerifier for NoPeerChains {
         _now_unix_secs: u64,
     ) -> Result<ChainTrust, CertificateError> {
         Err(CertificateError::UnknownIssuer)
+    }
+}
+
+/// The peer's certificate chain as the TLS handshake of this connection validated it: the
+/// SHA-256 of the length-prefixed certificates, and when.
+#[derive(Clone, Copy, Debug)]
+struct HandshakeChain {
+    digest: [u8; 32],
+    validated_at: u64,
+}
+
+/// SHA-256 over each certificate of a chain, end entity first, each preceded by its length
+/// (four bytes, big-endian), so that no two chains share a digest input.
+fn chain_digest(
+    provider: &'static dyn CryptoProvider,
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+) -> [u8; 32] {
+    let certs = core::iter::once(end_entity).chain(intermediates.iter().copied());
+    let lengths: Vec<[u8; 4]> = certs
+        .clone()
+        .map(|c| u32::try_from(c.len()).unwrap_or(u32::MAX).to_be_bytes())
+        .collect();
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(lengths.len() * 2);
+    for (len, cert) in lengths.iter().zip(certs) {
+        parts.push(len);
+        parts.push(cert);
+    }
+    let digest = provider.hash(HashAlgorithm::Sha256, &parts);
+    let mut out = [0u8; 32];
+    if let Some(bytes) = digest.as_bytes().get(..32) {
+        out.copy_from_slice(bytes);
+    }
+    out
+}
+
+/// The session's chain verifier, except for the chain the TLS handshake of this connection
+/// validated with that same verifier moments ago: that one, byte-identical and within
+/// [`MAX_HANDSHAKE_CHAIN_AGE_SECS`], is taken as anchored without validating it again.
+#[derive(Debug)]
+struct HandshakeValidated<'a> {
+    inner: &'a dyn ChainVerifier,
+    handshake: HandshakeChain,
+    provider: &'static dyn CryptoProvider,
+}
+
+impl ChainVerifier for HandshakeValidated<'_> {
+    fn verify_chain(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        now_unix_secs: u64,
+    ) -> Result<ChainTrust, CertificateError> {
+        let fresh = now_unix_secs
+            .checked_sub(self.handshake.validated_at)
+            .is_some_and(|age| age <= MAX_HANDSHAKE_CHAIN_AGE_SECS);
+        if fresh && chain_digest(self.provider, end_entity, intermediates) == self.handshake.digest
+        {
+            return Ok(ChainTrust::Anchored);
+        }
+        self.inner
+            .verify_chain(end_entity, intermediates, now_unix_secs)
     }
 }
 
@@ -652,6 +751,8 @@ pub struct Session {
     rng: Box<dyn RandomSource + Send>,
     state: State,
     actions: VecDeque<Action>,
+    /// The peer chain the TLS handshake validated with the session's own chain verifier.
+    handshake_chain: Option<HandshakeChain>,
 }
 
 impl core::fmt::Debug for Session {
@@ -682,7 +783,35 @@ impl Session {
             rng,
             state: State::ExpectEstablished,
             actions: VecDeque::new(),
+            handshake_chain: None,
         }
+    }
+
+    /// Tells the session the certificate chain (end entity first) that the TLS handshake of
+    /// this connection validated for the peer at `now`, before [`Input::Established`] (with
+    /// rustls: `peer_certificates()`; the stream adapters call this). It counts only when the
+    /// configuration's chain verifier is the one the handshake validates with
+    /// ([`SessionConfigBuilder::chain_verifier_shared_with_handshake`]); otherwise, and after
+    /// the handshake was reported, it does nothing.
+    pub fn handshake_peer_chain<C: AsRef<[u8]>>(&mut self, chain: &[C], now: u64) {
+        let shared = self
+            .config
+            .handshake_chain_verifier
+            .as_ref()
+            .is_some_and(|h| {
+                core::ptr::addr_eq(Arc::as_ptr(h), Arc::as_ptr(&self.config.chain_verifier))
+            });
+        if !shared || !matches!(self.state, State::ExpectEstablished) {
+            return;
+        }
+        let Some((end_entity, rest)) = chain.split_first() else {
+            return;
+        };
+        let intermediates: Vec<&[u8]> = rest.iter().map(AsRef::as_ref).collect();
+        self.handshake_chain = Some(HandshakeChain {
+            digest: chain_digest(self.config.provider, end_entity.as_ref(), &intermediates),
+            validated_at: now,
+        });
     }
 
     /// The configuration.
@@ -703,7 +832,13 @@ impl Session {
 
     /// The next action, or `None` when there is nothing to do until the next input.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front();
+        // Drained after a burst (an exchange queues several actions): an idle session keeps
+        // no queue beyond the one or two slots the data path uses.
+        if action.is_none() && self.actions.capacity() > 2 {
+            self.actions = VecDeque::new();
+        }
+        action
     }
 
     /// The earliest deadline of a pending exchange, or of the gate while it is closed, for
@@ -848,7 +983,7 @@ impl Session {
             own_spki,
             deframer: Deframer::new(),
             peer_hello: None,
-            recent_contexts: VecDeque::with_capacity(CONTEXT_WINDOW),
+            recent_contexts: VecDeque::new(),
             outgoing: BTreeMap::new(),
             incoming: BTreeMap::new(),
             next_exchange: 1,
@@ -1111,6 +1246,7 @@ impl Session {
         now: u64,
     ) -> Result<(), Error> {
         let config = Arc::clone(&self.config);
+        let handshake = self.handshake_chain;
         let r = self.running()?;
         let Some(Outgoing::ExpectAuthenticator {
             request,
@@ -1120,12 +1256,21 @@ impl Session {
         else {
             return Err(PeerMisbehaved::UnexpectedAuthenticator.into());
         };
+        let reuse = handshake.map(|handshake| HandshakeValidated {
+            inner: config.chain_verifier.as_ref(),
+            handshake,
+            provider: config.provider,
+        });
+        let chain_verifier: &dyn ChainVerifier = match &reuse {
+            Some(v) => v,
+            None => config.chain_verifier.as_ref(),
+        };
         let outcome = authenticator::validate(
             &r.peer_keys,
             &Solicitation::Request(request),
             message,
             &config.code_points,
-            config.chain_verifier.as_ref(),
+            chain_verifier,
             now,
         )?;
         let validated = match outcome {
@@ -1240,8 +1385,14 @@ impl Session {
         if !self.is_open() {
             return Err(ApiMisuse::GateClosed.into());
         }
+        // Every chunk's frame in one buffer, each byte copied once.
+        let chunks = bytes.len().div_ceil(shim::MAX_DATA_CHUNK);
+        let mut out = Vec::with_capacity(bytes.len().saturating_add(chunks.saturating_mul(4)));
         for chunk in bytes.chunks(shim::MAX_DATA_CHUNK) {
-            self.send_frame(&Frame::Data(chunk.to_vec()))?;
+            shim::encode_data_frame(chunk, &mut out)?;
+        }
+        if !out.is_empty() {
+            self.actions.push_back(Action::Send(out));
         }
         Ok(())
     }

@@ -78,6 +78,26 @@ pub const MAX_DATA_CHUNK: usize = 16 * 1024;
 
 const HEADER_LEN: usize = 4;
 
+/// The most a [`Deframer`] keeps allocated once everything it buffered was framed: larger
+/// buffers (a burst of data, an authenticator) are released, so an idle connection holds
+/// little.
+const IDLE_BUFFER: usize = 1024;
+
+/// Appends a data frame carrying `payload` to `out`: its header, then the payload, copied
+/// once (the data path's encoder; [`Frame::encode`] of a [`Frame::Data`] comes here).
+///
+/// # Errors
+///
+/// [`EncodeError`] for a payload over [`MAX_FRAME_PAYLOAD_LEN`].
+pub fn encode_data_frame(payload: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    crate::codec::check_len("frame payload", payload.len(), 0, MAX_FRAME_PAYLOAD_LEN)?;
+    out.reserve(HEADER_LEN + payload.len());
+    out.push(frame_type::DATA);
+    put_u24(out, payload.len());
+    out.extend_from_slice(payload);
+    Ok(())
+}
+
 /// Frame type bytes.
 mod frame_type {
     pub(super) const HELLO: u8 = 0x01;
@@ -259,10 +279,7 @@ impl Frame {
                 payload.extend_from_slice(detail.as_bytes());
                 frame_type::ERROR
             }
-            Self::Data(bytes) => {
-                payload.extend_from_slice(bytes);
-                frame_type::DATA
-            }
+            Self::Data(bytes) => return encode_data_frame(bytes, out),
         };
         crate::codec::check_len("frame payload", payload.len(), 0, MAX_FRAME_PAYLOAD_LEN)?;
         out.push(ty);
@@ -272,13 +289,16 @@ impl Frame {
         Ok(())
     }
 
-    /// The frame as a new vector.
+    /// The frame as a new vector, allocated once at its final size.
     ///
     /// # Errors
     ///
     /// As [`encode`](Self::encode).
     pub fn to_vec(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::new();
+        let mut out = match self {
+            Self::Data(bytes) => Vec::with_capacity(HEADER_LEN + bytes.len()),
+            _ => Vec::new(),
+        };
         self.encode(&mut out)?;
         Ok(out)
     }
@@ -416,7 +436,12 @@ impl Deframer {
         self.start += HEADER_LEN + len;
         self.offset += HEADER_LEN + len;
         if self.start == self.buf.len() {
-            self.buf.clear();
+            // Everything framed: an idle connection keeps no buffer beyond a small one.
+            if self.buf.capacity() > IDLE_BUFFER {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
             self.start = 0;
         }
         Ok(Some(decoded))

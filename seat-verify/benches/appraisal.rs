@@ -1,5 +1,6 @@
-//! One background-check appraisal of simulated-TEE Evidence (decode, verify, checks, EAR
-//! issued and signed) next to its cryptographic floor: one verify of the Evidence signature
+//! One appraisal of simulated-TEE Evidence with its EAR issued and signed, as for a remote
+//! Relying Party or a passport (`RelyingParty::in_process`; the in-process background check
+//! itself signs nothing), next to its cryptographic floor: one verify of the Evidence signature
 //! plus one signature of an EAR-sized message with the same key types (ES256 both).
 #![allow(
     missing_docs,
@@ -22,8 +23,8 @@ use seat_evidence::cmw::Cmw;
 use seat_evidence::cose::{CoseSign1, sig_structure1};
 use seat_evidence::sim::{SimTeeConfig, SimulatedTee};
 use seat_verify::{
-    AppraisalRequest, Background, Expected, Policy, RelyingParty, ReplayRecord, ResultForm,
-    TrustAnchor, Verifier,
+    AppraisalRequest, Expected, Policy, RelyingParty, ReplayRecord, ResultForm, TrustAnchor,
+    Verifier,
 };
 
 const NOW: u64 = 1_800_000_000;
@@ -120,13 +121,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("appraisal", |bn| {
         bn.iter(|| {
             let mut record = ReplayRecord::new();
-            rp.background_check(
+            rp.in_process(
                 &mut record,
-                Background::InProcess {
-                    evidence: &evidence,
-                    verifier: &verifier,
-                    form: ResultForm::Cwt,
-                },
+                &evidence,
+                &verifier,
+                ResultForm::Cwt,
                 &expected,
                 NOW,
                 &mut rng,

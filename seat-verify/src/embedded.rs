@@ -53,6 +53,7 @@ use seat_evidence::attester::{Attester, EvidenceRequest as TeeRequest};
 use seat_evidence::cmw::{AnyCmw, Cmw, Ind, JsonCmw, RecordType};
 use seat_evidence::ear::{Ear, Tier, TrustVector};
 use seat_evidence::sim::{MintedAik, SimTeeConfig, SimulatedTee};
+use seat_proto::chain::{Algorithms, DEFAULT_ALGORITHMS};
 use seat_proto::hooks::{
     AppraisalRequest, AttestationHooks, EvidenceRequest, Mechanism, Model as AskedModel, Rejection,
     Stage as HookStage,
@@ -272,6 +273,7 @@ pub struct Embedded {
     verifier: Verifier,
     rp_policy: RelyingPartyPolicy,
     provider: &'static dyn CryptoProvider,
+    chain_algorithms: Algorithms,
 }
 
 impl Embedded {
@@ -341,7 +343,22 @@ impl Embedded {
             verifier,
             rp_policy,
             provider,
+            chain_algorithms: DEFAULT_ALGORITHMS,
         }
+    }
+
+    /// Validates authenticators' certificate chains with `algorithms` (default
+    /// [`DEFAULT_ALGORITHMS`]): another provider's, or an instrumented set (the benchmarks
+    /// count every signature the attested exchange verifies).
+    #[must_use]
+    pub const fn with_chain_algorithms(mut self, algorithms: Algorithms) -> Self {
+        self.chain_algorithms = algorithms;
+        self
+    }
+
+    /// The signature algorithms authenticators' certificate chains are validated with.
+    pub const fn chain_algorithms(&self) -> Algorithms {
+        self.chain_algorithms
     }
 
     /// The Verifier.
@@ -557,8 +574,8 @@ impl EmbeddedHooks {
         self
     }
 
-    /// Issues passports (and in-process background-check results) as `form` (CWT by
-    /// default).
+    /// Issues passports as `form` (CWT by default; the in-process background check signs no
+    /// Result).
     #[must_use]
     pub const fn result_form(mut self, form: ResultForm) -> Self {
         self.form = form;
@@ -737,15 +754,15 @@ impl EmbeddedHooks {
                 rp.passport(&mut self.record, request.cmw, &expected, request.now)?,
                 None,
             ),
+            // The Relying Party trusts its own in-process Verifier and the Result never
+            // leaves the process: it is not signed.
             Model::BackgroundCheck => {
-                let (accepted, report) = rp.in_process(
+                let (accepted, report) = rp.in_process_unsigned(
                     &mut self.record,
                     request.cmw,
                     &self.trust.verifier,
-                    self.form,
                     &expected,
                     request.now,
-                    &mut self.rng,
                 )?;
                 (accepted, Some(report.claims().clone()))
             }

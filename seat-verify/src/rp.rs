@@ -111,13 +111,16 @@ impl fmt::Display for Accepted {
 /// Where the background-check appraisal happens.
 #[derive(Debug)]
 pub enum Background<'a> {
-    /// Appraise here, with this Verifier; it issues (and signs) an EAR in `form`.
+    /// Appraise here, with this Verifier, which builds an EAR. The decision trusts the
+    /// in-process appraisal itself, and the EAR never leaves the process, so it is not signed
+    /// ([`Verifier::appraise_unsigned`]); for a signed Result, use
+    /// [`RelyingParty::in_process`].
     InProcess {
         /// The Evidence CMW from the peer.
         evidence: &'a [u8],
         /// The Verifier.
         verifier: &'a Verifier,
-        /// The form of the EAR it issues.
+        /// The form an EAR would be signed in (kept for callers; this decision signs none).
         form: ResultForm,
     },
     /// The caller obtained `result` (an EAR CMW) from a remote Verifier for `evidence`.
@@ -161,8 +164,8 @@ impl RelyingParty {
     ///
     /// # Errors
     ///
-    /// [`Error::Rejected`] with the stage and reason; [`Error::InvalidArgument`] or
-    /// [`Error::Signing`] from an in-process Verifier.
+    /// [`Error::Rejected`] with the stage and reason; [`Error::InvalidArgument`] from an
+    /// in-process Verifier. (`rng` is no longer used: the in-process EAR is not signed.)
     pub fn background_check(
         &self,
         record: &mut ReplayRecord,
@@ -171,21 +174,12 @@ impl RelyingParty {
         now_unix_secs: u64,
         rng: &mut dyn RandomSource,
     ) -> Result<Accepted, Error> {
+        let _ = rng;
         match input {
             Background::InProcess {
-                evidence,
-                verifier,
-                form,
+                evidence, verifier, ..
             } => self
-                .in_process(
-                    record,
-                    evidence,
-                    verifier,
-                    form,
-                    expected,
-                    now_unix_secs,
-                    rng,
-                )
+                .in_process_unsigned(record, evidence, verifier, expected, now_unix_secs)
                 .map(|(accepted, _)| accepted),
             Background::Remote { evidence, result } => {
                 let vr = self.verify_result(result)?;
@@ -233,6 +227,43 @@ impl RelyingParty {
             BindingLevel::Exchange,
             rng,
         )?;
+        self.decide_in_process(record, report)
+    }
+
+    /// Background check with an in-process Verifier whose EAR is not signed
+    /// ([`Verifier::appraise_unsigned`]): the Relying Party trusts its own in-process
+    /// Verifier, and the Result never leaves the process. The same decision as
+    /// [`Self::in_process`], one signature fewer; the report's
+    /// [`signed_result`](Report::signed_result) is `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::background_check`].
+    pub fn in_process_unsigned(
+        &self,
+        record: &mut ReplayRecord,
+        evidence: &[u8],
+        verifier: &Verifier,
+        expected: &Expected<'_>,
+        now_unix_secs: u64,
+    ) -> Result<(Accepted, Report), Error> {
+        let report = verifier.appraise_unsigned(
+            &AppraisalRequest {
+                cmw: evidence,
+                binder: expected.binder,
+                aik_pub_hash: expected.aik_pub_hash,
+                now_unix_secs,
+            },
+            BindingLevel::Exchange,
+        )?;
+        self.decide_in_process(record, report)
+    }
+
+    fn decide_in_process(
+        &self,
+        record: &mut ReplayRecord,
+        report: Report,
+    ) -> Result<(Accepted, Report), Error> {
         record.accept_digest(*report.evidence_digest())?;
         if let Some(finding) = report.findings().first() {
             return Err((*finding).into());

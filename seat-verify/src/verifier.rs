@@ -80,7 +80,8 @@ pub struct Report {
     evidence_digest: [u8; 32],
     findings: Vec<Reason>,
     ear: Ear,
-    result: Vec<u8>,
+    /// The signed EAR CMW; `None` for an in-process appraisal that was not signed.
+    result: Option<Vec<u8>>,
 }
 
 impl Report {
@@ -126,9 +127,16 @@ impl Report {
         self.ear.status.unwrap_or(Tier::None)
     }
 
-    /// The signed EAR in a CMW record with `ind` 8, ready to send or to present as a passport.
+    /// The signed EAR in a CMW record with `ind` 8, ready to send or to present as a passport;
+    /// empty for a report of [`Verifier::appraise_unsigned`].
     pub fn result(&self) -> &[u8] {
-        &self.result
+        self.result.as_deref().unwrap_or_default()
+    }
+
+    /// The signed EAR CMW, or `None` if the appraisal was not signed
+    /// ([`Verifier::appraise_unsigned`]).
+    pub fn signed_result(&self) -> Option<&[u8]> {
+        self.result.as_deref()
     }
 }
 
@@ -258,6 +266,35 @@ impl Verifier {
         binding: BindingLevel,
         rng: &mut dyn RandomSource,
     ) -> Result<Report, Error> {
+        self.appraise_inner(request, collateral, Some((form, rng)), binding)
+    }
+
+    /// Appraises Evidence as [`Verifier::appraise`] does and builds the same EAR, but does
+    /// not sign it: for a Relying Party that runs this Verifier in its own process, where the
+    /// Result never leaves the process and a signature would prove nothing to anyone (the
+    /// decision rests on this appraisal, not on a signature over it). The report's
+    /// [`result`](Report::result) is then empty and [`signed_result`](Report::signed_result)
+    /// is `None`. Anything that leaves the process (a passport, an answer to a remote Relying
+    /// Party) must come from [`Verifier::appraise`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::appraise`], without [`Error::Signing`].
+    pub fn appraise_unsigned(
+        &self,
+        request: &AppraisalRequest<'_>,
+        binding: BindingLevel,
+    ) -> Result<Report, Error> {
+        self.appraise_inner(request, &self.collateral, None, binding)
+    }
+
+    fn appraise_inner(
+        &self,
+        request: &AppraisalRequest<'_>,
+        collateral: &Collateral,
+        sign: Option<(ResultForm, &mut dyn RandomSource)>,
+        binding: BindingLevel,
+    ) -> Result<Report, Error> {
         let members = evidence_members(request.cmw)?;
         let mut appraisals = Vec::with_capacity(members.len());
         for (label, record) in &members {
@@ -308,7 +345,10 @@ impl Verifier {
             .flat_map(|a| a.findings.iter().copied())
             .collect();
         let ear = self.build_ear(request, &appraisals, binding, now)?;
-        let result = self.sign_ear(&ear, form, rng)?;
+        let result = match sign {
+            Some((form, rng)) => Some(self.sign_ear(&ear, form, rng)?),
+            None => None,
+        };
         Ok(Report {
             appraisals,
             evidence_digest,

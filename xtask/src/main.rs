@@ -16,6 +16,10 @@
 //!   coverage instrumentation on the stable toolchain and runs each in turn for `SECS`
 //!   seconds (default 60) from its seed corpus, then reports executions and findings per
 //!   target; `fuzz --seeds` rewrites the seed corpora from the vectors.
+//! - `bench [--quick]`: the release criterion benchmarks of issue 18
+//!   (`seat-examples/benches/attested.rs`): prints the machine's load, one table of medians,
+//!   then one `ratio NAME VALUE` line per ratio and the counted operations and round trips;
+//!   criterion's progress goes to stderr. `--quick` shortens every measurement.
 //! - `model [--depth N]`: the model check of the session against an active attacker
 //!   (`seat-proto/tests/model.rs`), with its state count.
 //! - `soak [flags]`: the soak of attested TLS over tokio on loopback (`seat-soak`, built in
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench") => bench(args.get(1..).unwrap_or_default()),
         Some("demo") => demo(args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz(args.get(1..).unwrap_or_default()),
         Some("model") => model(args.get(1..).unwrap_or_default()),
@@ -82,6 +87,9 @@ fn print_usage() {
     );
     println!("  fuzz [--time SECS] [TARGET...]  run the fuzz targets (default: all, 60 s each)");
     println!("  fuzz --seeds  rewrite fuzz/seeds from the vectors");
+    println!(
+        "  bench [--quick]  the performance benchmarks: one table and `ratio NAME VALUE` lines"
+    );
     println!("  model [--depth N]  model-check the session against an active attacker");
     println!(
         "  soak [--connections N] [--secs S] [--fault-share P] [--quick]  attested connections under load and faults"
@@ -607,6 +615,72 @@ fn soak(flags: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the soak failed ({status})"))
+    }
+}
+
+/// The line `seat-examples/benches/attested.rs` prints before its report.
+const BENCH_REPORT_MARKER: &str = "## seat bench report";
+
+/// Runs the attested benchmarks in release and prints their report (the lines after
+/// [`BENCH_REPORT_MARKER`]) on stdout, criterion's progress on stderr.
+fn bench(flags: &[String]) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    let mut quick = false;
+    for flag in flags {
+        match flag.as_str() {
+            "--quick" => quick = true,
+            other => return Err(format!("unknown flag `{other}` (expected --quick)")),
+        }
+    }
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average (1, 5, 15 min) before: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut cmd = Command::new(cargo());
+    cmd.args([
+        "bench",
+        "--locked",
+        "--package",
+        "seat-examples",
+        "--bench",
+        "attested",
+    ])
+    .current_dir(project_root())
+    .stdout(std::process::Stdio::piped());
+    if quick {
+        cmd.env("SEAT_BENCH_QUICK", "1");
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut reporting = false;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line.map_err(|e| format!("reading the benchmark's output: {e}"))?;
+            if reporting {
+                println!("{line}");
+            } else if line == BENCH_REPORT_MARKER {
+                reporting = true;
+            } else {
+                eprintln!("{line}");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average (1, 5, 15 min) after: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if status.success() && reporting {
+        Ok(())
+    } else {
+        Err(format!("the benchmarks failed ({status})"))
     }
 }
 

@@ -856,3 +856,133 @@ mod bad_input {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The TLS handshake's chain validation, reused for the same chain only.
+
+/// A chain verifier that refuses every chain and counts how often it was asked: whatever
+/// it is asked about is validated in full (and refused); what it is not asked about was
+/// taken from the handshake.
+#[derive(Debug, Default)]
+struct RefusesAll(std::sync::atomic::AtomicUsize);
+
+impl seat_proto::chain::ChainVerifier for RefusesAll {
+    fn verify_chain(
+        &self,
+        _: &[u8],
+        _: &[&[u8]],
+        _: u64,
+    ) -> Result<seat_proto::chain::ChainTrust, seat_proto::chain::CertificateError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(seat_proto::chain::CertificateError::UnknownIssuer)
+    }
+}
+
+/// A relying client whose chain verifier is `verifier` (said to be the handshake's when
+/// `shared`), and a server attesting with `credential`.
+fn reuse_pair(
+    verifier: &Arc<RefusesAll>,
+    shared: bool,
+    credential: seat_proto::session::Credential,
+) -> Pair {
+    let m = Models::BACKGROUND_CHECK;
+    let builder = SessionConfig::builder(default_provider()).requires(m);
+    let v: Arc<dyn seat_proto::chain::ChainVerifier> = verifier.clone();
+    let builder = if shared {
+        builder.chain_verifier_shared_with_handshake(v)
+    } else {
+        builder.chain_verifier(v)
+    };
+    let client = Session::new(
+        Arc::new(builder.build().unwrap()),
+        Role::Client,
+        None,
+        counter_rng(0),
+    );
+    let server_config = SessionConfig::builder(default_provider())
+        .attests(m)
+        .build()
+        .unwrap();
+    let server = Session::new(
+        Arc::new(server_config),
+        Role::Server,
+        Some(credential),
+        counter_rng(100),
+    );
+    Pair::new(client, server)
+}
+
+#[test]
+fn the_handshake_validated_chain_is_not_validated_again() {
+    let verifier = Arc::new(RefusesAll::default());
+    let credential = credential();
+    let chain = credential.chain.clone();
+    let mut pair = reuse_pair(&verifier, true, credential);
+    pair.client.handshake_peer_chain(&chain, NOW);
+    pair.establish();
+    assert!(pair.client.is_open(), "{:?}", failed_with(&pair.client_log));
+    assert_eq!(verifier.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_chain_other_than_the_handshakes_is_validated_in_full() {
+    // The handshake validated another certificate; the authenticator's is validated in
+    // full (and refused), not taken from the handshake.
+    let verifier = Arc::new(RefusesAll::default());
+    let mut pair = reuse_pair(&verifier, true, credential());
+    pair.client.handshake_peer_chain(&credential().chain, NOW);
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert!(matches!(
+        failed_with(&pair.client_log),
+        Some(Error::InvalidCertificate(
+            seat_proto::chain::CertificateError::UnknownIssuer
+        ))
+    ));
+    assert_eq!(verifier.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_chain_the_handshake_did_not_validate_with_this_verifier_is_validated_in_full() {
+    // The same chain, but the configuration never said the handshake validates with this
+    // verifier: validated in full.
+    let verifier = Arc::new(RefusesAll::default());
+    let credential = credential();
+    let chain = credential.chain.clone();
+    let mut pair = reuse_pair(&verifier, false, credential.clone());
+    pair.client.handshake_peer_chain(&chain, NOW);
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert_eq!(verifier.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Shared, but no chain reported from the handshake (no client certificate, another
+    // adapter): validated in full.
+    let verifier = Arc::new(RefusesAll::default());
+    let mut pair = reuse_pair(&verifier, true, credential.clone());
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert_eq!(verifier.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Shared and the same chain, but validated by the handshake too long ago.
+    let verifier = Arc::new(RefusesAll::default());
+    let mut pair = reuse_pair(&verifier, true, credential.clone());
+    pair.client.handshake_peer_chain(
+        &chain,
+        NOW - seat_proto::session::MAX_HANDSHAKE_CHAIN_AGE_SECS - 1,
+    );
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert_eq!(verifier.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // A chain that extends the handshake's by one certificate is another chain.
+    let verifier = Arc::new(RefusesAll::default());
+    let mut longer = credential.clone();
+    longer
+        .chain
+        .push(crate::common::credential().chain[0].clone());
+    let mut pair = reuse_pair(&verifier, true, longer);
+    pair.client.handshake_peer_chain(&chain, NOW);
+    pair.establish();
+    assert!(!pair.client.is_open());
+    assert_eq!(verifier.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

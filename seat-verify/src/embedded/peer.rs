@@ -5,14 +5,13 @@
 
 use std::sync::Arc;
 
-use rustls::server::WebPkiClientVerifier;
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, ServerConfig};
 use rustls_pki_types::CertificateDer;
 use seat_binding::authenticator::Role;
 use seat_binding::provider::SignatureAlgorithm;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::{harden_client_config, harden_server_config};
+use seat_proto::rustls_glue::{TlsChainVerifier, harden_client_config, harden_server_config};
 use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 
@@ -23,31 +22,36 @@ fn tls_provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-fn roots(certs: &[CertificateDer<'static>]) -> Result<RootCertStore, SetupError> {
-    let mut roots = RootCertStore::empty();
-    for cert in certs {
-        roots.add(cert.clone()).map_err(SetupError::from_display)?;
-    }
-    Ok(roots)
-}
-
 fn web_pki(
+    trust: &Embedded,
     certs: &[CertificateDer<'static>],
     purpose: Purpose,
 ) -> Result<Arc<dyn ChainVerifier>, SetupError> {
     Ok(Arc::new(
-        WebPkiVerifier::new(certs.iter().map(|c| &c[..]), purpose)
-            .map_err(SetupError::from_display)?,
+        WebPkiVerifier::with_algorithms(
+            certs.iter().map(|c| &c[..]),
+            purpose,
+            trust.chain_algorithms(),
+        )
+        .map_err(SetupError::from_display)?,
     ))
 }
 
-/// A TLS identity as an authenticator credential: the attestation is then bound to the key
-/// that authenticated this side in TLS.
-fn credential(identity: &Identity) -> Credential {
-    Credential {
-        chain: vec![identity.certificate().to_vec().into()],
-        key: identity.signing_key(),
-    }
+/// A TLS identity as an authenticator credential, its key loaded once by the trust's
+/// provider (the one the session signs and verifies with): the attestation is then bound to
+/// the key that authenticated this side in TLS.
+fn credential(trust: &Embedded, identity: &Identity) -> Result<Credential, SetupError> {
+    let key = trust
+        .provider
+        .signing_key_from_pkcs8(
+            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            identity.pkcs8_der(),
+        )
+        .map_err(SetupError::from_display)?;
+    Ok(Credential {
+        chain: identity.chain(),
+        key: key.into(),
+    })
 }
 
 /// Settings of a [`Server`]; start with [`Server::builder`].
@@ -116,16 +120,21 @@ impl ServerBuilder {
         let builder = ServerConfig::builder_with_provider(tls_provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(SetupError::from_display)?;
-        let builder = if self.client_roots.is_empty() {
-            builder.with_no_client_auth()
+        // TLS validates client certificates with the very chain verifier the session
+        // validates the client's authenticators with, so the session can reuse that
+        // validation for the same chain (ARCHITECTURE.md, "Chain validation reused from the
+        // handshake").
+        let client_chains = if self.client_roots.is_empty() {
+            None
         } else {
-            let verifier = WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots(&self.client_roots)?),
+            Some(web_pki(&self.trust, &self.client_roots, Purpose::Client)?)
+        };
+        let builder = match &client_chains {
+            None => builder.with_no_client_auth(),
+            Some(chains) => builder.with_client_cert_verifier(Arc::new(TlsChainVerifier::new(
+                Arc::clone(chains),
                 tls_provider(),
-            )
-            .build()
-            .map_err(SetupError::from_display)?;
-            builder.with_client_cert_verifier(verifier)
+            ))),
         };
         let mut tls = builder
             .with_single_cert(self.identity.chain(), self.identity.private_key())
@@ -140,11 +149,14 @@ impl ServerBuilder {
             .attests(attests)
             .requires(self.requires);
         if self.anonymous_clients {
-            session = session.chain_verifier(Arc::new(DangerousSelfSignedVerifier::dangerous_new(
-                Purpose::Client,
-            )));
-        } else if !self.client_roots.is_empty() {
-            session = session.chain_verifier(web_pki(&self.client_roots, Purpose::Client)?);
+            session = session.chain_verifier(Arc::new(
+                DangerousSelfSignedVerifier::dangerous_with_algorithms(
+                    Purpose::Client,
+                    self.trust.chain_algorithms(),
+                ),
+            ));
+        } else if let Some(chains) = client_chains {
+            session = session.chain_verifier_shared_with_handshake(chains);
         } else if !self.requires.is_empty() {
             return Err(SetupError::new(
                 "client attestation is required but no client key is trusted \
@@ -152,10 +164,14 @@ impl ServerBuilder {
             ));
         }
         let session = session.build().map_err(SetupError::from_display)?;
+        let credential = match &self.tee {
+            Some(_) => Some(credential(&self.trust, &self.identity)?),
+            None => None,
+        };
         Ok(Server {
             parts: Arc::new(ServerParts {
                 trust: self.trust,
-                identity: self.tee.as_ref().map(|_| self.identity.clone()),
+                credential,
                 tee: self.tee,
             }),
             tls: Arc::new(tls),
@@ -169,8 +185,9 @@ impl ServerBuilder {
 struct ServerParts {
     trust: Arc<Embedded>,
     tee: Option<AnyTee>,
-    /// The identity authenticators are signed with, when the server attests.
-    identity: Option<Identity>,
+    /// The credential authenticators are signed with (the TLS identity), when the server
+    /// attests.
+    credential: Option<Credential>,
 }
 
 impl ServerParts {
@@ -179,10 +196,7 @@ impl ServerParts {
             Some(tee) => EmbeddedHooks::attester_on(&self.trust, tee),
             None => EmbeddedHooks::relying(&self.trust),
         };
-        (
-            hooks.named("server"),
-            self.identity.as_ref().map(credential),
-        )
+        (hooks.named("server"), self.credential.clone())
     }
 }
 
@@ -310,10 +324,16 @@ impl ClientBuilder {
     ///
     /// [`SetupError`] if rustls refuses a trusted certificate or the client identity.
     pub fn build(self) -> Result<Client, SetupError> {
+        // As on the server: one chain verifier for the TLS handshake and the authenticators.
+        let server_chains = web_pki(&self.trust, &self.server_roots, Purpose::Server)?;
         let builder = ClientConfig::builder_with_provider(tls_provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(SetupError::from_display)?
-            .with_root_certificates(roots(&self.server_roots)?);
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(TlsChainVerifier::new(
+                Arc::clone(&server_chains),
+                tls_provider(),
+            )));
         let mut tls = match &self.identity {
             Some(id) => builder
                 .with_client_auth_cert(id.chain(), id.private_key())
@@ -329,14 +349,18 @@ impl ClientBuilder {
         let session = SessionConfig::builder(self.trust.provider)
             .attests(attests)
             .requires(self.requires)
-            .chain_verifier(web_pki(&self.server_roots, Purpose::Server)?)
+            .chain_verifier_shared_with_handshake(server_chains)
             .build()
             .map_err(SetupError::from_display)?;
+        let credential = match &self.identity {
+            Some(identity) => Some(credential(&self.trust, identity)?),
+            None => None,
+        };
         Ok(Client {
             parts: Arc::new(ClientParts {
                 trust: self.trust,
                 tee: self.tee,
-                identity: self.identity,
+                credential,
             }),
             tls: Arc::new(tls),
             session: Arc::new(session),
@@ -349,8 +373,9 @@ impl ClientBuilder {
 struct ClientParts {
     trust: Arc<Embedded>,
     tee: Option<AnyTee>,
-    /// The TLS client identity, if any (otherwise an attesting client is anonymous).
-    identity: Option<Identity>,
+    /// The TLS client identity as a credential, if any (otherwise an attesting client is
+    /// anonymous).
+    credential: Option<Credential>,
 }
 
 impl ClientParts {
@@ -359,8 +384,8 @@ impl ClientParts {
             return Ok((EmbeddedHooks::relying(&self.trust).named("client"), None));
         };
         let mut hooks = EmbeddedHooks::attester_on(&self.trust, tee).named("client");
-        if let Some(identity) = &self.identity {
-            return Ok((hooks, Some(credential(identity))));
+        if let Some(credential) = &self.credential {
+            return Ok((hooks, Some(credential.clone())));
         }
         // Anonymous attestation: a key minted in the TEE for this connection.
         let alg = SignatureAlgorithm::EcdsaSecp256r1Sha256;

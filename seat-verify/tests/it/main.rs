@@ -12,6 +12,7 @@ mod ear_oracle;
 mod happy;
 mod replay_keying;
 mod replay_window;
+mod signing;
 #[cfg(feature = "snp")]
 mod snp_samples;
 #[cfg(feature = "snp")]
