@@ -21,7 +21,9 @@ pub enum TeeKind {
     /// The Intel TDX simulator (`seat_evidence::platform_sim::tdx`, feature `tdx`): DCAP quotes
     /// in a tsm-report CMW, appraised by `seat_verify::tdx::TdxFormat` against its test root.
     Tdx,
-    /// AMD SEV-SNP (not built in this tree yet).
+    /// The AMD SEV-SNP simulator (`seat_evidence::platform_sim::snp`, feature `snp`):
+    /// attestation reports signed by a VCEK in a tsm-report CMW, appraised by
+    /// `seat_verify::snp::SnpFormat` against each platform's test ARK and ASK.
     Snp,
 }
 
@@ -41,7 +43,7 @@ impl TeeKind {
         match self {
             Self::Sim => "the simulated TEE",
             Self::Tdx => "simulated Intel TDX (DCAP quotes on a test root)",
-            Self::Snp => "simulated AMD SEV-SNP",
+            Self::Snp => "simulated AMD SEV-SNP (VCEK-signed reports on test roots)",
         }
     }
 }
@@ -72,9 +74,7 @@ pub fn platforms(
     match kind {
         TeeKind::Sim => sim(server_tampered, client_tampered),
         TeeKind::Tdx => tdx::platforms(server_tampered, client_tampered),
-        TeeKind::Snp => Err(SetupError::new(
-            "SNP simulator not built in this tree (--tee snp needs the SEV-SNP simulator)",
-        )),
+        TeeKind::Snp => snp::platforms(server_tampered, client_tampered),
     }
 }
 
@@ -158,6 +158,71 @@ mod tdx {
         Err(SetupError::new(
             "the TDX simulator is not built into this binary: build seat-examples with \
              --features tdx (`cargo xtask demo --tee tdx` does)",
+        ))
+    }
+}
+
+#[cfg(feature = "snp")]
+mod snp {
+    use seat_evidence::platform_sim::snp::{SimSnp, SimSnpConfig};
+    use seat_verify::Collateral;
+    use seat_verify::collateral::SnpProduct;
+    use seat_verify::embedded::{AnyTee, Embedded, SetupError};
+    use seat_verify::snp::{SnpFormat, SnpPolicy};
+
+    use super::Platforms;
+
+    /// The reference guest's MEASUREMENT (the simulator's default launch digest).
+    const REFERENCE_MEASUREMENT: [u8; 48] = [0x11; 48];
+
+    /// A Milan guest on a platform whose keys (ARK, ASK, VCEK) come from `seed`; a tampered
+    /// one launched another image (another MEASUREMENT).
+    fn sim(seed: u8, tampered: bool) -> Result<SimSnp, SetupError> {
+        let mut config = SimSnpConfig::default();
+        config.measurement = if tampered {
+            [0x66; 48]
+        } else {
+            REFERENCE_MEASUREMENT
+        };
+        SimSnp::new([seed; 32], config).map_err(|e| SetupError::new(format!("SNP simulator: {e}")))
+    }
+
+    /// Two simulated SEV-SNP platforms (each with its own test ARK and ASK, as two AMD
+    /// products would have), and a Verifier that trusts both roots, holds both VCEKs and
+    /// expects the reference guest's MEASUREMENT.
+    pub(super) fn platforms(
+        server_tampered: bool,
+        client_tampered: bool,
+    ) -> Result<Platforms, SetupError> {
+        let server = sim(0x11, server_tampered)?;
+        let client = sim(0x22, client_tampered)?;
+        let mut policy = SnpPolicy::default();
+        policy.reference_values = vec![("measurement".to_owned(), REFERENCE_MEASUREMENT.to_vec())];
+        let format = SnpFormat::without_roots(policy)
+            .with_root(SnpProduct::Milan, server.ark_der(), server.ask_der())?
+            .with_root(SnpProduct::Milan, client.ark_der(), client.ask_der())?;
+        let mut collateral = Collateral::new();
+        collateral.add_snp_vcek(server.vcek_der())?;
+        collateral.add_snp_vcek(client.vcek_der())?;
+        let trust = Embedded::trusting_platforms(&[], vec![Box::new(format)], collateral)?;
+        Ok(Platforms {
+            server: AnyTee::attester(server),
+            client: AnyTee::attester(client),
+            trust,
+        })
+    }
+}
+
+#[cfg(not(feature = "snp"))]
+mod snp {
+    use seat_verify::embedded::SetupError;
+
+    use super::Platforms;
+
+    pub(super) fn platforms(_: bool, _: bool) -> Result<Platforms, SetupError> {
+        Err(SetupError::new(
+            "the SEV-SNP simulator is not built into this binary: build seat-examples with \
+             --features snp (`cargo xtask demo --tee snp` does)",
         ))
     }
 }

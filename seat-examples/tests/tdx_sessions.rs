@@ -71,13 +71,3 @@ fn a_tampered_tdx_client_is_refused_by_the_tdx_policy() {
         seat_verify::Reason::MeasurementMismatch.to_string()
     );
 }
-
-#[test]
-fn snp_is_not_built_in_this_tree() {
-    let opts = Options {
-        tee: TeeKind::Snp,
-        ..Options::default()
-    };
-    let err = Setup::new(opts).unwrap_err();
-    assert!(err.to_string().contains("SNP simulator not built"), "{err}");
-}

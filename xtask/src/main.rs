@@ -95,7 +95,7 @@ fn print_usage() {
         "  soak [--connections N] [--secs S] [--fault-share P] [--quick]  attested connections under load and faults"
     );
     println!("  demo  the attested echo on loopback; flags: --tee sim|tdx|snp (the platform:");
-    println!("        the simulated TEE, or the TDX simulator on a test root),");
+    println!("        the simulated TEE, or the TDX or SEV-SNP simulator on test roots),");
     println!("        --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
     println!("        --tampered-server;");
@@ -389,6 +389,7 @@ fn demo(flags: &[String]) -> Result<(), String> {
         .map(String::as_str);
     let features: &[&str] = match tee {
         Some("tdx") => &["--features", "tdx"],
+        Some("snp") => &["--features", "snp"],
         _ => &[],
     };
     let status = Command::new(cargo())
