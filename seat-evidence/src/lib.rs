@@ -21,6 +21,7 @@
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
 //! | `arbitrary` | no | `arbitrary::Arbitrary` for every wire type (property tests, fuzzing) |
+//! | `platform-sim` | no | `platform_sim`: format-faithful simulators of platform Evidence (a TPM 2.0 quote, a PSA token) with seeded test keys |
 //!
 //! | module | what |
 //! | --- | --- |
@@ -35,6 +36,9 @@
 //! | [`attester`] | the [`Attester`] interface: Evidence for a binder |
 //! | [`configfs`] | the Linux configfs-tsm Attester (TDX, SEV-SNP reports) |
 //! | [`platform`] | confidential-VM Evidence: the report-data binding rule, the tsm-report record |
+//! | [`psa`] | PSA attestation tokens (RFC 9783): claims, the nonce binding rule, media types |
+//! | [`tpm`] | TPM 2.0 quotes: the `extraData` binding rule, the quote record (quote, signature, PCR values) |
+//! | `platform_sim` | (feature `platform-sim`) simulators of platform Evidence: `platform_sim::tpm::SimulatedTpm`, `platform_sim::psa::SimulatedPsa` |
 //! | [`sim`] | the simulated TEE (spec sim-tee-profile v1) and the check of its Evidence |
 //! | [`error`] | the crate's error type |
 //!
@@ -82,7 +86,11 @@ pub mod error;
 pub mod json;
 pub mod kat;
 pub mod platform;
+#[cfg(feature = "platform-sim")]
+pub mod platform_sim;
+pub mod psa;
 pub mod sim;
+pub mod tpm;
 
 pub use attester::{Attester, EvidenceRequest};
 pub use error::{Error, Item, ProviderError};

@@ -10,6 +10,8 @@
 mod attacks;
 mod ear_oracle;
 mod happy;
+#[cfg(feature = "psa")]
+mod psa_samples;
 mod replay_keying;
 mod replay_window;
 #[cfg(feature = "snp")]
@@ -17,3 +19,5 @@ mod snp_samples;
 mod support;
 #[cfg(feature = "tdx")]
 mod tdx_samples;
+#[cfg(feature = "tpm")]
+mod tpm_samples;
