@@ -563,3 +563,44 @@ fn a_tampered_pcr_is_refused_with_the_pcr_named() {
 fn cmw_of(r: &TpmQuoteRecord) -> Vec<u8> {
     cmw(r)
 }
+
+#[test]
+fn the_simulated_quote_is_read_and_checked_by_hand() {
+    // Field by field from TPM 2.0 Part 2, and the signature by the p256 crate (not the
+    // provider that made it, not seat's parser).
+    let mut tpm = SimulatedTpm::new(SimTpmConfig::default(), provider()).unwrap();
+    let (_, aik) = sim_verifier(&tpm, vec![]);
+    let cmw = sim_quote(&mut tpm, &aik);
+    let Cmw::Record(rec) = Cmw::decode(&cmw).unwrap() else {
+        panic!("not a record")
+    };
+    let q = TpmQuoteRecord::decode(rec.value()).unwrap();
+    let a = &q.attest;
+    assert_eq!(a[..6], [0xff, 0x54, 0x43, 0x47, 0x80, 0x18]);
+    assert_eq!(a[6..10], [0x00, 0x22, 0x00, 0x0b]); // a 34-byte name, nameAlg SHA-256
+    assert_eq!(a[42..44], [0x00, 0x20]); // 32 bytes of extraData
+    let end = a.len();
+    // One SHA-256 bank, PCRs 0..7 (0xff, 0, 0), then a 32-byte digest of the eight values.
+    assert_eq!(
+        a[end - 44..end - 34],
+        [0, 0, 0, 1, 0x00, 0x0b, 3, 0xff, 0x00, 0x00]
+    );
+    let values: Vec<&[u8]> = q.pcrs.iter().map(Vec::as_slice).collect();
+    assert_eq!(a[end - 34..end - 32], [0x00, 0x20]);
+    assert_eq!(a[end - 32..], sha256(&values)[..]);
+    for (i, v) in q.pcrs.iter().enumerate() {
+        assert_eq!(*v, vec![0x10 + u8::try_from(i).unwrap(); 32]);
+    }
+    let s = &q.signature;
+    assert_eq!(s[..6], [0x00, 0x18, 0x00, 0x0b, 0x00, 0x20]);
+    assert_eq!(s[38..40], [0x00, 0x20]);
+    let sig = p256::ecdsa::Signature::from_scalars(
+        <[u8; 32]>::try_from(&s[6..38]).unwrap(),
+        <[u8; 32]>::try_from(&s[40..72]).unwrap(),
+    )
+    .unwrap();
+    let spki = tpm.attestation_key_spki();
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&spki[26..]).unwrap();
+    use p256::ecdsa::signature::Verifier as _;
+    key.verify(a, &sig).unwrap();
+}
