@@ -12,6 +12,7 @@ workspace test `seat-conformance/tests/it/fuzz_seeds.rs` replays them through th
 - cmw, cose_sign1, eat, ear: every hex or JSON value of the matching vector directories.
 - tpm_quote: the Azure vTPM sample (seat-verify/tests/data/tpm) as a quote record.
 - psa_token: the RFC 9783 Sign1 and Mac0 examples (seat-verify/tests/data/psa).
+- nitro_document: nitro_attest's attestation document (seat-verify/tests/data/nitro).
 """
 import hashlib
 import json
@@ -140,6 +141,8 @@ def platform_seeds():
     for name in ["psa-sign1.cbor", "psa-mac0.cbor"]:
         with open(os.path.join(data, "psa", name), "rb") as f:
             write("psa_token", f.read())
+    with open(os.path.join(data, "nitro", "attestation.cose"), "rb") as f:
+        write("nitro_document", f.read())
 
 
 if __name__ == "__main__":

@@ -580,3 +580,12 @@ pub fn psa_token(data: &[u8]) {
     ]));
     let _ = f.verify_token(data, default_provider());
 }
+
+/// AWS Nitro Enclaves documents (`seat_verify::nitro`, feature `nitro`): the document map
+/// decoder and the whole verification (COSE, chain, signature) never panic.
+pub fn nitro_document(data: &[u8]) {
+    use seat_verify::nitro::{NitroDocument, NitroFormat, NitroPolicy};
+    let _ = NitroDocument::decode(data);
+    let f = NitroFormat::aws(NitroPolicy::default());
+    let _ = f.verify_document(data, 1_736_179_625, default_provider());
+}

@@ -81,3 +81,8 @@ fn tpm_quote() {
 fn psa_token() {
     replay("psa_token", targets::psa_token);
 }
+
+#[test]
+fn nitro_document() {
+    replay("nitro_document", targets::nitro_document);
+}

@@ -22,6 +22,8 @@ pub enum Platform {
     Tpm,
     /// A PSA root of trust (an RFC 9783 attestation token).
     Psa,
+    /// An AWS Nitro enclave (an attestation document of the Nitro Secure Module).
+    Nitro,
 }
 
 impl Platform {
@@ -33,6 +35,7 @@ impl Platform {
             Self::SevSnp => "sev-snp",
             Self::Tpm => "tpm",
             Self::Psa => "psa",
+            Self::Nitro => "aws-nitro",
         }
     }
 }

@@ -139,6 +139,8 @@ mod crypto;
 pub mod embedded;
 pub mod error;
 pub mod format;
+#[cfg(feature = "nitro")]
+pub mod nitro;
 pub mod policy;
 #[cfg(feature = "psa")]
 pub mod psa;

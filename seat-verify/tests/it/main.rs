@@ -10,6 +10,8 @@
 mod attacks;
 mod ear_oracle;
 mod happy;
+#[cfg(feature = "nitro")]
+mod nitro_samples;
 #[cfg(feature = "psa")]
 mod psa_samples;
 mod replay_keying;
