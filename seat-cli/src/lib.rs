@@ -336,7 +336,7 @@ fn read_input(path: &Path, io: &mut Io<'_>, max: usize) -> Result<Vec<u8>, Strin
 
 fn print(io: &mut Io<'_>, node: &Node, json: bool, colour: bool) {
     let text = if json {
-        let mut s = serde_json::to_string_pretty(&node.to_json()).unwrap_or_default();
+        let mut s = seat_evidence::json::to_sorted_string_pretty(&node.to_json());
         s.push('\n');
         s
     } else {

@@ -60,7 +60,7 @@ impl Vector {
     /// The file's text: pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
         let mut text =
-            serde_json::to_string_pretty(&Value::Object(self.fields.clone())).unwrap_or_default();
+            seat_evidence::json::to_sorted_string_pretty(&Value::Object(self.fields.clone()));
         text.push('\n');
         text
     }

@@ -866,7 +866,7 @@ impl JsonCmw {
 
     /// Encodes as compact JSON with object members sorted by their UTF-8 bytes.
     pub fn to_json_string(&self) -> String {
-        self.to_serde().to_string()
+        crate::json::to_sorted_string(&self.to_serde())
     }
 
     /// Decodes a JSON CMW strictly: no duplicate members, unpadded base64url, non-zero `ind`.

@@ -408,7 +408,9 @@ impl Appraisal {
                 Label::Int(eat::EAT_NONCE) => a.nonce = Some(Nonce::decode(r)?),
                 Label::Int(eat::EAT_PROFILE) => a.profile = Some(EatProfile::decode(r)?),
                 other => {
-                    let v = r.value(what)?;
+                    // Maps compare as sets: keep the order the encoder writes.
+                    let mut v = r.value(what)?;
+                    v.canonicalize();
                     a.extra.push((other, v));
                 }
             }
@@ -827,7 +829,9 @@ impl Ear {
                 Label::Int(eat::EAT_NONCE) => e.nonce = Some(Nonce::decode(r)?),
                 Label::Int(EAR_STATUS) => e.status = Some(decode_tier(r)?),
                 other => {
-                    let v = r.value(what)?;
+                    // Maps compare as sets: keep the order the encoder writes.
+                    let mut v = r.value(what)?;
+                    v.canonicalize();
                     e.extra.push((other, v));
                 }
             }
@@ -910,7 +914,7 @@ impl Ear {
         if let Some(s) = self.status {
             m.insert("ear_status".into(), s.name().into());
         }
-        serde_json::Value::Object(m).to_string()
+        json::to_sorted_string(&serde_json::Value::Object(m))
     }
 
     /// Decodes JWT JSON claims strictly (no duplicate members, integer `iat`/`exp`).

@@ -756,7 +756,10 @@ impl ClaimsSet {
                 Label::Int(SWVERSION) => c.swversion = Some(Version::decode(r, Item::SwVersion)?),
                 Label::Int(MEASUREMENTS) => c.measurements = decode_measurements(r)?,
                 other => {
-                    let v = r.value(what)?;
+                    // Maps compare as sets (any map order is accepted): keep the order the
+                    // encoder writes, so a decoded claims-set equals its re-encoding's.
+                    let mut v = r.value(what)?;
+                    v.canonicalize();
                     c.extra.0.push((other, v));
                 }
             }

@@ -17,8 +17,8 @@ use crate::error::{Error, Item};
 
 /// A JSON value whose objects had no duplicate keys.
 ///
-/// It converts to `serde_json::Value` for output, where object keys are sorted (serde_json's
-/// default `BTreeMap`), which is this crate's deterministic JSON order.
+/// It converts to `serde_json::Value`; write it with [`to_sorted_string`], whose members are
+/// sorted by key, this crate's deterministic JSON order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Json {
     /// `null`.
@@ -52,7 +52,8 @@ impl Json {
         }
     }
 
-    /// Converts to a `serde_json::Value` (objects become sorted maps).
+    /// Converts to a `serde_json::Value` (objects become maps; [`to_sorted_string`] writes
+    /// them sorted).
     pub fn to_serde(&self) -> serde_json::Value {
         match self {
             Self::Null => serde_json::Value::Null,
@@ -162,6 +163,38 @@ fn depth(v: &Json) -> usize {
     }
 }
 
+/// `value` with the members of every object inserted in key order, so that it writes sorted
+/// whichever map serde_json was built with: its default `BTreeMap` sorts anyway, but another
+/// crate in the same build can turn on `preserve_order` (an `IndexMap` that keeps insertion
+/// order), and this crate's JSON output (signed EAR claims among it) must not depend on that.
+pub fn sorted(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sorted).collect()),
+        serde_json::Value::Object(m) => {
+            let mut members: Vec<(&String, &serde_json::Value)> = m.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            serde_json::Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect::<Map<_, _>>(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+/// Compact JSON text of `value`, object members sorted by key at every level ([`sorted`]).
+pub fn to_sorted_string(value: &serde_json::Value) -> String {
+    sorted(value).to_string()
+}
+
+/// Pretty JSON text (two-space indent) of `value`, object members sorted by key at every level
+/// ([`sorted`]).
+pub fn to_sorted_string_pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(&sorted(value)).unwrap_or_default()
+}
+
 /// Parses one JSON document strictly: no duplicate object keys, at most [`MAX_ITEMS`] members
 /// per container, [`MAX_DEPTH`] nesting levels and [`MAX_INPUT_LEN`] bytes.
 ///
@@ -210,6 +243,31 @@ pub fn b64u_decode(text: &str, what: Item) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Members inserted out of order are written sorted at every level: with serde_json's
+    /// `preserve_order` on (as the workspace's all-features build has it, through dcap-qvl)
+    /// the map itself would write them in insertion order.
+    #[test]
+    fn output_is_sorted_whatever_the_map() {
+        let mut inner = Map::new();
+        inner.insert("z".into(), 1.into());
+        inner.insert("m".into(), 2.into());
+        let mut outer = Map::new();
+        outer.insert(
+            "b".into(),
+            serde_json::Value::Array(vec![inner.clone().into()]),
+        );
+        outer.insert("a".into(), inner.into());
+        let v = serde_json::Value::Object(outer);
+        assert_eq!(
+            to_sorted_string(&v),
+            r#"{"a":{"m":2,"z":1},"b":[{"m":2,"z":1}]}"#
+        );
+        assert_eq!(
+            to_sorted_string_pretty(&serde_json::json!({"y": 1, "x": 2})),
+            "{\n  \"x\": 2,\n  \"y\": 1\n}"
+        );
+    }
 
     #[test]
     fn duplicate_keys_rejected() {

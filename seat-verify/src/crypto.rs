@@ -115,7 +115,7 @@ pub(crate) fn sign_jwt(
 ) -> Result<String, crate::Error> {
     let alg = jws_alg(key.algorithm()).ok_or(crate::Error::InvalidArgument)?;
     let header = serde_json::json!({"alg": alg, "kid": json::b64u_encode(kid), "typ": "JWT"});
-    let mut out = json::b64u_encode(header.to_string().as_bytes());
+    let mut out = json::b64u_encode(json::to_sorted_string(&header).as_bytes());
     out.push('.');
     out.push_str(&json::b64u_encode(claims_json.as_bytes()));
     let sig = key

@@ -480,7 +480,7 @@ fn jwt_claims(ear: &Ear) -> String {
             );
         }
     }
-    v.to_string()
+    json::to_sorted_string(&v)
 }
 
 /// The `cnf` key id of an appraisal (`8: {3: kid}`), if it carries one.

@@ -673,7 +673,10 @@ impl AttestationHooks for Stack<'_> {
 
     fn event(&mut self, event: &Event) {
         let v = self.event_json(event);
-        self.log.transcript.push(format!("  event {v}"));
+        self.log.transcript.push(format!(
+            "  event {}",
+            seat_evidence::json::to_sorted_string(&v)
+        ));
         self.log.events.push(v);
     }
 }

@@ -55,10 +55,11 @@ pub(super) fn run(v: &Value) -> Result<String, String> {
                 if Some(&claims) != v.get("claims") {
                     return Err(format!("claims differ: decoded {claims}"));
                 }
-                let names: Vec<&str> = claims
+                let mut names: Vec<&str> = claims
                     .as_object()
                     .map(|m| m.keys().map(String::as_str).collect())
                     .unwrap_or_default();
+                names.sort_unstable();
                 Ok(format!("{alg_text} verifies, claims {}", names.join(" ")))
             })
         }

@@ -459,3 +459,16 @@ fn unknown_claims_round_trip() {
     assert!(Ueid::new(vec![0; 34]).is_err());
     assert!(HwModel::new(vec![]).is_err());
 }
+
+/// Found by the `cbor` fuzz target: an unknown claim whose value is a map out of
+/// deterministic order (`{0: {-16: 0, 0: 0}}`; RFC 8949 section 4.2.1 puts `00` before `2f`).
+/// Maps are sets, so the claims-set decoded from it equals the one decoded from its
+/// re-encoding, which writes the map sorted.
+#[test]
+fn unknown_claim_map_in_any_order_round_trips() {
+    let input = [0xa1, 0x00, 0xa2, 0x2f, 0x00, 0x00, 0x00];
+    let claims = ClaimsSet::decode(&input).unwrap();
+    let again = claims.to_vec();
+    assert_eq!(again, [0xa1, 0x00, 0xa2, 0x00, 0x00, 0x2f, 0x00]);
+    assert_eq!(ClaimsSet::decode(&again).unwrap(), claims);
+}
