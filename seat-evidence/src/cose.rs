@@ -635,7 +635,7 @@ impl CoseMac0 {
             let what = Item::CoseSign1;
             if r.peek_major(what)? == Major::Tag {
                 let at = r.position();
-                if r.tag(what)? != TAG_COSE_MAC0 {
+                if !matches!(r.tag(what)?, TAG_COSE_MAC0) {
                     return Err(Error::InvalidValue { what, at });
                 }
             }
