@@ -10,6 +10,9 @@ workspace test `seat-conformance/tests/it/fuzz_seeds.rs` replays them through th
 - negotiation: the handshake messages and `remoteAttestation` extensions of every
   `early-session` vector, as the machines' inputs in recorded order.
 - cmw, cose_sign1, eat, ear: every hex or JSON value of the matching vector directories.
+- tpm_quote: the Azure vTPM sample (seat-verify/tests/data/tpm) as a quote record.
+- psa_token: the RFC 9783 Sign1 and Mac0 examples (seat-verify/tests/data/psa).
+- nitro_document: nitro_attest's attestation document (seat-verify/tests/data/nitro).
 """
 import hashlib
 import json
@@ -102,6 +105,44 @@ def main():
                     if e.get("from") != side and body[:1] == bytes([{0: 1, 1: 2, 2: 8, 3: 13, 4: 11, 5: 20}.get(names.get(e.get("message"), 9), 255)]):
                         ops += bytes([(1 << 1) | side_bit, names.get(e["message"], 0)]) + chunk(bytes.fromhex(e["extension_data"]))
             write("negotiation", ops)
+
+    platform_seeds()
+
+
+def cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    if n < 256:
+        return bytes([major << 5 | 24, n])
+    return bytes([major << 5 | 25]) + n.to_bytes(2, "big")
+
+
+def platform_seeds():
+    data = os.path.join(ROOT, "seat-verify", "tests", "data")
+    # tpm_quote: az-cvm-vtpm's bincode Quote { signature, message, pcrs } as seat's record
+    # {"sig": TPMT_SIGNATURE (RSASSA, SHA-256), "pcrs": [..], "tpmVer": "2.0", "attestInfo": ..}.
+    with open(os.path.join(data, "tpm", "quote.bin"), "rb") as f:
+        q = f.read()
+    n = int.from_bytes(q[0:8], "little")
+    sig, at = q[8:8 + n], 8 + n
+    n = int.from_bytes(q[at:at + 8], "little")
+    attest, at = q[at + 8:at + 8 + n], at + 8 + n
+    count = int.from_bytes(q[at:at + 8], "little")
+    pcrs = [q[at + 8 + 32 * i:at + 8 + 32 * (i + 1)] for i in range(count)]
+    tpmt = bytes([0x00, 0x14, 0x00, 0x0B]) + len(sig).to_bytes(2, "big") + sig
+    text = lambda t: cbor_head(3, len(t)) + t.encode()
+    bstr = lambda b: cbor_head(2, len(b)) + b
+    record = cbor_head(5, 4) + text("sig") + bstr(tpmt) + text("pcrs") + cbor_head(4, len(pcrs))
+    record += b"".join(bstr(p) for p in pcrs)
+    record += text("tpmVer") + text("2.0") + text("attestInfo") + bstr(attest)
+    write("tpm_quote", record)
+    write("tpm_quote", attest)
+    write("tpm_quote", tpmt)
+    for name in ["psa-sign1.cbor", "psa-mac0.cbor"]:
+        with open(os.path.join(data, "psa", name), "rb") as f:
+            write("psa_token", f.read())
+    with open(os.path.join(data, "nitro", "attestation.cose"), "rb") as f:
+        write("nitro_document", f.read())
 
 
 if __name__ == "__main__":

@@ -516,3 +516,76 @@ pub fn ear(data: &[u8]) {
     let _ = seat_evidence::ear::Ear::from_cbor(data);
     let _ = seat_evidence::ear::Ear::from_json(data);
 }
+
+/// TPM 2.0 quotes (`seat_verify::tpm`, feature `tpm`): the quote record, `TPMS_ATTEST` and
+/// `TPMT_SIGNATURE` parsers and the whole verification under a pinned key never panic; a record
+/// that decodes re-encodes to the bytes it came from (one encoding per record), and so does
+/// the structure inside it as far as its parser reads.
+pub fn tpm_quote(data: &[u8]) {
+    use seat_evidence::tpm::TpmQuoteRecord;
+    use seat_verify::tpm::{TpmFormat, TpmPolicy, TpmQuote, TpmSignature};
+    let _ = TpmQuote::decode(data);
+    let _ = TpmSignature::decode(data);
+    if let Ok(r) = TpmQuoteRecord::decode(data) {
+        assert_eq!(r.to_vec(), data, "a record has one encoding");
+        let _ = TpmQuote::decode(&r.attest);
+        let _ = TpmSignature::decode(&r.signature);
+        let f = TpmFormat::new(TpmPolicy::new(vec![seat_verify::TrustAnchor {
+            name: "fuzz".into(),
+            spki: TFM_ES_IAK_SPKI.to_vec(),
+        }]));
+        let _ = f.verify_quote(data);
+    }
+}
+
+/// The TF-M example IAK (seat-verify/tests/data/psa/tfm-es-iak.json) as a P-256 SPKI.
+const TFM_ES_IAK_SPKI: [u8; 91] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04, 0x4e, 0x5e, 0x22, 0x09, 0x9e,
+    0x3b, 0xce, 0xb4, 0x5b, 0x44, 0x6d, 0x13, 0x55, 0xfd, 0x1d, 0xc3, 0xb5, 0x45, 0x94, 0x7b, 0x6f,
+    0xd7, 0xc1, 0xc8, 0x9d, 0x88, 0x67, 0x98, 0xc3, 0x72, 0x6e, 0x8f, 0x80, 0xd7, 0x0b, 0x84, 0x0b,
+    0x25, 0x6a, 0xac, 0x34, 0xa6, 0x2e, 0xde, 0x10, 0x43, 0x36, 0x4f, 0x04, 0x40, 0x95, 0xf0, 0x03,
+    0x47, 0x4b, 0x91, 0xe0, 0x18, 0x20, 0x92, 0xaf, 0xb1, 0x3f, 0x2e,
+];
+
+/// PSA tokens (`seat_verify::psa`, feature `psa`): COSE_Sign1 and COSE_Mac0 verification under
+/// the TF-M example IAKs and the claims decoder never panic; decoded claims re-decode from
+/// their own encoding to the same claims.
+pub fn psa_token(data: &[u8]) {
+    use seat_evidence::psa::PsaClaims;
+    use seat_verify::psa::{PsaFormat, PsaIak, PsaKey, PsaPolicy};
+    let _ = seat_evidence::cose::CoseMac0::decode(data);
+    if let Ok(c) = PsaClaims::decode(data) {
+        assert_eq!(
+            PsaClaims::decode(&c.to_vec()).ok().as_ref(),
+            Some(&c),
+            "encode then decode is the identity"
+        );
+    }
+    let f = PsaFormat::new(PsaPolicy::new(vec![
+        PsaIak {
+            name: "es".into(),
+            instance_id: None,
+            key: PsaKey::Spki(TFM_ES_IAK_SPKI.to_vec()),
+        },
+        PsaIak {
+            name: "hs".into(),
+            instance_id: None,
+            key: PsaKey::Hmac(
+                include_bytes!("../../seat-verify/tests/data/psa/tfm-hs-iak.bin")
+                    .to_vec()
+                    .into(),
+            ),
+        },
+    ]));
+    let _ = f.verify_token(data, default_provider());
+}
+
+/// AWS Nitro Enclaves documents (`seat_verify::nitro`, feature `nitro`): the document map
+/// decoder and the whole verification (COSE, chain, signature) never panic.
+pub fn nitro_document(data: &[u8]) {
+    use seat_verify::nitro::{NitroDocument, NitroFormat, NitroPolicy};
+    let _ = NitroDocument::decode(data);
+    let f = NitroFormat::aws(NitroPolicy::default());
+    let _ = f.verify_document(data, 1_736_179_625, default_provider());
+}

@@ -71,3 +71,18 @@ fn eat() {
 fn ear() {
     replay("ear", targets::ear);
 }
+
+#[test]
+fn tpm_quote() {
+    replay("tpm_quote", targets::tpm_quote);
+}
+
+#[test]
+fn psa_token() {
+    replay("psa_token", targets::psa_token);
+}
+
+#[test]
+fn nitro_document() {
+    replay("nitro_document", targets::nitro_document);
+}

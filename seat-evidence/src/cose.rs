@@ -528,6 +528,13 @@ impl CoseSign1 {
                 _ => return Err(Error::InvalidValue { what, at }),
             }
         }
+        Ok((Self::decode_array(r, understood)?, tagging))
+    }
+
+    /// Decodes the four-element array shared by COSE_Sign1 and COSE_Mac0 (RFC 9052 sections
+    /// 4.2 and 6.2), the tags already read.
+    fn decode_array(r: &mut Reader<'_>, understood: &[Label]) -> Result<Self, Error> {
+        let what = Item::CoseSign1;
         let at = r.position();
         let mut len = r.array(what)?;
         let mut n = 0;
@@ -582,15 +589,101 @@ impl CoseSign1 {
         if r.has_next(&mut len, &mut n, what)? {
             return Err(Error::BadLength { what, at });
         }
-        Ok((
-            Self {
-                protected_bytes,
-                protected,
-                unprotected,
-                payload,
-                signature,
-            },
-            tagging,
+        Ok(Self {
+            protected_bytes,
+            protected,
+            unprotected,
+            payload,
+            signature,
+        })
+    }
+}
+
+/// The CBOR tag of a COSE_Mac0 (RFC 9052 section 2).
+pub const TAG_COSE_MAC0: u64 = 17;
+/// The context string of a COSE_Mac0 `MAC_structure` (RFC 9052 section 6.3).
+pub const MAC0_CONTEXT: &str = "MAC0";
+
+/// The exact bytes a COSE_Mac0 tag is computed over:
+/// `["MAC0", protected, external_aad, payload]` (RFC 9052 section 6.3).
+pub fn mac_structure0(protected: &[u8], external_aad: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.array(4)
+        .text(MAC0_CONTEXT)
+        .bytes(protected)
+        .bytes(external_aad)
+        .bytes(payload);
+    w.into_vec()
+}
+
+/// A COSE_Mac0 message (RFC 9052 section 6.2): the layout of a COSE_Sign1 with the MAC tag in
+/// place of the signature, tag 17. Decoding errors name the COSE_Sign1 items (the same
+/// positions). The MAC itself is the caller's to compute, over [`CoseMac0::to_be_maced`],
+/// and to compare in constant time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CoseMac0(CoseSign1);
+
+impl CoseMac0 {
+    /// Decodes a COSE_Mac0, untagged or with tag 17, strictly, understanding no critical
+    /// extension header.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`] naming the first violation and its offset.
+    pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
+        cbor::decode_all(bytes, Profile::STRICT, Item::CoseSign1, |r| {
+            let what = Item::CoseSign1;
+            if r.peek_major(what)? == Major::Tag {
+                let at = r.position();
+                if !matches!(r.tag(what)?, TAG_COSE_MAC0) {
+                    return Err(Error::InvalidValue { what, at });
+                }
+            }
+            CoseSign1::decode_array(r, &[]).map(Self)
+        })
+    }
+
+    /// The protected bucket's bytes, exactly as received.
+    pub fn protected_bytes(&self) -> &[u8] {
+        self.0.protected_bytes()
+    }
+
+    /// The decoded protected bucket.
+    pub const fn protected(&self) -> &HeaderMap {
+        self.0.protected()
+    }
+
+    /// The unprotected bucket.
+    pub const fn unprotected(&self) -> &HeaderMap {
+        self.0.unprotected()
+    }
+
+    /// The attached payload; `None` when detached.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.0.payload()
+    }
+
+    /// The MAC tag.
+    pub fn tag(&self) -> &[u8] {
+        self.0.signature()
+    }
+
+    /// The protected `alg`.
+    pub fn alg(&self) -> Algorithm {
+        self.0.alg()
+    }
+
+    /// The `MAC_structure` over the attached payload.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DetachedPayload`] for a detached payload.
+    pub fn to_be_maced(&self, external_aad: &[u8]) -> Result<Vec<u8>, Error> {
+        let payload = self.0.payload().ok_or(Error::DetachedPayload)?;
+        Ok(mac_structure0(
+            self.0.protected_bytes(),
+            external_aad,
+            payload,
         ))
     }
 }

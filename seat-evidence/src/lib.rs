@@ -36,7 +36,9 @@
 //! | [`attester`] | the [`Attester`] interface: Evidence for a binder |
 //! | [`configfs`] | the Linux configfs-tsm Attester (TDX, SEV-SNP reports) |
 //! | [`platform`] | confidential-VM Evidence: the report-data binding rule, the tsm-report record |
-//! | `platform_sim` | format-faithful simulators of confidential VMs (feature `platform-sim`; test roots only) |
+//! | [`psa`] | PSA attestation tokens (RFC 9783): claims, the nonce binding rule, media types |
+//! | [`tpm`] | TPM 2.0 quotes: the `extraData` binding rule, the quote record (quote, signature, PCR values) |
+//! | `platform_sim` | (feature `platform-sim`; test roots only) format-faithful simulators: Intel TDX, AMD SEV-SNP, a TPM 2.0 quote, a PSA token |
 //! | [`sim`] | the simulated TEE (spec sim-tee-profile v1) and the check of its Evidence |
 //! | [`error`] | the crate's error type |
 //!
@@ -86,7 +88,9 @@ pub mod kat;
 pub mod platform;
 #[cfg(feature = "platform-sim")]
 pub mod platform_sim;
+pub mod psa;
 pub mod sim;
+pub mod tpm;
 
 pub use attester::{Attester, EvidenceRequest};
 pub use error::{Error, Item, ProviderError};

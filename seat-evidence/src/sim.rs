@@ -238,7 +238,7 @@ impl fmt::Debug for SimulatedTee {
     }
 }
 
-fn provider_err(e: seat_binding::Error) -> Error {
+pub(crate) fn provider_err(e: seat_binding::Error) -> Error {
     Error::Provider(ProviderError(e))
 }
 
@@ -497,7 +497,7 @@ impl SimulatedTee {
 /// Derives an EC private key for `alg` (P-256 or P-384) from `prk` and `label`, trying the
 /// counters 0, 1, ... until the candidate is a valid scalar; returns the PKCS#8 with its
 /// public key and the SPKI.
-fn derive_ec_key(
+pub(crate) fn derive_ec_key(
     provider: &dyn CryptoProvider,
     prk: &Secret,
     label: &[u8],

@@ -11,7 +11,7 @@
 )]
 
 use seat_examples::echo::Options;
-use seat_examples::memory::{MemoryPair, Setup};
+use seat_examples::memory::MemoryPair;
 use seat_examples::platforms::TeeKind;
 use seat_proto::hooks::Stage;
 use seat_proto::shim::Models;

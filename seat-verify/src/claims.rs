@@ -18,6 +18,12 @@ pub enum Platform {
     Tdx,
     /// An AMD SEV-SNP guest (an attestation report, version 2 or later).
     SevSnp,
+    /// A TPM 2.0 (a quote by an attestation key).
+    Tpm,
+    /// A PSA root of trust (an RFC 9783 attestation token).
+    Psa,
+    /// An AWS Nitro enclave (an attestation document of the Nitro Secure Module).
+    Nitro,
 }
 
 impl Platform {
@@ -27,6 +33,9 @@ impl Platform {
             Self::SimTee => "sim-tee",
             Self::Tdx => "tdx",
             Self::SevSnp => "sev-snp",
+            Self::Tpm => "tpm",
+            Self::Psa => "psa",
+            Self::Nitro => "aws-nitro",
         }
     }
 }

@@ -133,6 +133,15 @@ pub enum Reason {
     /// Platform Evidence that is not well formed (a field outside its allowed values, a
     /// certification-data type other than the PCK chain).
     MalformedPlatformEvidence,
+    /// A TPM attestation structure whose `magic` is not `TPM_GENERATED_VALUE` (0xff544347):
+    /// not made by a TPM.
+    BadMagic,
+    /// A TPM attestation structure of another type than the quote its media type names
+    /// (`TPM_ST_ATTEST_QUOTE`, 0x8018).
+    WrongAttestationType,
+    /// The PCR values sent with a TPM quote are not one per selected PCR, each of its bank's
+    /// digest size.
+    PcrSelectionMismatch,
 
     // Signature.
     /// The Evidence names (by `kid`) or verifies under no configured attestation key
@@ -167,6 +176,9 @@ pub enum Reason {
     CertificateRevoked,
     /// The quoting enclave's report does not verify, or does not bind the attestation key.
     BadQeReport,
+    /// The PCR values sent with a TPM quote do not hash to the digest the quote signs (a
+    /// tampered PCR value).
+    PcrDigestMismatch,
 
     // Binding.
     /// The Evidence's `cnf` key id is not the hash of the key that signed the authenticator
@@ -223,6 +235,13 @@ pub enum Reason {
     MigrationAgentAllowed,
     /// The SEV-SNP guest policy allows SMT and the policy forbids it.
     SmtAllowed,
+    /// A TPM PCR (by index) differs from its reference value.
+    PcrMismatch(u8),
+    /// A PSA token's security lifecycle is not one the policy accepts (RFC 9783 section
+    /// 4.3.1: only `secured` is fit for service).
+    LifecycleNotAccepted,
+    /// A PSA token's implementation ID is not one the policy names.
+    UnknownImplementation,
     /// The Result's status does not reach the required tier.
     StatusBelowTier {
         /// The status the Result carries.
@@ -250,7 +269,10 @@ impl Reason {
             | Self::Truncated
             | Self::UnsupportedVersion
             | Self::WrongTeeType
-            | Self::MalformedPlatformEvidence => Stage::Decode,
+            | Self::MalformedPlatformEvidence
+            | Self::BadMagic
+            | Self::WrongAttestationType
+            | Self::PcrSelectionMismatch => Stage::Decode,
             Self::UntrustedAttestationKey
             | Self::BadEvidenceSignature
             | Self::UntrustedVerifier
@@ -264,7 +286,8 @@ impl Reason {
             | Self::UntrustedRoot
             | Self::CertificateExpired
             | Self::CertificateRevoked
-            | Self::BadQeReport => Stage::Signature,
+            | Self::BadQeReport
+            | Self::PcrDigestMismatch => Stage::Signature,
             Self::AikMismatch
             | Self::BinderMismatch
             | Self::ResultBinderMismatch
@@ -286,6 +309,9 @@ impl Reason {
             | Self::TcbBelowMinimum
             | Self::MigrationAgentAllowed
             | Self::SmtAllowed
+            | Self::PcrMismatch(_)
+            | Self::LifecycleNotAccepted
+            | Self::UnknownImplementation
             | Self::StatusBelowTier { .. } => Stage::Policy,
         }
     }
@@ -309,6 +335,11 @@ impl fmt::Display for Reason {
             Self::UnsupportedVersion => f.write_str("platform evidence of an unsupported version"),
             Self::WrongTeeType => f.write_str("quote is for another tee type"),
             Self::MalformedPlatformEvidence => f.write_str("malformed platform evidence"),
+            Self::BadMagic => f.write_str("tpm attestation lacks the tpm_generated magic"),
+            Self::WrongAttestationType => f.write_str("tpm attestation is not a quote"),
+            Self::PcrSelectionMismatch => {
+                f.write_str("pcr values do not match the quote's pcr selection")
+            }
             Self::UntrustedAttestationKey => {
                 f.write_str("evidence is not signed by a trusted attestation key")
             }
@@ -327,6 +358,9 @@ impl fmt::Display for Reason {
             Self::CertificateExpired => f.write_str("a certificate is outside its validity"),
             Self::CertificateRevoked => f.write_str("a certificate is revoked"),
             Self::BadQeReport => f.write_str("quoting enclave report does not verify"),
+            Self::PcrDigestMismatch => {
+                f.write_str("pcr values do not hash to the signed pcr digest (tampered pcr)")
+            }
             Self::AikMismatch => {
                 f.write_str("evidence binds another key than the one that signed the authenticator")
             }
@@ -362,6 +396,13 @@ impl fmt::Display for Reason {
                 f.write_str("guest policy allows a migration agent and the policy forbids it")
             }
             Self::SmtAllowed => f.write_str("guest policy allows smt and the policy forbids it"),
+            Self::PcrMismatch(i) => write!(f, "pcr {i} differs from its reference value"),
+            Self::LifecycleNotAccepted => {
+                f.write_str("security lifecycle state is not accepted by the policy")
+            }
+            Self::UnknownImplementation => {
+                f.write_str("implementation id is not one the policy names")
+            }
             Self::StatusBelowTier { status, required } => write!(
                 f,
                 "status {} does not reach the required tier {}",

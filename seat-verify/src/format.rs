@@ -14,6 +14,9 @@
 //! | the simulated TEE | [`SimTeeFormat::MEDIA_TYPE`] | here |
 //! | Intel TDX quotes (feature `tdx`) | `application/vnd.intel.tdx.quote` | `tdx` |
 //! | AMD SEV-SNP reports (feature `snp`) | `application/vnd.amd.sev-snp.report` | `snp` |
+//! | TPM 2.0 quotes (feature `tpm`) | `application/vnd.seat.tpm-quote+cbor` | `tpm` |
+//! | AWS Nitro Enclaves documents (feature `nitro`) | `application/vnd.aws.nitro-enclaves.attestation-document` | `nitro` |
+//! | PSA attestation tokens (feature `psa`) | `application/eat+cwt; eat_profile="tag:psacertified.org,2023:psa#tfm"` | `psa` |
 
 use seat_binding::provider::CryptoProvider;
 use seat_evidence::ear::TrustVector;
@@ -53,8 +56,13 @@ pub mod ar4si {
     pub const VULNERABLE_HARDWARE: i8 = 32;
     /// `hardware` 96: recognised but contraindicated (a revoked TCB).
     pub const COMPROMISED_HARDWARE: i8 = 96;
+    /// `hardware` 97: not recognised but should be (a PSA implementation ID outside the
+    /// policy).
+    pub const UNRECOGNIZED_HARDWARE: i8 = 97;
     /// `runtime-opaque` 2: the TEE's memory is encrypted and opaque to the host.
     pub const ENCRYPTED_RUNTIME: i8 = 2;
+    /// `runtime-opaque` 32: isolated but not encrypted (a Nitro enclave).
+    pub const ISOLATED_RUNTIME: i8 = 32;
 }
 
 /// Everything one format needs to appraise one token.

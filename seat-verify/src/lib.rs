@@ -139,13 +139,19 @@ mod crypto;
 pub mod embedded;
 pub mod error;
 pub mod format;
+#[cfg(feature = "nitro")]
+pub mod nitro;
 pub mod policy;
+#[cfg(feature = "psa")]
+pub mod psa;
 pub mod replay;
 pub mod rp;
 #[cfg(feature = "snp")]
 pub mod snp;
 #[cfg(feature = "tdx")]
 pub mod tdx;
+#[cfg(feature = "tpm")]
+pub mod tpm;
 pub mod verifier;
 
 pub use builder::{VerifierBuilder, generate_signing_key};

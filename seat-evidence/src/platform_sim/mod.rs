@@ -19,6 +19,10 @@
 //! | --- | --- | --- |
 //! | [`snp`] | AMD SEV-SNP | an attestation report with its VCEK (or VLEK), ASK (or ASVK) and ARK, and a CRL |
 //! | [`tdx`] | Intel TDX | a DCAP quote v4 or v5 with its PCK chain, TCB info, QE identity and CRLs |
+//! | [`tpm`] | TPM 2.0 | a quote with its signature and PCR values, by an attestation key from the seed |
+//! | [`psa`] | PSA (RFC 9783) | an attestation token signed by an IAK from the seed |
 
+pub mod psa;
 pub mod snp;
 pub mod tdx;
+pub mod tpm;

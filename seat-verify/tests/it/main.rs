@@ -10,6 +10,10 @@
 mod attacks;
 mod ear_oracle;
 mod happy;
+#[cfg(feature = "nitro")]
+mod nitro_samples;
+#[cfg(feature = "psa")]
+mod psa_samples;
 mod replay_keying;
 mod replay_window;
 mod signing;
@@ -22,3 +26,5 @@ mod support;
 mod tdx_samples;
 #[cfg(feature = "tdx")]
 mod tdx_sim;
+#[cfg(feature = "tpm")]
+mod tpm_samples;
