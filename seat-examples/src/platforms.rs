@@ -21,6 +21,13 @@ pub enum TeeKind {
     /// The Intel TDX simulator (`seat_evidence::platform_sim::tdx`, feature `tdx`): DCAP quotes
     /// in a tsm-report CMW, appraised by `seat_verify::tdx::TdxFormat` against its test root.
     Tdx,
+    /// The TPM 2.0 simulator (`seat_evidence::platform_sim::tpm`, feature `tpm`): quotes of
+    /// the SHA-256 PCR bank with their PCR values, appraised by `seat_verify::tpm::TpmFormat`
+    /// against the pinned attestation keys and reference PCRs.
+    Tpm,
+    /// The PSA simulator (`seat_evidence::platform_sim::psa`, feature `psa`): PSA attestation
+    /// tokens (RFC 9783) signed by the IAK, appraised by `seat_verify::psa::PsaFormat`.
+    Psa,
     /// The AMD SEV-SNP simulator (`seat_evidence::platform_sim::snp`, feature `snp`):
     /// attestation reports signed by a VCEK in a tsm-report CMW, appraised by
     /// `seat_verify::snp::SnpFormat` against each platform's test ARK and ASK.
@@ -28,12 +35,14 @@ pub enum TeeKind {
 }
 
 impl TeeKind {
-    /// The kind named `sim`, `tdx` or `snp`.
+    /// The kind named `sim`, `tdx`, `snp`, `tpm` or `psa`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "sim" => Some(Self::Sim),
             "tdx" => Some(Self::Tdx),
             "snp" => Some(Self::Snp),
+            "tpm" => Some(Self::Tpm),
+            "psa" => Some(Self::Psa),
             _ => None,
         }
     }
@@ -44,6 +53,8 @@ impl TeeKind {
             Self::Sim => "the simulated TEE",
             Self::Tdx => "simulated Intel TDX (DCAP quotes on a test root)",
             Self::Snp => "simulated AMD SEV-SNP (VCEK-signed reports on test roots)",
+            Self::Tpm => "a simulated TPM 2.0 (quotes by a pinned attestation key)",
+            Self::Psa => "a simulated PSA root of trust (tokens signed by its IAK)",
         }
     }
 }
@@ -75,6 +86,8 @@ pub fn platforms(
         TeeKind::Sim => sim(server_tampered, client_tampered),
         TeeKind::Tdx => tdx::platforms(server_tampered, client_tampered),
         TeeKind::Snp => snp::platforms(server_tampered, client_tampered),
+        TeeKind::Tpm => tpm::platforms(server_tampered, client_tampered),
+        TeeKind::Psa => psa::platforms(server_tampered, client_tampered),
     }
 }
 
@@ -223,6 +236,170 @@ mod snp {
         Err(SetupError::new(
             "the SEV-SNP simulator is not built into this binary: build seat-examples with \
              --features snp (`cargo xtask demo --tee snp` does)",
+        ))
+    }
+}
+
+#[cfg(feature = "tpm")]
+mod tpm {
+    use seat_binding::provider::default_provider;
+    use seat_evidence::platform_sim::tpm::{SimTpmConfig, SimulatedTpm};
+    use seat_verify::embedded::{AnyTee, Embedded, SetupError};
+    use seat_verify::tpm::{PcrReference, TpmFormat, TpmHash, TpmPolicy};
+    use seat_verify::{Collateral, TrustAnchor};
+
+    use super::Platforms;
+
+    /// A TPM whose attestation key comes from `seed`, with the reference PCRs (0 to 7 of the
+    /// SHA-256 bank); a tampered one booted something else (another PCR 7: Secure Boot
+    /// policy).
+    fn sim(seed: u8, tampered: bool) -> Result<SimulatedTpm, SetupError> {
+        let mut config = SimTpmConfig::default();
+        config.seed = [seed; 32];
+        if tampered && let Some(pcr) = config.pcrs.iter_mut().find(|(i, _)| *i == 7) {
+            pcr.1 = [0x66; 32];
+        }
+        SimulatedTpm::new(config, default_provider())
+            .map_err(|e| SetupError::new(format!("TPM simulator: {e}")))
+    }
+
+    /// Two simulated TPMs, and a Verifier that pins both attestation keys and expects the
+    /// reference PCR values.
+    pub(super) fn platforms(
+        server_tampered: bool,
+        client_tampered: bool,
+    ) -> Result<Platforms, SetupError> {
+        let server = sim(0x11, server_tampered)?;
+        let client = sim(0x22, client_tampered)?;
+        let mut policy = TpmPolicy::new(vec![
+            TrustAnchor {
+                name: "sim-tpm-server".into(),
+                spki: server.attestation_key_spki(),
+            },
+            TrustAnchor {
+                name: "sim-tpm-client".into(),
+                spki: client.attestation_key_spki(),
+            },
+        ]);
+        policy.reference_pcrs = SimTpmConfig::default()
+            .pcrs
+            .iter()
+            .map(|(index, value)| PcrReference {
+                bank: TpmHash::Sha256,
+                index: *index,
+                value: value.to_vec(),
+            })
+            .collect();
+        let trust = Embedded::trusting_platforms(
+            &[],
+            vec![Box::new(TpmFormat::new(policy))],
+            Collateral::new(),
+        )?;
+        Ok(Platforms {
+            server: AnyTee::attester(server),
+            client: AnyTee::attester(client),
+            trust,
+        })
+    }
+}
+
+#[cfg(not(feature = "tpm"))]
+mod tpm {
+    use seat_verify::embedded::SetupError;
+
+    use super::Platforms;
+
+    pub(super) fn platforms(_: bool, _: bool) -> Result<Platforms, SetupError> {
+        Err(SetupError::new(
+            "the TPM simulator is not built into this binary: build seat-examples with \
+             --features tpm (`cargo xtask demo --tee tpm` does)",
+        ))
+    }
+}
+
+#[cfg(feature = "psa")]
+mod psa {
+    use seat_binding::provider::default_provider;
+    use seat_evidence::platform_sim::psa::{SimPsaConfig, SimulatedPsa};
+    use seat_verify::Collateral;
+    use seat_verify::embedded::{AnyTee, Embedded, SetupError};
+    use seat_verify::psa::{PsaComponentReference, PsaFormat, PsaIak, PsaKey, PsaPolicy};
+
+    use super::Platforms;
+
+    /// A PSA root of trust whose IAK comes from `seed`, running the reference firmware; a
+    /// tampered one runs another application RoT (`ARoT`).
+    fn sim(seed: u8, tampered: bool) -> Result<SimulatedPsa, SetupError> {
+        let mut config = SimPsaConfig::default();
+        config.seed = [seed; 32];
+        if tampered
+            && let Some(c) = config
+                .components
+                .iter_mut()
+                .find(|c| c.measurement_type.as_deref() == Some("ARoT"))
+        {
+            c.measurement_value = vec![0x66; 32];
+        }
+        SimulatedPsa::new(config, default_provider())
+            .map_err(|e| SetupError::new(format!("PSA simulator: {e}")))
+    }
+
+    fn iak(name: &str, sim: &SimulatedPsa) -> PsaIak {
+        PsaIak {
+            name: name.into(),
+            instance_id: Some(sim.instance_id()),
+            key: PsaKey::Spki(sim.iak_spki()),
+        }
+    }
+
+    /// Two simulated PSA roots of trust, and a Verifier that trusts both IAKs (each pinned to
+    /// its instance), accepts the reference implementation and expects the reference
+    /// firmware's component measurements.
+    pub(super) fn platforms(
+        server_tampered: bool,
+        client_tampered: bool,
+    ) -> Result<Platforms, SetupError> {
+        let server = sim(0x11, server_tampered)?;
+        let client = sim(0x22, client_tampered)?;
+        let reference = SimPsaConfig::default();
+        let mut policy = PsaPolicy::new(vec![
+            iak("sim-psa-server", &server),
+            iak("sim-psa-client", &client),
+        ]);
+        policy.implementation_ids = vec![reference.implementation_id.to_vec()];
+        policy.reference_components = reference
+            .components
+            .iter()
+            .filter_map(|c| {
+                Some(PsaComponentReference {
+                    measurement_type: c.measurement_type.clone()?,
+                    measurement_value: c.measurement_value.clone(),
+                })
+            })
+            .collect();
+        let trust = Embedded::trusting_platforms(
+            &[],
+            vec![Box::new(PsaFormat::new(policy))],
+            Collateral::new(),
+        )?;
+        Ok(Platforms {
+            server: AnyTee::attester(server),
+            client: AnyTee::attester(client),
+            trust,
+        })
+    }
+}
+
+#[cfg(not(feature = "psa"))]
+mod psa {
+    use seat_verify::embedded::SetupError;
+
+    use super::Platforms;
+
+    pub(super) fn platforms(_: bool, _: bool) -> Result<Platforms, SetupError> {
+        Err(SetupError::new(
+            "the PSA simulator is not built into this binary: build seat-examples with \
+             --features psa (`cargo xtask demo --tee psa` does)",
         ))
     }
 }

@@ -94,8 +94,10 @@ fn print_usage() {
     println!(
         "  soak [--connections N] [--secs S] [--fault-share P] [--quick]  attested connections under load and faults"
     );
-    println!("  demo  the attested echo on loopback; flags: --tee sim|tdx|snp (the platform:");
-    println!("        the simulated TEE, or the TDX or SEV-SNP simulator on test roots),");
+    println!(
+        "  demo  the attested echo on loopback; flags: --tee sim|tdx|snp|tpm|psa (the platform:"
+    );
+    println!("        the simulated TEE, or the TDX, SEV-SNP, TPM 2.0 or PSA simulator),");
     println!("        --mode mutual|server|client,");
     println!("        --model background|passport, --client-cert, --tampered-client,");
     println!("        --tampered-server;");
@@ -390,6 +392,8 @@ fn demo(flags: &[String]) -> Result<(), String> {
     let features: &[&str] = match tee {
         Some("tdx") => &["--features", "tdx"],
         Some("snp") => &["--features", "snp"],
+        Some("tpm") => &["--features", "tpm"],
+        Some("psa") => &["--features", "psa"],
         _ => &[],
     };
     let status = Command::new(cargo())

@@ -3,7 +3,7 @@
 //! self-signed certificates).
 //!
 //! ```text
-//! demo [--tee sim|tdx|snp] [--mode mutual|server|client] [--model background|passport]
+//! demo [--tee sim|tdx|snp|tpm|psa] [--mode mutual|server|client] [--model background|passport]
 //!      [--client-cert] [--tampered-client] [--tampered-server]
 //! ```
 //!
@@ -26,7 +26,7 @@ use seat_proto::shim::Models;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: demo [--tee sim|tdx|snp] [--mode mutual|server|client] [--model background|passport] [--client-cert] [--tampered-client] [--tampered-server]"
+        "usage: demo [--tee sim|tdx|snp|tpm|psa] [--mode mutual|server|client] [--model background|passport] [--client-cert] [--tampered-client] [--tampered-server]"
     );
     ExitCode::from(2)
 }
