@@ -384,12 +384,20 @@ impl Confirmation {
         }
         r.enter(what)?;
         let kat = r.position();
+        // Maps compare as sets (any order is accepted): keep the order the encoder writes,
+        // so a decoded confirmation equals its re-encoding's.
+        let mut canonical = |r: &mut Reader<'_>| {
+            r.value(what).map(|mut v| {
+                v.canonicalize();
+                v
+            })
+        };
         let c = match r.int(what)? {
-            1 => match r.value(what)? {
+            1 => match canonical(r)? {
                 Value::Map(m) => Self::CoseKey(m),
                 _ => return Err(Error::UnexpectedType { what, at: kat }),
             },
-            2 => Self::EncryptedCoseKey(r.value(what)?),
+            2 => Self::EncryptedCoseKey(canonical(r)?),
             3 => Self::Kid(r.bytes(what)?.into_owned()),
             _ => return Err(Error::InvalidValue { what, at: kat }),
         };

@@ -472,3 +472,18 @@ fn unknown_claim_map_in_any_order_round_trips() {
     assert_eq!(again, [0xa1, 0x00, 0xa2, 0x00, 0x00, 0x2f, 0x00]);
     assert_eq!(ClaimsSet::decode(&again).unwrap(), claims);
 }
+
+/// Found by the `cbor` fuzz target: a `cnf` COSE_Key whose map holds members out of
+/// deterministic order (`{8: {1: {-1: 1, 1: 1}}}`, RFC 8949 section 4.2.1 puts `01` before
+/// `20`) decodes to the claims-set its re-encoding decodes to.
+#[test]
+fn confirmation_key_in_any_order_round_trips() {
+    let input = [0xa1, 0x08, 0xa1, 0x01, 0xa2, 0x20, 0x01, 0x01, 0x01];
+    let claims = ClaimsSet::decode(&input).unwrap();
+    let again = claims.to_vec();
+    assert_eq!(
+        again,
+        [0xa1, 0x08, 0xa1, 0x01, 0xa2, 0x01, 0x01, 0x20, 0x01]
+    );
+    assert_eq!(ClaimsSet::decode(&again).unwrap(), claims);
+}
