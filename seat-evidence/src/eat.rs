@@ -386,7 +386,7 @@ impl Confirmation {
         let kat = r.position();
         // Maps compare as sets (any order is accepted): keep the order the encoder writes,
         // so a decoded confirmation equals its re-encoding's.
-        let mut canonical = |r: &mut Reader<'_>| {
+        let canonical = |r: &mut Reader<'_>| {
             r.value(what).map(|mut v| {
                 v.canonicalize();
                 v
