@@ -184,15 +184,44 @@ pub fn sorted(value: &serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// Serializes a value with the members of every object in key order, without copying it
+/// (what [`sorted`] would give, written directly).
+struct Sorted<'a>(&'a serde_json::Value);
+
+impl serde::Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            serde_json::Value::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(&Sorted(v))?;
+                }
+                seq.end()
+            }
+            serde_json::Value::Object(m) => {
+                let mut members: Vec<(&String, &serde_json::Value)> = m.iter().collect();
+                members.sort_by(|a, b| a.0.cmp(b.0));
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, &Sorted(v))?;
+                }
+                map.end()
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
 /// Compact JSON text of `value`, object members sorted by key at every level ([`sorted`]).
 pub fn to_sorted_string(value: &serde_json::Value) -> String {
-    sorted(value).to_string()
+    serde_json::to_string(&Sorted(value)).unwrap_or_default()
 }
 
 /// Pretty JSON text (two-space indent) of `value`, object members sorted by key at every level
 /// ([`sorted`]).
 pub fn to_sorted_string_pretty(value: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(&sorted(value)).unwrap_or_default()
+    serde_json::to_string_pretty(&Sorted(value)).unwrap_or_default()
 }
 
 /// Parses one JSON document strictly: no duplicate object keys, at most [`MAX_ITEMS`] members
