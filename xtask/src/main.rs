@@ -352,7 +352,8 @@ fn audit_snapshots(root: &Path, references: &Path) -> Result<(), String> {
 /// real sessions (`record`), only those of `kind` (and of the one session flow named after
 /// it) when given.
 fn vectors(mode: &str, kind: &[&str]) -> Result<(), String> {
-    let status = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    command
         .args([
             "run",
             "--quiet",
@@ -364,15 +365,8 @@ fn vectors(mode: &str, kind: &[&str]) -> Result<(), String> {
             "--",
         ])
         .args([mode, "seat-conformance/vectors"])
-        .args(kind)
-        .current_dir(project_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("vectors {mode} failed ({status})"))
-    }
+        .args(kind);
+    run(&mut command, &format!("vectors {mode}"))
 }
 
 /// Runs the demo program with `flags` (with `--dtls`, the DTLS 1.3 demo of seat-dtls). Cargo's
@@ -389,31 +383,23 @@ fn demo(flags: &[String]) -> Result<(), String> {
         .position(|f| f == "--tee")
         .and_then(|i| flags.get(i + 1))
         .map(String::as_str);
-    let features: &[&str] = match tee {
-        Some("tdx") => &["--features", "tdx"],
-        Some("snp") => &["--features", "snp"],
-        Some("tpm") => &["--features", "tpm"],
-        Some("psa") => &["--features", "psa"],
-        _ => &[],
+    let features: Vec<&str> = match tee {
+        Some(platform @ ("tdx" | "snp" | "tpm" | "psa")) => vec!["--features", platform],
+        _ => Vec::new(),
     };
-    let status = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    command
         .args(["run", "--locked", "--package", "seat-examples"])
-        .args(features)
+        .args(&features)
         .args(["--bin", "demo", "--"])
-        .args(flags)
-        .current_dir(project_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the demo failed ({status})"))
-    }
+        .args(flags);
+    run(&mut command, "the demo")
 }
 
 /// Runs seat-dtls's `dtls-demo` (outside the workspace) with `flags` other than `--dtls`.
 fn dtls_demo(flags: &[String]) -> Result<(), String> {
-    let status = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    command
         .args([
             "run",
             "--quiet",
@@ -426,14 +412,21 @@ fn dtls_demo(flags: &[String]) -> Result<(), String> {
             "dtls-demo",
             "--",
         ])
-        .args(flags.iter().filter(|f| *f != "--dtls"))
+        .args(flags.iter().filter(|f| *f != "--dtls"));
+    run(&mut command, "the DTLS demo")
+}
+
+/// Runs `command` (a cargo invocation) from the project root; its output goes straight to the
+/// terminal. An error names `what` failed.
+fn run(command: &mut Command, what: &str) -> Result<(), String> {
+    let status = command
         .current_dir(project_root())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("the DTLS demo failed ({status})"))
+        Err(format!("{what} failed ({status})"))
     }
 }
 
@@ -603,7 +596,8 @@ fn host_triple() -> Result<String, String> {
 /// Runs the soak (release build) with `flags`.
 fn soak(flags: &[String]) -> Result<(), String> {
     eprintln!("xtask: building the soak in release (the first build takes a few minutes)");
-    let status = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    command
         .args([
             "run",
             "--release",
@@ -612,15 +606,8 @@ fn soak(flags: &[String]) -> Result<(), String> {
             "seat-soak",
             "--",
         ])
-        .args(flags)
-        .current_dir(project_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the soak failed ({status})"))
-    }
+        .args(flags);
+    run(&mut command, "the soak")
 }
 
 /// The line `seat-examples/benches/attested.rs` prints before its report.
