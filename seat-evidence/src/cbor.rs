@@ -460,12 +460,15 @@ impl KeySet {
         Self { keys: Vec::new() }
     }
 
-    /// Records `key`.
+    /// Records `key`. Keys are compared as data items (RFC 8949 section 5.6), not as the order
+    /// their maps happened to list members in: a map key is canonicalized first, so
+    /// `{0: 0, h'': 13}` and `{h'': 13, 0: 0}` are the same key.
     ///
     /// # Errors
     ///
     /// [`Error::DuplicateKey`] when it was already present.
-    pub fn insert(&mut self, key: Value, what: Item, at: usize) -> Result<(), Error> {
+    pub fn insert(&mut self, mut key: Value, what: Item, at: usize) -> Result<(), Error> {
+        key.canonicalize();
         if self.keys.contains(&key) {
             return Err(Error::DuplicateKey { what, at });
         }
@@ -1291,6 +1294,30 @@ mod tests {
         assert_eq!(v, Value::Map(vec![(Value::Uint(1), Value::Uint(2))]));
         let v = decode_value(&hx("5f42010241ffff"), Profile::LENIENT).unwrap();
         assert_eq!(v, Value::Bytes(vec![1, 2, 0xff]));
+    }
+
+    #[test]
+    fn map_keys_equal_up_to_member_order_are_duplicates() {
+        // {{0: 0, h'': 13}: 1, {h'': 13, 0: 0}: 2}: the two keys are one data item (RFC 8949
+        // section 5.6 compares data items, and map members are unordered), so the second key,
+        // at offset 1 + 5 + 1, repeats the first.
+        assert_eq!(
+            decode_value(&hx("a2a20000400d01a2400d000002"), Profile::STRICT).unwrap_err(),
+            Error::DuplicateKey {
+                what: Item::CborItem,
+                at: 7
+            }
+        );
+        // The cbor fuzz target's finding: such a map decoded, and its deterministic re-encoding
+        // then held a duplicate key and no longer decoded.
+        let found = hx(concat!(
+            "a12f83ca81a2a5400da240410000400fa2400d00001ad9d9d9d9d9d9d9d9d9d9d9d9d9d9d91b1b1b",
+            "1b1b1b1b1b1b1b1b1b1b1b1b1b1ba511a20000400dc22d8185cc80a18081c22d27003a60a1a51160",
+            "85a1a0a0a0a1a0a06085a1000200004101010460",
+        ));
+        if let Ok(v) = decode_value(&found, Profile::LENIENT) {
+            assert_eq!(decode_value(&v.to_vec(), Profile::LENIENT).ok(), Some(v));
+        }
     }
 
     #[test]
