@@ -36,11 +36,18 @@
 //! tpm-quote = {
 //!   ? "kid": bstr .size 32      ; SHA-256 of the AK's DER SubjectPublicKeyInfo
 //!   "sig": bstr                 ; TPMT_SIGNATURE (TPM 2.0 Part 2, 11.3.4)
+//!   ? "x5c": [+ bstr]           ; the AK certificate chain, DER, leaf first
 //!   "pcrs": [+ bstr]            ; PCR values, in the order of the quote's selection
 //!   "tpmVer": "2.0"
 //!   "attestInfo": bstr          ; TPMS_ATTEST of type TPM_ST_ATTEST_QUOTE (Part 2, 10.12.12)
 //! }
 //! ```
+//!
+//! `x5c` is the AK's certificate and the CA certificates up to (not necessarily including) a
+//! root the Verifier trusts, leaf first, as the WebAuthn TPM attestation statement names and
+//! orders them (W3C Web Authentication Level 2, 8.3, `x5c: [aikCert, * (caCert)]`); at most
+//! [`MAX_AK_CERTS`] certificates of at most [`MAX_AK_CERT_LEN`] bytes each. A record without
+//! it is the record this crate wrote before the member existed, byte for byte.
 //!
 //! Keys are in core deterministic order (RFC 8949 section 4.2.1) and the decoder refuses any
 //! other order, unknown keys and sizes over the `MAX_*` bounds. The PCR values are listed
@@ -81,6 +88,15 @@ pub const MAX_PCR_VALUES: usize = 96;
 /// Longest PCR value (SHA-512).
 pub const MAX_PCR_VALUE_LEN: usize = 64;
 
+/// Most certificates in `x5c`: the AK certificate and up to three CA certificates (Google's
+/// and Azure's vTPM AK chains have one intermediate under the root).
+pub const MAX_AK_CERTS: usize = 4;
+
+/// Longest certificate in `x5c`: published AK certificates are under 2 KB (1340 bytes for a
+/// Google vTPM AK, 1596 for an Azure one), an RSA-4096 CA certificate with a few extensions
+/// about 2 KB.
+pub const MAX_AK_CERT_LEN: usize = 4096;
+
 /// The `extraData` of the binding rule (module documentation).
 ///
 /// # Errors
@@ -99,6 +115,8 @@ pub struct TpmQuoteRecord {
     pub kid: Option<Vec<u8>>,
     /// The `TPMT_SIGNATURE`.
     pub signature: Vec<u8>,
+    /// The AK certificate chain (DER, leaf first); empty when the record has no `x5c`.
+    pub ak_certs: Vec<Vec<u8>>,
     /// The PCR values, in selection order.
     pub pcrs: Vec<Vec<u8>>,
     /// The `TPMS_ATTEST`.
@@ -108,7 +126,7 @@ pub struct TpmQuoteRecord {
 impl TpmQuoteRecord {
     /// The record's map, deterministically encoded.
     pub fn to_vec(&self) -> Vec<u8> {
-        let mut entries = Vec::with_capacity(5);
+        let mut entries = Vec::with_capacity(6);
         if let Some(kid) = &self.kid {
             entries.push((Value::Text("kid".into()), Value::Bytes(kid.clone())));
         }
@@ -116,6 +134,12 @@ impl TpmQuoteRecord {
             Value::Text("sig".into()),
             Value::Bytes(self.signature.clone()),
         ));
+        if !self.ak_certs.is_empty() {
+            entries.push((
+                Value::Text("x5c".into()),
+                Value::Array(self.ak_certs.iter().cloned().map(Value::Bytes).collect()),
+            ));
+        }
         entries.push((
             Value::Text("pcrs".into()),
             Value::Array(self.pcrs.iter().cloned().map(Value::Bytes).collect()),
@@ -132,7 +156,7 @@ impl TpmQuoteRecord {
     }
 
     /// Decodes a record strictly: the keys of the CDDL above in core deterministic order,
-    /// `tpmVer` "2.0", a 32-byte `kid`, sizes within the `MAX_*` bounds.
+    /// `tpmVer` "2.0", a 32-byte `kid`, a non-empty `x5c`, sizes within the `MAX_*` bounds.
     ///
     /// # Errors
     ///
@@ -148,6 +172,7 @@ impl TpmQuoteRecord {
         };
         let (mut kid, mut signature, mut pcrs, mut version, mut attest) =
             (None, None, None, false, None);
+        let mut ak_certs = Vec::new();
         let mut last_rank = 0;
         for (k, v) in entries {
             let Value::Text(k) = k else {
@@ -156,9 +181,10 @@ impl TpmQuoteRecord {
             let rank = match k.as_str() {
                 "kid" => 1,
                 "sig" => 2,
-                "pcrs" => 3,
-                "tpmVer" => 4,
-                "attestInfo" => 5,
+                "x5c" => 3,
+                "pcrs" => 4,
+                "tpmVer" => 5,
+                "attestInfo" => 6,
                 _ => return Err(invalid),
             };
             if rank <= last_rank {
@@ -171,6 +197,20 @@ impl TpmQuoteRecord {
                     signature = Some(b);
                 }
                 (3, Value::Array(items)) => {
+                    if items.is_empty() || items.len() > MAX_AK_CERTS {
+                        return Err(bad_length);
+                    }
+                    for item in items {
+                        match item {
+                            Value::Bytes(b) if !b.is_empty() && b.len() <= MAX_AK_CERT_LEN => {
+                                ak_certs.push(b);
+                            }
+                            Value::Bytes(_) => return Err(bad_length),
+                            _ => return Err(invalid),
+                        }
+                    }
+                }
+                (4, Value::Array(items)) => {
                     if items.is_empty() || items.len() > MAX_PCR_VALUES {
                         return Err(bad_length);
                     }
@@ -186,11 +226,11 @@ impl TpmQuoteRecord {
                     }
                     pcrs = Some(values);
                 }
-                (4, Value::Text(t)) if t == TPM_VERSION => version = true,
-                (5, Value::Bytes(b)) if !b.is_empty() && b.len() <= MAX_ATTEST_LEN => {
+                (5, Value::Text(t)) if t == TPM_VERSION => version = true,
+                (6, Value::Bytes(b)) if !b.is_empty() && b.len() <= MAX_ATTEST_LEN => {
                     attest = Some(b);
                 }
-                (1 | 2 | 5, Value::Bytes(_)) => return Err(bad_length),
+                (1 | 2 | 6, Value::Bytes(_)) => return Err(bad_length),
                 _ => return Err(invalid),
             }
         }
@@ -201,6 +241,7 @@ impl TpmQuoteRecord {
         Ok(Self {
             kid,
             signature: signature.ok_or(missing)?,
+            ak_certs,
             pcrs: pcrs.ok_or(missing)?,
             attest: attest.ok_or(missing)?,
         })
@@ -226,6 +267,7 @@ mod tests {
         let r = TpmQuoteRecord {
             kid: Some(vec![1; 32]),
             signature: vec![2, 3],
+            ak_certs: Vec::new(),
             pcrs: vec![vec![4; 32], vec![5; 32]],
             attest: vec![6; 10],
         };
@@ -273,9 +315,78 @@ mod tests {
         let empty = TpmQuoteRecord {
             kid: None,
             signature: vec![1],
+            ak_certs: Vec::new(),
             pcrs: vec![],
             attest: vec![1],
         };
         assert!(TpmQuoteRecord::decode(&empty.to_vec()).is_err());
+    }
+
+    #[test]
+    fn the_ak_chain_sits_between_sig_and_pcrs_and_is_bounded() {
+        let r = TpmQuoteRecord {
+            kid: None,
+            signature: vec![2],
+            ak_certs: vec![vec![0x30; 3], vec![0x31; 2]],
+            pcrs: vec![vec![4; 32]],
+            attest: vec![6],
+        };
+        let bytes = r.to_vec();
+        assert_eq!(TpmQuoteRecord::decode(&bytes).unwrap(), r);
+        // minicbor reads the keys back in core deterministic order: "x5c" after "sig"
+        // (same length, 0x78 > 0x73) and before the longer "pcrs".
+        let mut d = minicbor::Decoder::new(&bytes);
+        assert_eq!(d.map().unwrap(), Some(5));
+        assert_eq!(d.str().unwrap(), "sig");
+        d.skip().unwrap();
+        assert_eq!(d.str().unwrap(), "x5c");
+        assert_eq!(d.array().unwrap(), Some(2));
+        assert_eq!(d.bytes().unwrap(), [0x30; 3]);
+        assert_eq!(d.bytes().unwrap(), [0x31; 2]);
+        assert_eq!(d.str().unwrap(), "pcrs");
+
+        let record = |certs: &[&[u8]], x5c_after_pcrs: bool| {
+            let mut w = cbor::Writer::new();
+            w.map(5).text("sig").bytes(&[1]);
+            let chain = |w: &mut cbor::Writer| {
+                w.text("x5c").array(certs.len());
+                for c in certs {
+                    w.bytes(c);
+                }
+            };
+            if !x5c_after_pcrs {
+                chain(&mut w);
+            }
+            w.text("pcrs").array(1).bytes(&[1; 32]);
+            if x5c_after_pcrs {
+                chain(&mut w);
+            }
+            w.text("tpmVer").text("2.0").text("attestInfo").bytes(&[1]);
+            w.into_vec()
+        };
+        assert!(TpmQuoteRecord::decode(&record(&[&[1]], false)).is_ok());
+        assert!(TpmQuoteRecord::decode(&record(&[&[1]], true)).is_err());
+        let bad_length = Err(Error::BadLength {
+            what: Item::CmwValue,
+            at: 0,
+        });
+        assert_eq!(TpmQuoteRecord::decode(&record(&[], false)), bad_length);
+        let one = [1u8];
+        let five: Vec<&[u8]> = vec![&one; MAX_AK_CERTS + 1];
+        assert_eq!(TpmQuoteRecord::decode(&record(&five, false)), bad_length);
+        let long = vec![1u8; MAX_AK_CERT_LEN + 1];
+        assert_eq!(TpmQuoteRecord::decode(&record(&[&long], false)), bad_length);
+        assert_eq!(TpmQuoteRecord::decode(&record(&[&[]], false)), bad_length);
+        // A certificate that is not a byte string.
+        let mut w = cbor::Writer::new();
+        w.map(5)
+            .text("sig")
+            .bytes(&[1])
+            .text("x5c")
+            .array(1)
+            .text("c");
+        w.text("pcrs").array(1).bytes(&[1; 32]);
+        w.text("tpmVer").text("2.0").text("attestInfo").bytes(&[1]);
+        assert!(TpmQuoteRecord::decode(&w.into_vec()).is_err());
     }
 }

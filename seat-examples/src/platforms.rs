@@ -22,8 +22,8 @@ pub enum TeeKind {
     /// in a tsm-report CMW, appraised by `seat_verify::tdx::TdxFormat` against its test root.
     Tdx,
     /// The TPM 2.0 simulator (`seat_evidence::platform_sim::tpm`, feature `tpm`): quotes of
-    /// the SHA-256 PCR bank with their PCR values, appraised by `seat_verify::tpm::TpmFormat`
-    /// against the pinned attestation keys and reference PCRs.
+    /// the SHA-256 PCR bank with their PCR values and the AK certificate, appraised by
+    /// `seat_verify::tpm::TpmFormat` against the simulator's test AK CA and reference PCRs.
     Tpm,
     /// The PSA simulator (`seat_evidence::platform_sim::psa`, feature `psa`): PSA attestation
     /// tokens (RFC 9783) signed by the IAK, appraised by `seat_verify::psa::PsaFormat`.
@@ -53,7 +53,7 @@ impl TeeKind {
             Self::Sim => "the simulated TEE",
             Self::Tdx => "simulated Intel TDX (DCAP quotes on a test root)",
             Self::Snp => "simulated AMD SEV-SNP (VCEK-signed reports on test roots)",
-            Self::Tpm => "a simulated TPM 2.0 (quotes by a pinned attestation key)",
+            Self::Tpm => "a simulated TPM 2.0 (quotes by an AK certified by a test CA)",
             Self::Psa => "a simulated PSA root of trust (tokens signed by its IAK)",
         }
     }
@@ -243,19 +243,20 @@ mod snp {
 #[cfg(feature = "tpm")]
 mod tpm {
     use seat_binding::provider::default_provider;
-    use seat_evidence::platform_sim::tpm::{SimTpmConfig, SimulatedTpm};
+    use seat_evidence::platform_sim::tpm::{SimAkCertificate, SimTpmConfig, SimulatedTpm};
+    use seat_verify::Collateral;
     use seat_verify::embedded::{AnyTee, Embedded, SetupError};
     use seat_verify::tpm::{PcrReference, TpmFormat, TpmHash, TpmPolicy};
-    use seat_verify::{Collateral, TrustAnchor};
 
     use super::Platforms;
 
-    /// A TPM whose attestation key comes from `seed`, with the reference PCRs (0 to 7 of the
-    /// SHA-256 bank); a tampered one booted something else (another PCR 7: Secure Boot
-    /// policy).
+    /// A TPM whose attestation key comes from `seed`, certified by the simulator's default
+    /// test AK CA, with the reference PCRs (0 to 7 of the SHA-256 bank); a tampered one booted
+    /// something else (another PCR 7: Secure Boot policy).
     fn sim(seed: u8, tampered: bool) -> Result<SimulatedTpm, SetupError> {
         let mut config = SimTpmConfig::default();
         config.seed = [seed; 32];
+        config.ak_certificate = Some(SimAkCertificate::default());
         if tampered && let Some(pcr) = config.pcrs.iter_mut().find(|(i, _)| *i == 7) {
             pcr.1 = [0x66; 32];
         }
@@ -263,24 +264,20 @@ mod tpm {
             .map_err(|e| SetupError::new(format!("TPM simulator: {e}")))
     }
 
-    /// Two simulated TPMs, and a Verifier that pins both attestation keys and expects the
-    /// reference PCR values.
+    /// Two simulated TPMs, and a Verifier that trusts the test AK CA that certifies both
+    /// attestation keys (nothing pinned) and expects the reference PCR values.
     pub(super) fn platforms(
         server_tampered: bool,
         client_tampered: bool,
     ) -> Result<Platforms, SetupError> {
         let server = sim(0x11, server_tampered)?;
         let client = sim(0x22, client_tampered)?;
-        let mut policy = TpmPolicy::new(vec![
-            TrustAnchor {
-                name: "sim-tpm-server".into(),
-                spki: server.attestation_key_spki(),
-            },
-            TrustAnchor {
-                name: "sim-tpm-client".into(),
-                spki: client.attestation_key_spki(),
-            },
-        ]);
+        let ca = server
+            .ak_ca_certificate_der()
+            .ok_or_else(|| SetupError::new("TPM simulator: no AK CA certificate"))?;
+        let mut policy = TpmPolicy::new(Vec::new())
+            .with_ak_root("sim-tpm-test-ak-ca", ca)
+            .map_err(|e| SetupError::new(format!("TPM AK root: {e}")))?;
         policy.reference_pcrs = SimTpmConfig::default()
             .pcrs
             .iter()

@@ -1,17 +1,25 @@
-//! TPM 2.0 quotes appraised against a pinned attestation key (feature `tpm`).
+//! TPM 2.0 quotes appraised against a pinned attestation key or an AK certificate chain
+//! (feature `tpm`).
 //!
 //! The Evidence is the record of [`seat_evidence::tpm`]: a `TPMS_ATTEST` of type quote, its
-//! `TPMT_SIGNATURE` by the AK, and the PCR values whose digest the quote signs. Stages, in
-//! order, each failure a typed [`Reason`]:
+//! `TPMT_SIGNATURE` by the AK, the PCR values whose digest the quote signs, and optionally the
+//! AK's certificate chain (`x5c`, leaf first). The AK is trusted one of two ways
+//! ([`AkTrust`]): its key is pinned in [`TpmPolicy::attestation_keys`], or its certificate
+//! chains, at the appraisal's `now`, to one of [`TpmPolicy::ak_roots`] (rustls-webpki, the
+//! validator of the Nitro chain) and the certificate is fit for an AK. A pinned key is looked
+//! up first, so a pinned AK needs no chain. Stages, in order, each failure a typed [`Reason`]:
 //!
 //! | stage | check | reason |
 //! | --- | --- | --- |
 //! | decode | the record map (keys, order, `tpmVer` "2.0", sizes) | [`Reason::MalformedEvidence`] |
 //! | decode | the `TPMT_SIGNATURE`: complete, no trailing bytes | [`Reason::Truncated`] |
 //! | signature | scheme RSASSA, RSA-PSS or ECDSA with SHA-256, SHA-384 or SHA-512 | [`Reason::UnsupportedAlgorithm`] |
-//! | signature | `kid` names a pinned AK (without `kid`: the one pinned AK, or the first of several the signature verifies under) | [`Reason::UntrustedAttestationKey`] |
+//! | decode | each `x5c` certificate is DER X.509 (RFC 5280); `kid`, if present, is SHA-256 of the leaf's SubjectPublicKeyInfo | [`Reason::MalformedPlatformEvidence`] |
+//! | signature | `kid` (or, without `kid`, the leaf's key) names a pinned AK; without either: the one pinned AK, or the first of several the signature verifies under | [`Reason::UntrustedAttestationKey`] |
+//! | signature | not pinned: the chain ends at a configured AK root, every certificate within its validity at `now` | [`Reason::UntrustedAttestationKey`] (no chain or no roots), [`Reason::UntrustedRoot`], [`Reason::CertificateExpired`] |
+//! | signature | not pinned: the leaf is fit for an AK (below) | [`Reason::UntrustedAttestationKey`] |
 //! | signature | the scheme fits the AK (RSA schemes an RSA key, ECDSA P-256 with SHA-256, P-384 with SHA-384) | [`Reason::UnsupportedAlgorithm`] |
-//! | signature | the signature over the `TPMS_ATTEST` bytes | [`Reason::BadEvidenceSignature`] |
+//! | signature | the signature over the `TPMS_ATTEST` bytes, under the pinned key or the leaf's key | [`Reason::BadEvidenceSignature`] |
 //! | decode | `magic` is `TPM_GENERATED_VALUE` | [`Reason::BadMagic`] |
 //! | decode | `type` is `TPM_ST_ATTEST_QUOTE` | [`Reason::WrongAttestationType`] |
 //! | decode | every field complete and bounded, `safe` 0 or 1, no trailing bytes | [`Reason::Truncated`], [`Reason::MalformedPlatformEvidence`] |
@@ -24,13 +32,31 @@
 //! signed byte is a signature failure whatever field it lands in; a structure that is signed
 //! but wrong (another type, a selection that does not fit the values) is a decode failure.
 //!
+//! **An AK certificate fit for an AK.** rustls-webpki refuses a leaf that is a CA
+//! (basicConstraints `cA`, RFC 5280 section 4.2.1.9) and any unknown critical extension. On
+//! top of that, only what a profile says and real AK certificates follow:
+//!
+//! - keyUsage, if present, includes `digitalSignature` (RFC 5280 section 4.2.1.3: the key
+//!   verifies signatures other than on certificates and CRLs, as a quote's);
+//! - extKeyUsage, if present, includes tcg-kp-AIKCertificate `2.23.133.8.3` (the WebAuthn TPM
+//!   attestation certificate requirements, Web Authentication Level 2, 8.3.1) or
+//!   tcg-kp-EKCertificate `2.23.133.8.1`, the purpose Google's vTPM AK certificates carry
+//!   (the published sample in `tests/data/tpm/gce/`), so that a certificate issued for
+//!   another purpose (a TLS server, code signing) under the same CA is not taken for an AK.
+//!
+//! The other WebAuthn requirements (an empty subject, a TCG directory-name subject alternative
+//! name) are not checked: Google's AK certificates have an empty subject, Azure's a common
+//! name, and nothing seat reads depends on them.
+//!
 //! The parser is this module's own: the maintained pure-Rust TPM structure crates either need
 //! a newer Rust than the workspace's 1.88 (`tpm2-protocol` 1.2 asks for 1.95) or link the
 //! native TSS (`tss-esapi`). It reads only the structures a quote has, each size bounded by
 //! the TPM 2.0 Part 2 maximum.
 
+use der::{Decode as _, Encode as _};
 use p256::ecdsa::signature::Verifier as _;
 use rsa::pkcs1::DecodeRsaPublicKey;
+use rustls_pki_types::{CertificateDer, UnixTime};
 use seat_binding::spki::{KeyType, parse_spki};
 use seat_evidence::tpm::{TPM_QUOTE_MEDIA_TYPE, TpmQuoteRecord, extra_data};
 use sha2::Digest as _;
@@ -64,6 +90,15 @@ pub const MAX_PCR_SELECT: usize = 4;
 pub const MAX_RSA_SIGNATURE_LEN: usize = 512;
 /// Longest ECDSA `r` or `s` (P-521).
 pub const MAX_ECC_PARAMETER_LEN: usize = 66;
+/// Most AK roots a policy holds.
+pub const MAX_AK_ROOTS: usize = 32;
+
+/// tcg-kp-AIKCertificate.
+const TCG_KP_AIK_CERTIFICATE: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("2.23.133.8.3");
+/// tcg-kp-EKCertificate.
+const TCG_KP_EK_CERTIFICATE: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("2.23.133.8.1");
 
 /// A TPM hash algorithm (TPM 2.0 Part 2, `TPM_ALG_ID`).
 #[non_exhaustive]
@@ -454,23 +489,127 @@ pub struct PcrReference {
     pub value: Vec<u8>,
 }
 
+/// A CA certificate an AK certificate chain may end at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AkRoot {
+    /// A name for logs and the EAR (the appraisal's anchor).
+    pub name: String,
+    /// The certificate (DER).
+    pub certificate: Vec<u8>,
+}
+
+/// How the AK of an accepted quote was trusted.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AkTrust {
+    /// Its key is one of [`TpmPolicy::attestation_keys`].
+    Pinned,
+    /// Its certificate chains to one of [`TpmPolicy::ak_roots`].
+    Certificate,
+}
+
 /// What a TPM policy requires (its part of the Verifier's policy).
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TpmPolicy {
-    /// The pinned attestation keys (DER SubjectPublicKeyInfo); a quote must be signed by one.
+    /// The pinned attestation keys (DER SubjectPublicKeyInfo).
     pub attestation_keys: Vec<TrustAnchor>,
+    /// The CA certificates an AK certificate chain may end at (at most [`MAX_AK_ROOTS`]).
+    /// A quote must be signed by a pinned key or by the leaf of a chain to one of them.
+    pub ak_roots: Vec<AkRoot>,
     /// Reference PCR values: each must be quoted and equal.
     pub reference_pcrs: Vec<PcrReference>,
 }
 
 impl TpmPolicy {
-    /// A policy pinning `attestation_keys`, with no reference values.
+    /// A policy pinning `attestation_keys`, with no AK roots and no reference values.
     pub const fn new(attestation_keys: Vec<TrustAnchor>) -> Self {
         Self {
             attestation_keys,
+            ak_roots: Vec::new(),
             reference_pcrs: Vec::new(),
         }
+    }
+
+    /// Adds the AK root `certificate` (DER) under `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate
+    /// rustls-webpki cannot take as a trust anchor, or past [`MAX_AK_ROOTS`].
+    pub fn with_ak_root(
+        mut self,
+        name: impl Into<String>,
+        certificate: &[u8],
+    ) -> Result<Self, crate::Error> {
+        if self.ak_roots.len() >= MAX_AK_ROOTS {
+            return Err(crate::Error::Rejected(Reason::MalformedCollateral));
+        }
+        rustls_webpki::anchor_from_trusted_cert(&CertificateDer::from(certificate))
+            .map_err(|_| crate::Error::Rejected(Reason::MalformedCollateral))?;
+        self.ak_roots.push(AkRoot {
+            name: name.into(),
+            certificate: certificate.to_vec(),
+        });
+        Ok(self)
+    }
+}
+
+/// The signature algorithms accepted on AK certificate chains: ECDSA on P-256, P-384 and
+/// P-521, RSA PKCS#1 v1.5 and RSA-PSS with SHA-2, Ed25519.
+static CHAIN_ALGORITHMS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[
+    rustls_webpki::aws_lc_rs::ECDSA_P256_SHA256,
+    rustls_webpki::aws_lc_rs::ECDSA_P256_SHA384,
+    rustls_webpki::aws_lc_rs::ECDSA_P384_SHA256,
+    rustls_webpki::aws_lc_rs::ECDSA_P384_SHA384,
+    rustls_webpki::aws_lc_rs::ECDSA_P521_SHA512,
+    rustls_webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256,
+    rustls_webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA384,
+    rustls_webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA512,
+    rustls_webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    rustls_webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    rustls_webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    rustls_webpki::aws_lc_rs::ED25519,
+];
+
+/// rustls-webpki's extended-key-usage hook, for every certificate of the path: the extension
+/// must be well formed; what the leaf's says is checked apart ([`ak_fit`]), since the hook
+/// cannot tell the leaf from a CA.
+struct WellFormedEku;
+
+impl rustls_webpki::ExtendedKeyUsageValidator for WellFormedEku {
+    fn validate(
+        &self,
+        iter: rustls_webpki::KeyPurposeIdIter<'_, '_>,
+    ) -> Result<(), rustls_webpki::Error> {
+        for id in iter {
+            id?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether the leaf may be an AK (module documentation): keyUsage `digitalSignature` and a
+/// TCG key purpose where the certificate has those extensions.
+fn ak_fit(leaf: &x509_cert::Certificate) -> Result<(), Reason> {
+    use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, KeyUsages};
+    let unfit = Reason::UntrustedAttestationKey;
+    match leaf.tbs_certificate.get::<KeyUsage>() {
+        Ok(None) => {}
+        Ok(Some((_, ku))) if ku.0.contains(KeyUsages::DigitalSignature) => {}
+        _ => return Err(unfit),
+    }
+    match leaf.tbs_certificate.get::<ExtendedKeyUsage>() {
+        Ok(None) => Ok(()),
+        Ok(Some((_, eku)))
+            if eku
+                .0
+                .iter()
+                .any(|p| *p == TCG_KP_AIK_CERTIFICATE || *p == TCG_KP_EK_CERTIFICATE) =>
+        {
+            Ok(())
+        }
+        _ => Err(unfit),
     }
 }
 
@@ -481,10 +620,19 @@ pub struct VerifiedQuote {
     pub quote: TpmQuote,
     /// The PCR values by (bank, index), in selection order.
     pub pcrs: Vec<(TpmHash, u8, Vec<u8>)>,
-    /// The name of the pinned AK that signed it.
+    /// The name of the pinned AK that signed it, or of the AK root its certificate chains to.
     pub anchor: String,
+    /// How the AK was trusted.
+    pub ak_trust: AkTrust,
     /// SHA-256 of the `TPMS_ATTEST` (what the signature covers).
     pub digest: [u8; 32],
+}
+
+/// A record's AK certificates, the leaf parsed.
+struct AkChain {
+    certs: Vec<Vec<u8>>,
+    leaf: x509_cert::Certificate,
+    leaf_spki: Vec<u8>,
 }
 
 /// The TPM 2.0 quote format.
@@ -507,33 +655,47 @@ impl TpmFormat {
         &self.policy
     }
 
-    /// Decodes a quote record and checks its signature and PCR digest: everything but the
-    /// binding and the policy.
+    /// Decodes a quote record and checks its signature and PCR digest, the AK trusted as pinned
+    /// or through its certificate chain at `now_unix_secs`: everything but the binding and the
+    /// policy.
     ///
     /// # Errors
     ///
     /// A [`Reason`] of stage decode or signature (module documentation).
-    pub fn verify_quote(&self, record: &[u8]) -> Result<VerifiedQuote, Reason> {
+    pub fn verify_quote(&self, record: &[u8], now_unix_secs: u64) -> Result<VerifiedQuote, Reason> {
         let rec = TpmQuoteRecord::decode(record).map_err(Reason::MalformedEvidence)?;
         let sig = TpmSignature::decode(&rec.signature)?;
+        let chain = self.decode_chain(&rec)?;
         let keys = &self.policy.attestation_keys;
-        let anchor = match &rec.kid {
-            Some(kid) => {
-                let a = keys
-                    .iter()
-                    .find(|a| crate::crypto::ct_eq(&sha2::Sha256::digest(&a.spki), kid.as_slice()))
-                    .ok_or(Reason::UntrustedAttestationKey)?;
+        let named = rec.kid.clone().or_else(|| {
+            chain
+                .as_ref()
+                .map(|c| sha2::Sha256::digest(&c.leaf_spki).to_vec())
+        });
+        let pinned = named.as_ref().and_then(|kid| {
+            keys.iter()
+                .find(|a| crate::crypto::ct_eq(&sha2::Sha256::digest(&a.spki), kid.as_slice()))
+        });
+        let (anchor, ak_trust) = match (pinned, &chain) {
+            (Some(a), _) => {
                 sig.verify(&a.spki, &rec.attest)?;
-                a
+                (a.name.clone(), AkTrust::Pinned)
             }
-            None => match keys.as_slice() {
+            (None, Some(c)) => {
+                let root = self.validate_chain(c, now_unix_secs)?;
+                sig.verify(&c.leaf_spki, &rec.attest)?;
+                (root, AkTrust::Certificate)
+            }
+            (None, None) if rec.kid.is_some() => return Err(Reason::UntrustedAttestationKey),
+            (None, None) => match keys.as_slice() {
                 [one] => {
                     sig.verify(&one.spki, &rec.attest)?;
-                    one
+                    (one.name.clone(), AkTrust::Pinned)
                 }
                 _ => keys
                     .iter()
                     .find(|a| sig.verify(&a.spki, &rec.attest).is_ok())
+                    .map(|a| (a.name.clone(), AkTrust::Pinned))
                     .ok_or(Reason::UntrustedAttestationKey)?,
             },
         };
@@ -563,9 +725,91 @@ impl TpmFormat {
         Ok(VerifiedQuote {
             quote,
             pcrs,
-            anchor: anchor.name.clone(),
+            anchor,
+            ak_trust,
             digest: sha2::Sha256::digest(&rec.attest).into(),
         })
+    }
+
+    /// The record's AK certificates, parsed, when it has them.
+    fn decode_chain(&self, rec: &TpmQuoteRecord) -> Result<Option<AkChain>, Reason> {
+        let bad = Reason::MalformedPlatformEvidence;
+        let Some(leaf_der) = rec.ak_certs.first() else {
+            return Ok(None);
+        };
+        for c in &rec.ak_certs {
+            x509_cert::Certificate::from_der(c).map_err(|_| bad)?;
+        }
+        let leaf = x509_cert::Certificate::from_der(leaf_der).map_err(|_| bad)?;
+        let leaf_spki = leaf
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(|_| bad)?;
+        if let Some(kid) = &rec.kid
+            && !crate::crypto::ct_eq(&sha2::Sha256::digest(&leaf_spki), kid)
+        {
+            return Err(bad);
+        }
+        Ok(Some(AkChain {
+            certs: rec.ak_certs.clone(),
+            leaf,
+            leaf_spki,
+        }))
+    }
+
+    /// Validates `chain` to an AK root at `now_unix_secs` and the leaf's fitness; the root's
+    /// name.
+    fn validate_chain(&self, chain: &AkChain, now_unix_secs: u64) -> Result<String, Reason> {
+        let roots = &self.policy.ak_roots;
+        if roots.is_empty() {
+            return Err(Reason::UntrustedAttestationKey);
+        }
+        let anchors = roots
+            .iter()
+            .map(|r| {
+                rustls_webpki::anchor_from_trusted_cert(&CertificateDer::from(
+                    r.certificate.as_slice(),
+                ))
+                .map(|a| a.to_owned())
+                .map_err(|_| Reason::MalformedCollateral)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut certs = chain
+            .certs
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()));
+        let leaf = certs.next().ok_or(Reason::MalformedPlatformEvidence)?;
+        let intermediates: Vec<CertificateDer<'_>> = certs.collect();
+        let ee = rustls_webpki::EndEntityCert::try_from(&leaf)
+            .map_err(|_| Reason::MalformedPlatformEvidence)?;
+        let path = ee
+            .verify_for_usage(
+                CHAIN_ALGORITHMS,
+                &anchors,
+                &intermediates,
+                UnixTime::since_unix_epoch(core::time::Duration::from_secs(now_unix_secs)),
+                WellFormedEku,
+                None,
+                None,
+            )
+            .map_err(|e| match e {
+                rustls_webpki::Error::CertExpired { .. }
+                | rustls_webpki::Error::CertNotValidYet { .. } => Reason::CertificateExpired,
+                _ => Reason::UntrustedRoot,
+            })?;
+        let reached = path.anchor();
+        let root = anchors
+            .iter()
+            .zip(roots)
+            .find(|(a, _)| {
+                a.subject == reached.subject
+                    && a.subject_public_key_info == reached.subject_public_key_info
+            })
+            .map(|(_, r)| r.name.clone())
+            .ok_or(Reason::UntrustedRoot)?;
+        ak_fit(&chain.leaf)?;
+        Ok(root)
     }
 
     /// The policy findings and the AR4SI `executables` claim.
@@ -597,14 +841,26 @@ impl EvidenceFormat for TpmFormat {
     }
 
     fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
-        let q = self.verify_quote(cx.token)?;
+        let q = self.verify_quote(cx.token, cx.now_unix_secs)?;
         let expected =
             extra_data(cx.binder, cx.aik_pub_hash).map_err(|_| Reason::BinderMismatch)?;
         if !crate::crypto::ct_eq(&q.quote.extra_data, &expected) {
             return Err(Reason::BinderMismatch);
         }
         let (findings, executables) = self.findings(&q);
-        let vector = trust_vector(ar4si::TRUSTWORTHY_INSTANCE, None, executables, None, None)?;
+        // A pinned AK says which device this is; a chain to an AK root says, besides, that
+        // the root's owner vouches for the AK living in a genuine TPM.
+        let hardware = match q.ak_trust {
+            AkTrust::Pinned => None,
+            AkTrust::Certificate => Some(ar4si::GENUINE_HARDWARE),
+        };
+        let vector = trust_vector(
+            ar4si::TRUSTWORTHY_INSTANCE,
+            None,
+            executables,
+            hardware,
+            None,
+        )?;
         let mut claims = EvidenceClaims::new(
             Platform::Tpm,
             TPM_PROFILE.to_owned(),

@@ -27,4 +27,6 @@ mod tdx_samples;
 #[cfg(feature = "tdx")]
 mod tdx_sim;
 #[cfg(feature = "tpm")]
+mod tpm_chain;
+#[cfg(feature = "tpm")]
 mod tpm_samples;

@@ -76,6 +76,7 @@ fn azure_record() -> TpmQuoteRecord {
     TpmQuoteRecord {
         kid: None,
         signature: rsa_signature(0x0014, 0x000b, &sig),
+        ak_certs: Vec::new(),
         pcrs,
         attest,
     }
@@ -106,7 +107,7 @@ fn cmw(record: &TpmQuoteRecord) -> Vec<u8> {
 
 #[test]
 fn the_azure_quote_verifies_through_the_signature_stage() {
-    let q = azure().verify_quote(&azure_record().to_vec()).unwrap();
+    let q = azure().verify_quote(&azure_record().to_vec(), NOW).unwrap();
     assert_eq!(q.anchor, "azure-ak");
     assert_eq!(q.quote.extra_data, b"challenge");
     assert_eq!(q.quote.selection.len(), 1);
@@ -120,7 +121,7 @@ fn the_azure_quote_verifies_through_the_signature_stage() {
     use sha2::Digest as _;
     let mut named = azure_record();
     named.kid = Some(sha2::Sha256::digest(pem_der(AKPUB_PEM)).to_vec());
-    assert!(azure().verify_quote(&named.to_vec()).is_ok());
+    assert!(azure().verify_quote(&named.to_vec(), NOW).is_ok());
 }
 
 #[test]
@@ -158,7 +159,7 @@ fn every_one_byte_change_of_the_signed_part_fails_at_the_signature_stage() {
     for i in 0..good.attest.len() {
         let mut r = good.clone();
         r.attest[i] ^= 0x01;
-        let e = f.verify_quote(&r.to_vec()).unwrap_err();
+        let e = f.verify_quote(&r.to_vec(), NOW).unwrap_err();
         assert_eq!(e, Reason::BadEvidenceSignature, "byte {i}");
         assert_eq!(e.stage(), Stage::Signature);
     }
@@ -167,7 +168,7 @@ fn every_one_byte_change_of_the_signed_part_fails_at_the_signature_stage() {
         let mut r = good.clone();
         r.signature[i] ^= 0x80;
         assert_eq!(
-            f.verify_quote(&r.to_vec()).unwrap_err(),
+            f.verify_quote(&r.to_vec(), NOW).unwrap_err(),
             Reason::BadEvidenceSignature
         );
     }
@@ -188,18 +189,18 @@ fn another_key_is_not_trusted() {
         },
     ]));
     assert_eq!(
-        two.verify_quote(&azure_record().to_vec()),
+        two.verify_quote(&azure_record().to_vec(), NOW),
         Err(Reason::UntrustedAttestationKey)
     );
     // One pinned EC key: the RSASSA scheme does not fit it.
     assert_eq!(
-        pinned(other).verify_quote(&azure_record().to_vec()),
+        pinned(other).verify_quote(&azure_record().to_vec(), NOW),
         Err(Reason::UnsupportedAlgorithm)
     );
     let mut r = azure_record();
     r.kid = Some(vec![0; 32]);
     assert_eq!(
-        azure().verify_quote(&r.to_vec()),
+        azure().verify_quote(&r.to_vec(), NOW),
         Err(Reason::UntrustedAttestationKey)
     );
 }
@@ -265,6 +266,7 @@ impl TestSigner {
         TpmQuoteRecord {
             kid: None,
             signature: ecdsa_signature(0x000b, &rs[..32], &rs[32..]),
+            ak_certs: Vec::new(),
             pcrs,
             attest,
         }
@@ -306,7 +308,10 @@ fn signed_but_wrong_structures_are_typed_by_stage() {
     let digest = sha256(&[&pcr1, &pcr3]);
     let good = attest(0xff54_4347, 0x8018, &[0b1010, 0, 0], &digest);
     let q = f
-        .verify_quote(&t.record(good.clone(), vec![pcr1.clone(), pcr3.clone()]))
+        .verify_quote(
+            &t.record(good.clone(), vec![pcr1.clone(), pcr3.clone()]),
+            NOW,
+        )
         .unwrap();
     assert_eq!(q.quote.selection[0].pcrs, [1, 3]);
     assert_eq!(q.quote.firmware_version, 7);
@@ -371,7 +376,7 @@ fn signed_but_wrong_structures_are_typed_by_stage() {
         ),
     ];
     for (a, pcrs, reason) in cases {
-        let e = f.verify_quote(&t.record(a, pcrs)).unwrap_err();
+        let e = f.verify_quote(&t.record(a, pcrs), NOW).unwrap_err();
         assert_eq!(e, reason);
         let stage = match reason {
             Reason::PcrDigestMismatch => Stage::Signature,
@@ -426,14 +431,14 @@ fn bad_signatures_and_records_are_typed() {
             signature,
             ..good.clone()
         };
-        let e = f.verify_quote(&r.to_vec()).unwrap_err();
+        let e = f.verify_quote(&r.to_vec(), NOW).unwrap_err();
         assert_eq!(e, reason);
         assert_eq!(e.stage(), reason.stage());
     }
     // Not a record at all, or one cut short: decode.
     let bytes = good.to_vec();
     for n in [0, 1, 10, bytes.len() - 1] {
-        let e = f.verify_quote(&bytes[..n]).unwrap_err();
+        let e = f.verify_quote(&bytes[..n], NOW).unwrap_err();
         assert!(matches!(e, Reason::MalformedEvidence(_)), "{n}: {e:?}");
         assert_eq!(e.stage(), Stage::Decode);
     }
