@@ -10,7 +10,8 @@ workspace test `seat-conformance/tests/it/fuzz_seeds.rs` replays them through th
 - negotiation: the handshake messages and `remoteAttestation` extensions of every
   `early-session` vector, as the machines' inputs in recorded order.
 - cmw, cose_sign1, eat, ear: every hex or JSON value of the matching vector directories.
-- tpm_quote: the Azure vTPM sample (seat-verify/tests/data/tpm) as a quote record.
+- tpm_quote: the Azure vTPM sample (seat-verify/tests/data/tpm) as a quote record, and the
+  GCE vTPM SHA-256 quote with its AK certificate chain in `x5c` (tests/data/tpm/gce).
 - psa_token: the RFC 9783 Sign1 and Mac0 examples (seat-verify/tests/data/psa).
 - nitro_document: nitro_attest's attestation document (seat-verify/tests/data/nitro).
 """
@@ -138,6 +139,17 @@ def platform_seeds():
     write("tpm_quote", record)
     write("tpm_quote", attest)
     write("tpm_quote", tpmt)
+    # The GCE quote: {"sig", "x5c": [AK certificate, intermediate], "pcrs", "tpmVer", "attestInfo"}.
+    gce = os.path.join(data, "tpm", "gce")
+    read = lambda name: open(os.path.join(gce, name), "rb").read()
+    certs = [read("ak-cert.der"), read("tpm_ek_intermediate_2.crt")]
+    values = read("quote-sha256.pcrs")
+    pcrs = [values[i:i + 32] for i in range(0, len(values), 32)]
+    record = cbor_head(5, 5) + text("sig") + bstr(read("quote-sha256.sig"))
+    record += text("x5c") + cbor_head(4, len(certs)) + b"".join(bstr(c) for c in certs)
+    record += text("pcrs") + cbor_head(4, len(pcrs)) + b"".join(bstr(p) for p in pcrs)
+    record += text("tpmVer") + text("2.0") + text("attestInfo") + bstr(read("quote-sha256.attest"))
+    write("tpm_quote", record)
     for name in ["psa-sign1.cbor", "psa-mac0.cbor"]:
         with open(os.path.join(data, "psa", name), "rb") as f:
             write("psa_token", f.read())

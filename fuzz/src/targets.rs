@@ -518,7 +518,8 @@ pub fn ear(data: &[u8]) {
 }
 
 /// TPM 2.0 quotes (`seat_verify::tpm`, feature `tpm`): the quote record, `TPMS_ATTEST` and
-/// `TPMT_SIGNATURE` parsers and the whole verification under a pinned key never panic; a record
+/// `TPMT_SIGNATURE` parsers and the whole verification, under a pinned key and through an AK
+/// certificate chain to Google's vTPM root (seat-verify/tests/data/tpm/gce), never panic; a record
 /// that decodes re-encodes to the bytes it came from (one encoding per record), and so does
 /// the structure inside it as far as its parser reads.
 pub fn tpm_quote(data: &[u8]) {
@@ -535,8 +536,14 @@ pub fn tpm_quote(data: &[u8]) {
             spki: TFM_ES_IAK_SPKI.to_vec(),
         }]));
         let _ = f.verify_quote(data, 1_751_328_000);
+        if let Ok(policy) = TpmPolicy::new(Vec::new()).with_ak_root("gce", GCE_TPM_ROOT) {
+            let _ = TpmFormat::new(policy).verify_quote(data, 1_751_328_000);
+        }
     }
 }
+
+/// Google's vTPM EK/AK root (seat-verify/tests/data/tpm/PROVENANCE.md).
+const GCE_TPM_ROOT: &[u8] = include_bytes!("../../seat-verify/tests/data/tpm/gce/tpm_ek_root_1.cer");
 
 /// The TF-M example IAK (seat-verify/tests/data/psa/tfm-es-iak.json) as a P-256 SPKI.
 const TFM_ES_IAK_SPKI: [u8; 91] = [
