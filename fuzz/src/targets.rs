@@ -543,7 +543,8 @@ pub fn tpm_quote(data: &[u8]) {
 }
 
 /// Google's vTPM EK/AK root (seat-verify/tests/data/tpm/PROVENANCE.md).
-const GCE_TPM_ROOT: &[u8] = include_bytes!("../../seat-verify/tests/data/tpm/gce/tpm_ek_root_1.cer");
+const GCE_TPM_ROOT: &[u8] =
+    include_bytes!("../../seat-verify/tests/data/tpm/gce/tpm_ek_root_1.cer");
 
 /// The TF-M example IAK (seat-verify/tests/data/psa/tfm-es-iak.json) as a P-256 SPKI.
 const TFM_ES_IAK_SPKI: [u8; 91] = [
