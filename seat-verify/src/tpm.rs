@@ -39,7 +39,8 @@
 //! - keyUsage, if present, includes `digitalSignature` (RFC 5280 section 4.2.1.3: the key
 //!   verifies signatures other than on certificates and CRLs, as a quote's);
 //! - extKeyUsage, if present, includes tcg-kp-AIKCertificate `2.23.133.8.3` (the WebAuthn TPM
-//!   attestation certificate requirements, Web Authentication Level 2, 8.3.1) or
+//!   attestation certificate requirements, Web Authentication Level 2, 8.3.1; Microsoft's
+//!   AIK key attestation, MS-WCCE 3.2.2.6.2.1.2.5.1) or
 //!   tcg-kp-EKCertificate `2.23.133.8.1`, the purpose Google's vTPM AK certificates carry
 //!   (the published sample in `tests/data/tpm/gce/`), so that a certificate issued for
 //!   another purpose (a TLS server, code signing) under the same CA is not taken for an AK.
