@@ -525,4 +525,27 @@ fn openssl_agrees_on_the_chains() {
         openssl_verify("gce-other", ca, &gce_chain(), NOW),
         Some(false)
     );
+
+    // The AK certificate's extensions as OpenSSL prints them (module documentation of the
+    // simulator): not a CA, digitalSignature, tcg-kp-AIKCertificate.
+    let dir = scratch("ext");
+    let pem = dir.join("ak.pem");
+    write_pem(&pem, tpm.ak_certificate_der().unwrap());
+    let out = Command::new("openssl")
+        .args([
+            "x509",
+            "-noout",
+            "-ext",
+            "basicConstraints,keyUsage,extendedKeyUsage",
+            "-in",
+        ])
+        .arg(&pem)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for want in ["CA:FALSE", "Digital Signature", "2.23.133.8.3"] {
+        assert!(text.contains(want), "{want} not in {text}");
+    }
 }
