@@ -475,11 +475,11 @@ impl<'w> MapWriter<'w> {
         let start = self.w.len();
         key(self.w);
         let key_end = self.w.len();
-        if self.ordered {
-            if let Some(&(ps, pe)) = self.w.entries.get(self.first..).and_then(<[_]>::last) {
-                let buf = self.w.enc.writer();
-                self.ordered = buf.get(ps..pe) < buf.get(start..key_end);
-            }
+        if self.ordered
+            && let Some(&(ps, pe)) = self.w.entries.get(self.first..).and_then(<[_]>::last)
+        {
+            let buf = self.w.enc.writer();
+            self.ordered = buf.get(ps..pe) < buf.get(start..key_end);
         }
         self.w.entries.push((start, key_end));
         value(self.w);
