@@ -667,15 +667,25 @@ impl Key<'_> {
 /// loses nothing.
 #[derive(Clone, Debug, Default)]
 pub struct KeySet<'a> {
+    /// The first [`KeySet::INLINE`] integer keys, held without allocating (`inline_len` of
+    /// them): typed maps have a handful.
+    inline: [i128; KeySet::INLINE],
+    inline_len: usize,
+    /// The integer keys after those.
     ints: Vec<i128>,
     texts: Vec<Cow<'a, str>>,
     others: Vec<Value>,
 }
 
 impl<'a> KeySet<'a> {
+    /// How many integer keys are held without allocating.
+    const INLINE: usize = 8;
+
     /// An empty set.
     pub const fn new() -> Self {
         Self {
+            inline: [0; Self::INLINE],
+            inline_len: 0,
             ints: Vec::new(),
             texts: Vec::new(),
             others: Vec::new(),
@@ -697,8 +707,14 @@ impl<'a> KeySet<'a> {
     pub(crate) fn insert_key(&mut self, key: Key<'a>, what: Item, at: usize) -> Result<(), Error> {
         let seen = match key {
             Key::Int(i) => {
-                let seen = self.ints.contains(&i);
-                self.ints.push(i);
+                let held = self.inline.get(..self.inline_len).unwrap_or_default();
+                let seen = held.contains(&i) || self.ints.contains(&i);
+                if let Some(slot) = self.inline.get_mut(self.inline_len) {
+                    *slot = i;
+                    self.inline_len += 1;
+                } else {
+                    self.ints.push(i);
+                }
                 seen
             }
             Key::Text(t) => {
@@ -773,6 +789,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The offset of the next byte to read.
+    #[inline]
     pub fn position(&self) -> usize {
         self.dec.position()
     }
@@ -811,11 +828,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The next initial byte, without consuming it.
+    #[inline]
     pub fn peek(&self) -> Option<u8> {
         self.dec.input().get(self.position()).copied()
     }
 
     /// Consumes one byte already seen with [`Reader::peek`].
+    #[inline]
     fn step(&mut self) {
         self.dec.set_position(self.position() + 1);
     }
@@ -825,6 +844,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`Error::UnexpectedEnd`] at the end of input.
+    #[inline]
     pub fn peek_major(&self, what: Item) -> Result<Major, Error> {
         self.peek()
             .map(Major::from_initial)
@@ -839,6 +859,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`Error::TooDeep`] when the limit is reached.
+    #[inline]
     pub fn enter(&mut self, what: Item) -> Result<(), Error> {
         if self.depth >= MAX_DEPTH {
             return Err(Error::TooDeep {
@@ -851,14 +872,31 @@ impl<'a> Reader<'a> {
     }
 
     /// Leaves a container entered with [`Reader::enter`].
+    #[inline]
     pub const fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
 
     /// The strict layer: checks the head of the next item without consuming it.
+    #[inline]
     fn head(&self, what: Item) -> Result<Head, Error> {
         let at = self.position();
         let ib = self.peek().ok_or(Error::UnexpectedEnd { what, at })?;
+        let ai = ib & 0x1f;
+        // The argument in the initial byte: always preferred, never indefinite.
+        if ai < 24 {
+            return Ok(Head {
+                major: Major::from_initial(ib),
+                ai,
+                arg: Some(u64::from(ai)),
+                len: 1,
+            });
+        }
+        self.long_head(ib, what, at)
+    }
+
+    /// [`Reader::head`] for an argument that follows the initial byte, or none.
+    fn long_head(&self, ib: u8, what: Item, at: usize) -> Result<Head, Error> {
         let major = Major::from_initial(ib);
         let ai = ib & 0x1f;
         let arg = match ai {
@@ -910,6 +948,7 @@ impl<'a> Reader<'a> {
     /// Consumes a head that [`Reader::head`] accepted and returns its argument: for integers,
     /// tags and container counts the checked head is the whole item, so minicbor need not
     /// read it a second time.
+    #[inline]
     fn take_head(&mut self, head: Head) -> Option<u64> {
         self.dec.set_position(self.position() + head.len);
         head.arg
@@ -1157,6 +1196,7 @@ impl<'a> Reader<'a> {
     ///
     /// [`Error::UnexpectedEnd`] inside an unterminated container, [`Error::BadLength`] when an
     /// indefinite container grows past [`MAX_ITEMS`].
+    #[inline]
     pub fn has_next(&mut self, len: &mut Len, count: &mut u64, what: Item) -> Result<bool, Error> {
         match len {
             Len::Definite(0) => Ok(false),

@@ -181,11 +181,16 @@ impl Form {
     }
 }
 
+/// Whether `s` is a plausible media type: 1 to [`MAX_MEDIA_TYPE_LEN`] printable ASCII bytes
+/// (0x20 to 0x7e) with a `/`.
 fn valid_media_type(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_MEDIA_TYPE_LEN
-        && s.contains('/')
-        && s.bytes().all(|b| (0x20..0x7f).contains(&b))
+    let b = s.as_bytes();
+    // One pass without an early exit, which the compiler vectorizes: every record decode and
+    // every CMW media type check runs it.
+    let printable = b
+        .iter()
+        .fold(true, |ok, &c| ok & (0x20..0x7f).contains(&c));
+    !b.is_empty() && b.len() <= MAX_MEDIA_TYPE_LEN && printable && b.contains(&b'/')
 }
 
 /// Whether `s` is a dotted-decimal OID (`([0-2])((\.0)|(\.[1-9][0-9]*))*`) or an absolute URI

@@ -170,6 +170,7 @@ impl HeaderMap {
             && self.other.is_empty()
     }
 
+    #[cfg(feature = "arbitrary")]
     fn labels(&self) -> Vec<Label> {
         let mut l = Vec::new();
         if self.alg.is_some() {
@@ -189,7 +190,24 @@ impl HeaderMap {
     }
 
     fn has(&self, label: &Label) -> bool {
-        self.labels().contains(label)
+        // `other` never holds the labels 1 to 4 (`with_other` and the decoder route them to
+        // the typed fields).
+        match label {
+            Label::Int(HEADER_ALG) => self.alg.is_some(),
+            Label::Int(HEADER_CRIT) => !self.crit.is_empty(),
+            Label::Int(HEADER_CONTENT_TYPE) => self.content_type.is_some(),
+            Label::Int(HEADER_KID) => self.kid.is_some(),
+            _ => self.other.iter().any(|(l, _)| l == label),
+        }
+    }
+
+    /// Whether a label is present in both maps.
+    fn shares_label(&self, other: &Self) -> bool {
+        (self.alg.is_some() && other.alg.is_some())
+            || (!self.crit.is_empty() && !other.crit.is_empty())
+            || (self.content_type.is_some() && other.content_type.is_some())
+            || (self.kid.is_some() && other.kid.is_some())
+            || self.other.iter().any(|(l, _)| other.has(l))
     }
 
     /// Encodes the map deterministically.
@@ -591,7 +609,7 @@ impl CoseSign1 {
         next(r)?;
         let uat = r.position();
         let unprotected = HeaderMap::decode(r, Item::CoseUnprotected, false)?;
-        if unprotected.labels().iter().any(|l| protected.has(l)) {
+        if unprotected.shares_label(&protected) {
             return Err(Error::DuplicateKey {
                 what: Item::CoseUnprotected,
                 at: uat,
@@ -717,7 +735,7 @@ fn check_headers(protected: &HeaderMap, unprotected: &HeaderMap) -> Result<(), E
     if !unprotected.crit.is_empty() || protected.crit.iter().any(|c| !protected.has(c)) {
         return Err(bad);
     }
-    if unprotected.labels().iter().any(|l| protected.has(l)) {
+    if unprotected.shares_label(&protected) {
         return Err(bad);
     }
     Ok(())
