@@ -187,9 +187,7 @@ fn valid_media_type(s: &str) -> bool {
     let b = s.as_bytes();
     // One pass without an early exit, which the compiler vectorizes: every record decode and
     // every CMW media type check runs it.
-    let printable = b
-        .iter()
-        .fold(true, |ok, &c| ok & (0x20..0x7f).contains(&c));
+    let printable = b.iter().fold(true, |ok, &c| ok & (0x20..0x7f).contains(&c));
     !b.is_empty() && b.len() <= MAX_MEDIA_TYPE_LEN && printable && b.contains(&b'/')
 }
 
@@ -1200,6 +1198,26 @@ mod arb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_type_rule() {
+        let max = format!("a/{}", "b".repeat(MAX_MEDIA_TYPE_LEN - 2));
+        let over = format!("{max}c");
+        for (m, ok) in [
+            ("application/eat+cwt", true),
+            ("a/b; x=\"y z~\"", true),
+            (max.as_str(), true),
+            ("", false),
+            ("application", false),
+            (over.as_str(), false),
+            ("a/b\u{1f}", false),
+            ("a/b\u{7f}", false),
+            ("a/b\u{e9}", false),
+            ("a/b\t", false),
+        ] {
+            assert_eq!(valid_media_type(m), ok, "{m:?}");
+        }
+    }
 
     #[test]
     fn tn_table() {
