@@ -735,7 +735,7 @@ fn check_headers(protected: &HeaderMap, unprotected: &HeaderMap) -> Result<(), E
     if !unprotected.crit.is_empty() || protected.crit.iter().any(|c| !protected.has(c)) {
         return Err(bad);
     }
-    if unprotected.shares_label(&protected) {
+    if unprotected.shares_label(protected) {
         return Err(bad);
     }
     Ok(())
