@@ -208,16 +208,40 @@ impl Label {
         }
     }
 
+    /// Compares two labels as their encodings compare bytewise (RFC 8949 section 4.2.1 map
+    /// order), without encoding them: unsigned integers by value, then negative integers from
+    /// -1 down, then text strings by length and then bytes (the shortest head of a length
+    /// grows with it).
+    pub fn cmp_encoded(&self, other: &Self) -> core::cmp::Ordering {
+        // (major type, argument or length) orders the heads; text content breaks ties.
+        fn rank(l: &Label) -> (u8, u64, &[u8]) {
+            match l {
+                Label::Int(i) if *i >= 0 => (0, i.unsigned_abs(), &[]),
+                Label::Int(i) => (1, i.unsigned_abs() - 1, &[]),
+                Label::Text(t) => (3, t.len() as u64, t.as_bytes()),
+            }
+        }
+        rank(self).cmp(&rank(other))
+    }
+
     /// Reads an `int / text` label.
     ///
     /// # Errors
     ///
     /// A type error for other items, [`Error::InvalidValue`] for integers outside `i64`.
     pub fn decode(r: &mut Reader<'_>, what: Item) -> Result<Self, Error> {
+        Self::decode_key(r, what).map(|(l, _)| l)
+    }
+
+    /// Reads an `int / text` label and returns it with its [`Key`] for a duplicate check.
+    pub(crate) fn decode_key<'a>(r: &mut Reader<'a>, what: Item) -> Result<(Self, Key<'a>), Error> {
         let at = r.position();
         match r.peek_major(what)? {
-            Major::Uint | Major::Nint => r.int(what).map(Self::Int),
-            Major::Text => Ok(Self::Text(r.text(what)?.into_owned())),
+            Major::Uint | Major::Nint => r.int(what).map(|i| (Self::Int(i), Key::Int(i.into()))),
+            Major::Text => {
+                let t = r.text(what)?;
+                Ok((Self::Text(t.as_ref().to_owned()), Key::Text(t)))
+            }
             _ => Err(Error::UnexpectedType { what, at }),
         }
     }
@@ -228,6 +252,9 @@ impl Label {
 #[derive(Clone, Debug)]
 pub struct Writer {
     enc: minicbor::Encoder<Vec<u8>>,
+    /// The `(entry start, key end)` offsets of the entries of every map being written
+    /// ([`MapWriter`]), innermost last: one buffer for all the maps of one output.
+    entries: Vec<(usize, usize)>,
 }
 
 impl Default for Writer {
@@ -245,9 +272,37 @@ fn infallible<T>(r: Result<T, minicbor::encode::Error<core::convert::Infallible>
 impl Writer {
     /// An empty writer.
     pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty writer whose buffer holds `capacity` bytes before it grows.
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            enc: minicbor::Encoder::new(Vec::new()),
+            enc: minicbor::Encoder::new(Vec::with_capacity(capacity)),
+            entries: Vec::new(),
         }
+    }
+
+    /// The number of bytes written so far.
+    pub fn len(&self) -> usize {
+        self.enc.writer().len()
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.enc.writer().is_empty()
+    }
+
+    /// Writes a map whose entries `f` adds through a [`MapWriter`], in any order: they are
+    /// written straight into this writer's buffer and put in core deterministic order (RFC 8949
+    /// section 4.2.1, bytewise by encoded key) when `f` returns. Entries added in that order
+    /// already are not moved; a later entry whose key repeats an earlier one is dropped, as a
+    /// last defence, so that the output is always valid CBOR.
+    pub fn map_with(&mut self, f: impl FnOnce(&mut MapWriter<'_>)) -> &mut Self {
+        let mut m = MapWriter::begin(self);
+        f(&mut m);
+        m.finish();
+        self
     }
 
     /// The bytes written so far.
@@ -324,6 +379,16 @@ impl Writer {
         self
     }
 
+    /// Writes a map of generic entries, sorted by encoded key bytes (as [`Writer::value`]
+    /// writes a [`Value::Map`]).
+    pub fn value_map(&mut self, entries: &[(Value, Value)]) -> &mut Self {
+        self.map_with(|m| {
+            for (k, val) in entries {
+                m.entry(|w| w.value(k), |w| w.value(val));
+            }
+        })
+    }
+
     /// Writes a generic value, sorting every map by encoded key bytes.
     pub fn value(&mut self, v: &Value) -> &mut Self {
         match v {
@@ -344,11 +409,7 @@ impl Writer {
                 }
             }
             Value::Map(entries) => {
-                let mut m = MapBuilder::new();
-                for (k, val) in entries {
-                    m.entry(k.to_vec(), val.to_vec());
-                }
-                m.finish(self);
+                self.value_map(entries);
             }
             Value::Tag(t, inner) => {
                 self.tag(*t);
@@ -371,6 +432,133 @@ impl Writer {
             Value::Float(Float::F64(b)) => infallible(self.enc.f64(f64::from_bits(*b))),
         }
         self
+    }
+}
+
+/// The entries of one map being written by [`Writer::map_with`].
+///
+/// Each entry's key and value go straight into the writer's buffer, after one byte reserved
+/// for the map head; the writer records where each entry and its key end. When the map is
+/// finished, the entries are reordered only if their keys were not added in strictly
+/// increasing bytewise order, and the head (one byte below 24 entries) is written in place.
+#[derive(Debug)]
+pub struct MapWriter<'w> {
+    w: &'w mut Writer,
+    /// Offset of the byte reserved for the map head.
+    head_at: usize,
+    /// Index in `w.entries` of this map's first entry.
+    first: usize,
+    /// Whether the keys so far are strictly increasing (no sorting needed).
+    ordered: bool,
+}
+
+impl<'w> MapWriter<'w> {
+    fn begin(w: &'w mut Writer) -> Self {
+        let head_at = w.len();
+        // Placeholder for the head, overwritten by `finish`.
+        infallible(w.enc.map(0));
+        let first = w.entries.len();
+        Self {
+            w,
+            head_at,
+            first,
+            ordered: true,
+        }
+    }
+
+    /// Adds an entry: `key` and then `value` each write exactly one data item.
+    pub fn entry(
+        &mut self,
+        key: impl FnOnce(&mut Writer) -> &mut Writer,
+        value: impl FnOnce(&mut Writer) -> &mut Writer,
+    ) -> &mut Self {
+        let start = self.w.len();
+        key(self.w);
+        let key_end = self.w.len();
+        if self.ordered
+            && let Some(&(ps, pe)) = self.w.entries.get(self.first..).and_then(<[_]>::last)
+        {
+            let buf = self.w.enc.writer();
+            self.ordered = buf.get(ps..pe) < buf.get(start..key_end);
+        }
+        self.w.entries.push((start, key_end));
+        value(self.w);
+        self
+    }
+
+    /// Adds an entry with an integer key.
+    pub fn int(&mut self, key: i64, value: impl FnOnce(&mut Writer) -> &mut Writer) -> &mut Self {
+        self.entry(|w| w.int(key), value)
+    }
+
+    /// Adds an entry with a text key.
+    pub fn text(&mut self, key: &str, value: impl FnOnce(&mut Writer) -> &mut Writer) -> &mut Self {
+        self.entry(|w| w.text(key), value)
+    }
+
+    /// Adds an entry with an `int / text` label as key.
+    pub fn label(
+        &mut self,
+        key: &Label,
+        value: impl FnOnce(&mut Writer) -> &mut Writer,
+    ) -> &mut Self {
+        match key {
+            Label::Int(i) => self.int(*i, value),
+            Label::Text(t) => self.text(t, value),
+        }
+    }
+
+    /// Puts the entries in order (when they were not added in order), drops repeated keys and
+    /// writes the head.
+    fn finish(self) {
+        let Self {
+            w,
+            head_at,
+            first,
+            ordered,
+        } = self;
+        let body_at = head_at + 1;
+        let end = w.len();
+        let mut count = w.entries.len().saturating_sub(first);
+        if !ordered {
+            // (start, key end, end) of each entry, relative to the body.
+            let offsets = w.entries.get(first..).unwrap_or_default();
+            let mut spans: Vec<(usize, usize, usize)> = offsets
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, k))| {
+                    let e = offsets.get(i + 1).map_or(end, |n| n.0);
+                    (s - body_at, k - body_at, e - body_at)
+                })
+                .collect();
+            let buf = w.enc.writer_mut();
+            let body = buf.split_off(body_at);
+            let key = |&(s, k, _): &(usize, usize, usize)| body.get(s..k);
+            // Stable, so that of two equal keys the one added first is kept.
+            spans.sort_by(|a, b| key(a).cmp(&key(b)));
+            spans.dedup_by(|a, b| key(a) == key(b));
+            for &(s, _, e) in &spans {
+                buf.extend_from_slice(body.get(s..e).unwrap_or_default());
+            }
+            count = spans.len();
+        }
+        w.entries.truncate(first);
+        // The head through minicbor, into the reserved byte (and after it, from 24 entries).
+        let mut head = minicbor::Encoder::new(minicbor::encode::write::Cursor::new([0u8; 9]));
+        // Nine bytes hold any head, so this cannot fail.
+        let _ = head.map(count as u64);
+        let cursor = head.into_writer();
+        let bytes = cursor
+            .get_ref()
+            .get(..cursor.position())
+            .unwrap_or_default();
+        let buf = w.enc.writer_mut();
+        if let (Some((&initial, rest)), Some(slot)) = (bytes.split_first(), buf.get_mut(head_at)) {
+            *slot = initial;
+            if !rest.is_empty() {
+                buf.splice(body_at..body_at, rest.iter().copied());
+            }
+        }
     }
 }
 
@@ -422,13 +610,12 @@ impl MapBuilder {
     /// Writes the map. Entries with equal keys would make the map invalid; typed encoders
     /// rule them out by construction, and the later duplicate is dropped here as a last
     /// defence so that the output is always valid CBOR.
-    pub fn finish(mut self, w: &mut Writer) {
-        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
-        self.entries.dedup_by(|a, b| a.0 == b.0);
-        w.map(self.entries.len());
-        for (k, v) in &self.entries {
-            w.raw(k).raw(v);
-        }
+    pub fn finish(self, w: &mut Writer) {
+        w.map_with(|m| {
+            for (k, v) in &self.entries {
+                m.entry(|w| w.raw(k), |w| w.raw(v));
+            }
+        });
     }
 
     /// The encoded map.
@@ -448,16 +635,61 @@ pub enum Len {
     Indefinite,
 }
 
-/// Tracks the keys of one map to reject duplicates (RFC 8949 section 5.6).
-#[derive(Clone, Debug, Default)]
-pub struct KeySet {
-    keys: Vec<Value>,
+/// A map key as [`KeySet`] compares it: integers and text strings (the keys of every typed
+/// map here) without building a [`Value`], text borrowed from the input where it can be.
+#[derive(Clone, Debug)]
+pub(crate) enum Key<'a> {
+    /// Any CBOR integer (major type 0 or 1).
+    Int(i128),
+    /// A text string.
+    Text(Cow<'a, str>),
+    /// Any other data item.
+    Other(Value),
 }
 
-impl KeySet {
+impl Key<'_> {
+    /// The key of a generic value.
+    fn of(key: Value) -> Self {
+        match key {
+            Value::Uint(n) => Self::Int(i128::from(n)),
+            Value::Nint(n) => Self::Int(-1 - i128::from(n)),
+            Value::Text(t) => Self::Text(Cow::Owned(t)),
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// Tracks the keys of one map to reject duplicates (RFC 8949 section 5.6).
+///
+/// Integer and text keys are kept apart from other items and compared as numbers and strings,
+/// without allocating a [`Value`] per key; every other key is compared as a canonicalized
+/// [`Value`]. An integer or a text string never equals an item of another kind, so the split
+/// loses nothing.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet<'a> {
+    /// The first [`KeySet::INLINE`] integer keys, held without allocating (`inline_len` of
+    /// them): typed maps have a handful.
+    inline: [i128; KeySet::INLINE],
+    inline_len: usize,
+    /// The integer keys after those.
+    ints: Vec<i128>,
+    texts: Vec<Cow<'a, str>>,
+    others: Vec<Value>,
+}
+
+impl<'a> KeySet<'a> {
+    /// How many integer keys are held without allocating.
+    const INLINE: usize = 8;
+
     /// An empty set.
     pub const fn new() -> Self {
-        Self { keys: Vec::new() }
+        Self {
+            inline: [0; Self::INLINE],
+            inline_len: 0,
+            ints: Vec::new(),
+            texts: Vec::new(),
+            others: Vec::new(),
+        }
     }
 
     /// Records `key`. Keys are compared as data items (RFC 8949 section 5.6), not as the order
@@ -467,12 +699,39 @@ impl KeySet {
     /// # Errors
     ///
     /// [`Error::DuplicateKey`] when it was already present.
-    pub fn insert(&mut self, mut key: Value, what: Item, at: usize) -> Result<(), Error> {
-        key.canonicalize();
-        if self.keys.contains(&key) {
+    pub fn insert(&mut self, key: Value, what: Item, at: usize) -> Result<(), Error> {
+        self.insert_key(Key::of(key), what, at)
+    }
+
+    /// Records `key`, as [`KeySet::insert`].
+    pub(crate) fn insert_key(&mut self, key: Key<'a>, what: Item, at: usize) -> Result<(), Error> {
+        let seen = match key {
+            Key::Int(i) => {
+                let held = self.inline.get(..self.inline_len).unwrap_or_default();
+                let seen = held.contains(&i) || self.ints.contains(&i);
+                if let Some(slot) = self.inline.get_mut(self.inline_len) {
+                    *slot = i;
+                    self.inline_len += 1;
+                } else {
+                    self.ints.push(i);
+                }
+                seen
+            }
+            Key::Text(t) => {
+                let seen = self.texts.contains(&t);
+                self.texts.push(t);
+                seen
+            }
+            Key::Other(mut v) => {
+                v.canonicalize();
+                let seen = self.others.contains(&v);
+                self.others.push(v);
+                seen
+            }
+        };
+        if seen {
             return Err(Error::DuplicateKey { what, at });
         }
-        self.keys.push(key);
         Ok(())
     }
 }
@@ -485,6 +744,8 @@ struct Head {
     ai: u8,
     /// The argument, `None` for an indefinite length.
     arg: Option<u64>,
+    /// How many bytes the head takes (initial byte and argument).
+    len: usize,
 }
 
 /// A strict, zero-copy CBOR reader over untrusted bytes: minicbor's [`Decoder`] with the
@@ -528,6 +789,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The offset of the next byte to read.
+    #[inline]
     pub fn position(&self) -> usize {
         self.dec.position()
     }
@@ -566,11 +828,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The next initial byte, without consuming it.
+    #[inline]
     pub fn peek(&self) -> Option<u8> {
         self.dec.input().get(self.position()).copied()
     }
 
     /// Consumes one byte already seen with [`Reader::peek`].
+    #[inline]
     fn step(&mut self) {
         self.dec.set_position(self.position() + 1);
     }
@@ -580,6 +844,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`Error::UnexpectedEnd`] at the end of input.
+    #[inline]
     pub fn peek_major(&self, what: Item) -> Result<Major, Error> {
         self.peek()
             .map(Major::from_initial)
@@ -594,6 +859,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// [`Error::TooDeep`] when the limit is reached.
+    #[inline]
     pub fn enter(&mut self, what: Item) -> Result<(), Error> {
         if self.depth >= MAX_DEPTH {
             return Err(Error::TooDeep {
@@ -606,14 +872,31 @@ impl<'a> Reader<'a> {
     }
 
     /// Leaves a container entered with [`Reader::enter`].
+    #[inline]
     pub const fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
 
     /// The strict layer: checks the head of the next item without consuming it.
+    #[inline]
     fn head(&self, what: Item) -> Result<Head, Error> {
         let at = self.position();
         let ib = self.peek().ok_or(Error::UnexpectedEnd { what, at })?;
+        let ai = ib & 0x1f;
+        // The argument in the initial byte: always preferred, never indefinite.
+        if ai < 24 {
+            return Ok(Head {
+                major: Major::from_initial(ib),
+                ai,
+                arg: Some(u64::from(ai)),
+                len: 1,
+            });
+        }
+        self.long_head(ib, what, at)
+    }
+
+    /// [`Reader::head`] for an argument that follows the initial byte, or none.
+    fn long_head(&self, ib: u8, what: Item, at: usize) -> Result<Head, Error> {
         let major = Major::from_initial(ib);
         let ai = ib & 0x1f;
         let arg = match ai {
@@ -650,7 +933,25 @@ impl<'a> Reader<'a> {
             },
             _ => return Err(Error::Malformed { what, at }),
         };
-        Ok(Head { major, ai, arg })
+        let len = match ai {
+            24..=27 => 1 + (1usize << (ai - 24)),
+            _ => 1,
+        };
+        Ok(Head {
+            major,
+            ai,
+            arg,
+            len,
+        })
+    }
+
+    /// Consumes a head that [`Reader::head`] accepted and returns its argument: for integers,
+    /// tags and container counts the checked head is the whole item, so minicbor need not
+    /// read it a second time.
+    #[inline]
+    fn take_head(&mut self, head: Head) -> Option<u64> {
+        self.dec.set_position(self.position() + head.len);
+        head.arg
     }
 
     /// Maps a minicbor error for the item at `at`. Once [`Reader::head`] has accepted a head
@@ -667,27 +968,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads a definite head of major type `want` (checked by [`Reader::head`]) through
-    /// minicbor and returns its argument.
+    /// Reads a definite head of major type `want` (checked by [`Reader::head`]) and returns
+    /// its argument.
     fn expect_definite(&mut self, want: Major, what: Item) -> Result<u64, Error> {
         let at = self.position();
-        match self.head(what)? {
-            Head {
-                major,
-                arg: Some(_),
-                ..
-            } if major == want => {
-                let r = match want {
-                    Major::Tag => self.dec.tag().map(u64::from),
-                    _ => self.dec.u64(),
-                };
-                r.map_err(|e| Self::mc_err(&e, what, at))
-            }
-            Head {
-                major, arg: None, ..
-            } if major == want => Err(Error::Indefinite { what, at }),
-            _ => Err(Error::UnexpectedType { what, at }),
+        let head = self.head(what)?;
+        if head.major != want {
+            return Err(Error::UnexpectedType { what, at });
         }
+        self.take_head(head).ok_or(Error::Indefinite { what, at })
     }
 
     /// Reads an unsigned integer.
@@ -702,14 +991,19 @@ impl<'a> Reader<'a> {
     /// Reads any CBOR integer (major type 0 or 1) as an `i128`.
     fn any_int(&mut self, what: Item) -> Result<i128, Error> {
         let at = self.position();
-        match self.head(what)?.major {
-            Major::Uint | Major::Nint => self
-                .dec
-                .int()
-                .map(i128::from)
-                .map_err(|e| Self::mc_err(&e, what, at)),
-            _ => Err(Error::UnexpectedType { what, at }),
+        let head = self.head(what)?;
+        let major = head.major;
+        // Integers never have an indefinite head (`Reader::head` refuses it).
+        let arg = match major {
+            Major::Uint | Major::Nint => self.take_head(head),
+            _ => None,
         }
+        .ok_or(Error::UnexpectedType { what, at })?;
+        Ok(if major == Major::Uint {
+            i128::from(arg)
+        } else {
+            -1 - i128::from(arg)
+        })
     }
 
     /// Reads an integer that fits an `i64`.
@@ -740,7 +1034,10 @@ impl<'a> Reader<'a> {
     pub fn bool(&mut self, what: Item) -> Result<bool, Error> {
         let at = self.position();
         match self.peek() {
-            Some(0xf4 | 0xf5) => self.dec.bool().map_err(|e| Self::mc_err(&e, what, at)),
+            Some(b @ (0xf4 | 0xf5)) => {
+                self.step();
+                Ok(b == 0xf5)
+            }
             Some(_) => Err(Error::UnexpectedType { what, at }),
             None => Err(Error::UnexpectedEnd { what, at }),
         }
@@ -748,7 +1045,11 @@ impl<'a> Reader<'a> {
 
     /// Consumes a `null` if one is next.
     pub fn null(&mut self) -> bool {
-        self.peek() == Some(0xf6) && self.dec.null().is_ok()
+        let null = self.peek() == Some(0xf6);
+        if null {
+            self.step();
+        }
+        null
     }
 
     /// Reads one definite string chunk (or a whole definite string) of major type `want`,
@@ -851,13 +1152,7 @@ impl<'a> Reader<'a> {
         if head.major != want {
             return Err(Error::UnexpectedType { what, at });
         }
-        let len = if want == Major::Map {
-            self.dec.map()
-        } else {
-            self.dec.array()
-        }
-        .map_err(|e| Self::mc_err(&e, what, at))?;
-        match len {
+        match self.take_head(head) {
             Some(n) => {
                 // Every item takes at least one byte (two for a map entry), so a count larger
                 // than what remains is a lie; MAX_ITEMS bounds honest-but-huge inputs.
@@ -901,6 +1196,7 @@ impl<'a> Reader<'a> {
     ///
     /// [`Error::UnexpectedEnd`] inside an unterminated container, [`Error::BadLength`] when an
     /// indefinite container grows past [`MAX_ITEMS`].
+    #[inline]
     pub fn has_next(&mut self, len: &mut Len, count: &mut u64, what: Item) -> Result<bool, Error> {
         match len {
             Len::Definite(0) => Ok(false),
@@ -970,13 +1266,15 @@ impl<'a> Reader<'a> {
         let at = self.position();
         let head = self.head(what)?;
         match head.major {
-            Major::Uint => self.uint(what).map(Value::Uint),
-            Major::Nint => {
-                let v = self.any_int(what)?;
-                u64::try_from(-1 - v)
-                    .map(Value::Nint)
-                    .map_err(|_| Error::Malformed { what, at })
-            }
+            // Integers never have an indefinite head (`Reader::head` refuses it).
+            Major::Uint => self
+                .take_head(head)
+                .map(Value::Uint)
+                .ok_or(Error::Malformed { what, at }),
+            Major::Nint => self
+                .take_head(head)
+                .map(Value::Nint)
+                .ok_or(Error::Malformed { what, at }),
             Major::Bytes => Ok(Value::Bytes(self.bytes(what)?.into_owned())),
             Major::Text => Ok(Value::Text(self.text(what)?.into_owned())),
             Major::Array => {
@@ -995,8 +1293,18 @@ impl<'a> Reader<'a> {
                 self.unique_map(
                     what,
                     |r| {
-                        let k = r.value(Item::MapKey)?;
-                        Ok((k.clone(), k))
+                        let what = Item::MapKey;
+                        if r.peek_major(what)? == Major::Text {
+                            let t = r.text(what)?;
+                            return Ok((Value::Text(t.as_ref().to_owned()), Key::Text(t)));
+                        }
+                        let k = r.value(what)?;
+                        let key = match k {
+                            Value::Uint(n) => Key::Int(i128::from(n)),
+                            Value::Nint(n) => Key::Int(-1 - i128::from(n)),
+                            _ => Key::Other(k.clone()),
+                        };
+                        Ok((k, key))
                     },
                     |r, k, _, _| {
                         entries.push((k, r.value(what)?));
@@ -1028,7 +1336,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn unique_map<K>(
         &mut self,
         what: Item,
-        mut key: impl FnMut(&mut Self) -> Result<(K, Value), Error>,
+        mut key: impl FnMut(&mut Self) -> Result<(K, Key<'a>), Error>,
         mut entry: impl FnMut(&mut Self, K, usize, usize) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let mut len = self.map(what)?;
@@ -1038,7 +1346,7 @@ impl<'a> Reader<'a> {
         while self.has_next(&mut len, &mut n, what)? {
             let kat = self.position();
             let (k, v) = key(self)?;
-            keys.insert(v, what, kat)?;
+            keys.insert_key(v, what, kat)?;
             let vat = self.position();
             entry(self, k, kat, vat)?;
         }
@@ -1056,15 +1364,7 @@ impl<'a> Reader<'a> {
         what: Item,
         entry: impl FnMut(&mut Self, Label, usize, usize) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.unique_map(
-            what,
-            |r| {
-                let l = Label::decode(r, Item::MapKey)?;
-                let v = l.to_value();
-                Ok((l, v))
-            },
-            entry,
-        )
+        self.unique_map(what, |r| Label::decode_key(r, Item::MapKey), entry)
     }
 
     /// [`Reader::unique_map`] with text keys (read as `what`).
@@ -1080,8 +1380,8 @@ impl<'a> Reader<'a> {
         self.unique_map(
             what,
             |r| {
-                let t = r.text(what)?.into_owned();
-                Ok((t.clone(), Value::Text(t)))
+                let t = r.text(what)?;
+                Ok((t.as_ref().to_owned(), Key::Text(t)))
             },
             entry,
         )
@@ -1358,6 +1658,83 @@ mod tests {
             decode_value(&hx("ff"), Profile::STRICT),
             Err(Error::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn label_order_is_encoded_order() {
+        let labels: Vec<Label> = [
+            0,
+            1,
+            23,
+            24,
+            255,
+            256,
+            65_535,
+            65_536,
+            i64::MAX,
+            -1,
+            -24,
+            -25,
+            -256,
+            -257,
+            i64::MIN,
+        ]
+        .into_iter()
+        .map(Label::Int)
+        .chain(
+            [
+                "",
+                "a",
+                "b",
+                "aa",
+                "__cmwc_t",
+                &"x".repeat(23),
+                &"x".repeat(24),
+                &"y".repeat(300),
+            ]
+            .into_iter()
+            .map(|t| Label::Text(t.to_owned())),
+        )
+        .collect();
+        for a in &labels {
+            for b in &labels {
+                let (ea, eb) = (a.to_value().to_vec(), b.to_value().to_vec());
+                assert_eq!(a.cmp_encoded(b), ea.cmp(&eb), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn map_writer_sorts_and_drops_repeats_only_when_needed() {
+        // Keys added out of order, with a repeat (the first one added wins): RFC 8949
+        // section 4.2.1 order is 01, 18 18, 20, 61 61.
+        let mut w = Writer::new();
+        w.map_with(|m| {
+            m.text("a", |w| w.uint(1));
+            m.int(24, |w| w.uint(2));
+            m.int(-1, |w| w.uint(3));
+            m.int(1, |w| w.uint(4));
+            m.int(24, |w| w.uint(5));
+        });
+        assert_eq!(w.into_vec(), hx("a401041818022003616101"));
+        // 24 entries need a two-byte head; nested maps keep their own entries.
+        let mut w = Writer::new();
+        w.uint(7).map_with(|m| {
+            for k in (0..24).rev() {
+                m.int(k, |w| {
+                    w.map_with(|n| {
+                        n.int(1, |w| w.uint(1));
+                        n.int(0, |w| w.uint(0));
+                    })
+                });
+            }
+        });
+        let mut want = hx("07b818");
+        for k in 0..24u8 {
+            want.push(k);
+            want.extend(hx("a200000101"));
+        }
+        assert_eq!(w.into_vec(), want);
     }
 
     #[test]

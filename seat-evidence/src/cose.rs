@@ -10,7 +10,7 @@
 //! are what is signed), `alg` required in the protected bucket, unknown `crit` labels refused,
 //! no label in both buckets.
 
-use crate::cbor::{self, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, Major, Profile, Reader, Value, Writer};
 use crate::error::{Error, Item};
 
 /// The COSE_Sign1 tag (RFC 9052 section 2).
@@ -170,6 +170,7 @@ impl HeaderMap {
             && self.other.is_empty()
     }
 
+    #[cfg(feature = "arbitrary")]
     fn labels(&self) -> Vec<Label> {
         let mut l = Vec::new();
         if self.alg.is_some() {
@@ -189,33 +190,66 @@ impl HeaderMap {
     }
 
     fn has(&self, label: &Label) -> bool {
-        self.labels().contains(label)
+        // `other` never holds the labels 1 to 4 (`with_other` and the decoder route them to
+        // the typed fields).
+        match label {
+            Label::Int(HEADER_ALG) => self.alg.is_some(),
+            Label::Int(HEADER_CRIT) => !self.crit.is_empty(),
+            Label::Int(HEADER_CONTENT_TYPE) => self.content_type.is_some(),
+            Label::Int(HEADER_KID) => self.kid.is_some(),
+            _ => self.other.iter().any(|(l, _)| l == label),
+        }
+    }
+
+    /// Whether a label is present in both maps.
+    fn shares_label(&self, other: &Self) -> bool {
+        (self.alg.is_some() && other.alg.is_some())
+            || (!self.crit.is_empty() && !other.crit.is_empty())
+            || (self.content_type.is_some() && other.content_type.is_some())
+            || (self.kid.is_some() && other.kid.is_some())
+            || self.other.iter().any(|(l, _)| other.has(l))
     }
 
     /// Encodes the map deterministically.
     pub fn to_vec(&self) -> Vec<u8> {
-        let mut m = MapBuilder::new();
-        if let Some(a) = self.alg {
-            m.int_key(HEADER_ALG, Value::int(a.0).to_vec());
-        }
-        if !self.crit.is_empty() {
-            let v = Value::Array(self.crit.iter().map(Label::to_value).collect());
-            m.int_key(HEADER_CRIT, v.to_vec());
-        }
-        if let Some(ct) = &self.content_type {
-            let v = match ct {
-                ContentType::ContentFormat(c) => Value::Uint(u64::from(*c)),
-                ContentType::MediaType(s) => Value::Text(s.clone()),
-            };
-            m.int_key(HEADER_CONTENT_TYPE, v.to_vec());
-        }
-        if let Some(k) = &self.kid {
-            m.int_key(HEADER_KID, Value::Bytes(k.clone()).to_vec());
-        }
-        for (l, v) in &self.other {
-            m.entry(l.to_value().to_vec(), v.to_vec());
-        }
-        m.into_vec()
+        let mut w = Writer::new();
+        self.encode(&mut w);
+        w.into_vec()
+    }
+
+    /// Writes the map deterministically into `w`.
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        // Keys 1 to 4 first, in bytewise order; other labels follow, and the map is sorted
+        // only if one of them sorts earlier.
+        w.map_with(|m| {
+            if let Some(a) = self.alg {
+                m.int(HEADER_ALG, |w| w.int(a.0));
+            }
+            if !self.crit.is_empty() {
+                m.int(HEADER_CRIT, |w| {
+                    w.array(self.crit.len());
+                    for l in &self.crit {
+                        match l {
+                            Label::Int(i) => w.int(*i),
+                            Label::Text(t) => w.text(t),
+                        };
+                    }
+                    w
+                });
+            }
+            if let Some(ct) = &self.content_type {
+                m.int(HEADER_CONTENT_TYPE, |w| match ct {
+                    ContentType::ContentFormat(c) => w.uint(u64::from(*c)),
+                    ContentType::MediaType(s) => w.text(s),
+                });
+            }
+            if let Some(k) = &self.kid {
+                m.int(HEADER_KID, |w| w.bytes(k));
+            }
+            for (l, v) in &self.other {
+                m.label(l, |w| w.value(v));
+            }
+        });
     }
 
     /// Decodes a header map.
@@ -459,7 +493,11 @@ impl CoseSign1 {
 
     /// Encodes the message with the given tagging.
     pub fn to_vec(&self, tagging: Tagging) -> Vec<u8> {
-        let mut w = Writer::new();
+        let size = self.protected_bytes.len()
+            + self.payload.as_ref().map_or(0, Vec::len)
+            + self.signature.len()
+            + 64;
+        let mut w = Writer::with_capacity(size);
         match tagging {
             Tagging::Untagged => {}
             Tagging::Tagged => {
@@ -469,9 +507,8 @@ impl CoseSign1 {
                 w.tag(TAG_CWT).tag(TAG_COSE_SIGN1);
             }
         }
-        w.array(4)
-            .bytes(&self.protected_bytes)
-            .raw(&self.unprotected.to_vec());
+        w.array(4).bytes(&self.protected_bytes);
+        self.unprotected.encode(&mut w);
         match &self.payload {
             Some(p) => w.bytes(p),
             None => w.null(),
@@ -572,7 +609,7 @@ impl CoseSign1 {
         next(r)?;
         let uat = r.position();
         let unprotected = HeaderMap::decode(r, Item::CoseUnprotected, false)?;
-        if unprotected.labels().iter().any(|l| protected.has(l)) {
+        if unprotected.shares_label(&protected) {
             return Err(Error::DuplicateKey {
                 what: Item::CoseUnprotected,
                 at: uat,
@@ -698,7 +735,7 @@ fn check_headers(protected: &HeaderMap, unprotected: &HeaderMap) -> Result<(), E
     if !unprotected.crit.is_empty() || protected.crit.iter().any(|c| !protected.has(c)) {
         return Err(bad);
     }
-    if unprotected.labels().iter().any(|l| protected.has(l)) {
+    if unprotected.shares_label(protected) {
         return Err(bad);
     }
     Ok(())

@@ -12,7 +12,7 @@
 //! status 0 with affirming vectors. Unknown CBOR claims round-trip in `extra`; unknown JSON
 //! members are ignored, as RFC 9711 requires of receivers.
 
-use crate::cbor::{self, Label, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, Profile, Reader, Value, Writer};
 use crate::cmw::{Record, RecordType};
 use crate::cose::{Algorithm, CoseSign1, CoseSigner, CoseVerifier, HeaderMap, Tagging};
 use crate::eat::{self, EatProfile, Nonce};
@@ -370,29 +370,37 @@ impl Appraisal {
     }
 
     fn encode(&self, w: &mut Writer) {
-        let mut m = MapBuilder::new();
-        m.int_key(EAR_STATUS, Value::int(self.status.to_i64()).to_vec());
-        if let Some(v) = &self.trust_vector {
-            let mut vw = Writer::new();
-            v.encode(&mut vw);
-            m.int_key(EAR_TRUST_VECTOR, vw.into_vec());
-        }
-        if !self.policy_ids.is_empty() {
-            let v = Value::Array(self.policy_ids.iter().cloned().map(Value::Text).collect());
-            m.int_key(EAR_POLICY_IDS, v.to_vec());
-        }
-        if let Some(n) = &self.nonce {
-            let mut nw = Writer::new();
-            n.encode(&mut nw);
-            m.int_key(eat::EAT_NONCE, nw.into_vec());
-        }
-        if let Some(p) = &self.profile {
-            m.int_key(eat::EAT_PROFILE, profile_value(p).to_vec());
-        }
-        for (l, v) in &self.extra {
-            m.entry(l.to_value().to_vec(), v.to_vec());
-        }
-        m.finish(w);
+        // Keys in bytewise order (10, 265, 1000, 1001, 1003), so that nothing moves.
+        w.map_with(|m| {
+            if let Some(n) = &self.nonce {
+                m.int(eat::EAT_NONCE, |w| {
+                    n.encode(w);
+                    w
+                });
+            }
+            if let Some(p) = &self.profile {
+                m.int(eat::EAT_PROFILE, |w| profile_encode(w, p));
+            }
+            m.int(EAR_STATUS, |w| w.int(self.status.to_i64()));
+            if let Some(v) = &self.trust_vector {
+                m.int(EAR_TRUST_VECTOR, |w| {
+                    v.encode(w);
+                    w
+                });
+            }
+            if !self.policy_ids.is_empty() {
+                m.int(EAR_POLICY_IDS, |w| {
+                    w.array(self.policy_ids.len());
+                    for p in &self.policy_ids {
+                        w.text(p);
+                    }
+                    w
+                });
+            }
+            for (l, v) in &self.extra {
+                m.label(l, |w| w.value(v));
+            }
+        });
     }
 
     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
@@ -421,7 +429,7 @@ impl Appraisal {
             at,
         })?;
         a.check_status().map_err(|e| e.nested(at))?;
-        a.extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
+        a.extra.sort_by(|(a, _), (b, _)| a.cmp_encoded(b));
         Ok(a)
     }
 
@@ -505,10 +513,10 @@ const EAR_KNOWN: [i64; 8] = [
     EAR_STATUS,
 ];
 
-fn profile_value(p: &EatProfile) -> Value {
+fn profile_encode<'w>(w: &'w mut Writer, p: &EatProfile) -> &'w mut Writer {
     match p {
-        EatProfile::Uri(u) => Value::Text(u.clone()),
-        EatProfile::Oid(o) => Value::Bytes(o.clone()),
+        EatProfile::Uri(u) => w.text(u),
+        EatProfile::Oid(o) => w.bytes(o),
     }
 }
 
@@ -735,46 +743,54 @@ impl Ear {
 
     /// Encodes the CWT claims map deterministically (RFC 8949 section 4.2.1).
     pub fn to_cbor(&self) -> Vec<u8> {
-        let mut m = MapBuilder::new();
-        m.int_key(eat::EAT_PROFILE, Value::Text(self.profile.clone()).to_vec());
-        m.int_key(eat::IAT, Value::int(self.iat).to_vec());
-        if let Some(e) = self.exp {
-            m.int_key(eat::EXP, Value::int(e).to_vec());
-        }
-        let mut vw = Writer::new();
-        self.verifier_id.encode(&mut vw);
-        m.int_key(EAR_VERIFIER_ID, vw.into_vec());
-        match &self.raw_evidence {
-            Some(RawEvidence::Bytes(b)) => {
-                m.int_key(EAR_RAW_EVIDENCE, Value::Bytes(b.clone()).to_vec());
+        let mut w = Writer::with_capacity(256);
+        // Keys in bytewise order (4, 6, 10, 265, 266, 1000, 1002, 1004), so that nothing moves.
+        w.map_with(|m| {
+            if let Some(e) = self.exp {
+                m.int(eat::EXP, |w| w.int(e));
             }
-            Some(RawEvidence::Cmw(rec)) => {
-                m.int_key(
-                    EAR_RAW_EVIDENCE,
-                    crate::cmw::Cmw::Record(rec.clone()).to_vec(),
-                );
+            m.int(eat::IAT, |w| w.int(self.iat));
+            if let Some(n) = &self.nonce {
+                m.int(eat::EAT_NONCE, |w| {
+                    n.encode(w);
+                    w
+                });
             }
-            None => {}
-        }
-        let mut sm = MapBuilder::new();
-        for (l, a) in &self.submods {
-            let mut aw = Writer::new();
-            a.encode(&mut aw);
-            sm.text_key(l, aw.into_vec());
-        }
-        m.int_key(eat::SUBMODS, sm.into_vec());
-        if let Some(n) = &self.nonce {
-            let mut nw = Writer::new();
-            n.encode(&mut nw);
-            m.int_key(eat::EAT_NONCE, nw.into_vec());
-        }
-        if let Some(s) = self.status {
-            m.int_key(EAR_STATUS, Value::int(s.to_i64()).to_vec());
-        }
-        for (l, v) in &self.extra {
-            m.entry(l.to_value().to_vec(), v.to_vec());
-        }
-        m.into_vec()
+            m.int(eat::EAT_PROFILE, |w| w.text(&self.profile));
+            m.int(eat::SUBMODS, |w| {
+                w.map_with(|sm| {
+                    for (l, a) in &self.submods {
+                        sm.text(l, |w| {
+                            a.encode(w);
+                            w
+                        });
+                    }
+                })
+            });
+            if let Some(s) = self.status {
+                m.int(EAR_STATUS, |w| w.int(s.to_i64()));
+            }
+            match &self.raw_evidence {
+                Some(RawEvidence::Bytes(b)) => {
+                    m.int(EAR_RAW_EVIDENCE, |w| w.bytes(b));
+                }
+                Some(RawEvidence::Cmw(rec)) => {
+                    m.int(EAR_RAW_EVIDENCE, |w| {
+                        rec.encode(w);
+                        w
+                    });
+                }
+                None => {}
+            }
+            m.int(EAR_VERIFIER_ID, |w| {
+                self.verifier_id.encode(w);
+                w
+            });
+            for (l, v) in &self.extra {
+                m.label(l, |w| w.value(v));
+            }
+        });
+        w.into_vec()
     }
 
     /// Decodes a CWT claims map strictly ([`Profile::STRICT`]).
@@ -859,7 +875,7 @@ impl Ear {
                 RawEvidence::Bytes(b)
             });
         }
-        e.extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
+        e.extra.sort_by(|(a, _), (b, _)| a.cmp_encoded(b));
         e.check_top_status(at)?;
         Ok(e)
     }
@@ -1163,7 +1179,7 @@ mod arb {
                 extra.push((l, crate::cbor::arbitrary_value(u, 1)?));
             }
         }
-        extra.sort_by_cached_key(|(l, _)| l.to_value().to_vec());
+        extra.sort_by(|(a, _), (b, _)| a.cmp_encoded(b));
         Ok(extra)
     }
 

@@ -6,7 +6,7 @@
 //! item 14). `iat`, `exp` and `nbf` must be integers: a float is an error (RFC 9711 section
 //! 4.3.1).
 
-use crate::cbor::{self, Label, Major, MapBuilder, Profile, Reader, Value, Writer};
+use crate::cbor::{self, Label, Major, Profile, Reader, Value, Writer};
 use crate::cose::{CoseSign1, CoseVerifier, Tagging};
 use crate::error::{Error, Item};
 
@@ -367,13 +367,13 @@ pub enum Confirmation {
 
 impl Confirmation {
     fn encode(&self, w: &mut Writer) {
-        let mut m = MapBuilder::new();
-        match self {
-            Self::CoseKey(k) => m.int_key(1, Value::Map(k.clone()).to_vec()),
-            Self::EncryptedCoseKey(v) => m.int_key(2, v.to_vec()),
-            Self::Kid(k) => m.int_key(3, Value::Bytes(k.clone()).to_vec()),
-        };
-        m.finish(w);
+        w.map_with(|m| {
+            match self {
+                Self::CoseKey(k) => m.int(1, |w| w.value_map(k)),
+                Self::EncryptedCoseKey(v) => m.int(2, |w| w.value(v)),
+                Self::Kid(k) => m.int(3, |w| w.bytes(k)),
+            };
+        });
     }
 
     fn decode(r: &mut Reader<'_>) -> Result<Self, Error> {
@@ -444,7 +444,7 @@ impl ExtraClaims {
             });
         }
         self.0.push((label, value));
-        self.0.sort_by_cached_key(|a| a.0.to_value().to_vec());
+        self.0.sort_by(|a, b| a.0.cmp_encoded(&b.0));
         Ok(())
     }
 
@@ -502,12 +502,6 @@ pub struct ClaimsSet {
     pub extra: ExtraClaims,
 }
 
-fn enc(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_vec()
-}
-
 /// Reads an integer NumericDate, refusing floats and tags (RFC 9711 section 4.3.1).
 pub(crate) fn time(r: &mut Reader<'_>) -> Result<i64, Error> {
     let at = r.position();
@@ -529,150 +523,117 @@ impl ClaimsSet {
     ///
     /// `submods` labels that repeat are written once (the first wins); build them unique.
     pub fn to_vec(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+        let mut w = Writer::with_capacity(256);
         self.encode(&mut w);
         w.into_vec()
     }
 
     fn encode(&self, w: &mut Writer) {
-        let mut m = MapBuilder::new();
-        if let Some(v) = &self.iss {
-            m.int_key(
-                ISS,
-                enc(|w| {
-                    w.text(v);
-                }),
-            );
-        }
-        if let Some(v) = &self.sub {
-            m.int_key(
-                SUB,
-                enc(|w| {
-                    w.text(v);
-                }),
-            );
-        }
-        for (k, v) in [(EXP, self.exp), (NBF, self.nbf), (IAT, self.iat)] {
-            if let Some(v) = v {
-                m.int_key(
-                    k,
-                    enc(|w| {
-                        w.int(v);
-                    }),
-                );
+        // Keys in bytewise order (1 to 10, then 256 to 273), so that nothing moves; extra
+        // claims follow, and the map is sorted only if one of them sorts earlier.
+        w.map_with(|m| {
+            if let Some(v) = &self.iss {
+                m.int(ISS, |w| w.text(v));
             }
-        }
-        if let Some(c) = &self.cnf {
-            m.int_key(CNF, enc(|w| c.encode(w)));
-        }
-        if let Some(n) = &self.nonce {
-            m.int_key(EAT_NONCE, enc(|w| n.encode(w)));
-        }
-        if let Some(u) = &self.ueid {
-            m.int_key(
-                UEID,
-                enc(|w| {
-                    w.bytes(&u.0);
-                }),
-            );
-        }
-        if let Some(o) = &self.oemid {
-            m.int_key(
-                OEMID,
-                enc(|w| {
-                    match o {
-                        OemId::Pen(p) => w.int(*p),
-                        OemId::Ieee(b) => w.bytes(b),
-                        OemId::Random(b) => w.bytes(b),
-                    };
-                }),
-            );
-        }
-        if let Some(h) = &self.hwmodel {
-            m.int_key(
-                HWMODEL,
-                enc(|w| {
-                    w.bytes(&h.0);
-                }),
-            );
-        }
-        if let Some(v) = &self.hwversion {
-            m.int_key(HWVERSION, enc(|w| v.encode(w)));
-        }
-        if let Some(b) = self.oemboot {
-            m.int_key(
-                OEMBOOT,
-                enc(|w| {
-                    w.bool(b);
-                }),
-            );
-        }
-        if let Some(d) = self.dbgstat {
-            m.int_key(
-                DBGSTAT,
-                enc(|w| {
-                    w.uint(u64::from(d.to_u8()));
-                }),
-            );
-        }
-        if let Some(p) = &self.profile {
-            m.int_key(
-                EAT_PROFILE,
-                enc(|w| {
-                    match p {
-                        EatProfile::Uri(u) => w.text(u),
-                        EatProfile::Oid(o) => w.bytes(o),
-                    };
-                }),
-            );
-        }
-        if !self.submods.is_empty() {
-            let mut sm = MapBuilder::new();
-            for (label, s) in &self.submods {
-                let v = enc(|w| match s {
-                    Submodule::Claims(c) => c.encode(w),
-                    Submodule::Nested(b) => {
-                        w.bytes(b);
-                    }
-                    Submodule::JsonSelector(t) => {
-                        w.text(t);
-                    }
-                    Submodule::Digest { alg, digest } => {
-                        w.array(2).value(&alg.to_value()).bytes(digest);
-                    }
+            if let Some(v) = &self.sub {
+                m.int(SUB, |w| w.text(v));
+            }
+            for (k, v) in [(EXP, self.exp), (NBF, self.nbf), (IAT, self.iat)] {
+                if let Some(v) = v {
+                    m.int(k, |w| w.int(v));
+                }
+            }
+            if let Some(c) = &self.cnf {
+                m.int(CNF, |w| {
+                    c.encode(w);
+                    w
                 });
-                sm.text_key(label, v);
             }
-            m.int_key(SUBMODS, sm.into_vec());
-        }
-        if let Some(v) = &self.swname {
-            m.int_key(
-                SWNAME,
-                enc(|w| {
-                    w.text(v);
-                }),
-            );
-        }
-        if let Some(v) = &self.swversion {
-            m.int_key(SWVERSION, enc(|w| v.encode(w)));
-        }
-        if !self.measurements.is_empty() {
-            m.int_key(
-                MEASUREMENTS,
-                enc(|w| {
+            if let Some(n) = &self.nonce {
+                m.int(EAT_NONCE, |w| {
+                    n.encode(w);
+                    w
+                });
+            }
+            if let Some(u) = &self.ueid {
+                m.int(UEID, |w| w.bytes(&u.0));
+            }
+            if let Some(o) = &self.oemid {
+                m.int(OEMID, |w| match o {
+                    OemId::Pen(p) => w.int(*p),
+                    OemId::Ieee(b) => w.bytes(b),
+                    OemId::Random(b) => w.bytes(b),
+                });
+            }
+            if let Some(h) = &self.hwmodel {
+                m.int(HWMODEL, |w| w.bytes(&h.0));
+            }
+            if let Some(v) = &self.hwversion {
+                m.int(HWVERSION, |w| {
+                    v.encode(w);
+                    w
+                });
+            }
+            if let Some(b) = self.oemboot {
+                m.int(OEMBOOT, |w| w.bool(b));
+            }
+            if let Some(d) = self.dbgstat {
+                m.int(DBGSTAT, |w| w.uint(u64::from(d.to_u8())));
+            }
+            if let Some(p) = &self.profile {
+                m.int(EAT_PROFILE, |w| match p {
+                    EatProfile::Uri(u) => w.text(u),
+                    EatProfile::Oid(o) => w.bytes(o),
+                });
+            }
+            if !self.submods.is_empty() {
+                m.int(SUBMODS, |w| {
+                    w.map_with(|sm| {
+                        for (label, s) in &self.submods {
+                            sm.text(label, |w| match s {
+                                Submodule::Claims(c) => {
+                                    c.encode(w);
+                                    w
+                                }
+                                Submodule::Nested(b) => w.bytes(b),
+                                Submodule::JsonSelector(t) => w.text(t),
+                                Submodule::Digest { alg, digest } => {
+                                    w.array(2);
+                                    match alg {
+                                        Label::Int(i) => w.int(*i),
+                                        Label::Text(t) => w.text(t),
+                                    };
+                                    w.bytes(digest)
+                                }
+                            });
+                        }
+                    })
+                });
+            }
+            if let Some(v) = &self.swname {
+                m.int(SWNAME, |w| w.text(v));
+            }
+            if let Some(v) = &self.swversion {
+                m.int(SWVERSION, |w| {
+                    v.encode(w);
+                    w
+                });
+            }
+            if !self.measurements.is_empty() {
+                m.int(MEASUREMENTS, |w| {
                     w.array(self.measurements.len());
                     for x in &self.measurements {
                         w.array(2)
                             .uint(u64::from(x.content_format))
                             .bytes(&x.content);
                     }
-                }),
-            );
-        }
-        for (l, v) in &self.extra.0 {
-            m.entry(l.to_value().to_vec(), v.to_vec());
-        }
-        m.finish(w);
+                    w
+                });
+            }
+            for (l, v) in &self.extra.0 {
+                m.label(l, |w| w.value(v));
+            }
+        });
     }
 
     /// Decodes a claims-set strictly ([`Profile::STRICT`]: definite lengths, preferred
@@ -773,7 +734,7 @@ impl ClaimsSet {
             }
             Ok(())
         })?;
-        c.extra.0.sort_by_cached_key(|a| a.0.to_value().to_vec());
+        c.extra.0.sort_by(|a, b| a.0.cmp_encoded(&b.0));
         Ok(c)
     }
 }
