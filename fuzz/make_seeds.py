@@ -13,6 +13,7 @@ workspace test `seat-conformance/tests/it/fuzz_seeds.rs` replays them through th
 - tpm_quote: the Azure vTPM sample (seat-verify/tests/data/tpm) as a quote record.
 - psa_token: the RFC 9783 Sign1 and Mac0 examples (seat-verify/tests/data/psa).
 - nitro_document: nitro_attest's attestation document (seat-verify/tests/data/nitro).
+- cca_token: ccatoken's CCA token samples (seat-verify/tests/data/cca).
 """
 import hashlib
 import json
@@ -143,6 +144,10 @@ def platform_seeds():
             write("psa_token", f.read())
     with open(os.path.join(data, "nitro", "attestation.cose"), "rb") as f:
         write("nitro_document", f.read())
+    for name in ["cca-token-01.cbor", "cca-token-02.cbor", "cca-token-draft-ffm-00.cbor",
+                 "bug-33-repro.cbor"]:
+        with open(os.path.join(data, "cca", name), "rb") as f:
+            write("cca_token", f.read())
 
 
 if __name__ == "__main__":

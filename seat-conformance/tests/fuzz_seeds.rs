@@ -86,3 +86,8 @@ fn psa_token() {
 fn nitro_document() {
     replay("nitro_document", targets::nitro_document);
 }
+
+#[test]
+fn cca_token() {
+    replay("cca_token", targets::cca_token);
+}

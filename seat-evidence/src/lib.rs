@@ -36,6 +36,7 @@
 //! | [`attester`] | the [`Attester`] interface: Evidence for a binder |
 //! | [`configfs`] | the Linux configfs-tsm Attester (TDX, SEV-SNP reports) |
 //! | [`platform`] | confidential-VM Evidence: the report-data binding rule, the tsm-report record |
+//! | [`cca`] | Arm CCA attestation tokens: the platform and realm token collection, their claims, the binding rules, the media type |
 //! | [`psa`] | PSA attestation tokens (RFC 9783): claims, the nonce binding rule, media types |
 //! | [`tpm`] | TPM 2.0 quotes: the `extraData` binding rule, the quote record (quote, signature, PCR values) |
 //! | `platform_sim` | (feature `platform-sim`; test roots only) format-faithful simulators: Intel TDX, AMD SEV-SNP, a TPM 2.0 quote, a PSA token |
@@ -75,6 +76,7 @@
 
 pub mod attester;
 pub mod cbor;
+pub mod cca;
 pub mod cmw;
 pub mod configfs;
 pub mod cose;

@@ -180,7 +180,7 @@ fn bytes(v: Value, what: Item, ok: impl Fn(usize) -> bool) -> Result<Vec<u8>, Er
 }
 
 impl SwComponent {
-    fn decode(v: Value) -> Result<Self, Error> {
+    pub(crate) fn decode(v: Value) -> Result<Self, Error> {
         let what = Item::Measurements;
         let Value::Map(entries) = v else {
             return Err(Error::InvalidValue { what, at: 0 });

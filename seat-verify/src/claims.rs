@@ -22,6 +22,8 @@ pub enum Platform {
     Tpm,
     /// A PSA root of trust (an RFC 9783 attestation token).
     Psa,
+    /// An Arm CCA realm (a platform token and a realm token).
+    Cca,
     /// An AWS Nitro enclave (an attestation document of the Nitro Secure Module).
     Nitro,
 }
@@ -36,6 +38,7 @@ impl Platform {
             Self::Tpm => "tpm",
             Self::Psa => "psa",
             Self::Nitro => "aws-nitro",
+            Self::Cca => "arm-cca",
         }
     }
 }

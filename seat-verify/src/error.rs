@@ -179,6 +179,9 @@ pub enum Reason {
     /// The PCR values sent with a TPM quote do not hash to the digest the quote signs (a
     /// tampered PCR value).
     PcrDigestMismatch,
+    /// An Arm CCA platform token's challenge is not the hash of the realm token's public key:
+    /// the realm was not signed by the key the platform vouches for.
+    RealmKeyNotBound,
 
     // Binding.
     /// The Evidence's `cnf` key id is not the hash of the key that signed the authenticator
@@ -237,10 +240,10 @@ pub enum Reason {
     SmtAllowed,
     /// A TPM PCR (by index) differs from its reference value.
     PcrMismatch(u8),
-    /// A PSA token's security lifecycle is not one the policy accepts (RFC 9783 section
+    /// A PSA or CCA platform token's security lifecycle is not one the policy accepts (RFC 9783 section
     /// 4.3.1: only `secured` is fit for service).
     LifecycleNotAccepted,
-    /// A PSA token's implementation ID is not one the policy names.
+    /// A PSA or CCA platform token's implementation ID is not one the policy names.
     UnknownImplementation,
     /// The Result's status does not reach the required tier.
     StatusBelowTier {
@@ -287,7 +290,8 @@ impl Reason {
             | Self::CertificateExpired
             | Self::CertificateRevoked
             | Self::BadQeReport
-            | Self::PcrDigestMismatch => Stage::Signature,
+            | Self::PcrDigestMismatch
+            | Self::RealmKeyNotBound => Stage::Signature,
             Self::AikMismatch
             | Self::BinderMismatch
             | Self::ResultBinderMismatch
@@ -360,6 +364,9 @@ impl fmt::Display for Reason {
             Self::BadQeReport => f.write_str("quoting enclave report does not verify"),
             Self::PcrDigestMismatch => {
                 f.write_str("pcr values do not hash to the signed pcr digest (tampered pcr)")
+            }
+            Self::RealmKeyNotBound => {
+                f.write_str("the platform token does not bind the realm attestation key")
             }
             Self::AikMismatch => {
                 f.write_str("evidence binds another key than the one that signed the authenticator")

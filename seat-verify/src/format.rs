@@ -17,6 +17,7 @@
 //! | TPM 2.0 quotes (feature `tpm`) | `application/vnd.seat.tpm-quote+cbor` | `tpm` |
 //! | AWS Nitro Enclaves documents (feature `nitro`) | `application/vnd.aws.nitro-enclaves.attestation-document` | `nitro` |
 //! | PSA attestation tokens (feature `psa`) | `application/eat+cwt; eat_profile="tag:psacertified.org,2023:psa#tfm"` | `psa` |
+//! | Arm CCA attestation tokens (feature `cca`) | `application/eat-collection; profile="http://arm.com/CCA-SSD/1.0.0"` | `cca` |
 
 use seat_binding::provider::CryptoProvider;
 use seat_evidence::ear::TrustVector;

@@ -132,6 +132,8 @@
 #![forbid(unsafe_code)]
 
 pub mod builder;
+#[cfg(feature = "cca")]
+pub mod cca;
 pub mod claims;
 pub mod collateral;
 mod crypto;

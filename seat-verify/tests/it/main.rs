@@ -8,6 +8,8 @@
 )]
 
 mod attacks;
+#[cfg(feature = "cca")]
+mod cca_samples;
 mod ear_oracle;
 mod happy;
 #[cfg(feature = "nitro")]
