@@ -43,6 +43,9 @@
 //!   recorded by running the same path validation once with a recording wrapper (four: the
 //!   leaf and the three intermediates below the root; the bench refuses to run if the count
 //!   is not the number of certificates in the path) and replayed on the same bytes.
+//! - **CCA** (`ccatoken`'s `cca-token-01`, its CPAK `ta-tfa` pinned): the platform token's
+//!   signature by the CPAK (ES256) and the realm token's by the RAK (ES384), each through the
+//!   provider's `verify` with the key's SPKI, as the format calls it.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -88,6 +91,8 @@ const PSA_SIGN1: &[u8] = include_bytes!("../tests/data/psa/psa-sign1.cbor");
 const PSA_MAC0: &[u8] = include_bytes!("../tests/data/psa/psa-mac0.cbor");
 const PSA_ES_IAK: &str = include_str!("../tests/data/psa/tfm-es-iak.json");
 const PSA_HS_IAK: &[u8] = include_bytes!("../tests/data/psa/tfm-hs-iak.bin");
+const CCA_TOKEN: &[u8] = include_bytes!("../tests/data/cca/cca-token-01.cbor");
+const CCA_TA: &str = include_str!("../tests/data/cca/ta-tfa.json");
 const NITRO_DOC: &[u8] = include_bytes!("../tests/data/nitro/attestation.cose");
 /// The Nitro document's timestamp (2025-01-06T16:07:05Z), inside every certificate's validity.
 const NITRO_TIME: u64 = 1_736_179_625;
@@ -527,6 +532,72 @@ fn nitro_case() -> Case {
     }
 }
 
+fn cca_case() -> Case {
+    use base64::Engine as _;
+    use seat_evidence::cca::{CcaRealmClaims, CcaToken};
+    use seat_evidence::cose::Algorithm;
+    use seat_verify::cca::{CcaCpak, CcaFormat, CcaPolicy};
+    // The trust anchor store entry's JWK as an SPKI: the P-256 prefix (RFC 5480), the point.
+    let store: serde_json::Value = serde_json::from_str(CCA_TA).unwrap();
+    let jwk = &store[0]["pkey"];
+    assert_eq!(jwk["crv"], "P-256");
+    let b64 = |k: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwk[k].as_str().unwrap())
+            .unwrap()
+    };
+    let mut cpak_spki = P256_SPKI_PREFIX.to_vec();
+    cpak_spki.extend(b64("x"));
+    cpak_spki.extend(b64("y"));
+    let f = CcaFormat::new(CcaPolicy::new(vec![CcaCpak {
+        anchor: TrustAnchor {
+            name: "ta-tfa".into(),
+            spki: cpak_spki.clone(),
+        },
+        instance_id: None,
+    }]));
+    f.verify_token(CCA_TOKEN, provider()).unwrap();
+    let token = CcaToken::decode(CCA_TOKEN).unwrap();
+    let (platform, _) = CoseSign1::decode(&token.platform).unwrap();
+    let (realm, _) = CoseSign1::decode(&token.realm).unwrap();
+    assert_eq!(platform.alg(), Algorithm::ES256);
+    assert_eq!(realm.alg(), Algorithm::ES384);
+    let rak_spki = CcaRealmClaims::decode(realm.payload().unwrap())
+        .unwrap()
+        .public_key_spki;
+    let checks = [
+        (
+            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            cpak_spki,
+            platform.tbs(&[], None).unwrap(),
+            platform.signature().to_vec(),
+        ),
+        (
+            SignatureAlgorithm::EcdsaSecp384r1Sha384,
+            rak_spki,
+            realm.tbs(&[], None).unwrap(),
+            realm.signature().to_vec(),
+        ),
+    ];
+    let floor = move || {
+        for (alg, spki, tbs, sig) in &checks {
+            provider()
+                .verify(*alg, spki, tbs, sig, SignatureEncoding::Fixed)
+                .unwrap();
+        }
+    };
+    floor();
+    Case {
+        id: "cca",
+        floor: "1 P-256 (CPAK over platform token) + 1 P-384 (RAK over realm token), provider"
+            .into(),
+        appraise: Box::new(move || {
+            f.verify_token(CCA_TOKEN, provider()).unwrap();
+        }),
+        verify_floor: Box::new(floor),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The report.
 
@@ -579,6 +650,7 @@ fn main() {
     cases.push(tpm_case());
     cases.extend(psa_cases());
     cases.push(nitro_case());
+    cases.push(cca_case());
     for case in &mut cases {
         let mut g = c.benchmark_group("platform_appraisal");
         g.bench_function(case.id, |b| b.iter(&mut case.appraise));

@@ -627,7 +627,7 @@ const BENCHES: [&[&str]; 2] = [
         "--bench",
         "platforms",
         "--features",
-        "tdx,snp,tpm,psa,nitro",
+        "tdx,snp,tpm,psa,nitro,cca",
     ],
 ];
 
