@@ -44,7 +44,7 @@
 //!   leaf and the three intermediates below the root; the bench refuses to run if the count
 //!   is not the number of certificates in the path) and replayed on the same bytes.
 //! - **CCA** (`ccatoken`'s `cca-token-01`, its CPAK `ta-tfa` pinned): the platform token's
-//!   signature by the CPAK (ES256) and the realm token's by the RAK (ES384), each through the
+//!   signature by the CPAK (ES384) and the realm token's by the RAK (ES384), each through the
 //!   provider's `verify` with the key's SPKI, as the format calls it.
 #![allow(
     missing_docs,
@@ -537,16 +537,16 @@ fn cca_case() -> Case {
     use seat_evidence::cca::{CcaRealmClaims, CcaToken};
     use seat_evidence::cose::Algorithm;
     use seat_verify::cca::{CcaCpak, CcaFormat, CcaPolicy};
-    // The trust anchor store entry's JWK as an SPKI: the P-256 prefix (RFC 5480), the point.
+    // The trust anchor store entry's JWK as an SPKI: the P-384 prefix (RFC 5480), the point.
     let store: serde_json::Value = serde_json::from_str(CCA_TA).unwrap();
     let jwk = &store[0]["pkey"];
-    assert_eq!(jwk["crv"], "P-256");
+    assert_eq!(jwk["crv"], "P-384");
     let b64 = |k: &str| {
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(jwk[k].as_str().unwrap())
             .unwrap()
     };
-    let mut cpak_spki = P256_SPKI_PREFIX.to_vec();
+    let mut cpak_spki = hex::decode("3076301006072a8648ce3d020106052b8104002203620004").unwrap();
     cpak_spki.extend(b64("x"));
     cpak_spki.extend(b64("y"));
     let f = CcaFormat::new(CcaPolicy::new(vec![CcaCpak {
@@ -560,14 +560,14 @@ fn cca_case() -> Case {
     let token = CcaToken::decode(CCA_TOKEN).unwrap();
     let (platform, _) = CoseSign1::decode(&token.platform).unwrap();
     let (realm, _) = CoseSign1::decode(&token.realm).unwrap();
-    assert_eq!(platform.alg(), Algorithm::ES256);
+    assert_eq!(platform.alg(), Algorithm::ES384);
     assert_eq!(realm.alg(), Algorithm::ES384);
     let rak_spki = CcaRealmClaims::decode(realm.payload().unwrap())
         .unwrap()
         .public_key_spki;
     let checks = [
         (
-            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            SignatureAlgorithm::EcdsaSecp384r1Sha384,
             cpak_spki,
             platform.tbs(&[], None).unwrap(),
             platform.signature().to_vec(),
@@ -589,7 +589,7 @@ fn cca_case() -> Case {
     floor();
     Case {
         id: "cca",
-        floor: "1 P-256 (CPAK over platform token) + 1 P-384 (RAK over realm token), provider"
+        floor: "1 P-384 (CPAK over platform token) + 1 P-384 (RAK over realm token), provider"
             .into(),
         appraise: Box::new(move || {
             f.verify_token(CCA_TOKEN, provider()).unwrap();
