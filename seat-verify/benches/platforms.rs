@@ -4,7 +4,11 @@
 //! `appraisal_over_signature_floor`). Every figure is a criterion median of this run; the
 //! report (after the line `## seat bench report`) gives one row per format and one
 //! `ratio appraisal_over_signature_floor/<format> VALUE` line, which `cargo xtask bench`
-//! prints. `SEAT_BENCH_QUICK=1` (`cargo xtask bench --quick`) shortens every measurement.
+//! prints. Each format is measured in three rounds, appraisal and floor one after the other
+//! (alternating which goes first); the ratio is the median of the rounds' ratios, so that a
+//! change of the machine's load between two measurements moves one round, not the result.
+//! `SEAT_BENCH_QUICK=1` (`cargo xtask bench --quick`) shortens every measurement and runs
+//! one round.
 //!
 //! What is timed as the appraisal is the format's `verify_*` call: decoding, chain,
 //! collateral and signature stages, everything but the binding (a published sample is never
@@ -60,7 +64,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use criterion::Criterion;
+use criterion::{Criterion, SamplingMode};
 use dcap_qvl::config::{Config, CryptoProvider as QvlCrypto};
 use rustls_pki_types::{
     AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, UnixTime,
@@ -631,19 +635,34 @@ fn fmt_ns(ns: f64) -> String {
     }
 }
 
+/// The median of `v` (sorted in place).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
 fn main() {
     let quick = std::env::var("SEAT_BENCH_QUICK").is_ok_and(|v| v == "1");
+    // Rounds: each measures the appraisal and its floor one after the other (alternating
+    // which goes first), so that a change of the machine's load between two measurements
+    // biases one round's ratio, not the result; the ratio is the median of the rounds'.
+    let rounds = if quick { 1 } else { 3 };
     let mut c = Criterion::default()
         .output_directory(&criterion_dir())
         .configure_from_args();
     c = if quick {
         c.warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_millis(1500))
+            .measurement_time(Duration::from_millis(1000))
             .sample_size(20)
     } else {
-        c.warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(4))
-            .sample_size(50)
+        c.warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .sample_size(30)
     };
     let mut cases = tdx_cases();
     cases.push(snp_case());
@@ -652,29 +671,52 @@ fn main() {
     cases.push(nitro_case());
     cases.push(cca_case());
     for case in &mut cases {
-        let mut g = c.benchmark_group("platform_appraisal");
-        g.bench_function(case.id, |b| b.iter(&mut case.appraise));
-        g.finish();
-        let mut g = c.benchmark_group("platform_signature_floor");
-        g.bench_function(case.id, |b| b.iter(&mut case.verify_floor));
-        g.finish();
+        for round in 0..rounds {
+            let name = format!("{}-r{round}", case.id);
+            for floor_first in [round % 2 == 1, round % 2 == 0] {
+                let mut g = c.benchmark_group(if floor_first {
+                    "platform_signature_floor"
+                } else {
+                    "platform_appraisal"
+                });
+                // Milliseconds per iteration: the same number of iterations in every sample.
+                g.sampling_mode(SamplingMode::Flat);
+                if floor_first {
+                    g.bench_function(&name, |b| b.iter(&mut case.verify_floor));
+                } else {
+                    g.bench_function(&name, |b| b.iter(&mut case.appraise));
+                }
+                g.finish();
+            }
+        }
     }
     println!("## seat bench report");
-    println!("| format | appraisal, warm collateral | signature floor | floor contents | ratio |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!(
+        "| format | appraisal, warm collateral | signature floor | floor contents | ratio (median of {rounds}) | ratio per round |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
     let mut ratios = Vec::new();
     for case in &cases {
-        let a = median_ns("platform_appraisal", case.id);
-        let f = median_ns("platform_signature_floor", case.id);
+        let (mut a, mut f, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let name = format!("{}-r{round}", case.id);
+            let ai = median_ns("platform_appraisal", &name);
+            let fi = median_ns("platform_signature_floor", &name);
+            a.push(ai);
+            f.push(fi);
+            r.push(ai / fi);
+        }
+        let each: Vec<String> = r.iter().map(|x| format!("{x:.3}")).collect();
+        let ratio = median(&mut r);
         println!(
-            "| {} | {} | {} | {} | {:.3} |",
+            "| {} | {} | {} | {} | {ratio:.3} | {} |",
             case.id,
-            fmt_ns(a),
-            fmt_ns(f),
+            fmt_ns(median(&mut a)),
+            fmt_ns(median(&mut f)),
             case.floor,
-            a / f
+            each.join(", ")
         );
-        ratios.push((case.id, a / f));
+        ratios.push((case.id, ratio));
     }
     println!();
     for (id, r) in ratios {
