@@ -7,8 +7,7 @@
 //! prints. Each format is measured in three rounds, appraisal and floor one after the other
 //! (alternating which goes first); the ratio is the median of the rounds' ratios, so that a
 //! change of the machine's load between two measurements moves one round, not the result.
-//! `SEAT_BENCH_QUICK=1` (`cargo xtask bench --quick`) shortens every measurement and runs
-//! one round.
+//! `SEAT_BENCH_QUICK=1` (`cargo xtask bench --quick`) shortens every measurement.
 //!
 //! What is timed as the appraisal is the format's `verify_*` call: decoding, chain,
 //! collateral and signature stages, everything but the binding (a published sample is never
@@ -651,14 +650,14 @@ fn main() {
     // Rounds: each measures the appraisal and its floor one after the other (alternating
     // which goes first), so that a change of the machine's load between two measurements
     // biases one round's ratio, not the result; the ratio is the median of the rounds'.
-    let rounds = if quick { 1 } else { 3 };
+    let rounds = 3;
     let mut c = Criterion::default()
         .output_directory(&criterion_dir())
         .configure_from_args();
     c = if quick {
-        c.warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_millis(1000))
-            .sample_size(20)
+        c.warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(500))
+            .sample_size(10)
     } else {
         c.warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2))
