@@ -11,7 +11,7 @@
 //! | signature | a VCEK for the report's CHIP_ID and REPORTED_TCB (a VLEK for its REPORTED_TCB) is in the collateral | [`Reason::MissingCollateral`] |
 //! | signature | no VCEK (VLEK) certifying another TCB signs the report: a report claiming a TCB its key does not certify | [`Reason::CollateralMismatch`] |
 //! | signature | a VLEK's ASVK is in the collateral | [`Reason::MissingCollateral`] |
-//! | signature | VCEK signed by an ASK signed by a configured ARK; VLEK signed by an ASVK signed by a configured ARK (RSA-PSS, `sev`) | [`Reason::UntrustedRoot`] |
+//! | signature | VCEK issued (issuer name) and signed by the ASK of a configured root (ARK and ASK, checked when added); VLEK issued and signed by an ASVK of the collateral, itself issued and signed by a configured ARK (RSA-PSS with SHA-384) | [`Reason::UntrustedRoot`] |
 //! | signature | VCEK (VLEK), ASK (ASVK) and ARK inside their validity at `now` | [`Reason::CertificateExpired`] |
 //! | signature | the ARK's CRL, when supplied (or required by [`SnpPolicy::require_crl`]) | [`Reason::MissingCollateral`] |
 //! | signature | the CRL signed by the ARK (RSA-PSS SHA-384) | [`Reason::BadCollateralSignature`] |
@@ -24,8 +24,16 @@
 //! The report signature is checked here over the report's own bytes, not by `sev`: `sev`
 //! re-encodes the parsed report before it verifies, so a byte in a reserved field is
 //! rewritten as zero and a change there would go unseen (and a report with a non-zero
-//! reserved byte would not verify at all). `sev` parses the fields and checks the RSA-PSS
-//! chain ARK, ASK, VCEK.
+//! reserved byte would not verify at all). `sev` parses the fields and checks the ARK's
+//! self-signature and its signature over the ASK once, when the roots are added.
+//!
+//! **Warm collateral.** What is derived from collateral is derived once, when it is added:
+//! a VCEK's (VLEK's) P-384 key is decoded then, and its signed part (`tbsCertificate`
+//! re-encoded from what `x509-cert` decoded, as `sev` re-encodes it for its own check), its
+//! signature algorithm and signature are kept; the ARK's, ASK's and ASVK's RSA keys are
+//! decoded once. Every signature is still checked at every appraisal (the ASK's or ASVK's
+//! over the VCEK or VLEK, the ARK's over the ASVK and the CRLs, the VCEK's over the report,
+//! once), and every validity period against that appraisal's `now`.
 //!
 //! AMD's CRL (KDS `vcek/v1/{product}/crl`, `vlek/v1/{product}/crl`) is an X.509 v2 CRL issued
 //! and signed by the ARK, decoded with `x509-cert` and checked here with `rsa`. By X.509 rules
@@ -118,13 +126,57 @@ impl SnpTcb {
     }
 }
 
-/// A VCEK or VLEK certificate, parsed once (module [`crate::collateral`]).
+/// The RSA-PSS (SHA-384) verifying key of an ARK, ASK or ASVK, prepared once.
+type PssKey = rsa::pss::VerifyingKey<sha2::Sha384>;
+
+/// What a certificate's issuer signed, kept from the certificate when it is added: the DER of
+/// its `tbsCertificate` (re-encoded once from what `x509-cert` decoded, as `sev` re-encodes it
+/// at each of its checks), the signature algorithm and the signature. Checked against an
+/// issuer's prepared key at every appraisal.
+#[derive(Clone, Debug)]
+struct SignedPart {
+    issuer: x509_cert::name::Name,
+    tbs_der: Vec<u8>,
+    algorithm: der::asn1::ObjectIdentifier,
+    signature: Vec<u8>,
+}
+
+impl SignedPart {
+    fn of(x: &x509_cert::Certificate) -> Option<Self> {
+        Some(Self {
+            issuer: x.tbs_certificate.issuer.clone(),
+            tbs_der: der::Encode::to_der(&x.tbs_certificate).ok()?,
+            algorithm: x.signature_algorithm.oid,
+            signature: x.signature.as_bytes()?.to_vec(),
+        })
+    }
+
+    /// Whether the certificate names `subject` as its issuer and `key` signs it (RSA-PSS with
+    /// SHA-384, AMD's only algorithm).
+    fn signed_by(&self, subject: &x509_cert::name::Name, key: &PssKey) -> bool {
+        self.issuer == *subject
+            && self.algorithm == RSASSA_PSS
+            && rsa::pss::Signature::try_from(self.signature.as_slice())
+                .is_ok_and(|s| rsa::signature::Verifier::verify(key, &self.tbs_der, &s).is_ok())
+    }
+}
+
+/// The RSA public key of a certificate, prepared for RSA-PSS with SHA-384.
+fn pss_key(x: &x509_cert::Certificate) -> Option<PssKey> {
+    let spki = der::Encode::to_der(&x.tbs_certificate.subject_public_key_info).ok()?;
+    let key: rsa::RsaPublicKey = rsa::pkcs8::DecodePublicKey::from_public_key_der(&spki).ok()?;
+    Some(PssKey::new(key))
+}
+
+/// A VCEK or VLEK certificate, parsed once (module [`crate::collateral`]): its P-384 key
+/// prepared, its signed part kept for the issuer's check at each appraisal.
 #[derive(Clone, Debug)]
 pub(crate) struct Vek {
     /// The hwID (VCEK only).
     chip_id: Option<[u8; 64]>,
     tcb: SnpTcb,
-    cert: Certificate,
+    key: p384::ecdsa::VerifyingKey,
+    signed: SignedPart,
     validity: (u64, u64),
     serial: Vec<u8>,
 }
@@ -132,7 +184,9 @@ pub(crate) struct Vek {
 /// An ASVK certificate (a VLEK's issuer), parsed once; it must chain to a configured ARK.
 #[derive(Clone, Debug)]
 pub(crate) struct CaCert {
-    cert: Certificate,
+    subject: x509_cert::name::Name,
+    key: PssKey,
+    signed: SignedPart,
     validity: (u64, u64),
     serial: Vec<u8>,
 }
@@ -160,21 +214,17 @@ impl Collateral {
     /// # Errors
     ///
     /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate that
-    /// does not parse, is larger than [`MAX_VCEK_LEN`], or lacks the hwID or SPL extensions.
+    /// does not parse, is larger than [`MAX_VCEK_LEN`], lacks the hwID or SPL extensions, or
+    /// does not carry a P-384 key.
     pub fn add_snp_vcek(&mut self, der: &[u8]) -> Result<(), crate::Error> {
         let bad = crate::Error::Rejected(Reason::MalformedCollateral);
         let x = bounded_cert(der)?;
         let tcb = vek_tcb(&x).ok_or_else(|| bad.clone())?;
-        let chip_id = vcek_chip_id(&x).ok_or(bad)?;
+        let chip_id = vcek_chip_id(&x).ok_or_else(|| bad.clone())?;
+        let vek = Vek::of(&x, Some(chip_id), tcb).ok_or(bad)?;
         self.snp_vceks
             .retain(|v| !(v.chip_id == Some(chip_id) && v.tcb == tcb));
-        self.snp_vceks.push(Vek {
-            chip_id: Some(chip_id),
-            tcb,
-            validity: validity(&x),
-            serial: serial_of(&x),
-            cert: Certificate::from(x),
-        });
+        self.snp_vceks.push(vek);
         Ok(())
     }
 
@@ -186,7 +236,7 @@ impl Collateral {
     ///
     /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate that
     /// does not parse, is larger than [`MAX_VCEK_LEN`], lacks the SPL or CSP id extensions,
-    /// or carries a hwID (a VCEK).
+    /// carries a hwID (a VCEK), or does not carry a P-384 key.
     pub fn add_snp_vlek(&mut self, der: &[u8]) -> Result<(), crate::Error> {
         let bad = crate::Error::Rejected(Reason::MalformedCollateral);
         let x = bounded_cert(der)?;
@@ -194,15 +244,9 @@ impl Collateral {
         if vcek_chip_id(&x).is_some() || extension(&x, oid::CSP_ID).is_none() {
             return Err(bad);
         }
-        let serial = serial_of(&x);
-        self.snp_vleks.retain(|v| v.serial != serial);
-        self.snp_vleks.push(Vek {
-            chip_id: None,
-            tcb,
-            validity: validity(&x),
-            serial,
-            cert: Certificate::from(x),
-        });
+        let vek = Vek::of(&x, None, tcb).ok_or(bad)?;
+        self.snp_vleks.retain(|v| v.serial != vek.serial);
+        self.snp_vleks.push(vek);
         Ok(())
     }
 
@@ -212,16 +256,20 @@ impl Collateral {
     /// # Errors
     ///
     /// [`crate::Error::Rejected`] with [`Reason::MalformedCollateral`] for a certificate that
-    /// does not parse or is larger than [`MAX_VCEK_LEN`].
+    /// does not parse, is larger than [`MAX_VCEK_LEN`] or does not carry an RSA key.
     pub fn add_snp_asvk(&mut self, der: &[u8]) -> Result<(), crate::Error> {
+        let bad = || crate::Error::Rejected(Reason::MalformedCollateral);
         let x = bounded_cert(der)?;
         let serial = serial_of(&x);
-        self.snp_asvks.retain(|a| a.serial != serial);
-        self.snp_asvks.push(CaCert {
+        let asvk = CaCert {
+            subject: x.tbs_certificate.subject.clone(),
+            key: pss_key(&x).ok_or_else(bad)?,
+            signed: SignedPart::of(&x).ok_or_else(bad)?,
             validity: validity(&x),
             serial,
-            cert: Certificate::from(x),
-        });
+        };
+        self.snp_asvks.retain(|a| a.serial != asvk.serial);
+        self.snp_asvks.push(asvk);
         Ok(())
     }
 
@@ -257,6 +305,24 @@ impl Collateral {
         self.snp_crls.retain(|c| c.tbs_der != parsed.tbs_der);
         self.snp_crls.push(parsed);
         Ok(())
+    }
+}
+
+impl Vek {
+    fn of(x: &x509_cert::Certificate, chip_id: Option<[u8; 64]>, tcb: SnpTcb) -> Option<Self> {
+        let point = x
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .as_bytes()?;
+        Some(Self {
+            chip_id,
+            tcb,
+            key: p384::ecdsa::VerifyingKey::from_sec1_bytes(point).ok()?,
+            signed: SignedPart::of(x)?,
+            validity: validity(x),
+            serial: serial_of(x),
+        })
     }
 }
 
@@ -360,14 +426,16 @@ pub struct VerifiedReport {
     pub digest: [u8; 32],
 }
 
-/// One product's roots.
+/// One product's roots, checked when added (the ARK signs itself and the ASK), their keys
+/// prepared for the VCEK's, ASVK's and CRL's checks at each appraisal.
 #[derive(Clone, Debug)]
 struct Roots {
     product: SnpProduct,
-    chain: ca::Chain,
     validity: [(u64, u64); 2],
     ark_subject: x509_cert::name::Name,
-    ark_key: rsa::RsaPublicKey,
+    ark_key: PssKey,
+    ask_subject: x509_cert::name::Name,
+    ask_key: PssKey,
     ask_serial: Vec<u8>,
 }
 
@@ -431,28 +499,22 @@ impl SnpFormat {
         let bad = crate::Error::Rejected(Reason::MalformedCollateral);
         let ark_x = x509_cert::Certificate::from_der(ark_der).map_err(|_| bad.clone())?;
         let ask_x = x509_cert::Certificate::from_der(ask_der).map_err(|_| bad.clone())?;
-        let validity = [validity(&ark_x), validity(&ask_x)];
-        let ark_subject = ark_x.tbs_certificate.subject.clone();
-        let ask_serial = serial_of(&ask_x);
-        let ark_key = der::Encode::to_der(&ark_x.tbs_certificate.subject_public_key_info)
-            .ok()
-            .and_then(|spki| rsa::pkcs8::DecodePublicKey::from_public_key_der(&spki).ok())
-            .ok_or(crate::Error::Rejected(Reason::UntrustedRoot))?;
+        let untrusted = || crate::Error::Rejected(Reason::UntrustedRoot);
+        let roots = Roots {
+            product,
+            validity: [validity(&ark_x), validity(&ask_x)],
+            ark_subject: ark_x.tbs_certificate.subject.clone(),
+            ark_key: pss_key(&ark_x).ok_or_else(untrusted)?,
+            ask_subject: ask_x.tbs_certificate.subject.clone(),
+            ask_key: pss_key(&ask_x).ok_or_else(untrusted)?,
+            ask_serial: serial_of(&ask_x),
+        };
         let chain = ca::Chain {
             ark: Certificate::from(ark_x),
             ask: Certificate::from(ask_x),
         };
-        (&chain)
-            .verify()
-            .map_err(|_| crate::Error::Rejected(Reason::UntrustedRoot))?;
-        self.roots.push(Roots {
-            product,
-            chain,
-            validity,
-            ark_subject,
-            ark_key,
-            ask_serial,
-        });
+        (&chain).verify().map_err(|_| untrusted())?;
+        self.roots.push(roots);
         Ok(self)
     }
 
@@ -477,7 +539,7 @@ impl SnpFormat {
         let (parsed, need, key) = parse(report)?;
         let signed = report.get(..SIGNED_LEN).ok_or(Reason::Truncated)?;
         let signature = signature_of(report)?;
-        let vek = select_vek(collateral, need, key, signed, &signature)?;
+        let (vek, report_signed) = select_vek(collateral, need, key, signed, &signature)?;
         let inside = |(from, to): (u64, u64)| from <= now_unix_secs && now_unix_secs <= to;
         // The chain: VCEK, ASK, ARK or VLEK, ASVK, ARK; the issuer's validity and serial.
         let (root, issuer_validity, issuer_serial) = match key {
@@ -485,7 +547,7 @@ impl SnpFormat {
                 let root = self
                     .roots
                     .iter()
-                    .find(|r| (&r.chain.ask, &vek.cert).verify().is_ok())
+                    .find(|r| vek.signed.signed_by(&r.ask_subject, &r.ask_key))
                     .ok_or(Reason::UntrustedRoot)?;
                 (root, root.validity[1], root.ask_serial.as_slice())
             }
@@ -498,11 +560,11 @@ impl SnpFormat {
                 let (asvk, root) = collateral
                     .snp_asvks
                     .iter()
-                    .filter(|a| (&a.cert, &vek.cert).verify().is_ok())
+                    .filter(|a| vek.signed.signed_by(&a.subject, &a.key))
                     .find_map(|a| {
                         self.roots
                             .iter()
-                            .find(|r| (&r.chain.ark, &a.cert).verify().is_ok())
+                            .find(|r| a.signed.signed_by(&r.ark_subject, &r.ark_key))
                             .map(|r| (a, r))
                     })
                     .ok_or(Reason::UntrustedRoot)?;
@@ -519,10 +581,10 @@ impl SnpFormat {
             &[issuer_serial, &vek.serial],
             now_unix_secs,
         )?;
-        let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(vek.cert.public_key_sec1())
-            .map_err(|_| Reason::MalformedCollateral)?;
-        vk.verify(signed, &signature)
-            .map_err(|_| Reason::BadEvidenceSignature)?;
+        // Checked once, when the VCEK (VLEK) was selected; reported here, after the chain.
+        if !report_signed {
+            return Err(Reason::BadEvidenceSignature);
+        }
         let chip_id = parsed.chip_id;
         Ok(VerifiedReport {
             version: parsed.version,
@@ -558,11 +620,10 @@ impl SnpFormat {
             .filter(|c| c.issuer == root.ark_subject)
         {
             any = true;
-            let verifier = rsa::pss::VerifyingKey::<sha2::Sha384>::new(root.ark_key.clone());
             let sig = rsa::pss::Signature::try_from(crl.signature.as_slice())
                 .map_err(|_| Reason::BadCollateralSignature)?;
             if crl.algorithm != RSASSA_PSS
-                || rsa::signature::Verifier::verify(&verifier, &crl.tbs_der, &sig).is_err()
+                || rsa::signature::Verifier::verify(&root.ark_key, &crl.tbs_der, &sig).is_err()
             {
                 return Err(Reason::BadCollateralSignature);
             }
@@ -703,17 +764,18 @@ fn parse(report: &[u8]) -> Result<(AttestationReport, CollateralNeed, SnpKey), R
     Ok((parsed, need, key))
 }
 
-/// The VCEK (VLEK) of the collateral for the report: the one certifying its chip (VCEK) and
-/// REPORTED_TCB whose key signs the report, else the first certifying them (the signature
-/// check then fails); if none certifies the REPORTED_TCB but one of another TCB signs the
-/// report, the report claims a TCB its key does not certify.
+/// The VCEK (VLEK) of the collateral for the report, and whether its key signs the report:
+/// the one certifying its chip (VCEK) and REPORTED_TCB whose key signs the report, else the
+/// first certifying them (`false`: the signature check fails, after the chain's); if none
+/// certifies the REPORTED_TCB but one of another TCB signs the report, the report claims a
+/// TCB its key does not certify. With one VCEK for the report, its signature is verified once.
 fn select_vek<'c>(
     collateral: &'c Collateral,
     need: CollateralNeed,
     key: SnpKey,
     signed: &[u8],
     signature: &p384::ecdsa::Signature,
-) -> Result<&'c Vek, Reason> {
+) -> Result<(&'c Vek, bool), Reason> {
     let (pool, chip_id, reported_tcb) = match (key, need) {
         (
             SnpKey::Vcek,
@@ -728,18 +790,13 @@ fn select_vek<'c>(
         }
         _ => return Err(Reason::MalformedPlatformEvidence),
     };
-    let signs = |v: &Vek| {
-        p384::ecdsa::VerifyingKey::from_sec1_bytes(v.cert.public_key_sec1())
-            .is_ok_and(|k| k.verify(signed, signature).is_ok())
-    };
+    let signs = |v: &Vek| v.key.verify(signed, signature).is_ok();
     let ours = || pool.iter().filter(|v| v.chip_id == chip_id);
     let mut exact = ours().filter(|v| v.tcb.to_u64() == reported_tcb).peekable();
-    if exact.peek().is_some() {
-        let first = exact.clone().next();
-        return exact
+    if let Some(first) = exact.peek().copied() {
+        return Ok(exact
             .find(|v| signs(v))
-            .or(first)
-            .ok_or(Reason::MissingCollateral(need));
+            .map_or((first, false), |v| (v, true)));
     }
     if ours().any(signs) {
         return Err(Reason::CollateralMismatch);

@@ -17,9 +17,11 @@
 //!   seconds (default 60) from its seed corpus, then reports executions and findings per
 //!   target; `fuzz --seeds` rewrites the seed corpora from the vectors.
 //! - `bench [--quick]`: the release criterion benchmarks of issue 18
-//!   (`seat-examples/benches/attested.rs`): prints the machine's load, one table of medians,
-//!   then one `ratio NAME VALUE` line per ratio and the counted operations and round trips;
-//!   criterion's progress goes to stderr. `--quick` shortens every measurement.
+//!   (`seat-examples/benches/attested.rs`, then `seat-verify/benches/platforms.rs`): prints
+//!   the machine's load, one table of medians per benchmark, then one `ratio NAME VALUE` line
+//!   per ratio (`appraisal_over_signature_floor/<format>` for each real platform sample) and
+//!   the counted operations and round trips; criterion's progress goes to stderr. `--quick`
+//!   shortens every measurement.
 //! - `model [--depth N]`: the model check of the session against an active attacker
 //!   (`seat-proto/tests/model.rs`), with its state count.
 //! - `soak [flags]`: the soak of attested TLS over tokio on loopback (`seat-soak`, built in
@@ -610,13 +612,28 @@ fn soak(flags: &[String]) -> Result<(), String> {
     run(&mut command, "the soak")
 }
 
-/// The line `seat-examples/benches/attested.rs` prints before its report.
+/// The line `seat-examples/benches/attested.rs` and `seat-verify/benches/platforms.rs` print
+/// before their reports.
 const BENCH_REPORT_MARKER: &str = "## seat bench report";
 
-/// Runs the attested benchmarks in release and prints their report (the lines after
+/// The benchmarks `cargo xtask bench` runs, in order: the attested connection (issue 18), then
+/// the appraisal of each real platform sample against its signature floor (issues 13 and 16,
+/// `appraisal_over_signature_floor/<format>`).
+const BENCHES: [&[&str]; 2] = [
+    &["--package", "seat-examples", "--bench", "attested"],
+    &[
+        "--package",
+        "seat-verify",
+        "--bench",
+        "platforms",
+        "--features",
+        "tdx,snp,tpm,psa,nitro,cca",
+    ],
+];
+
+/// Runs the benchmarks in release and prints their reports (the lines after
 /// [`BENCH_REPORT_MARKER`]) on stdout, criterion's progress on stderr.
 fn bench(flags: &[String]) -> Result<(), String> {
-    use std::io::{BufRead, BufReader};
     let mut quick = false;
     for flag in flags {
         match flag.as_str() {
@@ -632,17 +649,32 @@ fn bench(flags: &[String]) -> Result<(), String> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    let mut result = Ok(());
+    for args in BENCHES {
+        if let Err(e) = bench_report(args, quick) {
+            result = Err(e);
+            break;
+        }
+    }
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average (1, 5, 15 min) after: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    result
+}
+
+/// Runs one benchmark (`cargo bench --locked ARGS`) and prints its report.
+fn bench_report(args: &[&str], quick: bool) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
     let mut cmd = Command::new(cargo());
-    cmd.args([
-        "bench",
-        "--locked",
-        "--package",
-        "seat-examples",
-        "--bench",
-        "attested",
-    ])
-    .current_dir(project_root())
-    .stdout(std::process::Stdio::piped());
+    cmd.args(["bench", "--locked"])
+        .args(args)
+        .current_dir(project_root())
+        .stdout(std::process::Stdio::piped());
     if quick {
         cmd.env("SEAT_BENCH_QUICK", "1");
     }
@@ -661,18 +693,13 @@ fn bench(flags: &[String]) -> Result<(), String> {
         }
     }
     let status = child.wait().map_err(|e| format!("cannot run cargo: {e}"))?;
-    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "load average (1, 5, 15 min) after: {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
     if status.success() && reporting {
         Ok(())
     } else {
-        Err(format!("the benchmarks failed ({status})"))
+        Err(format!(
+            "the benchmark {} failed ({status})",
+            args.join(" ")
+        ))
     }
 }
 
