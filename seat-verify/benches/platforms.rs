@@ -100,6 +100,9 @@ const NITRO_DOC: &[u8] = include_bytes!("../tests/data/nitro/attestation.cose");
 /// The Nitro document's timestamp (2025-01-06T16:07:05Z), inside every certificate's validity.
 const NITRO_TIME: u64 = 1_736_179_625;
 
+/// Any time: a pinned AK has no validity period.
+const TPM_NOW: u64 = 1_700_000_000;
+
 const P256_SPKI_PREFIX: [u8; 27] = [
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
     0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
@@ -352,6 +355,7 @@ fn tpm_case() -> Case {
     let record = TpmQuoteRecord {
         kid: None,
         signature,
+        ak_certs: Vec::new(),
         pcrs,
         attest: attest.clone(),
     }
@@ -361,7 +365,7 @@ fn tpm_case() -> Case {
         name: "azure-ak".into(),
         spki: ak.clone(),
     }]));
-    f.verify_quote(&record).unwrap();
+    f.verify_quote(&record, TPM_NOW).unwrap();
     let key: rsa::RsaPublicKey = rsa::pkcs8::DecodePublicKey::from_public_key_der(&ak).unwrap();
     let floor = move || {
         key.verify(
@@ -376,7 +380,7 @@ fn tpm_case() -> Case {
         id: "tpm",
         floor: "1 RSA-2048 PKCS#1 v1.5 SHA-256 (AK over TPMS_ATTEST)".into(),
         appraise: Box::new(move || {
-            f.verify_quote(&record).unwrap();
+            f.verify_quote(&record, TPM_NOW).unwrap();
         }),
         verify_floor: Box::new(floor),
     }
