@@ -499,22 +499,8 @@ impl CcaRealmClaims {
 /// Whether `media_type` names a CCA token ([`CCA_MEDIA_TYPE`]; type and parameter name
 /// case-insensitive, the profile quoted or not).
 pub fn is_cca_media_type(media_type: &str) -> bool {
-    let mut parts = media_type.split(';');
-    let essence = parts.next().unwrap_or_default().trim();
-    if !essence.eq_ignore_ascii_case("application/eat-collection") {
-        return false;
-    }
-    let Some((name, value)) = parts.next().and_then(|p| p.trim().split_once('=')) else {
-        return false;
-    };
-    let value = value.trim();
-    let value = value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(value);
-    name.trim().eq_ignore_ascii_case("profile")
-        && value == CCA_PLATFORM_LEGACY_PROFILE
-        && parts.next().is_none()
+    crate::cmw::media_type_parameter(media_type, "application/eat-collection", "profile")
+        == Some(CCA_PLATFORM_LEGACY_PROFILE)
 }
 
 #[cfg(test)]

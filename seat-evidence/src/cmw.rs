@@ -181,6 +181,33 @@ impl Form {
     }
 }
 
+/// The value of `parameter` when `media_type` is `essence` with exactly that one parameter,
+/// `None` otherwise (RFC 9110 section 8.3.1: type, subtype and parameter name compared
+/// case-insensitively; whitespace allowed around `;`, none around `=`, which section 5.6.6 does
+/// not allow; the value quoted or not). Every profiled media type of this crate and of the
+/// Verifier's formats (the simulated TEE's, PSA's, CCA's, tsm-report's) is read with it.
+pub fn media_type_parameter<'a>(
+    media_type: &'a str,
+    essence: &str,
+    parameter: &str,
+) -> Option<&'a str> {
+    let mut parts = media_type.split(';');
+    if !parts.next()?.trim().eq_ignore_ascii_case(essence) {
+        return None;
+    }
+    let (name, value) = parts.next()?.trim_start().split_once('=')?;
+    if !name.eq_ignore_ascii_case(parameter) || parts.next().is_some() {
+        return None;
+    }
+    let value = value.trim_end();
+    Some(
+        value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value),
+    )
+}
+
 /// Whether `s` is a plausible media type: 1 to [`MAX_MEDIA_TYPE_LEN`] printable ASCII bytes
 /// (0x20 to 0x7e) with a `/`.
 fn valid_media_type(s: &str) -> bool {

@@ -100,22 +100,7 @@ pub fn tsm_media_type(provider: &str) -> String {
 /// case-insensitively, the value as given, quoted or not); `None` for another media type or
 /// parameters other than one `provider`.
 pub fn tsm_provider(media_type: &str) -> Option<&str> {
-    let mut parts = media_type.split(';');
-    let essence = parts.next()?;
-    if !essence.trim().eq_ignore_ascii_case(TSM_REPORT_MEDIA_TYPE) {
-        return None;
-    }
-    let (name, value) = parts.next()?.trim_start().split_once('=')?;
-    if !name.eq_ignore_ascii_case("provider") || parts.next().is_some() {
-        return None;
-    }
-    let value = value.trim_end();
-    Some(
-        value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value),
-    )
+    crate::cmw::media_type_parameter(media_type, TSM_REPORT_MEDIA_TYPE, "provider")
 }
 
 /// A configfs-tsm report as the tsm-report map carries it.

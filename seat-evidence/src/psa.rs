@@ -367,25 +367,12 @@ impl PsaClaims {
 /// Whether `media_type` names a PSA token ([`PSA_MEDIA_TYPE`] or [`PSA_LEGACY_MEDIA_TYPE`];
 /// type and parameter name case-insensitive, the profile quoted or not).
 pub fn is_psa_media_type(media_type: &str) -> bool {
-    let mut parts = media_type.split(';');
-    let essence = parts.next().unwrap_or_default().trim();
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
     if essence.eq_ignore_ascii_case(PSA_LEGACY_MEDIA_TYPE) {
-        return parts.next().is_none();
+        return !media_type.contains(';');
     }
-    if !essence.eq_ignore_ascii_case("application/eat+cwt") {
-        return false;
-    }
-    let Some((name, value)) = parts.next().and_then(|p| p.trim().split_once('=')) else {
-        return false;
-    };
-    let value = value.trim();
-    let value = value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(value);
-    name.trim().eq_ignore_ascii_case("eat_profile")
-        && value == PSA_PROFILE
-        && parts.next().is_none()
+    crate::cmw::media_type_parameter(media_type, "application/eat+cwt", "eat_profile")
+        == Some(PSA_PROFILE)
 }
 
 #[cfg(test)]

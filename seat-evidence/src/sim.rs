@@ -631,29 +631,8 @@ const fn head_len(n: usize) -> usize {
 /// case-insensitively; optional whitespace around `;` and before `=` refused as RFC 9110
 /// section 5.6.6 does not allow it there; rats-formats.md 9.2 item 15).
 pub fn is_sim_media_type(m: &str) -> bool {
-    let mut parts = m.split(';');
-    let Some(essence) = parts.next() else {
-        return false;
-    };
-    if !essence.trim().eq_ignore_ascii_case("application/eat+cwt") {
-        return false;
-    }
-    let mut profile = None;
-    for p in parts {
-        let Some((name, value)) = p.trim_start().split_once('=') else {
-            return false;
-        };
-        if !name.eq_ignore_ascii_case("eat_profile") || profile.is_some() {
-            return false;
-        }
-        let value = value.trim_end();
-        let unquoted = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value);
-        profile = Some(unquoted);
-    }
-    profile == Some(SIM_TEE_PROFILE)
+    crate::cmw::media_type_parameter(m, "application/eat+cwt", "eat_profile")
+        == Some(SIM_TEE_PROFILE)
 }
 
 /// Decodes the measurements map `{name: digest}` strictly.

@@ -38,7 +38,6 @@
 
 use seat_evidence::cca::{CcaPlatformClaims, CcaRealmClaims, CcaToken, is_cca_media_type};
 use seat_evidence::cose::{Algorithm, CoseSign1};
-use seat_evidence::platform;
 use seat_evidence::psa::Lifecycle;
 
 use seat_binding::provider::CryptoProvider;
@@ -327,11 +326,7 @@ impl EvidenceFormat for CcaFormat {
 
     fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
         let t = self.verify_token(cx.token, cx.provider)?;
-        let expected = platform::report_data(cx.binder, cx.aik_pub_hash)
-            .map_err(|_| Reason::BinderMismatch)?;
-        if !ct_eq(&t.realm.challenge, &expected) {
-            return Err(Reason::BinderMismatch);
-        }
+        cx.check_report_data(Some(&t.realm.challenge))?;
         let (findings, vector) = self.policy_findings(&t)?;
         let (pc, rc) = (&t.platform, &t.realm);
         let mut claims = EvidenceClaims::new(

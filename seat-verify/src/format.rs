@@ -112,6 +112,23 @@ impl<'a> AppraisalContext<'a> {
             policy,
         }
     }
+
+    /// The binding stage of the platform formats: `report_data` (a quote's or report's
+    /// report-data field, a token's nonce or challenge) must equal
+    /// [`seat_evidence::platform::report_data`] of this context's binder and AIK hash, compared
+    /// in constant time. `None` (a document without the field) fails like a wrong value.
+    ///
+    /// # Errors
+    ///
+    /// [`Reason::BinderMismatch`], also for a binder or AIK hash the rule does not accept.
+    pub fn check_report_data(&self, report_data: Option<&[u8]>) -> Result<(), Reason> {
+        let expected = seat_evidence::platform::report_data(self.binder, self.aik_pub_hash)
+            .map_err(|_| Reason::BinderMismatch)?;
+        match report_data {
+            Some(got) if crate::crypto::ct_eq(got, &expected) => Ok(()),
+            _ => Err(Reason::BinderMismatch),
+        }
+    }
 }
 
 /// One format's appraisal of one token that passed decode, signature (chain) and binding.

@@ -25,10 +25,9 @@ use der::{Decode as _, Encode as _};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use seat_evidence::cbor::{self, Profile, Value};
 use seat_evidence::cose::{Algorithm, CoseSign1};
-use seat_evidence::platform;
 
 use crate::claims::{EvidenceClaims, Platform};
-use crate::crypto::{SpkiVerifier, ct_eq};
+use crate::crypto::SpkiVerifier;
 use crate::error::Reason;
 use crate::format::{AppraisalContext, EvidenceFormat, FormatAppraisal, ar4si, trust_vector};
 
@@ -282,11 +281,7 @@ impl EvidenceFormat for NitroFormat {
     fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
         let v = self.verify_document(cx.token, cx.now_unix_secs, cx.provider)?;
         let d = &v.document;
-        let expected = platform::report_data(cx.binder, cx.aik_pub_hash)
-            .map_err(|_| Reason::BinderMismatch)?;
-        if !d.nonce.as_ref().is_some_and(|n| ct_eq(n, &expected)) {
-            return Err(Reason::BinderMismatch);
-        }
+        cx.check_report_data(d.nonce.as_deref())?;
         let mut findings = Vec::new();
         let executables = if self.policy.reference_pcrs.is_empty() {
             None

@@ -22,7 +22,6 @@ use core::fmt;
 
 use seat_binding::provider::{CryptoProvider, HashAlgorithm};
 use seat_evidence::cose::{Algorithm, CoseMac0, CoseSign1};
-use seat_evidence::platform;
 use seat_evidence::psa::{Lifecycle, PSA_PROFILE, PsaClaims, is_psa_media_type};
 use zeroize::Zeroizing;
 
@@ -304,11 +303,7 @@ impl EvidenceFormat for PsaFormat {
 
     fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
         let t = self.verify_token(cx.token, cx.provider)?;
-        let expected = platform::report_data(cx.binder, cx.aik_pub_hash)
-            .map_err(|_| Reason::BinderMismatch)?;
-        if !ct_eq(&t.claims.nonce, &expected) {
-            return Err(Reason::BinderMismatch);
-        }
+        cx.check_report_data(Some(&t.claims.nonce))?;
         let (findings, vector) = self.findings(&t.claims)?;
         let c = &t.claims;
         let mut claims = EvidenceClaims::new(

@@ -860,11 +860,7 @@ impl EvidenceFormat for SnpFormat {
     fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
         let report = report_of(cx.token, cx.media_type)?;
         let r = self.verify_report(&report, cx.collateral, cx.now_unix_secs, cx.provider)?;
-        let expected = platform::report_data(cx.binder, cx.aik_pub_hash)
-            .map_err(|_| Reason::BinderMismatch)?;
-        if !crate::crypto::ct_eq(&r.report_data, &expected) {
-            return Err(Reason::BinderMismatch);
-        }
+        cx.check_report_data(Some(&r.report_data))?;
         let (findings, tcb, vector) = self.findings(&r)?;
         let mut claims = EvidenceClaims::new(
             Platform::SevSnp,

@@ -471,11 +471,7 @@ impl EvidenceFormat for TdxFormat {
     fn appraise(&self, cx: &AppraisalContext<'_>) -> Result<FormatAppraisal, Reason> {
         let quote = quote_of(cx.token)?;
         let q = self.verify_quote(&quote, cx.collateral, cx.now_unix_secs, cx.provider)?;
-        let expected = platform::report_data(cx.binder, cx.aik_pub_hash)
-            .map_err(|_| Reason::BinderMismatch)?;
-        if !crate::crypto::ct_eq(&q.report_data, &expected) {
-            return Err(Reason::BinderMismatch);
-        }
+        cx.check_report_data(Some(&q.report_data))?;
         let (findings, vector) = self.findings(&q)?;
         let mut claims = EvidenceClaims::new(
             Platform::Tdx,
