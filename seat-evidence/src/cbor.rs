@@ -188,6 +188,15 @@ impl Value {
     }
 }
 
+/// The order of two text map keys by their deterministic encodings (RFC 8949 section 4.2.1):
+/// the shorter first, then bytewise. Decoders that keep a map as a list sort it with this, so
+/// that a decoded value equals the one decoded from its re-encoding.
+pub fn cmp_text_encoded(a: &str, b: &str) -> core::cmp::Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
 /// A map label that is an integer or a text string (`int / text`): CMW collection labels
 /// (RFC 9999 section 3.3), COSE header labels (RFC 9052 section 3), claim keys.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -840,6 +840,8 @@ impl Ear {
                         out.push((l, Appraisal::decode(r)?));
                         Ok(())
                     })?;
+                    // A map: in the order the CBOR encoder writes it, not the sender's.
+                    out.sort_by(|a, b| cbor::cmp_text_encoded(&a.0, &b.0));
                     submods = Some(nonempty_submods(out, vat)?);
                 }
                 Label::Int(eat::EAT_NONCE) => e.nonce = Some(Nonce::decode(r)?),
@@ -988,10 +990,13 @@ impl Ear {
                         what: Item::Submods,
                         at: 0,
                     })?;
-                    let out = m
+                    let mut out = m
                         .iter()
                         .map(|(l, a)| Appraisal::from_json(a).map(|a| (l.clone(), a)))
                         .collect::<Result<Vec<_>, _>>()?;
+                    // An object: members in the order the JSON encoder writes them, whatever
+                    // order serde_json's map keeps.
+                    out.sort_by(|a, b| a.0.cmp(&b.0));
                     submods = Some(nonempty_submods(out, 0)?);
                 }
                 "eat_nonce" => e.nonce = Some(nonce_from_json(v)?),
@@ -1217,9 +1222,9 @@ mod arb {
                 submods.push((l, a));
             }
         }
-        // Both decoders return submods in wire order; the encoders write them sorted.
+        // Both decoders sort submods as their encoders write them.
         if cbor {
-            submods.sort_by_cached_key(|(l, _)| Value::Text(l.clone()).to_vec());
+            submods.sort_by(|a, b| crate::cbor::cmp_text_encoded(&a.0, &b.0));
         } else {
             submods.sort_by(|a, b| a.0.cmp(&b.0));
         }

@@ -791,6 +791,8 @@ fn decode_submods(r: &mut Reader<'_>) -> Result<Vec<(String, Submodule)>, Error>
     if out.is_empty() {
         return Err(Error::BadLength { what, at });
     }
+    // A map: its entries in the order the encoder writes them, not the sender's.
+    out.sort_by(|a, b| cbor::cmp_text_encoded(&a.0, &b.0));
     Ok(out)
 }
 
@@ -909,9 +911,9 @@ mod arb {
                     c.submods.push((label, s));
                 }
             }
-            // Decoding keeps wire order, and the encoder writes sorted labels.
+            // Decoding sorts the labels as the encoder writes them.
             c.submods
-                .sort_by_cached_key(|(l, _)| Value::Text(l.clone()).to_vec());
+                .sort_by(|a, b| crate::cbor::cmp_text_encoded(&a.0, &b.0));
         }
         for _ in 0..u.int_in_range(0..=2)? {
             let l: Label = u.arbitrary()?;

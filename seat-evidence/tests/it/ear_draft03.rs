@@ -321,3 +321,30 @@ fn ear_jwt_2_legacy_token_is_refused() {
         }
     );
 }
+
+/// `submods` members in any order decode to one EAR: a JSON object is unordered, whatever order
+/// serde_json's map keeps (with `preserve_order`, which the all-features build turns on, it
+/// keeps the sender's).
+#[test]
+fn json_submods_in_any_order_decode_alike() {
+    let ear = |members: &str| {
+        Ear::from_json(
+            format!(
+                r#"{{"eat_profile": "tag:ietf.org,2026:rats/ear#03", "iat": 1666529300,
+  "ear_verifier_id": {{"developer": "https://veraison-project.org", "build": "vts 0.0.1"}},
+  "submods": {{{members}}}}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    };
+    let a = r#""a": {"ear_status": "affirming"}"#;
+    let b = r#""bb": {"ear_status": "warning"}"#;
+    let forward = ear(&format!("{a}, {b}"));
+    let backward = ear(&format!("{b}, {a}"));
+    assert_eq!(forward, backward);
+    assert_eq!(
+        Ear::from_json(backward.to_json_string().as_bytes()).unwrap(),
+        backward
+    );
+}

@@ -487,3 +487,23 @@ fn confirmation_key_in_any_order_round_trips() {
     );
     assert_eq!(ClaimsSet::decode(&again).unwrap(), claims);
 }
+
+/// Found by the `cbor` fuzz target: `submods` whose labels come out of deterministic order
+/// (`{266: {"bb": "x", "a": "y"}}`; RFC 8949 section 4.2.1 puts the shorter `61 61` before
+/// `62 62 62`). A map is a set, so the claims-set decoded from it equals the one decoded from
+/// its re-encoding, which writes the labels sorted.
+#[test]
+fn submods_in_any_order_round_trip() {
+    let input = [
+        0xa1, 0x19, 0x01, 0x0a, 0xa2, 0x62, 0x62, 0x62, 0x61, 0x78, 0x61, 0x61, 0x61, 0x79,
+    ];
+    let claims = ClaimsSet::decode(&input).unwrap();
+    let again = claims.to_vec();
+    assert_eq!(
+        again,
+        [
+            0xa1, 0x19, 0x01, 0x0a, 0xa2, 0x61, 0x61, 0x61, 0x79, 0x62, 0x62, 0x62, 0x61, 0x78
+        ]
+    );
+    assert_eq!(ClaimsSet::decode(&again).unwrap(), claims);
+}
