@@ -260,35 +260,19 @@ impl CcaFormat {
         let p = &self.policy;
         let (pc, rc) = (&t.platform, &t.realm);
         let mut findings = Vec::new();
-        let hardware = if p.implementation_ids.is_empty() {
-            None
-        } else if p.implementation_ids.contains(&pc.implementation_id) {
-            Some(ar4si::GENUINE_HARDWARE)
-        } else {
-            findings.push(Reason::UnknownImplementation);
-            Some(ar4si::UNRECOGNIZED_HARDWARE)
-        };
-        let configuration = match pc.lifecycle_state() {
-            Some(l) if p.lifecycles.contains(&l) => ar4si::APPROVED_CONFIG,
-            _ => {
-                findings.push(Reason::LifecycleNotAccepted);
-                ar4si::UNSUPPORTABLE_CONFIG
-            }
-        };
+        let (hardware, configuration) = crate::psa::platform_claims(
+            &p.implementation_ids,
+            &p.lifecycles,
+            &pc.implementation_id,
+            pc.lifecycle_state(),
+            &mut findings,
+        );
         let before = findings.len();
-        for r in &p.reference_components {
-            match pc
-                .software_components
-                .iter()
-                .find(|s| s.measurement_type.as_deref() == Some(r.measurement_type.as_str()))
-            {
-                None => findings.push(Reason::MeasurementMissing),
-                Some(s) if s.measurement_value != r.measurement_value => {
-                    findings.push(Reason::MeasurementMismatch);
-                }
-                Some(_) => {}
-            }
-        }
+        crate::psa::component_findings(
+            &p.reference_components,
+            &pc.software_components,
+            &mut findings,
+        );
         if !p.realms.is_empty() {
             let realm_ok = p.realms.iter().any(|r| {
                 r.rim == rc.rim

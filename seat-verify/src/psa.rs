@@ -22,7 +22,7 @@ use core::fmt;
 
 use seat_binding::provider::{CryptoProvider, HashAlgorithm};
 use seat_evidence::cose::{Algorithm, CoseMac0, CoseSign1};
-use seat_evidence::psa::{Lifecycle, PSA_PROFILE, PsaClaims, is_psa_media_type};
+use seat_evidence::psa::{Lifecycle, PSA_PROFILE, PsaClaims, SwComponent, is_psa_media_type};
 use zeroize::Zeroizing;
 
 use crate::claims::{EvidenceClaims, Platform};
@@ -251,40 +251,24 @@ impl PsaFormat {
     ) -> Result<(Vec<Reason>, seat_evidence::ear::TrustVector), Reason> {
         let p = &self.policy;
         let mut findings = Vec::new();
-        let hardware = if p.implementation_ids.is_empty() {
+        let (hardware, configuration) = platform_claims(
+            &p.implementation_ids,
+            &p.lifecycles,
+            &c.implementation_id,
+            c.lifecycle_state(),
+            &mut findings,
+        );
+        let executables = if p.reference_components.is_empty() {
             None
-        } else if p.implementation_ids.contains(&c.implementation_id) {
-            Some(ar4si::GENUINE_HARDWARE)
+        } else if component_findings(
+            &p.reference_components,
+            &c.software_components,
+            &mut findings,
+        ) {
+            Some(ar4si::APPROVED_RUNTIME)
         } else {
-            findings.push(Reason::UnknownImplementation);
-            Some(ar4si::UNRECOGNIZED_HARDWARE)
+            Some(ar4si::UNRECOGNIZED_RUNTIME)
         };
-        let configuration = match c.lifecycle_state() {
-            Some(l) if p.lifecycles.contains(&l) => ar4si::APPROVED_CONFIG,
-            _ => {
-                findings.push(Reason::LifecycleNotAccepted);
-                ar4si::UNSUPPORTABLE_CONFIG
-            }
-        };
-        let executables =
-            if p.reference_components.is_empty() {
-                None
-            } else {
-                let mut e = ar4si::APPROVED_RUNTIME;
-                for r in &p.reference_components {
-                    match c.software_components.iter().find(|s| {
-                        s.measurement_type.as_deref() == Some(r.measurement_type.as_str())
-                    }) {
-                        None => findings.push(Reason::MeasurementMissing),
-                        Some(s) if s.measurement_value != r.measurement_value => {
-                            findings.push(Reason::MeasurementMismatch);
-                        }
-                        Some(_) => continue,
-                    }
-                    e = ar4si::UNRECOGNIZED_RUNTIME;
-                }
-                Some(e)
-            };
         let vector = trust_vector(
             ar4si::TRUSTWORTHY_INSTANCE,
             Some(configuration),
@@ -333,4 +317,60 @@ impl EvidenceFormat for PsaFormat {
         a.findings = findings;
         Ok(a)
     }
+}
+
+/// The PSA platform rules, shared with the CCA platform token (which uses the PSA claims):
+/// the implementation ID against `implementation_ids` (the AR4SI hardware claim; none when the
+/// policy names no implementation) and the lifecycle state against `lifecycles` (the
+/// configuration claim). A miss pushes its finding.
+pub(crate) fn platform_claims(
+    implementation_ids: &[Vec<u8>],
+    lifecycles: &[Lifecycle],
+    implementation_id: &[u8],
+    lifecycle: Option<Lifecycle>,
+    findings: &mut Vec<Reason>,
+) -> (Option<i8>, i8) {
+    let hardware = if implementation_ids.is_empty() {
+        None
+    } else if implementation_ids
+        .iter()
+        .any(|i| i.as_slice() == implementation_id)
+    {
+        Some(ar4si::GENUINE_HARDWARE)
+    } else {
+        findings.push(Reason::UnknownImplementation);
+        Some(ar4si::UNRECOGNIZED_HARDWARE)
+    };
+    let configuration = match lifecycle {
+        Some(l) if lifecycles.contains(&l) => ar4si::APPROVED_CONFIG,
+        _ => {
+            findings.push(Reason::LifecycleNotAccepted);
+            ar4si::UNSUPPORTABLE_CONFIG
+        }
+    };
+    (hardware, configuration)
+}
+
+/// Each reference component must be reported (by measurement type) with its value: pushes
+/// [`Reason::MeasurementMissing`] or [`Reason::MeasurementMismatch`] per miss and says whether
+/// all matched.
+pub(crate) fn component_findings(
+    references: &[PsaComponentReference],
+    components: &[SwComponent],
+    findings: &mut Vec<Reason>,
+) -> bool {
+    let before = findings.len();
+    for r in references {
+        match components
+            .iter()
+            .find(|s| s.measurement_type.as_deref() == Some(r.measurement_type.as_str()))
+        {
+            None => findings.push(Reason::MeasurementMissing),
+            Some(s) if s.measurement_value != r.measurement_value => {
+                findings.push(Reason::MeasurementMismatch);
+            }
+            Some(_) => {}
+        }
+    }
+    findings.len() == before
 }
