@@ -10,7 +10,8 @@ use core::fmt;
 
 use crate::exporter::Exporter;
 use crate::provider::{
-    CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SignatureEncoding, SigningKey,
+    CryptoProvider, HashAlgorithm, HashContext, RandomSource, SignatureAlgorithm,
+    SignatureEncoding, SigningKey,
 };
 use crate::{Digest, Error, Secret};
 
@@ -72,6 +73,111 @@ pub struct AuthenticatorKeys {
     role: Role,
     handshake_context: Secret,
     finished_key: Secret,
+}
+
+/// The CertificateVerify signed content over transcript hash `th`: 64 spaces,
+/// [`CERTIFICATE_VERIFY_CONTEXT`], 0x00, `th` (RFC 8446 section 4.4.3).
+fn signed_content(th: &Digest) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + CERTIFICATE_VERIFY_CONTEXT.len() + 1 + th.len());
+    out.extend_from_slice(&[0x20; 64]);
+    out.extend_from_slice(CERTIFICATE_VERIFY_CONTEXT);
+    out.push(0);
+    out.extend_from_slice(th.as_bytes());
+    out
+}
+
+/// One authenticator's running transcript, from [`AuthenticatorKeys::transcript`]: first the
+/// CertificateVerify (sign or verify), then the Finished MAC, which consumes it.
+pub struct Transcript<'a> {
+    keys: &'a AuthenticatorKeys,
+    hash: Box<dyn HashContext + 'a>,
+}
+
+impl Transcript<'_> {
+    /// The CertificateVerify signed content (as [`AuthenticatorKeys::certificate_verify_content`]).
+    pub fn certificate_verify_content(&self) -> Vec<u8> {
+        signed_content(&self.hash.current())
+    }
+
+    /// Signs the CertificateVerify content with `key` in the TLS encoding (as
+    /// [`AuthenticatorKeys::sign_certificate_verify`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`SigningKey::sign`].
+    pub fn sign_certificate_verify(
+        &self,
+        key: &dyn SigningKey,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Vec<u8>, Error> {
+        key.sign(
+            &self.certificate_verify_content(),
+            SignatureEncoding::Tls,
+            rng,
+        )
+    }
+
+    /// Verifies a CertificateVerify signature (as
+    /// [`AuthenticatorKeys::verify_certificate_verify`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`AuthenticatorKeys::verify_certificate_verify`].
+    pub fn verify_certificate_verify(
+        &self,
+        algorithm: SignatureAlgorithm,
+        leaf_spki: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.keys.provider.verify(
+            algorithm,
+            leaf_spki,
+            &self.certificate_verify_content(),
+            signature,
+            SignatureEncoding::Tls,
+        )
+    }
+
+    /// The Finished `verify_data` once `certificate_verify` is added (as
+    /// [`AuthenticatorKeys::finished_mac`]).
+    pub fn finished_mac(mut self, certificate_verify: &[u8]) -> Digest {
+        self.hash.update(certificate_verify);
+        let th = self.hash.current();
+        self.keys.provider.hmac(
+            self.keys.hash,
+            self.keys.finished_key.expose(),
+            &[th.as_bytes()],
+        )
+    }
+
+    /// Checks a received Finished `verify_data` in constant time (as
+    /// [`AuthenticatorKeys::verify_finished`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadFinished`] if it differs.
+    pub fn verify_finished(
+        self,
+        certificate_verify: &[u8],
+        verify_data: &[u8],
+    ) -> Result<(), Error> {
+        if self
+            .finished_mac(certificate_verify)
+            .ct_eq_bytes(verify_data)
+        {
+            Ok(())
+        } else {
+            Err(Error::BadFinished)
+        }
+    }
+}
+
+impl fmt::Debug for Transcript<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transcript")
+            .field("role", &self.keys.role)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for AuthenticatorKeys {
@@ -146,6 +252,18 @@ impl AuthenticatorKeys {
         &self.finished_key
     }
 
+    /// The transcript of one authenticator, `HC || request || Certificate`, hashed once: it
+    /// gives the CertificateVerify content and then, with the CertificateVerify added, the
+    /// Finished MAC, without hashing the Certificate twice. The results are those of
+    /// [`Self::certificate_verify_content`] and [`Self::finished_mac`].
+    pub fn transcript(&self, request: Option<&[u8]>, certificate: &[u8]) -> Transcript<'_> {
+        let mut hash = self.provider.hash_context(self.hash);
+        hash.update(self.handshake_context.expose());
+        hash.update(request.unwrap_or_default());
+        hash.update(certificate);
+        Transcript { keys: self, hash }
+    }
+
     /// `Hash(HC || request || Certificate)`, the transcript hash signed in CertificateVerify
     /// (RFC 9261 section 5.2.2). `request` is `None` for a spontaneous server authenticator.
     pub fn certificate_verify_transcript_hash(
@@ -172,12 +290,7 @@ impl AuthenticatorKeys {
         certificate: &[u8],
     ) -> Vec<u8> {
         let th = self.certificate_verify_transcript_hash(request, certificate);
-        let mut out = Vec::with_capacity(64 + CERTIFICATE_VERIFY_CONTEXT.len() + 1 + th.len());
-        out.extend_from_slice(&[0x20; 64]);
-        out.extend_from_slice(CERTIFICATE_VERIFY_CONTEXT);
-        out.push(0);
-        out.extend_from_slice(th.as_bytes());
-        out
+        signed_content(&th)
     }
 
     /// Signs the CertificateVerify content with `key`, in the TLS encoding; returns the

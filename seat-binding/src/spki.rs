@@ -77,6 +77,20 @@ pub fn spki_from_certificate(cert_der: &[u8]) -> Result<&[u8], Error> {
     locate_spki(cert_der).map_err(err)
 }
 
+/// Returns the DER `SubjectPublicKeyInfo` of a certificate this side configured itself (its
+/// own credential), as a sub-slice of it: the outer structure is walked to the SPKI, which
+/// must be well-formed, and the rest of the certificate is not decoded. A peer's certificate
+/// goes through [`spki_from_certificate`], which decodes all of it.
+///
+/// # Errors
+///
+/// [`Error::MalformedCertificate`] with the offset `der` reports.
+pub fn spki_from_own_certificate(cert_der: &[u8]) -> Result<&[u8], Error> {
+    locate_spki(cert_der).map_err(|e| Error::MalformedCertificate {
+        offset: der_offset(e),
+    })
+}
+
 /// The bytes of `tbsCertificate.subjectPublicKeyInfo` in a certificate already decoded:
 /// `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
 /// signature, issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }`.

@@ -52,8 +52,8 @@ use rustls::{ClientConnection, ConnectionCommon, ServerConnection};
 use seat_binding::exporter::rustls_adapter::RustlsExporter;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{
-    CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SignatureEncoding, SigningKey,
-    default_provider,
+    CryptoProvider, HashAlgorithm, HashContext, RandomSource, SignatureAlgorithm,
+    SignatureEncoding, SigningKey, default_provider,
 };
 use seat_binding::{Digest, Secret};
 use seat_evidence::attester::Attester;
@@ -126,6 +126,10 @@ impl SigningKey for CountingKey {
 impl CryptoProvider for CountingProvider {
     fn hash(&self, alg: HashAlgorithm, parts: &[&[u8]]) -> Digest {
         self.0.hash(alg, parts)
+    }
+
+    fn hash_context(&self, alg: HashAlgorithm) -> Box<dyn HashContext + '_> {
+        self.0.hash_context(alg)
     }
 
     fn hmac(&self, alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest {

@@ -294,16 +294,16 @@ pub fn build(
         entries,
     )?
     .to_vec();
-    let request = solicitation.request_bytes();
-    let signature = keys
-        .sign_certificate_verify(request, &certificate, key, rng)
+    let transcript = keys.transcript(solicitation.request_bytes(), &certificate);
+    let signature = transcript
+        .sign_certificate_verify(key, rng)
         .map_err(Error::Crypto)?;
     let certificate_verify = CertificateVerify {
         algorithm: scheme,
         signature: SignatureBytes::new(signature)?,
     }
     .to_vec();
-    let mac = keys.finished_mac(request, &certificate, &certificate_verify);
+    let mac = transcript.finished_mac(&certificate_verify);
     let finished = Finished::new(mac.as_bytes().to_vec())?.to_vec();
     Ok([certificate, certificate_verify, finished].concat())
 }
@@ -480,22 +480,23 @@ pub fn validate(
     let trust = verifier
         .verify_chain(leaf.cert_data.as_bytes(), &intermediates, now_unix_secs)
         .map_err(Error::InvalidCertificate)?;
-    keys.verify_certificate_verify(
-        request,
-        cert_msg.raw,
-        algorithm,
-        &leaf_spki,
-        certificate_verify.signature.as_bytes(),
-    )
-    .map_err(|e| match e {
-        seat_binding::Error::KeyMismatch => PeerMisbehaved::KeyDoesNotMatchScheme.into(),
-        seat_binding::Error::MalformedPublicKey { .. }
-        | seat_binding::Error::UnsupportedPublicKeyAlgorithm => {
-            Error::InvalidCertificate(crate::chain::CertificateError::Malformed)
-        }
-        _ => PeerMisbehaved::BadSignature.into(),
-    })?;
-    keys.verify_finished(request, cert_msg.raw, cv_msg.raw, finished.verify_data())
+    let transcript = keys.transcript(request, cert_msg.raw);
+    transcript
+        .verify_certificate_verify(
+            algorithm,
+            &leaf_spki,
+            certificate_verify.signature.as_bytes(),
+        )
+        .map_err(|e| match e {
+            seat_binding::Error::KeyMismatch => PeerMisbehaved::KeyDoesNotMatchScheme.into(),
+            seat_binding::Error::MalformedPublicKey { .. }
+            | seat_binding::Error::UnsupportedPublicKeyAlgorithm => {
+                Error::InvalidCertificate(crate::chain::CertificateError::Malformed)
+            }
+            _ => PeerMisbehaved::BadSignature.into(),
+        })?;
+    transcript
+        .verify_finished(cv_msg.raw, finished.verify_data())
         .map_err(|_| PeerMisbehaved::BadFinished)?;
     Ok(Outcome::Authenticated(Box::new(ValidatedAuthenticator {
         certificate,

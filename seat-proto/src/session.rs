@@ -41,7 +41,7 @@ use seat_binding::authenticator::{AuthenticatorKeys, Role};
 use seat_binding::binder::{ExpatLabel, aik_pub_hash, expat_binding_value, expat_exported_value};
 use seat_binding::exporter::Exporter;
 use seat_binding::provider::{CryptoProvider, HashAlgorithm, RandomSource, SigningKey};
-use seat_binding::spki::spki_from_certificate;
+use seat_binding::spki::spki_from_own_certificate;
 
 use crate::authenticator::{self, Outcome, SentRequest, Solicitation};
 use crate::chain::{CertificateError, ChainTrust, ChainVerifier};
@@ -962,7 +962,8 @@ impl Session {
                     .first()
                     .ok_or(ApiMisuse::EmptyChain)
                     .and_then(|leaf| {
-                        spki_from_certificate(leaf.as_ref()).map_err(|_| ApiMisuse::BadCredential)
+                        spki_from_own_certificate(leaf.as_ref())
+                            .map_err(|_| ApiMisuse::BadCredential)
                     })?
                     .to_vec(),
             ),

@@ -788,8 +788,14 @@ impl EmbeddedHooks {
 }
 
 fn short(bytes: &[u8]) -> String {
-    let hex: String = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("{hex}...")
+    let mut out = String::with_capacity(19);
+    for b in bytes.iter().take(8) {
+        for nibble in [b >> 4, b & 0x0f] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out.push_str("...");
+    out
 }
 
 impl AttestationHooks for EmbeddedHooks {

@@ -8,8 +8,8 @@ use aws_lc_rs::signature::{self as sig, KeyPair};
 use aws_lc_rs::{digest, hkdf, hmac, rand};
 
 use super::{
-    CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SignatureEncoding, SigningKey,
-    check_expand, public_key_for,
+    CryptoProvider, HashAlgorithm, HashContext, RandomSource, SignatureAlgorithm,
+    SignatureEncoding, SigningKey, check_expand, public_key_for,
 };
 use crate::spki::{KeyType, encode_spki};
 use crate::{Digest, Error, Secret};
@@ -50,6 +50,19 @@ fn hkdf_alg(alg: HashAlgorithm) -> hkdf::Algorithm {
     }
 }
 
+/// aws-lc-rs's hash state; reading it finishes a clone.
+struct AwsLcHash(digest::Context);
+
+impl HashContext for AwsLcHash {
+    fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    fn current(&self) -> Digest {
+        Digest::from_output(self.0.clone().finish().as_ref())
+    }
+}
+
 /// An output length for aws-lc-rs's HKDF.
 struct Len(usize);
 
@@ -66,6 +79,10 @@ impl CryptoProvider for AwsLcRs {
             ctx.update(p);
         }
         Digest::from_output(ctx.finish().as_ref())
+    }
+
+    fn hash_context(&self, alg: HashAlgorithm) -> Box<dyn HashContext + '_> {
+        Box::new(AwsLcHash(digest::Context::new(digest_alg(alg))))
     }
 
     fn hmac(&self, alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest {

@@ -182,10 +182,50 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     ) -> Result<Vec<u8>, Error>;
 }
 
+/// A running hash: bytes go in with [`update`](Self::update), and
+/// [`current`](Self::current) reads the hash of everything so far without ending it. An RFC
+/// 9261 authenticator hashes `HC || request || Certificate` for its CertificateVerify, then the
+/// same bytes and the CertificateVerify for its Finished: one context reads both.
+pub trait HashContext {
+    /// Adds `data`.
+    fn update(&mut self, data: &[u8]);
+
+    /// The hash of everything added so far; the context can take more.
+    fn current(&self) -> Digest;
+}
+
+/// The [`HashContext`] a provider gets by default: it keeps the bytes and hashes them with
+/// [`CryptoProvider::hash`] on each [`current`](HashContext::current).
+struct BufferedHash<'a, P: ?Sized> {
+    provider: &'a P,
+    alg: HashAlgorithm,
+    bytes: Vec<u8>,
+}
+
+impl<P: CryptoProvider + ?Sized> HashContext for BufferedHash<'_, P> {
+    fn update(&mut self, data: &[u8]) {
+        self.bytes.extend_from_slice(data);
+    }
+
+    fn current(&self) -> Digest {
+        self.provider.hash(self.alg, &[&self.bytes])
+    }
+}
+
 /// The crypto operations the seat crates need, behind one object-safe interface.
 pub trait CryptoProvider: Send + Sync + fmt::Debug {
     /// Hashes the concatenation of `parts`.
     fn hash(&self, alg: HashAlgorithm, parts: &[&[u8]]) -> Digest;
+
+    /// A running hash with `alg`. The default keeps the bytes and calls [`hash`](Self::hash);
+    /// a provider with a cloneable hash state hashes each byte once.
+    fn hash_context(&self, alg: HashAlgorithm) -> Box<dyn HashContext + '_> {
+        Box::new(BufferedHash {
+            provider: self,
+            alg,
+            bytes: Vec::new(),
+        })
+    }
 
     /// HMAC (RFC 2104) with `alg` over the concatenation of `parts`.
     fn hmac(&self, alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest;

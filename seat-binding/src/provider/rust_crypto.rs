@@ -17,8 +17,8 @@ use rsa::signature::{RandomizedSigner, SignatureEncoding as _, Signer, Verifier}
 use sha2::{Sha256, Sha384, Sha512};
 
 use super::{
-    CryptoProvider, HashAlgorithm, RandomSource, SignatureAlgorithm, SignatureEncoding, SigningKey,
-    check_expand, public_key_for,
+    CryptoProvider, HashAlgorithm, HashContext, RandomSource, SignatureAlgorithm,
+    SignatureEncoding, SigningKey, check_expand, public_key_for,
 };
 use crate::spki::{KeyType, encode_spki};
 use crate::{Digest, Error, Secret};
@@ -42,6 +42,19 @@ fn hash_parts<D: sha2::Digest>(parts: &[&[u8]]) -> Digest {
         h.update(p);
     }
     Digest::from_output(&h.finalize())
+}
+
+/// A RustCrypto hash state; reading it finishes a clone.
+struct Sha2Context<D>(D);
+
+impl<D: sha2::Digest + Clone> HashContext for Sha2Context<D> {
+    fn update(&mut self, data: &[u8]) {
+        sha2::Digest::update(&mut self.0, data);
+    }
+
+    fn current(&self) -> Digest {
+        Digest::from_output(&self.0.clone().finalize())
+    }
 }
 
 /// HMAC over the concatenation of `parts`. HMAC takes keys of any length, so
@@ -76,6 +89,13 @@ impl CryptoProvider for RustCrypto {
         match alg {
             HashAlgorithm::Sha256 => hash_parts::<Sha256>(parts),
             HashAlgorithm::Sha384 => hash_parts::<Sha384>(parts),
+        }
+    }
+
+    fn hash_context(&self, alg: HashAlgorithm) -> Box<dyn HashContext + '_> {
+        match alg {
+            HashAlgorithm::Sha256 => Box::new(Sha2Context(<Sha256 as sha2::Digest>::new())),
+            HashAlgorithm::Sha384 => Box::new(Sha2Context(<Sha384 as sha2::Digest>::new())),
         }
     }
 

@@ -4,8 +4,10 @@
 use seat_binding::authenticator::{AuthenticatorKeys, Role, empty_certificate};
 use seat_binding::exporter::RecordedExporter;
 use seat_binding::key_schedule::Protocol;
-use seat_binding::provider::{CryptoProvider, HashAlgorithm, SignatureAlgorithm};
-use seat_binding::{Error, Secret};
+use seat_binding::provider::{
+    CryptoProvider, HashAlgorithm, SignatureAlgorithm, SignatureEncoding, SigningKey,
+};
+use seat_binding::{Digest, Error, Secret};
 
 use crate::common::{hash_named, hx, json, protocol_named, split_messages};
 
@@ -20,6 +22,48 @@ const EA_VECTORS: [&str; 4] = [
     include_str!("../data/expat-server-empty-authenticator.json"),
     include_str!("../data/expat-server-validated-with-client-labels.json"),
 ];
+
+/// A provider that takes `CryptoProvider::hash_context`'s default, the buffered context.
+#[derive(Debug)]
+struct BufferedOnly(&'static dyn CryptoProvider);
+
+impl CryptoProvider for BufferedOnly {
+    fn hash(&self, alg: HashAlgorithm, parts: &[&[u8]]) -> Digest {
+        self.0.hash(alg, parts)
+    }
+    fn hmac(&self, alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest {
+        self.0.hmac(alg, key, parts)
+    }
+    fn hkdf_extract(&self, alg: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
+        self.0.hkdf_extract(alg, salt, ikm)
+    }
+    fn hkdf_expand(
+        &self,
+        alg: HashAlgorithm,
+        prk: &[u8],
+        info: &[&[u8]],
+        out_len: usize,
+    ) -> Result<Secret, Error> {
+        self.0.hkdf_expand(alg, prk, info, out_len)
+    }
+    fn signing_key_from_pkcs8(
+        &self,
+        alg: SignatureAlgorithm,
+        pkcs8_der: &[u8],
+    ) -> Result<Box<dyn SigningKey>, Error> {
+        self.0.signing_key_from_pkcs8(alg, pkcs8_der)
+    }
+    fn verify(
+        &self,
+        alg: SignatureAlgorithm,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+        encoding: SignatureEncoding,
+    ) -> Result<(), Error> {
+        self.0.verify(alg, spki_der, message, signature, encoding)
+    }
+}
 
 fn exporter(p: &'static dyn CryptoProvider, v: &serde_json::Value) -> RecordedExporter {
     RecordedExporter::new(
@@ -68,6 +112,34 @@ fn expat_6_5_rows(p: &'static dyn CryptoProvider) {
         .unwrap();
     assert_eq!(server.finished_mac(req, &cert, &cv).as_bytes(), &fin[4..]);
     server.verify_finished(req, &cert, &cv, &fin[4..]).unwrap();
+    // The same answers from one running transcript, and the default (buffered) one.
+    let transcript = server.transcript(req, &cert);
+    transcript
+        .verify_certificate_verify(alg, &spki, &cv[8..])
+        .unwrap();
+    assert_eq!(
+        transcript.certificate_verify_content()[87..],
+        hx(&v, "th_cv")
+    );
+    assert_eq!(transcript.finished_mac(&cv).as_bytes(), &fin[4..]);
+    server
+        .transcript(req, &cert)
+        .verify_finished(&cv, &fin[4..])
+        .unwrap();
+    assert_eq!(
+        server
+            .transcript(req, &cert)
+            .verify_finished(&cv[..cv.len() - 1], &fin[4..]),
+        Err(Error::BadFinished)
+    );
+    let buffered_provider = BufferedOnly(p);
+    let mut buffered = buffered_provider.hash_context(HashAlgorithm::Sha256);
+    buffered.update(server.handshake_context().expose());
+    buffered.update(&request);
+    buffered.update(&cert);
+    assert_eq!(buffered.current().as_bytes(), hx(&v, "th_cv"));
+    buffered.update(&cv);
+    assert_eq!(buffered.current().as_bytes(), hx(&v, "th_fin"));
 
     let ctx = hx(&v, "certificate_request_context");
     assert_eq!(
