@@ -809,8 +809,9 @@ pub struct Session {
     actions: VecDeque<Action>,
     /// The peer chain the TLS handshake validated with the session's own chain verifier.
     handshake_chain: Option<HandshakeChain>,
-    /// The request sent in the server's first flight, until [`Input::Established`] adopts it.
-    first_flight: Option<FirstFlightRequest>,
+    /// The request sent in the server's first flight, until [`Input::Established`] adopts it
+    /// (boxed: a session without one pays a pointer).
+    first_flight: Option<Box<FirstFlightRequest>>,
     /// Whether [`Input::ServerFlight`] was accepted (it is accepted once).
     server_flight_sent: bool,
 }
@@ -1051,10 +1052,10 @@ impl Session {
         }
         .to_vec()?;
         self.server_flight_sent = true;
-        self.first_flight = Some(FirstFlightRequest {
+        self.first_flight = Some(Box::new(FirstFlightRequest {
             request,
             sent_at: now,
-        });
+        }));
         self.actions.push_back(Action::Send(hello));
         self.actions.push_back(Action::Send(ask));
         Ok(())
@@ -1106,7 +1107,7 @@ impl Session {
         }));
         if let Some(first) = self.first_flight.take() {
             // The hello and the request already went out with the server's first flight.
-            return self.adopt_first_flight_request(first, exporter);
+            return self.adopt_first_flight_request(*first, exporter);
         }
         self.send_frame(&Frame::Hello(self.config.hello()))?;
         if open {
