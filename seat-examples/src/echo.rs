@@ -33,6 +33,10 @@ pub struct Options {
     pub server_tampered: bool,
     /// The platform both sides attest with.
     pub tee: TeeKind,
+    /// A server that requires the client's attestation sends its request in its first TLS
+    /// flight (default); off, after the client's `Finished`
+    /// ([`SessionConfigBuilder::first_flight_request`](seat_proto::session::SessionConfigBuilder::first_flight_request)).
+    pub first_flight_request: bool,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             client_tampered: false,
             server_tampered: false,
             tee: TeeKind::Sim,
+            first_flight_request: true,
         }
     }
 }

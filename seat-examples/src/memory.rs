@@ -71,6 +71,8 @@ pub struct Side<C> {
     pub delivered: Vec<u8>,
     /// The session error, once it failed.
     pub error: Option<Error>,
+    /// Whether the session was told the TLS handshake completed.
+    established: bool,
 }
 
 impl<C> core::fmt::Debug for Side<C> {
@@ -98,6 +100,7 @@ where
             account,
             delivered: Vec::new(),
             error: None,
+            established: false,
         }
     }
 
@@ -117,8 +120,34 @@ where
         }
     }
 
-    /// Reads whatever plaintext TLS has and feeds it to the session.
+    /// On a server whose session wants it, writes the hello and the request for the
+    /// client's attestation into the connection before its handshake starts: rustls sends
+    /// them with its first flight when it may (0.5-RTT data), else after the client's
+    /// `Finished`.
+    fn server_flight(&mut self, now: u64) {
+        if !self.session.wants_server_flight() {
+            return;
+        }
+        let mut send = Vec::new();
+        let result = self.driver.handle(
+            &mut self.session,
+            Input::ServerFlight { now },
+            now,
+            &mut send,
+            &mut self.delivered,
+        );
+        self.flush(&send);
+        if let Err(e) = result {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// Tells the session the handshake completed once TLS did (the first time), then reads
+    /// whatever plaintext TLS has and feeds it to the session.
     pub fn pump_plaintext(&mut self, now: u64) {
+        if !self.established && !self.tls.is_handshaking() {
+            self.establish(now);
+        }
         // One TLS record's worth at a time, on the stack: no allocation (and no 64 KiB to
         // zero) per call.
         let mut buf = [0u8; 16 * 1024];
@@ -154,6 +183,7 @@ where
 
     /// Tells the session the handshake completed.
     fn establish(&mut self, now: u64) {
+        self.established = true;
         if let Some(chain) = self.tls.peer_certificates() {
             self.session.handshake_peer_chain(chain, now);
         }
@@ -284,7 +314,9 @@ impl Setup {
         let client_id = Identity::self_signed("client.example")?;
         let pick = |on: bool| if on { opts.model } else { Models::NONE };
 
-        let mut server = Server::builder(&trust, &server_id).requires(pick(opts.client_attests));
+        let mut server = Server::builder(&trust, &server_id)
+            .requires(pick(opts.client_attests))
+            .first_flight_request(opts.first_flight_request);
         if opts.server_attests {
             server = server.attests_on(server_tee, opts.model);
         }
@@ -354,8 +386,13 @@ impl Setup {
         Ok(pair)
     }
 
-    /// Fresh peers and the TLS handshake, each session told it completed; attestation has
-    /// not moved yet (call [`MemoryPair::run`]).
+    /// Fresh peers and the TLS handshake as far as the client's side: the client's handshake
+    /// is complete, its `Finished` not sent yet (it leaves with the client's first attested
+    /// flight), and no session has been told yet (each is, by
+    /// [`Side::pump_plaintext`], once its TLS handshake completed). A server that requires
+    /// the client's attestation put its request in its first flight (when its configuration
+    /// says so and rustls may send it there). Attestation has not moved yet (call
+    /// [`MemoryPair::run`]).
     ///
     /// # Errors
     ///
@@ -374,18 +411,17 @@ impl Setup {
             server: Side::new(server_conn, peers.server_session, peers.server_hooks),
             now,
         };
+        pair.server.server_flight(now);
         for _ in 0..10 {
-            if !pair.client.tls.is_handshaking() && !pair.server.tls.is_handshaking() {
+            if !pair.client.tls.is_handshaking() {
                 break;
             }
             move_tls(&mut pair.client.tls, &mut pair.server.tls);
             move_tls(&mut pair.server.tls, &mut pair.client.tls);
         }
-        if pair.client.tls.is_handshaking() || pair.server.tls.is_handshaking() {
+        if pair.client.tls.is_handshaking() {
             return Err(SetupError::new("the TLS handshake did not complete"));
         }
-        pair.client.establish(now);
-        pair.server.establish(now);
         Ok(pair)
     }
 }
@@ -400,8 +436,10 @@ impl MemoryPair {
         Setup::new(opts)?.connect(now)
     }
 
-    /// Moves bytes both ways until nothing moves.
+    /// Moves bytes both ways until nothing moves, the client first answering what came with
+    /// the server's last flight.
     pub fn run(&mut self) {
+        self.client.pump_plaintext(self.now);
         for _ in 0..64 {
             let a = move_tls(&mut self.client.tls, &mut self.server.tls);
             self.server.pump_plaintext(self.now);

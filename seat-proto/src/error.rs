@@ -792,6 +792,11 @@ pub enum ApiMisuse {
     /// A typed result asked for with another type than the attached hooks' `Accepted`
     /// (the OpenSSL adapter's `outcome`).
     AcceptedType,
+    /// [`Input::ServerFlight`](crate::session::Input::ServerFlight) where no request belongs
+    /// in the server's first flight: on a client, a second time, or for a configuration that
+    /// requires nothing of the client or turned it off (after the handshake:
+    /// [`AlreadyEstablished`](Self::AlreadyEstablished)).
+    NoServerFlight,
 }
 
 impl fmt::Display for ApiMisuse {
@@ -813,6 +818,9 @@ impl fmt::Display for ApiMisuse {
             Self::ContextCollision => f.write_str("random source repeated a request context"),
             Self::AcceptedType => {
                 f.write_str("typed result asked for with another type than the hooks' Accepted")
+            }
+            Self::NoServerFlight => {
+                f.write_str("no request belongs in the server's first flight on this session")
             }
         }
     }

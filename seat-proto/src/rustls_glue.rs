@@ -11,6 +11,15 @@
 //! The stream moves the session's actions through the caller's
 //! [`AttestationHooks`] with [`Driver`], the one drive loop (see [`crate::hooks`]).
 //!
+//! A server whose session [wants it](Session::wants_server_flight) puts its hello and its
+//! request for the client's attestation into the connection before the handshake starts;
+//! rustls sends them right after the server's `Finished` when the configuration allows
+//! 0.5-RTT data ([`harden_server_config_for`]), so the client's authenticator leaves with the
+//! client's `Finished`. rustls sends no 0.5-RTT data to a client it asked for a TLS client
+//! certificate: then the request waits in rustls for the client's `Finished` (the order
+//! without the early request, one flight later). A client feeds its session what arrived
+//! with the server's flight before its own `Finished` leaves.
+//!
 //! This module is one of the stack adapters: it touches the socket and the clock, which the
 //! session itself never does.
 
@@ -32,7 +41,7 @@ use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use crate::chain::{CertificateError, ChainTrust, ChainVerifier};
 use crate::error::Error;
 use crate::hooks::{AttestationHooks, Driver, ReattestPending};
-use crate::session::{ExchangeId, Input, Session};
+use crate::session::{ExchangeId, Input, Session, SessionConfig};
 
 /// Turns off everything that would let an attested connection skip a fresh handshake:
 /// resumption (tickets and session IDs) and early data.
@@ -41,12 +50,28 @@ pub fn harden_client_config(config: &mut ClientConfig) {
     config.enable_early_data = false;
 }
 
-/// Turns off session tickets (stateless and stateful), the session cache and early data.
+/// Turns off session tickets (stateless and stateful), the session cache, early data and
+/// 0.5-RTT data. For a server that sends its request in its first flight, use
+/// [`harden_server_config_for`].
 pub fn harden_server_config(config: &mut ServerConfig) {
     config.send_tls13_tickets = 0;
     config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     config.max_early_data_size = 0;
     config.send_half_rtt_data = false;
+}
+
+/// [`harden_server_config`], then 0.5-RTT data (`send_half_rtt_data`) on exactly when
+/// `session` [sends its request in the server's first
+/// flight](SessionConfig::sends_first_flight_request). Tickets, the session cache and
+/// client early data (0-RTT) stay off.
+///
+/// 0.5-RTT data is then what the session wrote before the client's `Finished`: the adapters
+/// write only its hello and its request there (application data waits for the gate, which
+/// opens after the handshake at the earliest). A caller that writes application data to the
+/// connection itself before the handshake completes must not use this.
+pub fn harden_server_config_for(config: &mut ServerConfig, session: &SessionConfig) {
+    harden_server_config(config);
+    config.send_half_rtt_data = session.sends_first_flight_request();
 }
 
 /// A rustls certificate verifier (of servers, for a client; of clients, for a server) that
@@ -308,6 +333,20 @@ impl<H: AttestationHooks> Core<H> {
         Ok(())
     }
 
+    /// On a server whose session wants it, the hello and the request for its first flight,
+    /// taken out of [`outgoing`](Self::outgoing) for the caller to write to the connection
+    /// before the handshake (empty otherwise).
+    pub(crate) fn server_flight(&mut self) -> Result<Vec<u8>, Error> {
+        if !self.session.wants_server_flight() {
+            return Ok(Vec::new());
+        }
+        let now = unix_now();
+        let (session, out, app) = (&mut self.session, &mut self.outgoing, &mut self.delivered);
+        self.driver
+            .handle(session, Input::ServerFlight { now }, now, out, app)?;
+        Ok(core::mem::take(&mut self.outgoing))
+    }
+
     /// Starts a re-attestation.
     pub(crate) fn reattest(&mut self, conn: &dyn RustlsConnection) -> Result<ExchangeId, Error> {
         let now = unix_now();
@@ -392,17 +431,24 @@ where
     /// error (an [`io::Error`] of kind `Other` whose `get_ref` downcasts to [`Error`] and
     /// whose Display carries the rejection's stage and reason) after the error frame and
     /// `close_notify` were sent.
+    ///
+    /// A server whose session [wants it](Session::wants_server_flight) writes its hello and
+    /// its request into `conn` first, for its first flight (with `send_half_rtt_data`, see
+    /// [`harden_server_config_for`]); `conn` must not have started the handshake yet then.
     pub fn establish(mut conn: C, mut sock: S, session: Session, hooks: H) -> io::Result<Self> {
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock)?;
+        let mut core = Core::new(session, hooks);
+        let first_flight = core.server_flight().map_err(session_error)?;
+        if !first_flight.is_empty() {
+            conn.writer().write_all(&first_flight)?;
         }
+        handshake(&mut *conn, &mut sock)?;
         check_handshake(&conn)?;
-        let mut stream = Self {
-            conn,
-            sock,
-            core: Core::new(session, hooks),
-        };
-        stream.step(Step::Established)?;
+        let mut stream = Self { conn, sock, core };
+        // What came with the peer's last flight (a server's request, sent with its first
+        // flight) is answered before this side's `Finished` leaves: one flight, not two.
+        let established = stream.core.feed(&*stream.conn, Step::Established);
+        let result = established.and_then(|()| stream.feed_buffered());
+        stream.settle(result)?;
         while !stream.core.session.is_open() {
             stream.read_once()?;
         }
@@ -508,6 +554,22 @@ where
         }
     }
 
+    /// Feeds the session the plaintext the connection already holds, without reading the
+    /// socket or writing.
+    fn feed_buffered(&mut self) -> Result<(), Error> {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match self.conn.reader().read(&mut buf) {
+                Ok(n) if n > 0 => n,
+                _ => return Ok(()),
+            };
+            self.core.feed(
+                &*self.conn,
+                Step::Received(buf.get(..n).unwrap_or_default()),
+            )?;
+        }
+    }
+
     /// Reads what the connection has, feeds the session, and acts on it.
     fn read_once(&mut self) -> io::Result<()> {
         let mut buf = [0u8; 16 * 1024];
@@ -547,6 +609,36 @@ where
         self.step(Step::PeerClosed)?;
         Err(io::ErrorKind::UnexpectedEof.into())
     }
+}
+
+/// Runs the TLS handshake on `sock` until `conn` completes it, without writing what its last
+/// step produced (a client's `Finished`): that leaves with what the session adds to it.
+fn handshake<D, S: Read + Write>(conn: &mut ConnectionCommon<D>, sock: &mut S) -> io::Result<()> {
+    while conn.is_handshaking() {
+        while conn.wants_write() {
+            if conn.write_tls(sock)? == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+        }
+        sock.flush()?;
+        match conn.read_tls(sock) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        if let Err(e) = conn.process_new_packets() {
+            // Send the alert rustls queued, then fail.
+            while conn.wants_write() {
+                if conn.write_tls(sock).is_err() {
+                    break;
+                }
+            }
+            let _ = sock.flush();
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+        }
+    }
+    Ok(())
 }
 
 impl<C, D, S, H> Read for AttestedStream<C, S, H>

@@ -7,6 +7,10 @@
 //! The session is sans-I/O. Feed it one [`Input`] at a time with [`Session::handle`], then
 //! drain [`Session::poll_action`] until it returns `None` before the next `handle`:
 //!
+//! - [`Input::ServerFlight`] on a server, optionally, before the handshake completes, when
+//!   [`Session::wants_server_flight`]: the hello and the request for the client's attestation
+//!   go out in the server's first flight (TLS 0.5-RTT data), so that the client answers in
+//!   the flight of its `Finished`;
 //! - [`Input::Established`] once the TLS handshake is done, with the connection's exporter;
 //! - [`Input::Received`] with the bytes read from the TLS stream;
 //! - [`Input::Evidence`] with the CMW the caller's Attester produced for a
@@ -121,6 +125,11 @@ pub struct SessionConfig {
     /// each data frame charged its payload plus [`EARLY_FRAME_CHARGE`] (and, in the stream
     /// adapters, how much they hold while a re-attestation waits).
     pub max_early_data: usize,
+    /// Whether a server that requires the client's attestation sends its hello and its
+    /// request in its first TLS flight ([`Input::ServerFlight`], which the adapters give it
+    /// when [`Session::wants_server_flight`]), rather than after the client's `Finished`.
+    /// Default on; see [`SessionConfigBuilder::first_flight_request`].
+    pub first_flight_request: bool,
 }
 
 /// The signature schemes a configuration offers unless told otherwise, by preference.
@@ -164,7 +173,16 @@ impl SessionConfig {
             handshake_chain_verifier: None,
             exchange_timeout_secs: 30,
             max_early_data: 64 * 1024,
+            first_flight_request: true,
         }
+    }
+
+    /// Whether a server of this configuration sends its request for the client's attestation
+    /// in its first TLS flight: it requires something of the client and
+    /// [`first_flight_request`](Self::first_flight_request) is on. A rustls server then needs
+    /// `send_half_rtt_data` (see `rustls_glue::harden_server_config_for`).
+    pub fn sends_first_flight_request(&self) -> bool {
+        self.first_flight_request && !self.requires.is_empty()
     }
 
     fn hello(&self) -> Hello {
@@ -194,6 +212,7 @@ pub struct SessionConfigBuilder {
     handshake_chain_verifier: Option<Arc<dyn ChainVerifier>>,
     exchange_timeout_secs: u64,
     max_early_data: usize,
+    first_flight_request: bool,
 }
 
 impl SessionConfigBuilder {
@@ -278,6 +297,19 @@ impl SessionConfigBuilder {
         self
     }
 
+    /// Whether a server that requires the client's attestation sends its hello and its
+    /// request in its first TLS flight, after its `Finished` and before the client's (TLS
+    /// 0.5-RTT data, RFC 8446 section 4.4.4), so that the client's authenticator leaves with
+    /// the client's `Finished` (default: on). Off, the request leaves after the client's
+    /// `Finished` was verified, one flight later. Either way the server builds no
+    /// authenticator and accepts no application data before the client's `Finished`; the
+    /// request carries no secret. Clients ignore it; they answer a request whenever it comes.
+    /// ARCHITECTURE.md, "Round trips: the server's request in its first flight".
+    pub fn first_flight_request(mut self, on: bool) -> Self {
+        self.first_flight_request = on;
+        self
+    }
+
     /// The configuration.
     ///
     /// # Errors
@@ -306,6 +338,7 @@ impl SessionConfigBuilder {
             handshake_chain_verifier: self.handshake_chain_verifier,
             exchange_timeout_secs: self.exchange_timeout_secs,
             max_early_data: self.max_early_data,
+            first_flight_request: self.first_flight_request,
         })
     }
 }
@@ -546,6 +579,16 @@ pub enum Action {
 /// One input to the session.
 #[non_exhaustive]
 pub enum Input<'a> {
+    /// A server's first TLS flight is being written: send the hello and the request for the
+    /// client's attestation with it (valid once, on a server whose configuration
+    /// [`sends_first_flight_request`](SessionConfig::sends_first_flight_request), before
+    /// [`Input::Established`]; see [`Session::wants_server_flight`]). Nothing it sends needs
+    /// the exporter or carries a secret; the request becomes this side's first exchange, its
+    /// exporter value taken at [`Input::Established`].
+    ServerFlight {
+        /// The current time (the request's deadline runs from it).
+        now: u64,
+    },
     /// The TLS handshake completed.
     Established {
         /// The connection's exporter.
@@ -603,6 +646,7 @@ pub enum Input<'a> {
 impl core::fmt::Debug for Input<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
+            Self::ServerFlight { now } => write!(f, "ServerFlight {{ now: {now} }}"),
             Self::Established { now, .. } => write!(f, "Established {{ now: {now} }}"),
             Self::Received { bytes, now, .. } => {
                 write!(f, "Received {{ {} bytes, now: {now} }}", bytes.len())
@@ -658,6 +702,18 @@ struct Incoming {
     request: SentRequest,
     deadline: u64,
 }
+
+/// The request a server sent in its first TLS flight, before the handshake completed
+/// ([`Input::ServerFlight`]); at [`Input::Established`] it becomes exchange
+/// [`FIRST_EXCHANGE`], waiting for the client's authenticator.
+#[derive(Debug)]
+struct FirstFlightRequest {
+    request: SentRequest,
+    sent_at: u64,
+}
+
+/// The id of the first exchange each side starts; ids only grow from there.
+const FIRST_EXCHANGE: u32 = 1;
 
 /// The state after the handshake.
 struct Running {
@@ -753,6 +809,11 @@ pub struct Session {
     actions: VecDeque<Action>,
     /// The peer chain the TLS handshake validated with the session's own chain verifier.
     handshake_chain: Option<HandshakeChain>,
+    /// The request sent in the server's first flight, until [`Input::Established`] adopts it
+    /// (boxed: a session without one pays a pointer).
+    first_flight: Option<Box<FirstFlightRequest>>,
+    /// Whether [`Input::ServerFlight`] was accepted (it is accepted once).
+    server_flight_sent: bool,
 }
 
 impl core::fmt::Debug for Session {
@@ -784,7 +845,20 @@ impl Session {
             state: State::ExpectEstablished,
             actions: VecDeque::new(),
             handshake_chain: None,
+            first_flight: None,
+            server_flight_sent: false,
         }
+    }
+
+    /// Whether the adapter should give this session [`Input::ServerFlight`] while its TLS
+    /// server writes its first flight: a server whose configuration
+    /// [`sends_first_flight_request`](SessionConfig::sends_first_flight_request), before the
+    /// handshake completed, that has not sent it yet.
+    pub fn wants_server_flight(&self) -> bool {
+        self.role == Role::Server
+            && self.config.sends_first_flight_request()
+            && matches!(self.state, State::ExpectEstablished)
+            && !self.server_flight_sent
     }
 
     /// Tells the session the certificate chain (end entity first) that the TLS handshake of
@@ -933,6 +1007,7 @@ impl Session {
 
     fn dispatch(&mut self, input: Input<'_>) -> Result<(), Error> {
         match input {
+            Input::ServerFlight { now } => self.handle_server_flight(now),
             Input::Established { exporter, now } => self.handle_established(exporter, now),
             Input::Received {
                 bytes,
@@ -947,6 +1022,43 @@ impl Session {
             Input::Timeout { now } => self.handle_timeout(now),
             Input::PeerClosed => self.handle_peer_closed(),
         }
+    }
+
+    /// The hello and the request for the client's attestation, in the server's first flight.
+    /// The context is drawn and the request encoded exactly as [`send_request`]'s; only its
+    /// exporter value waits for [`Input::Established`].
+    ///
+    /// [`send_request`]: Self::send_request
+    fn handle_server_flight(&mut self, now: u64) -> Result<(), Error> {
+        if !matches!(self.state, State::ExpectEstablished) {
+            return Err(ApiMisuse::AlreadyEstablished.into());
+        }
+        if !self.wants_server_flight() {
+            return Err(ApiMisuse::NoServerFlight.into());
+        }
+        let mut context = vec![0u8; CONTEXT_LEN];
+        self.rng.fill(&mut context)?;
+        let config = Arc::clone(&self.config);
+        let request = SentRequest::server_request(
+            context,
+            &config.signature_schemes,
+            true,
+            &config.code_points,
+        )?;
+        let hello = Frame::Hello(config.hello()).to_vec()?;
+        let ask = Frame::Request {
+            exchange: FIRST_EXCHANGE,
+            message: request.bytes().to_vec(),
+        }
+        .to_vec()?;
+        self.server_flight_sent = true;
+        self.first_flight = Some(Box::new(FirstFlightRequest {
+            request,
+            sent_at: now,
+        }));
+        self.actions.push_back(Action::Send(hello));
+        self.actions.push_back(Action::Send(ask));
+        Ok(())
     }
 
     fn handle_established(&mut self, exporter: &dyn Exporter, now: u64) -> Result<(), Error> {
@@ -987,19 +1099,51 @@ impl Session {
             recent_contexts: VecDeque::new(),
             outgoing: BTreeMap::new(),
             incoming: BTreeMap::new(),
-            next_exchange: 1,
+            next_exchange: FIRST_EXCHANGE,
             peer_next_exchange: 0,
             open,
             gate_deadline,
             early_data: Vec::new(),
             early_data_charged: 0,
         }));
+        if let Some(first) = self.first_flight.take() {
+            // The hello and the request already went out with the server's first flight.
+            return self.adopt_first_flight_request(*first, exporter);
+        }
         self.send_frame(&Frame::Hello(self.config.hello()))?;
         if open {
             self.actions.push_back(Action::Event(Event::Open));
         } else {
             self.send_request(exporter, now)?;
         }
+        Ok(())
+    }
+
+    /// Makes the request sent in the server's first flight exchange [`FIRST_EXCHANGE`], as
+    /// [`send_request`](Self::send_request) would have: its context remembered, its exporter
+    /// value taken now that the exporter exists, its deadline counted from when it was sent.
+    fn adopt_first_flight_request(
+        &mut self,
+        first: FirstFlightRequest,
+        exporter: &dyn Exporter,
+    ) -> Result<(), Error> {
+        let config = Arc::clone(&self.config);
+        let r = self.running()?;
+        let context = first.request.request().context().as_bytes().to_vec();
+        let exported_value = expat_exported_value(exporter, config.label, &context)?;
+        let next = FIRST_EXCHANGE
+            .checked_add(1)
+            .ok_or(ApiMisuse::TooManyExchanges)?;
+        r.next_exchange = next;
+        r.remember_context(context);
+        r.outgoing.insert(
+            FIRST_EXCHANGE,
+            Outgoing::ExpectAuthenticator {
+                request: first.request,
+                exported_value,
+                deadline: first.sent_at.saturating_add(config.exchange_timeout_secs),
+            },
+        );
         Ok(())
     }
 

@@ -67,7 +67,7 @@ use tokio_rustls::TlsStream;
 use crate::error::Error;
 use crate::hooks::AttestationHooks;
 use crate::rustls_glue::{
-    Core, Step, check_handshake, harden_client_config, harden_server_config, session_error,
+    Core, Step, check_handshake, harden_client_config, harden_server_config_for, session_error,
 };
 use crate::session::{Credential, Session, SessionConfig};
 
@@ -124,16 +124,17 @@ impl<H> core::fmt::Debug for AttestedAcceptor<H> {
 
 impl<H: AttestationHooks + 'static> AttestedAcceptor<H> {
     /// An acceptor for `tls` (used hardened: a copy without tickets, session cache or early
-    /// data, see [`harden_server_config`]) and the session configuration `config`;
-    /// `per_connection` gives each connection its hooks and, if this side attests, its
-    /// credential.
+    /// data, with 0.5-RTT data only for the request a server that requires the client's
+    /// attestation sends in its first flight, see [`harden_server_config_for`]) and the
+    /// session configuration `config`; `per_connection` gives each connection its hooks and,
+    /// if this side attests, its credential.
     pub fn new(
         tls: Arc<ServerConfig>,
         config: Arc<SessionConfig>,
         per_connection: impl Fn() -> (H, Option<Credential>) + Send + Sync + 'static,
     ) -> Self {
         let mut hardened = (*tls).clone();
-        harden_server_config(&mut hardened);
+        harden_server_config_for(&mut hardened, &config);
         Self {
             random: hardened.crypto_provider().secure_random,
             tls: tokio_rustls::TlsAcceptor::from(Arc::new(hardened)),
@@ -155,7 +156,6 @@ impl<H: AttestationHooks + 'static> AttestedAcceptor<H> {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let tls = within_deadline(&self.config, self.tls.accept(io)).await?;
         let (hooks, credential) = (self.per_connection)();
         let session = Session::new(
             Arc::clone(&self.config),
@@ -163,7 +163,20 @@ impl<H: AttestationHooks + 'static> AttestedAcceptor<H> {
             credential,
             Box::new(TlsRandom(self.random)),
         );
-        AttestedStream::establish(TlsStream::Server(tls), session, hooks).await
+        let mut core = Core::new(session, hooks);
+        // The hello and the request for the client's attestation, written before the
+        // handshake: rustls sends them after its `Finished` (0.5-RTT data).
+        let first_flight = core.server_flight().map_err(session_error)?;
+        let mut written = Ok(());
+        let accept = self.tls.accept_with(io, |conn| {
+            if !first_flight.is_empty() {
+                // Held by rustls until it may send.
+                written = io::Write::write_all(&mut conn.writer(), &first_flight);
+            }
+        });
+        written?;
+        let tls = within_deadline(&self.config, accept).await?;
+        AttestedStream::establish(TlsStream::Server(tls), core).await
     }
 }
 
@@ -235,7 +248,7 @@ impl<H: AttestationHooks + 'static> AttestedConnector<H> {
             credential,
             Box::new(TlsRandom(self.random)),
         );
-        AttestedStream::establish(TlsStream::Client(tls), session, hooks).await
+        AttestedStream::establish(TlsStream::Client(tls), Core::new(session, hooks)).await
     }
 }
 
@@ -305,11 +318,11 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
     H: AttestationHooks,
 {
-    async fn establish(tls: TlsStream<IO>, session: Session, hooks: H) -> io::Result<Self> {
+    async fn establish(tls: TlsStream<IO>, core: Core<H>) -> io::Result<Self> {
         check_handshake(tls.get_ref().1)?;
         let mut stream = Self {
             tls,
-            core: Core::new(session, hooks),
+            core,
             written: 0,
             read_buf: vec![0u8; 16 * 1024].into_boxed_slice(),
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),

@@ -13,6 +13,7 @@
 mod authenticator;
 mod common;
 mod early;
+mod first_flight;
 mod live_rustls;
 mod prop;
 mod render;

@@ -15,7 +15,9 @@ use seat_binding::provider::default_provider;
 use seat_proto::hooks::{
     AppraisalRequest, AttestationHooks, EvidenceRequest, ReattestPending, Rejection, Stage,
 };
-use seat_proto::rustls_glue::{AttestedStream, harden_client_config, harden_server_config};
+use seat_proto::rustls_glue::{
+    AttestedStream, harden_client_config, harden_server_config, harden_server_config_for,
+};
 use seat_proto::session::{Event, Session, SessionConfig};
 use seat_proto::shim::Models;
 
@@ -244,4 +246,91 @@ fn reattest_holds_a_bounded_amount_of_data_then_reports_it_pending() {
     assert_ne!(first, second);
     stream.close().unwrap();
     server.join().unwrap();
+}
+
+/// The server's request in its first flight over TCP loopback: with 0.5-RTT data on
+/// (`harden_server_config_for`) it leaves after the server's `Finished`; with it off
+/// (`harden_server_config`) rustls holds it until the client's `Finished`; a server of the
+/// order without it (`first_flight_request(false)`) sends it after the handshake. Mutual
+/// attestation completes, and data flows, in each.
+#[test]
+fn the_first_flight_request_over_tcp_in_each_order() {
+    for (half_rtt, first_flight) in [(true, true), (false, true), (true, false)] {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let server_session = SessionConfig::builder(default_provider())
+            .attests(Models::BACKGROUND_CHECK)
+            .requires(Models::BACKGROUND_CHECK)
+            .chain_verifier(peer_verifier(Role::Server))
+            .first_flight_request(first_flight)
+            .build()
+            .unwrap();
+        let mut server_config = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
+            .unwrap();
+        if half_rtt {
+            harden_server_config_for(&mut server_config, &server_session);
+            assert_eq!(server_config.send_half_rtt_data, first_flight);
+        } else {
+            harden_server_config(&mut server_config);
+        }
+        assert_eq!(server_config.send_tls13_tickets, 0);
+        assert_eq!(server_config.max_early_data_size, 0);
+        let server_config = Arc::new(server_config);
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(cert.der().to_vec()))
+            .unwrap();
+        let mut client_config = ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        harden_client_config(&mut client_config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (sock, _) = listener.accept().unwrap();
+            sock.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let session = Session::new(
+                Arc::new(server_session),
+                Role::Server,
+                Some(credential()),
+                Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
+            );
+            assert_eq!(session.wants_server_flight(), first_flight);
+            let conn = ServerConnection::new(server_config).unwrap();
+            let mut stream =
+                AttestedStream::establish(conn, sock, session, BinderHooks::default()).unwrap();
+            assert!(stream.peer_attestation().is_some());
+            let mut buf = [0u8; 4];
+            stream.read_exact(&mut buf).unwrap();
+            stream.write_all(&buf).unwrap();
+            stream.flush().unwrap();
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+        });
+        let sock = TcpStream::connect(addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let conn = ClientConnection::new(Arc::new(client_config), "localhost".try_into().unwrap())
+            .unwrap();
+        let mut stream =
+            AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
+                .unwrap();
+        assert!(stream.peer_attestation().is_some());
+        stream.write_all(b"ping").unwrap();
+        stream.flush().unwrap();
+        let mut buf = [0u8; 4];
+        stream.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
+        stream.close().unwrap();
+        server.join().unwrap();
+    }
 }

@@ -199,6 +199,16 @@ struct Sides {
 /// The server attests when `server_attests`, the client when `client_attests`; each side
 /// requires what the other attests. `tampered` tampers the server's Attester.
 fn sides(server_attests: bool, client_attests: bool, tampered: bool) -> Sides {
+    sides_ordered(server_attests, client_attests, tampered, true)
+}
+
+/// As [`sides`], the server sending its request in its first flight when `first_flight`.
+fn sides_ordered(
+    server_attests: bool,
+    client_attests: bool,
+    tampered: bool,
+    first_flight: bool,
+) -> Sides {
     let (server_tls, client_tls) = tls();
     let m = |on: bool| {
         if on {
@@ -209,16 +219,15 @@ fn sides(server_attests: bool, client_attests: bool, tampered: bool) -> Sides {
     };
     let server_aik = Aik::new();
     let client_aik = Aik::new();
-    let acceptor = AttestedAcceptor::new(
-        server_tls,
-        config(Role::Server, m(server_attests), m(client_attests), 30),
-        move || {
-            (
-                TestHooks { tampered },
-                server_attests.then(|| server_aik.credential()),
-            )
-        },
-    );
+    let mut server_config =
+        (*config(Role::Server, m(server_attests), m(client_attests), 30)).clone();
+    server_config.first_flight_request = first_flight;
+    let acceptor = AttestedAcceptor::new(server_tls, Arc::new(server_config), move || {
+        (
+            TestHooks { tampered },
+            server_attests.then(|| server_aik.credential()),
+        )
+    });
     let connector = AttestedConnector::new(
         client_tls,
         config(Role::Client, m(client_attests), m(server_attests), 30),
@@ -304,6 +313,31 @@ async fn mutual_attestation_binds_each_side_to_its_own_binder() {
     // Two exchanges with their own contexts: the binders differ, and so do the AIKs.
     assert_ne!(of_server.binder, of_client.binder);
     assert_ne!(of_server.aik_pub_hash, of_client.aik_pub_hash);
+}
+
+/// The server's request in its first flight (0.5-RTT data: the acceptor turns it on for a
+/// server that requires the client's attestation) and after the client's `Finished`, for
+/// client-only and mutual attestation: both reach both gates, and data flows.
+#[tokio::test]
+async fn the_request_in_the_first_flight_or_after_the_finished_both_open_the_gates() {
+    for first_flight in [true, false] {
+        for server_attests in [false, true] {
+            let s = sides_ordered(server_attests, true, false, first_flight);
+            let (addr, server) = echo_server(s.acceptor).await;
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            let mut stream = s.connector.connect(name(), tcp).await.unwrap();
+            assert_eq!(stream.peer_attestation().is_some(), server_attests);
+            stream.write_all(b"x").await.unwrap();
+            let mut buf = [0u8; 1];
+            stream.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"x");
+            stream.shutdown().await.unwrap();
+            let mut rest = Vec::new();
+            stream.read_to_end(&mut rest).await.unwrap();
+            let of_client = server.await.unwrap().unwrap();
+            assert!(of_client.is_some(), "{first_flight} {server_attests}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use seat_binding::authenticator::Role;
 use seat_binding::provider::SignatureAlgorithm;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_proto::chain::{ChainVerifier, DangerousSelfSignedVerifier, Purpose, WebPkiVerifier};
-use seat_proto::rustls_glue::{TlsChainVerifier, harden_client_config, harden_server_config};
+use seat_proto::rustls_glue::{TlsChainVerifier, harden_client_config, harden_server_config_for};
 use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
 
@@ -65,9 +65,21 @@ pub struct ServerBuilder {
     requires: Models,
     client_roots: Vec<CertificateDer<'static>>,
     anonymous_clients: bool,
+    first_flight_request: bool,
 }
 
 impl ServerBuilder {
+    /// Whether the server sends its request for the client's attestation in its first TLS
+    /// flight (default: on), see
+    /// [`SessionConfigBuilder::first_flight_request`](seat_proto::session::SessionConfigBuilder::first_flight_request).
+    /// rustls sends it there only to a client it did not ask for a TLS certificate
+    /// ([`dangerous_anonymous_clients`](Self::dangerous_anonymous_clients)); otherwise it
+    /// leaves after the client's `Finished`, as with this off.
+    pub fn first_flight_request(mut self, on: bool) -> Self {
+        self.first_flight_request = on;
+        self
+    }
+
     /// Attests with `tee` when a client asks, in the background-check model.
     pub fn attests(self, tee: &Tee) -> Self {
         self.attests_with(tee, Models::BACKGROUND_CHECK)
@@ -139,7 +151,6 @@ impl ServerBuilder {
         let mut tls = builder
             .with_single_cert(self.identity.chain(), self.identity.private_key())
             .map_err(SetupError::from_display)?;
-        harden_server_config(&mut tls);
         let attests = if self.tee.is_some() {
             self.attests
         } else {
@@ -147,7 +158,8 @@ impl ServerBuilder {
         };
         let mut session = SessionConfig::builder(provider)
             .attests(attests)
-            .requires(self.requires);
+            .requires(self.requires)
+            .first_flight_request(self.first_flight_request);
         if self.anonymous_clients {
             session = session.chain_verifier(Arc::new(
                 DangerousSelfSignedVerifier::dangerous_with_algorithms(
@@ -164,6 +176,9 @@ impl ServerBuilder {
             ));
         }
         let session = session.build().map_err(SetupError::from_display)?;
+        // Hardened; 0.5-RTT data on only for the request a server that requires the client's
+        // attestation sends in its first flight.
+        harden_server_config_for(&mut tls, &session);
         let credential = match &self.tee {
             Some(_) => Some(credential(&self.trust, &self.identity)?),
             None => None,
@@ -221,6 +236,7 @@ impl Server {
             requires: Models::NONE,
             client_roots: Vec::new(),
             anonymous_clients: false,
+            first_flight_request: true,
         }
     }
 
