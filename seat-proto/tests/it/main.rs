@@ -12,6 +12,7 @@
 
 mod authenticator;
 mod common;
+mod data_path;
 mod early;
 mod live_rustls;
 mod prop;
