@@ -771,3 +771,22 @@ pub fn write_data(
         }
     }
 }
+
+/// Lets rustls release the receive buffer it grew for a large record, once it holds no
+/// partial record: rustls shrinks that buffer back to its 4 KiB read size at the start of a
+/// `read_tls` that finds nothing pending, and keeps it grown until then. A socket adapter
+/// waiting for the peer is inside such a read; a connection driven by hand (TLS records moved
+/// in memory) is not, so it calls this once it has read everything: one `read_tls` from a
+/// source that has nothing yet (`WouldBlock`), which changes nothing else.
+pub fn release_read_buffer<D>(conn: &mut ConnectionCommon<D>) {
+    /// A source with nothing to read yet.
+    struct NothingYet;
+
+    impl Read for NothingYet {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+    }
+
+    let _ = conn.read_tls(&mut NothingYet);
+}
