@@ -482,9 +482,12 @@ fn connections_per_sec(setup: &Setup, attested: bool, secs: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Idle memory.
 
+/// Bytes allocated and not freed since the region began. stats_alloc counts a reallocation's
+/// growth in `bytes_allocated` (its shrinking in `bytes_deallocated`) and again in
+/// `bytes_reallocated`, so the live bytes are the first two alone.
 fn live_bytes(region: &Region<'_, std::alloc::System>) -> i64 {
     let s = region.change();
-    (s.bytes_allocated as i64 - s.bytes_deallocated as i64) + s.bytes_reallocated as i64
+    s.bytes_allocated as i64 - s.bytes_deallocated as i64
 }
 
 /// Heap per idle connection, in bytes: plain rustls connections; the rustls connections of

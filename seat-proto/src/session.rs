@@ -756,6 +756,17 @@ impl Running {
         self.recent_contexts.push_back(context);
     }
 
+    /// Releases what an idle session does not need: a `BTreeMap` keeps its node (room for
+    /// eleven exchanges, over a kilobyte) after its last exchange is removed.
+    fn release_idle(&mut self) {
+        if self.outgoing.is_empty() {
+            self.outgoing = BTreeMap::new();
+        }
+        if self.incoming.is_empty() {
+            self.incoming = BTreeMap::new();
+        }
+    }
+
     /// The earliest deadline: of a waiting exchange, or of the gate.
     fn next_deadline(&self) -> Option<u64> {
         let out = self.outgoing.values().map(Outgoing::deadline);
@@ -985,7 +996,11 @@ impl Session {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
-        match f(self) {
+        let result = f(self);
+        if let State::Running(r) = &mut self.state {
+            r.release_idle();
+        }
+        match result {
             Ok(t) => Ok(t),
             Err(e @ Error::ApiMisuse(_)) => Err(e),
             Err(e) => {
