@@ -714,13 +714,17 @@ where
     ))
 }
 
+/// The largest write [`write_data`] frames on the stack rather than with a vectored write.
+const SMALL_WRITE: usize = 256;
+
 /// How many data frames one vectored write into rustls carries.
 const FRAMES_PER_WRITE: usize = 8;
 
 /// Writes `data` through `session` into a rustls connection's plaintext `writer` as data frames
 /// ([`Session::data_frames`]), without assembling them first: each frame's header and its
 /// slice of `data` go into one vectored write, and rustls copies each byte once, into its
-/// records. What rustls does not take (its buffer limit is full) is appended to `spill`, to be
+/// records (a write of at most 256 bytes is framed on the stack and written as one slice,
+/// cheaper than gathering two). What rustls does not take (its buffer limit is full) is appended to `spill`, to be
 /// written next, before anything else; everything the session queued before must have been
 /// written already. This is the stream adapters' write path.
 ///
@@ -734,6 +738,24 @@ pub fn write_data(
     spill: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let mut frames = session.data_frames(data)?;
+    if data.len() <= SMALL_WRITE {
+        // One small frame: assembled on the stack and written as one slice, which costs less
+        // than rustls's vectored path (it allocates to gather the slices).
+        let mut frame = [0u8; 4 + SMALL_WRITE];
+        let mut len = 0;
+        if let Some((header, chunk)) = frames.next()
+            && let Some(at) = frame.get_mut(..4 + chunk.len())
+        {
+            let (h, c) = at.split_at_mut(4);
+            h.copy_from_slice(&header);
+            c.copy_from_slice(chunk);
+            len = at.len();
+        }
+        let frame = frame.get(..len).unwrap_or_default();
+        let written = writer.write(frame).unwrap_or(0);
+        spill.extend_from_slice(frame.get(written..).unwrap_or_default());
+        return Ok(());
+    }
     loop {
         let mut batch: [([u8; 4], &[u8]); FRAMES_PER_WRITE] = [([0; 4], &[]); FRAMES_PER_WRITE];
         let mut n = 0;
