@@ -435,7 +435,9 @@ fn the_adapters_data_path_loses_nothing_under_rustls_buffer_limits() {
     ];
     let mut sent = Vec::new();
     for (i, n) in sizes.into_iter().enumerate() {
-        let data: Vec<u8> = (0..n).map(|j| (j * 7 + i) as u8).collect();
+        let data: Vec<u8> = (0..n)
+            .map(|j| u8::try_from((j * 7 + i) % 251).unwrap())
+            .collect();
         let mut spill = Vec::new();
         write_data(
             &pair.client.session,
