@@ -100,7 +100,8 @@ pub fn shim(data: &[u8]) {
     assert_eq!(err.is_some(), end.is_some());
 }
 
-/// Shim framing in pieces (`Deframer::next_piece`, the session's receive path): any
+/// Shim framing in pieces (`Deframer::next_whole_data` and `next_piece`, the session's
+/// receive path): any
 /// chunking of any bytes gives the frames whole deframing gives, data frames reassembled from
 /// their header and payload pieces, or the same error at the same offset; a data frame's
 /// payload is never buffered, and nothing but a partial header or frame is.
@@ -127,6 +128,11 @@ pub fn shim_pieces(data: &[u8]) {
         let (mut input, tail) = rest.split_at(n.min(rest.len()));
         rest = tail;
         loop {
+            // The session's fast path first: whole data frames at a boundary.
+            while let Some(payload) = pieces.next_whole_data(&mut input) {
+                assert!(data.is_none(), "a whole data frame inside a data frame");
+                got.push(Frame::Data(payload.to_vec()));
+            }
             match pieces.next_piece(&mut input) {
                 Ok(Some(Piece::Frame(f))) => {
                     assert!(data.is_none(), "a frame inside a data frame");

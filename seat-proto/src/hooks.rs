@@ -512,8 +512,9 @@ impl<H: AttestationHooks> Driver<H> {
     }
 
     /// Takes the data frames at the start of `bytes` ([`Session::receive_data`]), appending
-    /// their payload to `deliver`, then [`drive`]s what that produced (an error frame, if the
-    /// peer's data was refused). Returns how many bytes it took.
+    /// their payload to `deliver`; when the peer's data was refused, [`drive`]s what that
+    /// produced (the error frame and the failure; taking data produces nothing else). Returns
+    /// how many bytes it took.
     ///
     /// # Errors
     ///
@@ -526,10 +527,13 @@ impl<H: AttestationHooks> Driver<H> {
         send: &mut Vec<u8>,
         deliver: &mut Vec<u8>,
     ) -> Result<usize, Error> {
-        let taken = session.receive_data(bytes, now, deliver);
-        let driven = self.drain(session, now, send, deliver);
-        let taken = taken?;
-        driven.map(|()| taken)
+        match session.receive_data(bytes, now, deliver) {
+            Ok(taken) => Ok(taken),
+            Err(e) => {
+                let _ = self.drain(session, now, send, deliver);
+                Err(e)
+            }
+        }
     }
 
     /// Starts a re-attestation ([`Session::reattest`]) and drives what it produced. Its typed

@@ -756,8 +756,9 @@ impl Running {
         self.recent_contexts.push_back(context);
     }
 
-    /// Releases what an idle session does not need: a `BTreeMap` keeps its node (room for
-    /// eleven exchanges, over a kilobyte) after its last exchange is removed.
+    /// Releases what an idle session does not need, once an exchange completed: a `BTreeMap`
+    /// keeps its node (room for eleven exchanges, over a kilobyte) after its last exchange is
+    /// removed.
     fn release_idle(&mut self) {
         if self.outgoing.is_empty() {
             self.outgoing = BTreeMap::new();
@@ -943,6 +944,7 @@ impl Session {
     /// closed, as for [`Input::Received`]). Stops before a frame of another type, or when a
     /// partial frame is buffered, and returns how many bytes of `bytes` it took; feed the rest
     /// with [`Input::Received`]. The stream adapters read rustls's plaintext in place with it.
+    /// It queues actions only when it fails (the error frame and [`Event::Failed`]).
     ///
     /// # Errors
     ///
@@ -996,11 +998,7 @@ impl Session {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
-        let result = f(self);
-        if let State::Running(r) = &mut self.state {
-            r.release_idle();
-        }
-        match result {
+        match f(self) {
             Ok(t) => Ok(t),
             Err(e @ Error::ApiMisuse(_)) => Err(e),
             Err(e) => {
@@ -1209,10 +1207,20 @@ impl Session {
         now: u64,
         deliver: &mut Deliver<'_>,
     ) -> Result<usize, Error> {
-        let r = self.running()?;
+        let State::Running(r) = &mut self.state else {
+            return Err(ApiMisuse::NotEstablished.into());
+        };
         r.check_deadlines(now)?;
-        let mut deframer = core::mem::take(&mut r.deframer);
         let mut input = bytes;
+        if r.open && r.peer_hello.is_some() {
+            // Whole data frames, the gate open: straight to the caller's buffer.
+            while let Some(payload) = r.deframer.next_whole_data(&mut input) {
+                if !payload.is_empty() {
+                    deliver.copy(&mut self.actions, payload);
+                }
+            }
+        }
+        let mut deframer = core::mem::take(&mut r.deframer);
         let result = loop {
             let piece = match deframer.next_data_piece(&mut input) {
                 Ok(Some(piece)) => piece,
@@ -1396,6 +1404,7 @@ impl Session {
             _ => authenticator::build_empty(&r.own_keys, &solicitation)?,
         };
         r.incoming.remove(&id);
+        r.release_idle();
         self.send_frame(&Frame::Authenticator {
             exchange: id,
             message: bytes,
@@ -1511,6 +1520,7 @@ impl Session {
             }
             Ok(()) => {
                 r.outgoing.remove(&id);
+                r.release_idle();
                 let opening = !r.open;
                 r.open = true;
                 r.gate_deadline = None;

@@ -545,6 +545,25 @@ impl Deframer {
         }
     }
 
+    /// A whole data frame's payload from the start of `input` (advanced past the frame),
+    /// when the stream stands at a frame boundary with nothing buffered and `input` holds the
+    /// whole frame; otherwise `None`, taking nothing (anything else, errors included, is for
+    /// [`next_piece`](Self::next_piece)). An empty payload is handed out too.
+    pub fn next_whole_data<'i>(&mut self, input: &mut &'i [u8]) -> Option<&'i [u8]> {
+        if self.data_left > 0 || self.buffered() > 0 {
+            return None;
+        }
+        let [ty, a, b, c] = header_of(input)?;
+        let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+        if ty != frame_type::DATA || len > MAX_FRAME_PAYLOAD_LEN {
+            return None;
+        }
+        let payload = input.get(HEADER_LEN..HEADER_LEN + len)?;
+        *input = input.get(HEADER_LEN + len..).unwrap_or_default();
+        self.offset += HEADER_LEN + len;
+        Some(payload)
+    }
+
     fn next<'s, 'i: 's>(
         &'s mut self,
         input: &mut &'i [u8],

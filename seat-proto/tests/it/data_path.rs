@@ -77,12 +77,31 @@ fn encode(frames: &[Frame]) -> Vec<u8> {
 /// Runs `next_piece` over `inputs` and rebuilds whole frames from the pieces, checking on
 /// the way that a data frame's payload is never buffered and that its pieces add up to its
 /// header's length.
-fn by_pieces<'a>(inputs: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Frame>, DecodeError> {
+fn by_pieces<'a>(
+    inputs: impl IntoIterator<Item = &'a [u8]> + Clone,
+) -> Result<Vec<Frame>, DecodeError> {
+    let pieces = deframe(inputs.clone(), false);
+    // The session's fast path (whole data frames at a boundary first) gives the same.
+    assert_eq!(deframe(inputs, true), pieces);
+    pieces
+}
+
+fn deframe<'a>(
+    inputs: impl IntoIterator<Item = &'a [u8]>,
+    whole_first: bool,
+) -> Result<Vec<Frame>, DecodeError> {
     let mut d = Deframer::new();
     let mut out = Vec::new();
     let mut data: Option<(usize, Vec<u8>)> = None;
     for mut input in inputs {
-        while let Some(piece) = d.next_piece(&mut input)? {
+        loop {
+            while whole_first && let Some(payload) = d.next_whole_data(&mut input) {
+                assert!(data.is_none(), "a whole data frame inside a data frame");
+                out.push(Frame::Data(payload.to_vec()));
+            }
+            let Some(piece) = d.next_piece(&mut input)? else {
+                break;
+            };
             match piece {
                 Piece::Frame(f) => {
                     assert!(data.is_none(), "a frame inside a data frame");
