@@ -235,6 +235,9 @@ pub(crate) fn check_handshake(conn: &CommonState) -> io::Result<()> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Step<'a> {
     Established,
+    /// Plaintext the tokio adapter copied out of rustls (the blocking one feeds it through
+    /// [`read_plaintext`]).
+    #[cfg(feature = "tokio")]
     Received(&'a [u8]),
     Send(&'a [u8]),
     Timeout,
@@ -283,6 +286,7 @@ impl<H: AttestationHooks> Core<H> {
                 };
                 self.driver.handle(session, input, now, out, app)?;
             }
+            #[cfg(feature = "tokio")]
             Step::Received(bytes) => {
                 let exporter = RustlsExporter::new(conn)?;
                 let input = Input::Received {
@@ -310,6 +314,7 @@ impl<H: AttestationHooks> Core<H> {
 
     /// Takes the data frames at the start of `chunk`, plaintext read in place from rustls
     /// ([`Driver::receive_data`]); how many bytes.
+    #[cfg(feature = "tokio")]
     pub(crate) fn receive_data(&mut self, chunk: &[u8]) -> Result<usize, Error> {
         let now = unix_now();
         self.driver.receive_data(
