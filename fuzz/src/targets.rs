@@ -20,7 +20,7 @@ use seat_proto::hooks::{Rejection, Stage};
 use seat_proto::negotiation::{self, ClientNegotiation, ServerNegotiation};
 use seat_proto::remote_attestation::{AttestationScheme, EvidenceType};
 use seat_proto::session::{Action, Credential, Event, Input, Session, SessionConfig};
-use seat_proto::shim::{Deframer, Models};
+use seat_proto::shim::{DataPiece, Deframer, Frame, Models, Piece};
 
 /// Reads the fuzzer's bytes front to back; past the end every read is empty or zero.
 struct Bytes<'a>(&'a [u8]);
@@ -98,6 +98,81 @@ pub fn shim(data: &[u8]) {
     }
     assert_eq!(got, expected);
     assert_eq!(err.is_some(), end.is_some());
+}
+
+/// Shim framing in pieces (`Deframer::next_whole_data` and `next_piece`, the session's
+/// receive path): any
+/// chunking of any bytes gives the frames whole deframing gives, data frames reassembled from
+/// their header and payload pieces, or the same error at the same offset; a data frame's
+/// payload is never buffered, and nothing but a partial header or frame is.
+pub fn shim_pieces(data: &[u8]) {
+    let (cuts, stream) = data.split_at(data.len().min(4));
+    let mut whole = Deframer::new();
+    whole.push(stream);
+    let mut expected = Vec::new();
+    let end = loop {
+        match whole.next_frame() {
+            Ok(Some(f)) => expected.push(f),
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let mut pieces = Deframer::new();
+    let mut got = Vec::new();
+    let mut data: Option<(usize, Vec<u8>)> = None;
+    let mut rest = stream;
+    let mut sizes = cuts.iter().cycle();
+    let mut err = None;
+    while !rest.is_empty() && err.is_none() {
+        let n = usize::from(*sizes.next().unwrap_or(&1)).max(1);
+        let (mut input, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        loop {
+            // The session's fast path first: whole data frames at a boundary.
+            while let Some(payload) = pieces.next_whole_data(&mut input) {
+                assert!(data.is_none(), "a whole data frame inside a data frame");
+                got.push(Frame::Data(payload.to_vec()));
+            }
+            match pieces.next_piece(&mut input) {
+                Ok(Some(Piece::Frame(f))) => {
+                    assert!(data.is_none(), "a frame inside a data frame");
+                    got.push(f);
+                }
+                Ok(Some(Piece::Data(DataPiece::Header { len }))) => {
+                    assert!(data.is_none(), "a header inside a data frame");
+                    data = Some((len, Vec::new()));
+                }
+                Ok(Some(Piece::Data(DataPiece::Payload(bytes)))) => {
+                    assert!(!bytes.is_empty(), "an empty payload piece");
+                    match data.as_mut() {
+                        Some((_, held)) => held.extend_from_slice(bytes),
+                        None => unreachable!("payload outside a data frame"),
+                    }
+                }
+                Ok(Some(_)) => unreachable!("no other piece"),
+                Ok(None) => break,
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+            if let Some((len, held)) = &data
+                && *len == held.len()
+            {
+                let (_, held) = data.take().unwrap_or_default();
+                got.push(Frame::Data(held));
+            }
+        }
+        if err.is_none() {
+            assert!(input.is_empty(), "input left over");
+            assert!(
+                pieces.buffered() < 4 || !pieces.in_data_frame(),
+                "a data payload was buffered"
+            );
+        }
+    }
+    assert_eq!(got, expected);
+    assert_eq!(err, end);
 }
 
 fn credential() -> Credential {

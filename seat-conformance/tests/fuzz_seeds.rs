@@ -42,6 +42,12 @@ fn shim() {
     replay("shim", targets::shim);
 }
 
+/// The shim seeds, through the deframer's pieces (`fuzz_targets/shim_pieces.rs`).
+#[test]
+fn shim_pieces() {
+    replay("shim", targets::shim_pieces);
+}
+
 #[test]
 fn session_pair() {
     replay("session_pair", targets::session_pair);

@@ -10,6 +10,7 @@ use rustls::{ClientConnection, ConnectionCommon, ServerConnection};
 use seat_binding::exporter::rustls_adapter::{RustlsConnection, RustlsExporter};
 use seat_proto::Error;
 use seat_proto::hooks::{AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Rejection};
+use seat_proto::rustls_glue::{Plaintext, read_plaintext};
 use seat_proto::session::{Event, Input, Session};
 use seat_proto::shim::Models;
 use seat_verify::embedded::testing::Identity;
@@ -143,36 +144,26 @@ where
     }
 
     /// Tells the session the handshake completed once TLS did (the first time), then reads
-    /// whatever plaintext TLS has and feeds it to the session.
+    /// whatever plaintext TLS has and feeds it to the session, as the stream adapters read
+    /// ([`read_plaintext`]).
     pub fn pump_plaintext(&mut self, now: u64) {
         if !self.established && !self.tls.is_handshaking() {
             self.establish(now);
         }
-        // One TLS record's worth at a time, on the stack: no allocation (and no 64 KiB to
-        // zero) per call.
-        let mut buf = [0u8; 16 * 1024];
         loop {
-            let n = match std::io::Read::read(&mut self.tls.reader(), &mut buf) {
-                Ok(n) if n > 0 => n,
-                _ => return,
-            };
-            let Ok(exporter) = RustlsExporter::new(&*self.tls) else {
-                return;
-            };
-            let input = Input::Received {
-                bytes: buf.get(..n).unwrap_or_default(),
-                exporter: &exporter,
-                now,
-            };
             let mut send = Vec::new();
-            let result = self.driver.handle(
+            let read = read_plaintext(
+                &mut self.tls,
                 &mut self.session,
-                input,
+                &mut self.driver,
                 now,
                 &mut send,
                 &mut self.delivered,
             );
             self.flush(&send);
+            let Ok(Plaintext::Fed(result)) = read else {
+                return;
+            };
             if let Err(e) = result
                 && self.session.is_failed()
             {

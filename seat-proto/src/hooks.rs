@@ -401,7 +401,7 @@ pub fn drive<H: AttestationHooks + ?Sized>(
                     Ok(a) => (Ok(()), Some(a)),
                     Err(rejection) => (Err(rejection), None),
                 };
-                match session.handle(Input::Verdict { exchange, verdict }) {
+                match session.handle_into(Input::Verdict { exchange, verdict }, deliver) {
                     Ok(()) => accepted.extend(result.map(|a| (exchange, a))),
                     Err(e) => {
                         first_error.get_or_insert(e);
@@ -410,7 +410,7 @@ pub fn drive<H: AttestationHooks + ?Sized>(
                 continue;
             }
         };
-        if let Err(e) = session.handle(input) {
+        if let Err(e) = session.handle_into(input, deliver) {
             first_error.get_or_insert(e);
         }
     }
@@ -490,7 +490,8 @@ impl<H: AttestationHooks> Driver<H> {
         self.latest.as_ref().map(|(e, _)| *e)
     }
 
-    /// Feeds `input` to `session`, then [`drive`]s its actions (see there for `send` and
+    /// Feeds `input` to `session` ([`Session::handle_into`]: application data is appended
+    /// straight to `deliver`), then [`drive`]s its actions (see there for `send` and
     /// `deliver`).
     ///
     /// # Errors
@@ -505,9 +506,34 @@ impl<H: AttestationHooks> Driver<H> {
         send: &mut Vec<u8>,
         deliver: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let fed = session.handle(input);
+        let fed = session.handle_into(input, deliver);
         let driven = self.drain(session, now, send, deliver);
         fed.and(driven)
+    }
+
+    /// Takes the data frames at the start of `bytes` ([`Session::receive_data`]), appending
+    /// their payload to `deliver`; when the peer's data was refused, [`drive`]s what that
+    /// produced (the error frame and the failure; taking data produces nothing else). Returns
+    /// how many bytes it took.
+    ///
+    /// # Errors
+    ///
+    /// As [`handle`](Self::handle).
+    pub fn receive_data(
+        &mut self,
+        session: &mut Session,
+        bytes: &[u8],
+        now: u64,
+        send: &mut Vec<u8>,
+        deliver: &mut Vec<u8>,
+    ) -> Result<usize, Error> {
+        match session.receive_data(bytes, now, deliver) {
+            Ok(taken) => Ok(taken),
+            Err(e) => {
+                let _ = self.drain(session, now, send, deliver);
+                Err(e)
+            }
+        }
     }
 
     /// Starts a re-attestation ([`Session::reattest`]) and drives what it produced. Its typed

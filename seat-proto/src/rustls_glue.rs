@@ -23,7 +23,7 @@
 //! This module is one of the stack adapters: it touches the socket and the clock, which the
 //! session itself never does.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, IoSlice, Read, Write};
 use std::ops::DerefMut;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -260,6 +260,9 @@ pub(crate) fn check_handshake(conn: &CommonState) -> io::Result<()> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Step<'a> {
     Established,
+    /// Plaintext the tokio adapter copied out of rustls (the blocking one feeds it through
+    /// [`read_plaintext`]).
+    #[cfg(feature = "tokio")]
     Received(&'a [u8]),
     Send(&'a [u8]),
     Timeout,
@@ -272,7 +275,7 @@ pub(crate) struct Core<H: AttestationHooks> {
     pub(crate) session: Session,
     pub(crate) driver: Driver<H>,
     pub(crate) outgoing: Vec<u8>,
-    delivered: Vec<u8>,
+    pub(crate) delivered: Vec<u8>,
     delivered_at: usize,
 }
 
@@ -308,6 +311,7 @@ impl<H: AttestationHooks> Core<H> {
                 };
                 self.driver.handle(session, input, now, out, app)?;
             }
+            #[cfg(feature = "tokio")]
             Step::Received(bytes) => {
                 let exporter = RustlsExporter::new(conn)?;
                 let input = Input::Received {
@@ -345,6 +349,20 @@ impl<H: AttestationHooks> Core<H> {
         self.driver
             .handle(session, Input::ServerFlight { now }, now, out, app)?;
         Ok(core::mem::take(&mut self.outgoing))
+    }
+
+    /// Takes the data frames at the start of `chunk`, plaintext read in place from rustls
+    /// ([`Driver::receive_data`]); how many bytes.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn receive_data(&mut self, chunk: &[u8]) -> Result<usize, Error> {
+        let now = unix_now();
+        self.driver.receive_data(
+            &mut self.session,
+            chunk,
+            now,
+            &mut self.outgoing,
+            &mut self.delivered,
+        )
     }
 
     /// Starts a re-attestation.
@@ -538,7 +556,7 @@ where
         let written = if self.core.outgoing.is_empty() {
             Ok(())
         } else {
-            let w = self.conn.writer().write_all(&self.core.outgoing);
+            let w = self.write_outgoing();
             self.core.outgoing.clear();
             w.and_then(|()| self.flush_tls())
         };
@@ -570,12 +588,39 @@ where
         }
     }
 
+    /// Writes the session's bytes into rustls, sending TLS records to the socket whenever
+    /// rustls's buffer is full.
+    fn write_outgoing(&mut self) -> io::Result<()> {
+        let mut at = 0;
+        while let Some(rest) = self.core.outgoing.get(at..).filter(|r| !r.is_empty()) {
+            let n = self.conn.writer().write(rest)?;
+            if n == 0 {
+                if !self.conn.wants_write() {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
+                while self.conn.wants_write() {
+                    self.conn.write_tls(&mut self.sock)?;
+                }
+            }
+            at += n;
+        }
+        Ok(())
+    }
+
     /// Reads what the connection has, feeds the session, and acts on it.
     fn read_once(&mut self) -> io::Result<()> {
-        let mut buf = [0u8; 16 * 1024];
-        match self.conn.reader().read(&mut buf) {
-            Ok(0) => self.peer_closed(),
-            Ok(n) => self.step(Step::Received(buf.get(..n).unwrap_or_default())),
+        let core = &mut self.core;
+        let read = read_plaintext(
+            &mut self.conn,
+            &mut core.session,
+            &mut core.driver,
+            unix_now(),
+            &mut core.outgoing,
+            &mut core.delivered,
+        );
+        match read {
+            Ok(Plaintext::Fed(result)) => self.settle(result),
+            Ok(Plaintext::Closed) => self.peer_closed(),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.read_tls(),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.peer_closed(),
             Err(e) => Err(e),
@@ -677,11 +722,190 @@ where
 {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         // The gate: refused unless every required attestation has succeeded.
-        self.step(Step::Send(data))?;
+        if self.core.outgoing.is_empty() {
+            // Framed straight into rustls's records.
+            let core = &mut self.core;
+            let written = write_data(
+                &core.session,
+                &mut self.conn.writer(),
+                data,
+                &mut core.outgoing,
+            );
+            self.settle(written)?;
+        } else {
+            self.step(Step::Send(data))?;
+        }
         Ok(data.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.flush_tls()
     }
+}
+
+/// What [`read_plaintext`] found.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Plaintext {
+    /// Plaintext was read and fed to the session: the session's result (as
+    /// [`Driver::handle`]).
+    Fed(Result<(), Error>),
+    /// The peer closed the connection with `close_notify`, and everything before it was read.
+    Closed,
+}
+
+/// One read of a rustls connection's application stream into its session, as both stream
+/// adapters read it (and `cargo xtask bench` measures): the data frames at the start of
+/// rustls's received plaintext are taken in place (`BufRead::fill_buf`,
+/// [`Driver::receive_data`]), their payload copied once, into `deliver`; anything else (a
+/// frame of another type, a header split across TLS records) is copied out, at most one TLS
+/// record's plaintext, and fed as [`Input::Received`] with the connection's exporter. Bytes for
+/// TLS are appended to `send`, to be written to the connection next.
+///
+/// # Errors
+///
+/// rustls's, as from its reader: [`io::ErrorKind::WouldBlock`] when it holds no plaintext
+/// (read TLS records first), [`io::ErrorKind::UnexpectedEof`] when the peer closed without
+/// `close_notify`.
+pub fn read_plaintext<D, H: AttestationHooks>(
+    conn: &mut ConnectionCommon<D>,
+    session: &mut Session,
+    driver: &mut Driver<H>,
+    now: u64,
+    send: &mut Vec<u8>,
+    deliver: &mut Vec<u8>,
+) -> io::Result<Plaintext>
+where
+    ConnectionCommon<D>: RustlsConnection,
+{
+    let mut reader = conn.reader();
+    let chunk = reader.fill_buf()?;
+    if chunk.is_empty() {
+        return Ok(Plaintext::Closed);
+    }
+    let other = match driver.receive_data(session, chunk, now, send, deliver) {
+        Ok(0) => chunk.to_vec(),
+        Ok(taken) => {
+            reader.consume(taken);
+            return Ok(Plaintext::Fed(Ok(())));
+        }
+        Err(e) => {
+            // Fed and refused, as a failed session refuses everything after.
+            let len = chunk.len();
+            reader.consume(len);
+            return Ok(Plaintext::Fed(Err(e)));
+        }
+    };
+    reader.consume(other.len());
+    let exporter = match RustlsExporter::new(&*conn) {
+        Ok(exporter) => exporter,
+        Err(e) => return Ok(Plaintext::Fed(Err(e.into()))),
+    };
+    let input = Input::Received {
+        bytes: &other,
+        exporter: &exporter,
+        now,
+    };
+    Ok(Plaintext::Fed(
+        driver.handle(session, input, now, send, deliver),
+    ))
+}
+
+/// The largest write [`write_data`] frames on the stack rather than with a vectored write.
+const SMALL_WRITE: usize = 256;
+
+/// How many data frames one vectored write into rustls carries.
+const FRAMES_PER_WRITE: usize = 8;
+
+/// Writes `data` through `session` into a rustls connection's plaintext `writer` as data frames
+/// ([`Session::data_frames`]), without assembling them first: each frame's header and its
+/// slice of `data` go into one vectored write, and rustls copies each byte once, into its
+/// records (a write of at most 256 bytes is framed on the stack and written as one slice,
+/// cheaper than gathering two). What rustls does not take (its buffer limit is full) is appended to `spill`, to be
+/// written next, before anything else; everything the session queued before must have been
+/// written already. This is the stream adapters' write path.
+///
+/// # Errors
+///
+/// As [`Session::data_frames`]: nothing is written while the gate is closed.
+pub fn write_data(
+    session: &Session,
+    writer: &mut rustls::Writer<'_>,
+    data: &[u8],
+    spill: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let mut frames = session.data_frames(data)?;
+    if data.len() <= SMALL_WRITE {
+        // One small frame: assembled on the stack and written as one slice, which costs less
+        // than rustls's vectored path (it allocates to gather the slices).
+        let mut frame = [0u8; 4 + SMALL_WRITE];
+        let mut len = 0;
+        if let Some((header, chunk)) = frames.next()
+            && let Some(at) = frame.get_mut(..4 + chunk.len())
+        {
+            let (h, c) = at.split_at_mut(4);
+            h.copy_from_slice(&header);
+            c.copy_from_slice(chunk);
+            len = at.len();
+        }
+        let frame = frame.get(..len).unwrap_or_default();
+        let written = writer.write(frame).unwrap_or(0);
+        spill.extend_from_slice(frame.get(written..).unwrap_or_default());
+        return Ok(());
+    }
+    loop {
+        let mut batch: [([u8; 4], &[u8]); FRAMES_PER_WRITE] = [([0; 4], &[]); FRAMES_PER_WRITE];
+        let mut n = 0;
+        for (slot, frame) in batch.iter_mut().zip(frames.by_ref()) {
+            *slot = frame;
+            n += 1;
+        }
+        let batch = batch.get(..n).unwrap_or_default();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let slices: [IoSlice<'_>; 2 * FRAMES_PER_WRITE] = core::array::from_fn(|i| {
+            batch
+                .get(i / 2)
+                .map_or(IoSlice::new(&[]), |(header, chunk)| {
+                    IoSlice::new(if i % 2 == 0 { header } else { chunk })
+                })
+        });
+        let slices = slices.get(..2 * n).unwrap_or_default();
+        let total: usize = slices.iter().map(|s| s.len()).sum();
+        // An error of the connection's own is reported when the spill is written.
+        let written = writer.write_vectored(slices).unwrap_or(0);
+        if written < total {
+            let mut skip = written;
+            for slice in slices {
+                let rest = slice.get(skip..).unwrap_or_default();
+                skip = skip.saturating_sub(slice.len());
+                spill.extend_from_slice(rest);
+            }
+            for (header, chunk) in frames {
+                spill.extend_from_slice(&header);
+                spill.extend_from_slice(chunk);
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// Lets rustls release the receive buffer it grew for a large record, once it holds no
+/// partial record: rustls shrinks that buffer back to its 4 KiB read size at the start of a
+/// `read_tls` that finds nothing pending, and keeps it grown until then. A socket adapter
+/// waiting for the peer is inside such a read; a connection driven by hand (TLS records moved
+/// in memory) is not, so it calls this once it has read everything: one `read_tls` from a
+/// source that has nothing yet (`WouldBlock`), which changes nothing else.
+pub fn release_read_buffer<D>(conn: &mut ConnectionCommon<D>) {
+    /// A source with nothing to read yet.
+    struct NothingYet;
+
+    impl Read for NothingYet {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+    }
+
+    let _ = conn.read_tls(&mut NothingYet);
 }

@@ -53,7 +53,7 @@ use crate::codepoints::{CodePoints, SignatureScheme};
 use crate::error::{ApiMisuse, AttestationError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::hooks::{AppraisalRequest, Mechanism, Model, Rejection};
 use crate::message::AuthenticatorRequest;
-use crate::shim::{self, CmwForms, Deframer, Frame, Hello, Models};
+use crate::shim::{self, CmwForms, DataPiece, Deframer, Frame, Hello, Models, Piece};
 
 /// The length of the request contexts this session draws: 32 random bytes (expat digest
 /// section 3.3).
@@ -666,6 +666,58 @@ impl core::fmt::Debug for Input<'_> {
     }
 }
 
+/// Where application bytes from the peer go: queued as [`Action::Deliver`], or appended to a
+/// buffer the caller lent ([`Session::handle_into`]).
+enum Deliver<'a> {
+    Queue,
+    Lent(&'a mut Vec<u8>),
+}
+
+impl Deliver<'_> {
+    /// Delivers a copy of `bytes` (not empty); queued, it joins a delivery queued last.
+    fn copy(&mut self, actions: &mut VecDeque<Action>, bytes: &[u8]) {
+        match self {
+            Self::Lent(to) => to.extend_from_slice(bytes),
+            Self::Queue => match actions.back_mut() {
+                Some(Action::Deliver(last)) => last.extend_from_slice(bytes),
+                _ => actions.push_back(Action::Deliver(bytes.to_vec())),
+            },
+        }
+    }
+
+    /// Delivers `bytes`, moved when it can be.
+    fn take(&mut self, actions: &mut VecDeque<Action>, bytes: Vec<u8>) {
+        match self {
+            _ if bytes.is_empty() => {}
+            Self::Lent(to) if to.is_empty() => **to = bytes,
+            Self::Lent(to) => to.extend_from_slice(&bytes),
+            Self::Queue => actions.push_back(Action::Deliver(bytes)),
+        }
+    }
+}
+
+/// The data frames carrying one write ([`Session::data_frames`]): each a header and a chunk
+/// of the data, in order.
+#[derive(Clone, Debug)]
+pub struct DataFrames<'d> {
+    chunks: core::slice::Chunks<'d, u8>,
+}
+
+impl<'d> Iterator for DataFrames<'d> {
+    type Item = ([u8; 4], &'d [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let chunk = self.chunks.next()?;
+        Some((shim::data_frame_header(chunk.len()), chunk))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl ExactSizeIterator for DataFrames<'_> {}
+
 /// An exchange this side requested, waiting for the peer; released once complete.
 #[derive(Debug)]
 enum Outgoing {
@@ -758,6 +810,18 @@ impl Running {
             self.recent_contexts.pop_front();
         }
         self.recent_contexts.push_back(context);
+    }
+
+    /// Releases what an idle session does not need, once an exchange completed: a `BTreeMap`
+    /// keeps its node (room for eleven exchanges, over a kilobyte) after its last exchange is
+    /// removed.
+    fn release_idle(&mut self) {
+        if self.outgoing.is_empty() {
+            self.outgoing = BTreeMap::new();
+        }
+        if self.incoming.is_empty() {
+            self.incoming = BTreeMap::new();
+        }
     }
 
     /// The earliest deadline: of a waiting exchange, or of the gate.
@@ -932,7 +996,62 @@ impl Session {
     /// closed, an unknown exchange); the session stays usable. Any other error is fatal: the
     /// error frame and [`Event::Failed`] are queued, and the session is terminal.
     pub fn handle(&mut self, input: Input<'_>) -> Result<(), Error> {
-        self.guarded(|s| s.dispatch(input))
+        self.guarded(|s| s.dispatch(input, &mut Deliver::Queue))
+    }
+
+    /// As [`handle`](Self::handle), with the application bytes this input releases appended
+    /// to `deliver`, a buffer the caller lends (quinn's `poll_transmit(&mut Vec<u8>)` shape),
+    /// instead of queued as [`Action::Deliver`]: data frames are decoded straight from the
+    /// received bytes and their payload copied once, into `deliver`; only a partial header or
+    /// a partial frame of another type is buffered. Bytes the peer sent before the gate opened
+    /// are held as with [`handle`](Self::handle) and appended once it opens.
+    ///
+    /// # Errors
+    ///
+    /// As [`handle`](Self::handle).
+    pub fn handle_into(&mut self, input: Input<'_>, deliver: &mut Vec<u8>) -> Result<(), Error> {
+        self.guarded(|s| s.dispatch(input, &mut Deliver::Lent(deliver)))
+    }
+
+    /// Takes the data frames at the start of `bytes`, received from the peer, without an
+    /// exporter: their payload is appended to `deliver` (held, bounded, while the gate is
+    /// closed, as for [`Input::Received`]). Stops before a frame of another type, or when a
+    /// partial frame is buffered, and returns how many bytes of `bytes` it took; feed the rest
+    /// with [`Input::Received`]. The stream adapters read rustls's plaintext in place with it.
+    /// It queues actions only when it fails (the error frame and [`Event::Failed`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`handle`](Self::handle) for [`Input::Received`] (a fatal error queues the error
+    /// frame and [`Event::Failed`]: drain [`poll_action`](Self::poll_action)).
+    pub fn receive_data(
+        &mut self,
+        bytes: &[u8],
+        now: u64,
+        deliver: &mut Vec<u8>,
+    ) -> Result<usize, Error> {
+        self.guarded(|s| s.take_data(bytes, now, &mut Deliver::Lent(deliver)))
+    }
+
+    /// The data frames that carry `data`, for a caller that writes them itself: each item is a
+    /// frame's header and its payload, a chunk of `data` of at most
+    /// [`MAX_DATA_CHUNK`](shim::MAX_DATA_CHUNK) bytes (none for empty `data`). Written in order,
+    /// the headers and chunks are exactly what [`Input::Send`] would queue, without copying
+    /// `data` into a frame first (for example one vectored write into the TLS connection).
+    /// Everything the session queued before must be written first.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiMisuse::GateClosed`] while the gate is closed (before the handshake too, as for
+    /// [`Input::Send`]), the session's error once it failed.
+    pub fn data_frames<'d>(&self, data: &'d [u8]) -> Result<DataFrames<'d>, Error> {
+        match &self.state {
+            State::Failed(e) => Err(e.clone()),
+            State::Running(r) if r.open => Ok(DataFrames {
+                chunks: data.chunks(shim::MAX_DATA_CHUNK),
+            }),
+            State::Running(_) | State::ExpectEstablished => Err(ApiMisuse::GateClosed.into()),
+        }
     }
 
     /// Asks the peer to attest again with a fresh context (expat-03 section 7), like
@@ -1005,7 +1124,7 @@ impl Session {
         Ok(())
     }
 
-    fn dispatch(&mut self, input: Input<'_>) -> Result<(), Error> {
+    fn dispatch(&mut self, input: Input<'_>, deliver: &mut Deliver<'_>) -> Result<(), Error> {
         match input {
             Input::ServerFlight { now } => self.handle_server_flight(now),
             Input::Established { exporter, now } => self.handle_established(exporter, now),
@@ -1013,10 +1132,10 @@ impl Session {
                 bytes,
                 exporter,
                 now,
-            } => self.handle_received(bytes, exporter, now),
+            } => self.handle_received(bytes, exporter, now, deliver),
             Input::Evidence { exchange, cmw } => self.answer(exchange, Some(&cmw)),
             Input::Decline { exchange } => self.answer(exchange, None),
-            Input::Verdict { exchange, verdict } => self.handle_verdict(exchange, verdict),
+            Input::Verdict { exchange, verdict } => self.handle_verdict(exchange, verdict, deliver),
             Input::Send(bytes) => self.handle_send(bytes),
             Input::Reattest { exporter, now } => self.start_reattest(exporter, now).map(|_| ()),
             Input::Timeout { now } => self.handle_timeout(now),
@@ -1200,17 +1319,67 @@ impl Session {
         bytes: &[u8],
         exporter: &dyn Exporter,
         now: u64,
+        deliver: &mut Deliver<'_>,
     ) -> Result<(), Error> {
         let r = self.running()?;
         r.check_deadlines(now)?;
-        r.deframer.push(bytes);
-        loop {
-            let frame = self.running()?.deframer.next_frame()?;
-            let Some(frame) = frame else {
-                return Ok(());
+        // The deframer leaves the session while its pieces are handled (they may borrow it).
+        let mut deframer = core::mem::take(&mut r.deframer);
+        let mut input = bytes;
+        let result = loop {
+            let piece = match deframer.next_piece(&mut input) {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e.into()),
             };
-            self.handle_frame(frame, exporter, now)?;
+            let handled = match piece {
+                Piece::Data(piece) => self.handle_data_piece(piece, deliver),
+                Piece::Frame(frame) => self.handle_frame(frame, exporter, now, deliver),
+            };
+            if let Err(e) = handled {
+                break Err(e);
+            }
+        };
+        if let State::Running(r) = &mut self.state {
+            r.deframer = deframer;
         }
+        result
+    }
+
+    fn take_data(
+        &mut self,
+        bytes: &[u8],
+        now: u64,
+        deliver: &mut Deliver<'_>,
+    ) -> Result<usize, Error> {
+        let State::Running(r) = &mut self.state else {
+            return Err(ApiMisuse::NotEstablished.into());
+        };
+        r.check_deadlines(now)?;
+        let mut input = bytes;
+        if r.open && r.peer_hello.is_some() {
+            // Whole data frames, the gate open: straight to the caller's buffer.
+            while let Some(payload) = r.deframer.next_whole_data(&mut input) {
+                if !payload.is_empty() {
+                    deliver.copy(&mut self.actions, payload);
+                }
+            }
+        }
+        let mut deframer = core::mem::take(&mut r.deframer);
+        let result = loop {
+            let piece = match deframer.next_data_piece(&mut input) {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break Ok(bytes.len() - input.len()),
+                Err(e) => break Err(e.into()),
+            };
+            if let Err(e) = self.handle_data_piece(piece, deliver) {
+                break Err(e);
+            }
+        };
+        if let State::Running(r) = &mut self.state {
+            r.deframer = deframer;
+        }
+        result
     }
 
     fn handle_frame(
@@ -1218,6 +1387,7 @@ impl Session {
         frame: Frame,
         exporter: &dyn Exporter,
         now: u64,
+        deliver: &mut Deliver<'_>,
     ) -> Result<(), Error> {
         let r = self.running()?;
         if r.peer_hello.is_none() && !matches!(frame, Frame::Hello(_) | Frame::Error { .. }) {
@@ -1240,7 +1410,13 @@ impl Session {
                 reason,
                 detail,
             }),
-            Frame::Data(bytes) => self.handle_data(bytes),
+            Frame::Data(bytes) => {
+                self.handle_data_piece(DataPiece::Header { len: bytes.len() }, deliver)?;
+                if bytes.is_empty() {
+                    return Ok(());
+                }
+                self.handle_data_piece(DataPiece::Payload(&bytes), deliver)
+            }
         }
     }
 
@@ -1373,6 +1549,7 @@ impl Session {
             _ => authenticator::build_empty(&r.own_keys, &solicitation)?,
         };
         r.incoming.remove(&id);
+        r.release_idle();
         self.send_frame(&Frame::Authenticator {
             exchange: id,
             message: bytes,
@@ -1469,6 +1646,7 @@ impl Session {
         &mut self,
         exchange: ExchangeId,
         verdict: Result<(), Rejection>,
+        deliver: &mut Deliver<'_>,
     ) -> Result<(), Error> {
         let ExchangeId::Outgoing(id) = exchange else {
             return Err(ApiMisuse::UnknownExchange.into());
@@ -1487,6 +1665,7 @@ impl Session {
             }
             Ok(()) => {
                 r.outgoing.remove(&id);
+                r.release_idle();
                 let opening = !r.open;
                 r.open = true;
                 r.gate_deadline = None;
@@ -1496,33 +1675,41 @@ impl Session {
                     .push_back(Action::Event(Event::PeerAttested { exchange }));
                 if opening {
                     self.actions.push_back(Action::Event(Event::Open));
-                    if !early.is_empty() {
-                        self.actions.push_back(Action::Deliver(early));
-                    }
+                    deliver.take(&mut self.actions, early);
                 }
                 Ok(())
             }
         }
     }
 
-    fn handle_data(&mut self, bytes: Vec<u8>) -> Result<(), Error> {
+    /// A data frame's header or payload bytes, as they arrive.
+    fn handle_data_piece(
+        &mut self,
+        piece: DataPiece<'_>,
+        deliver: &mut Deliver<'_>,
+    ) -> Result<(), Error> {
         let max = self.config.max_early_data;
         let r = self.running()?;
-        if r.open {
-            if !bytes.is_empty() {
-                self.actions.push_back(Action::Deliver(bytes));
+        if r.peer_hello.is_none() {
+            return Err(PeerMisbehaved::UnexpectedFrame.into());
+        }
+        match piece {
+            DataPiece::Payload(bytes) if r.open => deliver.copy(&mut self.actions, bytes),
+            // Held, not delivered, until the gate opens: the header charged the payload.
+            DataPiece::Payload(bytes) => r.early_data.extend_from_slice(bytes),
+            DataPiece::Header { .. } if r.open => {}
+            // Every frame is charged when its header arrives, its payload plus its header, so
+            // that empty frames count too; the held bytes are one buffer, so memory before the
+            // gate stays under `max`.
+            DataPiece::Header { len } => {
+                r.early_data_charged = r
+                    .early_data_charged
+                    .saturating_add(len.saturating_add(EARLY_FRAME_CHARGE));
+                if r.early_data_charged > max {
+                    return Err(PeerMisbehaved::TooMuchEarlyData.into());
+                }
             }
-            return Ok(());
         }
-        // Held, not delivered, until the gate opens; every frame is charged, empty or not,
-        // and the held bytes are one buffer, so memory before the gate stays under `max`.
-        r.early_data_charged = r
-            .early_data_charged
-            .saturating_add(bytes.len().saturating_add(EARLY_FRAME_CHARGE));
-        if r.early_data_charged > max {
-            return Err(PeerMisbehaved::TooMuchEarlyData.into());
-        }
-        r.early_data.extend_from_slice(&bytes);
         Ok(())
     }
 

@@ -92,10 +92,17 @@ const IDLE_BUFFER: usize = 1024;
 pub fn encode_data_frame(payload: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
     crate::codec::check_len("frame payload", payload.len(), 0, MAX_FRAME_PAYLOAD_LEN)?;
     out.reserve(HEADER_LEN + payload.len());
-    out.push(frame_type::DATA);
-    put_u24(out, payload.len());
+    out.extend_from_slice(&data_frame_header(payload.len()));
     out.extend_from_slice(payload);
     Ok(())
+}
+
+/// The header of a data frame of `len` payload bytes; `len` is at most
+/// [`MAX_FRAME_PAYLOAD_LEN`] (the callers' bound).
+pub(crate) fn data_frame_header(len: usize) -> [u8; HEADER_LEN] {
+    debug_assert!(len <= MAX_FRAME_PAYLOAD_LEN);
+    let [_, a, b, c] = u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes();
+    [frame_type::DATA, a, b, c]
 }
 
 /// Frame type bytes.
@@ -364,6 +371,16 @@ impl Frame {
 /// Splits a byte stream into frames, buffering at most one incomplete frame beside the
 /// frames not yet taken.
 ///
+/// Two ways to drive it, not to be mixed on one stream:
+///
+/// - [`push`](Self::push) the received bytes, then take whole frames with
+///   [`next_frame`](Self::next_frame) (every byte is buffered once);
+/// - [`next_piece`](Self::next_piece) (or [`next_data_piece`](Self::next_data_piece)) straight
+///   from the received bytes: a data frame's payload is handed out as it arrives, borrowed from
+///   the input and never buffered; only a partial header or a partial frame of another type
+///   is, and never more than that one frame (bounded by [`MAX_FRAME_PAYLOAD_LEN`], checked as
+///   soon as the header is complete).
+///
 /// Taking a frame advances a read position instead of moving the rest of the buffer; the
 /// consumed prefix is dropped on [`push`](Self::push) once it is at least half the buffer,
 /// so deframing costs time linear in the bytes received however small the frames.
@@ -374,6 +391,62 @@ pub struct Deframer {
     start: usize,
     /// Stream offset of `buf[start]`, for error positions.
     offset: usize,
+    /// Payload bytes of the current data frame not yet handed out ([`next_piece`](Self::next_piece)).
+    data_left: usize,
+}
+
+/// What [`Deframer::next_piece`] hands out.
+#[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Piece<'a> {
+    /// A whole frame of a type other than data.
+    Frame(Frame),
+    /// A piece of a data frame.
+    Data(DataPiece<'a>),
+}
+
+/// What [`Deframer::next_data_piece`] hands out: a data frame, as it arrives.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DataPiece<'a> {
+    /// A data frame's header: `len` payload bytes follow (possibly none).
+    Header {
+        /// The payload length, at most [`MAX_FRAME_PAYLOAD_LEN`].
+        len: usize,
+    },
+    /// The next payload bytes of the current data frame (never empty).
+    Payload(&'a [u8]),
+}
+
+/// Checks a frame header at stream offset `offset`: the length bound first, then the type.
+fn check_header(header: [u8; HEADER_LEN], offset: usize) -> Result<(u8, usize), DecodeError> {
+    let [ty, a, b, c] = header;
+    let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+    if len > MAX_FRAME_PAYLOAD_LEN {
+        return Err(DecodeError::new(
+            "frame.length",
+            offset + 1,
+            DecodeErrorKind::LengthOutOfRange {
+                length: len,
+                min: 0,
+                max: MAX_FRAME_PAYLOAD_LEN,
+            },
+        ));
+    }
+    if !matches!(ty, frame_type::HELLO..=frame_type::DATA) {
+        return Err(DecodeError::new(
+            "frame.type",
+            offset,
+            DecodeErrorKind::UnknownValue {
+                value: u16::from(ty),
+            },
+        ));
+    }
+    Ok((ty, len))
+}
+
+/// The first `HEADER_LEN` bytes of `bytes`, if there are that many.
+fn header_of(bytes: &[u8]) -> Option<[u8; HEADER_LEN]> {
+    bytes.first_chunk::<HEADER_LEN>().copied()
 }
 
 impl Deframer {
@@ -396,6 +469,25 @@ impl Deframer {
         self.buf.len().saturating_sub(self.start)
     }
 
+    /// Whether the stream stands inside a data frame whose payload has not all arrived
+    /// ([`next_piece`](Self::next_piece)).
+    pub fn in_data_frame(&self) -> bool {
+        self.data_left > 0
+    }
+
+    /// Forgets the buffered bytes once all were framed; an idle connection keeps no buffer
+    /// beyond a small one.
+    fn release_if_drained(&mut self) {
+        if self.start >= self.buf.len() {
+            if self.buf.capacity() > IDLE_BUFFER {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
+            self.start = 0;
+        }
+    }
+
     /// The next complete frame, if any.
     ///
     /// # Errors
@@ -405,46 +497,159 @@ impl Deframer {
     /// the payload), or a malformed payload. The stream cannot be resynchronised after one.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
         let pending = self.buf.get(self.start..).unwrap_or_default();
-        let mut r = Reader::with_base(pending, self.offset);
-        let (Ok(ty), Ok(len)) = (r.u8("frame.type"), r.u24("frame.length")) else {
+        let Some(header) = header_of(pending) else {
             return Ok(None);
         };
-        if len > MAX_FRAME_PAYLOAD_LEN {
-            return Err(DecodeError::new(
-                "frame.length",
-                self.offset + 1,
-                DecodeErrorKind::LengthOutOfRange {
-                    length: len,
-                    min: 0,
-                    max: MAX_FRAME_PAYLOAD_LEN,
-                },
-            ));
-        }
-        if !matches!(ty, frame_type::HELLO..=frame_type::DATA) {
-            return Err(DecodeError::new(
-                "frame.type",
-                self.offset,
-                DecodeErrorKind::UnknownValue {
-                    value: u16::from(ty),
-                },
-            ));
-        }
+        let (ty, len) = check_header(header, self.offset)?;
         let Some(payload) = pending.get(HEADER_LEN..HEADER_LEN + len) else {
             return Ok(None);
         };
         let decoded = Frame::decode_payload(ty, payload, self.offset + HEADER_LEN)?;
         self.start += HEADER_LEN + len;
         self.offset += HEADER_LEN + len;
-        if self.start == self.buf.len() {
-            // Everything framed: an idle connection keeps no buffer beyond a small one.
-            if self.buf.capacity() > IDLE_BUFFER {
-                self.buf = Vec::new();
-            } else {
-                self.buf.clear();
-            }
-            self.start = 0;
-        }
+        self.release_if_drained();
         Ok(Some(decoded))
+    }
+
+    /// The next piece of the stream, taken from `input` (advanced past what was used):
+    /// a whole frame other than data, or a data frame's header or payload bytes, the payload
+    /// borrowed from `input` as it arrives. `None` once `input` is used up (a partial header
+    /// or a partial frame of another type is kept for the next input).
+    ///
+    /// # Errors
+    ///
+    /// As [`next_frame`](Self::next_frame), at the same stream offsets. The stream cannot be
+    /// resynchronised after one.
+    pub fn next_piece<'s, 'i: 's>(
+        &'s mut self,
+        input: &mut &'i [u8],
+    ) -> Result<Option<Piece<'s>>, DecodeError> {
+        self.next(input, false)
+    }
+
+    /// As [`next_piece`](Self::next_piece), but stops (`None`, taking nothing more) before a
+    /// frame of another type, or when a partial header or frame is buffered: whatever data
+    /// frames stand at the start of `input`, as they arrive.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_frame`](Self::next_frame).
+    pub fn next_data_piece<'s, 'i: 's>(
+        &'s mut self,
+        input: &mut &'i [u8],
+    ) -> Result<Option<DataPiece<'s>>, DecodeError> {
+        match self.next(input, true)? {
+            Some(Piece::Data(piece)) => Ok(Some(piece)),
+            // `next` hands out no whole frame when asked for data only.
+            Some(Piece::Frame(_)) | None => Ok(None),
+        }
+    }
+
+    /// A whole data frame's payload from the start of `input` (advanced past the frame),
+    /// when the stream stands at a frame boundary with nothing buffered and `input` holds the
+    /// whole frame; otherwise `None`, taking nothing (anything else, errors included, is for
+    /// [`next_piece`](Self::next_piece)). An empty payload is handed out too.
+    pub fn next_whole_data<'i>(&mut self, input: &mut &'i [u8]) -> Option<&'i [u8]> {
+        if self.data_left > 0 || self.buffered() > 0 {
+            return None;
+        }
+        let [ty, a, b, c] = header_of(input)?;
+        let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+        if ty != frame_type::DATA || len > MAX_FRAME_PAYLOAD_LEN {
+            return None;
+        }
+        let payload = input.get(HEADER_LEN..HEADER_LEN + len)?;
+        *input = input.get(HEADER_LEN + len..).unwrap_or_default();
+        self.offset += HEADER_LEN + len;
+        Some(payload)
+    }
+
+    fn next<'s, 'i: 's>(
+        &'s mut self,
+        input: &mut &'i [u8],
+        data_only: bool,
+    ) -> Result<Option<Piece<'s>>, DecodeError> {
+        self.release_if_drained();
+        let buffered = self.buffered();
+        if self.data_left > 0 {
+            // Inside a data frame: its payload, from what was pushed first, then the input.
+            let piece: &'s [u8] = if buffered > 0 {
+                let n = self.data_left.min(buffered);
+                let at = self.start;
+                self.start += n;
+                self.buf.get(at..at + n).unwrap_or_default()
+            } else {
+                if input.is_empty() {
+                    return Ok(None);
+                }
+                let (piece, rest) = input.split_at(self.data_left.min(input.len()));
+                *input = rest;
+                piece
+            };
+            self.data_left -= piece.len();
+            self.offset += piece.len();
+            return Ok(Some(Piece::Data(DataPiece::Payload(piece))));
+        }
+        if buffered == 0 {
+            let Some(header) = header_of(input) else {
+                if data_only && input.first().is_some_and(|t| *t != frame_type::DATA) {
+                    return Ok(None);
+                }
+                // A partial header: kept for the next input.
+                self.buf.extend_from_slice(input);
+                *input = &[];
+                return Ok(None);
+            };
+            if data_only && header[0] != frame_type::DATA {
+                return Ok(None);
+            }
+            let (ty, len) = check_header(header, self.offset)?;
+            let rest = input.get(HEADER_LEN..).unwrap_or_default();
+            if ty == frame_type::DATA {
+                *input = rest;
+                return Ok(Some(self.data_header(len)));
+            }
+            let Some(payload) = rest.get(..len) else {
+                // A partial frame: kept whole for the next input (it is under its bound).
+                self.buf.extend_from_slice(input);
+                *input = &[];
+                return Ok(None);
+            };
+            let frame = Frame::decode_payload(ty, payload, self.offset + HEADER_LEN)?;
+            *input = rest.get(len..).unwrap_or_default();
+            self.offset += HEADER_LEN + len;
+            return Ok(Some(Piece::Frame(frame)));
+        }
+        if data_only {
+            return Ok(None);
+        }
+        // A partial header or frame is buffered: complete it from the input, taking no more.
+        if buffered < HEADER_LEN {
+            let (more, rest) = input.split_at((HEADER_LEN - buffered).min(input.len()));
+            self.buf.extend_from_slice(more);
+            *input = rest;
+        }
+        let pending = self.buf.get(self.start..).unwrap_or_default();
+        let Some(header) = header_of(pending) else {
+            return Ok(None);
+        };
+        let (ty, len) = check_header(header, self.offset)?;
+        if ty == frame_type::DATA {
+            self.start += HEADER_LEN;
+            return Ok(Some(self.data_header(len)));
+        }
+        let missing = (HEADER_LEN + len).saturating_sub(self.buffered());
+        let (more, rest) = input.split_at(missing.min(input.len()));
+        self.buf.extend_from_slice(more);
+        *input = rest;
+        self.next_frame().map(|f| f.map(Piece::Frame))
+    }
+
+    /// Enters a data frame of `len` payload bytes whose header was taken.
+    fn data_header(&mut self, len: usize) -> Piece<'static> {
+        self.offset += HEADER_LEN;
+        self.data_left = len;
+        Piece::Data(DataPiece::Header { len })
     }
 }
 

@@ -60,7 +60,7 @@ use rustls::{ClientConfig, CommonState, Connection, ServerConfig};
 use seat_binding::authenticator::Role;
 use seat_binding::exporter::rustls_adapter::RustlsConnection;
 use seat_binding::provider::RandomSource;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsStream;
 
@@ -68,6 +68,7 @@ use crate::error::Error;
 use crate::hooks::AttestationHooks;
 use crate::rustls_glue::{
     Core, Step, check_handshake, harden_client_config, harden_server_config_for, session_error,
+    write_data,
 };
 use crate::session::{Credential, Session, SessionConfig};
 
@@ -295,7 +296,6 @@ pub struct AttestedStream<IO, H: AttestationHooks> {
     tls: TlsStream<IO>,
     core: Core<H>,
     written: usize,
-    read_buf: Box<[u8]>,
     timer: Pin<Box<Sleep>>,
     armed: Option<u64>,
     eof: bool,
@@ -324,7 +324,6 @@ where
             tls,
             core,
             written: 0,
-            read_buf: vec![0u8; 16 * 1024].into_boxed_slice(),
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             armed: None,
             eof: false,
@@ -472,17 +471,28 @@ where
         if self.eof {
             return Poll::Ready(Ok(()));
         }
-        let mut buf = ReadBuf::new(&mut self.read_buf);
-        match Pin::new(&mut self.tls).poll_read(cx, &mut buf) {
-            Poll::Ready(Ok(())) => {
-                let n = buf.filled().len();
-                let step = if n == 0 {
-                    self.eof = true;
-                    Step::PeerClosed
-                } else {
-                    Step::Received(self.read_buf.get(..n).unwrap_or_default())
+        // rustls's plaintext, read in place: data frames are copied once, into the delivered
+        // bytes; anything else is copied out (one record at most) and fed whole.
+        match Pin::new(&mut self.tls).poll_fill_buf(cx) {
+            Poll::Ready(Ok([])) => {
+                self.eof = true;
+                let result = self.core.feed(connection(&self.tls), Step::PeerClosed);
+                return Poll::Ready(self.settle(cx, result));
+            }
+            Poll::Ready(Ok(chunk)) => {
+                let (taken, other) = match self.core.receive_data(chunk) {
+                    Ok(0) => (chunk.len(), Some(Ok(chunk.to_vec()))),
+                    Ok(taken) => (taken, None),
+                    Err(e) => (chunk.len(), Some(Err(e))),
                 };
-                let result = self.core.feed(connection(&self.tls), step);
+                Pin::new(&mut self.tls).consume(taken);
+                let result = match other {
+                    Some(Ok(bytes)) => self
+                        .core
+                        .feed(connection(&self.tls), Step::Received(&bytes)),
+                    Some(Err(e)) => Err(e),
+                    None => Ok(()),
+                };
                 return Poll::Ready(self.settle(cx, result));
             }
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -552,7 +562,21 @@ where
             ready!(this.poll_write_out(cx))?;
         }
         let chunk = data.get(..data.len().min(MAX_WRITE)).unwrap_or_default();
-        let result = this.core.feed(connection(&this.tls), Step::Send(chunk));
+        let result = if this.core.outgoing.is_empty() {
+            // Framed straight into rustls's records (the gate is checked there).
+            let mut writer = match &mut this.tls {
+                TlsStream::Client(s) => s.get_mut().1.writer(),
+                TlsStream::Server(s) => s.get_mut().1.writer(),
+            };
+            write_data(
+                &this.core.session,
+                &mut writer,
+                chunk,
+                &mut this.core.outgoing,
+            )
+        } else {
+            this.core.feed(connection(&this.tls), Step::Send(chunk))
+        };
         this.settle(cx, result)?;
         Poll::Ready(Ok(chunk.len()))
     }

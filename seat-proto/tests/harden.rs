@@ -543,3 +543,28 @@ fn deframing_many_small_frames_is_linear() {
     // (about FRAMES^2 * 5 / 2 = 1 GB).
     assert!(allocated < 4 * stream.len() + FRAMES * 64, "{allocated}");
 }
+
+/// Issue 18: an idle session keeps no per-exchange state once its exchanges completed (a
+/// `BTreeMap` keeps a node for eleven exchanges, over a kilobyte, after its last one is
+/// removed; the session releases it). Each session's heap is what dropping it frees.
+#[test]
+fn an_idle_session_holds_no_per_exchange_state() {
+    let mut pair = Pair::new();
+    pair.reattest();
+    assert_eq!(pair.failed, None);
+    assert_eq!(pair.attested, 2);
+    let Pair { client, server, .. } = pair;
+    let before = live();
+    drop(client);
+    let client_bytes = before - live();
+    let before = live();
+    drop(server);
+    let server_bytes = before - live();
+    eprintln!(
+        "idle session heap: relying client {client_bytes} B, attesting server {server_bytes} B"
+    );
+    // The state after the handshake (about 400 bytes), both roles' authenticator keys, the
+    // recent contexts, and the server's credential and SPKI; nothing per exchange.
+    assert!(client_bytes < 1024, "client holds {client_bytes} B");
+    assert!(server_bytes < 1536, "server holds {server_bytes} B");
+}

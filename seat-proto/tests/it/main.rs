@@ -12,6 +12,7 @@
 
 mod authenticator;
 mod common;
+mod data_path;
 mod early;
 mod first_flight;
 mod live_rustls;

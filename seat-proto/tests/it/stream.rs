@@ -334,3 +334,47 @@ fn the_first_flight_request_over_tcp_in_each_order() {
         server.join().unwrap();
     }
 }
+
+/// Issue 18: one write far larger than rustls's send buffer (64 KiB by default) goes through
+/// whole: the part rustls does not take at once is written as its records reach the socket
+/// (it failed with `WriteZero` when the whole write was handed to rustls at once), and the
+/// peer reads every byte once, in order.
+#[test]
+fn a_write_larger_than_rustls_buffer_arrives_whole() {
+    const LEN: usize = 1024 * 1024 + 17;
+    let data: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+    let expected = data.clone();
+    let (server_config, client_config) = tls_configs();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let conn = ServerConnection::new(server_config).unwrap();
+        let mut stream =
+            AttestedStream::establish(conn, sock, session(Role::Server), BinderHooks::default())
+                .unwrap();
+        let mut got = vec![0u8; LEN];
+        stream.read_exact(&mut got).unwrap();
+        assert!(got == expected, "bytes lost, duplicated or reordered");
+        stream.write_all(b"ok").unwrap();
+        stream.flush().unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+    });
+    let sock = TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
+    let mut stream =
+        AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
+            .unwrap();
+    assert_eq!(stream.write(&data).unwrap(), LEN);
+    stream.flush().unwrap();
+    let mut ok = [0u8; 2];
+    stream.read_exact(&mut ok).unwrap();
+    assert_eq!(&ok, b"ok");
+    stream.close().unwrap();
+    server.join().unwrap();
+}
