@@ -575,16 +575,20 @@ where
     /// Feeds the session the plaintext the connection already holds, without reading the
     /// socket or writing.
     fn feed_buffered(&mut self) -> Result<(), Error> {
-        let mut buf = [0u8; 16 * 1024];
         loop {
-            let n = match self.conn.reader().read(&mut buf) {
-                Ok(n) if n > 0 => n,
-                _ => return Ok(()),
-            };
-            self.core.feed(
-                &*self.conn,
-                Step::Received(buf.get(..n).unwrap_or_default()),
-            )?;
+            let core = &mut self.core;
+            let read = read_plaintext(
+                &mut self.conn,
+                &mut core.session,
+                &mut core.driver,
+                unix_now(),
+                &mut core.outgoing,
+                &mut core.delivered,
+            );
+            match read {
+                Ok(Plaintext::Fed(result)) => result?,
+                Ok(Plaintext::Closed) | Err(_) => return Ok(()),
+            }
         }
     }
 
