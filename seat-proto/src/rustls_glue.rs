@@ -572,20 +572,24 @@ where
         }
     }
 
+    /// One [`read_plaintext`] of this connection into its session.
+    fn read_plaintext(&mut self) -> io::Result<Plaintext> {
+        let core = &mut self.core;
+        read_plaintext(
+            &mut self.conn,
+            &mut core.session,
+            &mut core.driver,
+            unix_now(),
+            &mut core.outgoing,
+            &mut core.delivered,
+        )
+    }
+
     /// Feeds the session the plaintext the connection already holds, without reading the
     /// socket or writing.
     fn feed_buffered(&mut self) -> Result<(), Error> {
         loop {
-            let core = &mut self.core;
-            let read = read_plaintext(
-                &mut self.conn,
-                &mut core.session,
-                &mut core.driver,
-                unix_now(),
-                &mut core.outgoing,
-                &mut core.delivered,
-            );
-            match read {
+            match self.read_plaintext() {
                 Ok(Plaintext::Fed(result)) => result?,
                 Ok(Plaintext::Closed) | Err(_) => return Ok(()),
             }
@@ -613,16 +617,7 @@ where
 
     /// Reads what the connection has, feeds the session, and acts on it.
     fn read_once(&mut self) -> io::Result<()> {
-        let core = &mut self.core;
-        let read = read_plaintext(
-            &mut self.conn,
-            &mut core.session,
-            &mut core.driver,
-            unix_now(),
-            &mut core.outgoing,
-            &mut core.delivered,
-        );
-        match read {
+        match self.read_plaintext() {
             Ok(Plaintext::Fed(result)) => self.settle(result),
             Ok(Plaintext::Closed) => self.peer_closed(),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.read_tls(),

@@ -65,6 +65,14 @@ fn session(role: Role) -> Session {
 }
 
 fn tls_configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    tls_configs_hardened(harden_server_config)
+}
+
+/// A self-signed server certificate and a client trusting it; `harden` hardens the server's
+/// configuration, `harden_client_config` the client's.
+fn tls_configs_hardened(
+    harden: impl FnOnce(&mut ServerConfig),
+) -> (Arc<ServerConfig>, Arc<ClientConfig>) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
         .unwrap()
@@ -77,7 +85,7 @@ fn tls_configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
         )
         .unwrap();
-    harden_server_config(&mut server);
+    harden(&mut server);
     let mut roots = RootCertStore::empty();
     roots
         .add(CertificateDer::from(cert.der().to_vec()))
@@ -256,11 +264,6 @@ fn reattest_holds_a_bounded_amount_of_data_then_reports_it_pending() {
 #[test]
 fn the_first_flight_request_over_tcp_in_each_order() {
     for (half_rtt, first_flight) in [(true, true), (false, true), (true, false)] {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
         let server_session = SessionConfig::builder(default_provider())
             .attests(Models::BACKGROUND_CHECK)
             .requires(Models::BACKGROUND_CHECK)
@@ -268,30 +271,16 @@ fn the_first_flight_request_over_tcp_in_each_order() {
             .first_flight_request(first_flight)
             .build()
             .unwrap();
-        let mut server_config = ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
-            .unwrap();
-        if half_rtt {
-            harden_server_config_for(&mut server_config, &server_session);
-            assert_eq!(server_config.send_half_rtt_data, first_flight);
-        } else {
-            harden_server_config(&mut server_config);
-        }
-        assert_eq!(server_config.send_tls13_tickets, 0);
-        assert_eq!(server_config.max_early_data_size, 0);
-        let server_config = Arc::new(server_config);
-        let mut roots = RootCertStore::empty();
-        roots
-            .add(CertificateDer::from(cert.der().to_vec()))
-            .unwrap();
-        let mut client_config = ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        harden_client_config(&mut client_config);
+        let (server_config, client_config) = tls_configs_hardened(|config| {
+            if half_rtt {
+                harden_server_config_for(config, &server_session);
+                assert_eq!(config.send_half_rtt_data, first_flight);
+            } else {
+                harden_server_config(config);
+            }
+            assert_eq!(config.send_tls13_tickets, 0);
+            assert_eq!(config.max_early_data_size, 0);
+        });
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
@@ -319,8 +308,7 @@ fn the_first_flight_request_over_tcp_in_each_order() {
         let sock = TcpStream::connect(addr).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let conn = ClientConnection::new(Arc::new(client_config), "localhost".try_into().unwrap())
-            .unwrap();
+        let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
         let mut stream =
             AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
                 .unwrap();
