@@ -330,23 +330,7 @@ fn round_trips(setup: &Setup) -> f64 {
     // The client answers what came with the server's flight before its first flight (the
     // one with its `Finished`) leaves.
     pair.client.pump_plaintext(NOW);
-    let mut halves = 0u32;
-    for _ in 0..64 {
-        if pair.both_open() {
-            break;
-        }
-        if move_tls(&mut pair.client.tls, &mut pair.server.tls) {
-            halves += 1;
-        }
-        pair.server.pump_plaintext(NOW);
-        if pair.both_open() {
-            break;
-        }
-        if move_tls(&mut pair.server.tls, &mut pair.client.tls) {
-            halves += 1;
-        }
-        pair.client.pump_plaintext(NOW);
-    }
+    let halves = pair.flights_until_open(NOW);
     assert!(pair.both_open(), "gates did not open");
     f64::from(halves) / 2.0
 }

@@ -442,6 +442,31 @@ impl MemoryPair {
         }
     }
 
+    /// Moves TLS flights, the client's first, each side reading what arrived, until both gates
+    /// open or 64 rounds passed; returns how many flights carried bytes. After
+    /// [`Setup::handshake`], half of it is the round trips after the TLS handshake that
+    /// `cargo xtask bench` reports.
+    pub fn flights_until_open(&mut self, now: u64) -> u32 {
+        let mut flights = 0;
+        for _ in 0..64 {
+            if self.both_open() {
+                break;
+            }
+            if move_tls(&mut self.client.tls, &mut self.server.tls) {
+                flights += 1;
+            }
+            self.server.pump_plaintext(now);
+            if self.both_open() {
+                break;
+            }
+            if move_tls(&mut self.server.tls, &mut self.client.tls) {
+                flights += 1;
+            }
+            self.client.pump_plaintext(now);
+        }
+        flights
+    }
+
     /// Whether both gates are open and neither side failed.
     pub fn both_open(&self) -> bool {
         self.client.session.is_open() && self.server.session.is_open()

@@ -42,22 +42,7 @@ fn round_trips(setup: &Setup, client_first: bool) -> (f64, MemoryPair) {
         }
         pair.client.pump_plaintext(NOW);
     }
-    for _ in 0..64 {
-        if pair.both_open() {
-            break;
-        }
-        if move_tls(&mut pair.client.tls, &mut pair.server.tls) {
-            halves += 1;
-        }
-        pair.server.pump_plaintext(NOW);
-        if pair.both_open() {
-            break;
-        }
-        if move_tls(&mut pair.server.tls, &mut pair.client.tls) {
-            halves += 1;
-        }
-        pair.client.pump_plaintext(NOW);
-    }
+    halves += pair.flights_until_open(NOW);
     (f64::from(halves) / 2.0, pair)
 }
 

@@ -97,19 +97,39 @@ fn tls_configs_hardened(
     (Arc::new(server), Arc::new(client))
 }
 
+/// Accepts one connection on `listener` and establishes the server's attested stream on it.
+fn accept_server(
+    listener: &TcpListener,
+    config: Arc<ServerConfig>,
+    session: Session,
+) -> AttestedStream<ServerConnection, TcpStream, BinderHooks> {
+    let (sock, _) = listener.accept().unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let conn = ServerConnection::new(config).unwrap();
+    AttestedStream::establish(conn, sock, session, BinderHooks::default()).unwrap()
+}
+
+/// Connects to `addr` and establishes the client's attested stream.
+fn connect_client(
+    addr: std::net::SocketAddr,
+    config: Arc<ClientConfig>,
+    session: Session,
+) -> AttestedStream<ClientConnection, TcpStream, BinderHooks> {
+    let sock = TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let conn = ClientConnection::new(config, "localhost".try_into().unwrap()).unwrap();
+    AttestedStream::establish(conn, sock, session, BinderHooks::default()).unwrap()
+}
+
 #[test]
 fn mutual_attestation_over_tcp_loopback_then_data() {
     let (server_config, client_config) = tls_configs();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
-        let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let conn = ServerConnection::new(server_config).unwrap();
-        let mut stream =
-            AttestedStream::establish(conn, sock, session(Role::Server), BinderHooks::default())
-                .unwrap();
+        let mut stream = accept_server(&listener, server_config, session(Role::Server));
         let mut buf = [0u8; 4];
         stream.read_exact(&mut buf).unwrap();
         assert_eq!(&buf, b"ping");
@@ -123,13 +143,7 @@ fn mutual_attestation_over_tcp_loopback_then_data() {
         let mut rest = Vec::new();
         let _ = stream.read_to_end(&mut rest);
     });
-    let sock = TcpStream::connect(addr).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
-    let mut stream =
-        AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
-            .unwrap();
+    let mut stream = connect_client(addr, client_config, session(Role::Client));
     assert!(stream.session().is_open());
     stream.write_all(b"ping").unwrap();
     stream.flush().unwrap();
@@ -284,9 +298,6 @@ fn the_first_flight_request_over_tcp_in_each_order() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
-            let (sock, _) = listener.accept().unwrap();
-            sock.set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
             let session = Session::new(
                 Arc::new(server_session),
                 Role::Server,
@@ -294,9 +305,7 @@ fn the_first_flight_request_over_tcp_in_each_order() {
                 Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
             );
             assert_eq!(session.wants_server_flight(), first_flight);
-            let conn = ServerConnection::new(server_config).unwrap();
-            let mut stream =
-                AttestedStream::establish(conn, sock, session, BinderHooks::default()).unwrap();
+            let mut stream = accept_server(&listener, server_config, session);
             assert!(stream.peer_attestation().is_some());
             let mut buf = [0u8; 4];
             stream.read_exact(&mut buf).unwrap();
@@ -305,13 +314,7 @@ fn the_first_flight_request_over_tcp_in_each_order() {
             let mut rest = Vec::new();
             let _ = stream.read_to_end(&mut rest);
         });
-        let sock = TcpStream::connect(addr).unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
-        let mut stream =
-            AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
-                .unwrap();
+        let mut stream = connect_client(addr, client_config, session(Role::Client));
         assert!(stream.peer_attestation().is_some());
         stream.write_all(b"ping").unwrap();
         stream.flush().unwrap();
@@ -336,13 +339,7 @@ fn a_write_larger_than_rustls_buffer_arrives_whole() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
-        let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let conn = ServerConnection::new(server_config).unwrap();
-        let mut stream =
-            AttestedStream::establish(conn, sock, session(Role::Server), BinderHooks::default())
-                .unwrap();
+        let mut stream = accept_server(&listener, server_config, session(Role::Server));
         let mut got = vec![0u8; LEN];
         stream.read_exact(&mut got).unwrap();
         assert!(got == expected, "bytes lost, duplicated or reordered");
@@ -351,13 +348,7 @@ fn a_write_larger_than_rustls_buffer_arrives_whole() {
         let mut rest = Vec::new();
         let _ = stream.read_to_end(&mut rest);
     });
-    let sock = TcpStream::connect(addr).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let conn = ClientConnection::new(client_config, "localhost".try_into().unwrap()).unwrap();
-    let mut stream =
-        AttestedStream::establish(conn, sock, session(Role::Client), BinderHooks::default())
-            .unwrap();
+    let mut stream = connect_client(addr, client_config, session(Role::Client));
     assert_eq!(stream.write(&data).unwrap(), LEN);
     stream.flush().unwrap();
     let mut ok = [0u8; 2];
