@@ -769,8 +769,11 @@ const FIRST_EXCHANGE: u32 = 1;
 
 /// The state after the handshake.
 struct Running {
-    own_keys: AuthenticatorKeys,
-    peer_keys: AuthenticatorKeys,
+    /// This side's RFC 9261 keys, derived from the exporter when the peer's first request
+    /// arrives (a side that is never asked never derives them).
+    own_keys: Option<AuthenticatorKeys>,
+    /// The peer's, derived when its first authenticator arrives.
+    peer_keys: Option<AuthenticatorKeys>,
     hash: HashAlgorithm,
     own_spki: Option<Vec<u8>>,
     deframer: Deframer,
@@ -1184,9 +1187,6 @@ impl Session {
         if !matches!(self.state, State::ExpectEstablished) {
             return Err(ApiMisuse::AlreadyEstablished.into());
         }
-        let provider = self.config.provider;
-        let own_keys = AuthenticatorKeys::derive(provider, exporter, self.role)?;
-        let peer_keys = AuthenticatorKeys::derive(provider, exporter, self.role.peer())?;
         let own_spki = match &self.credential {
             Some(c) => Some(
                 c.chain
@@ -1210,8 +1210,8 @@ impl Session {
         });
         self.state = State::Running(Box::new(Running {
             hash: exporter.hash_algorithm(),
-            own_keys,
-            peer_keys,
+            own_keys: None,
+            peer_keys: None,
             own_spki,
             deframer: Deframer::new(),
             peer_hello: None,
@@ -1399,7 +1399,7 @@ impl Session {
                 self.handle_request(exchange, &message, exporter, now)
             }
             Frame::Authenticator { exchange, message } => {
-                self.handle_authenticator(exchange, &message, now)
+                self.handle_authenticator(exchange, &message, exporter, now)
             }
             Frame::Error {
                 alert,
@@ -1487,6 +1487,9 @@ impl Session {
         if r.incoming.len() >= MAX_INCOMING_PENDING {
             return Err(PeerMisbehaved::TooManyExchanges.into());
         }
+        if r.own_keys.is_none() {
+            r.own_keys = Some(AuthenticatorKeys::derive(config.provider, exporter, role)?);
+        }
         r.peer_next_exchange = u64::from(exchange) + 1;
         r.remember_context(context.clone());
         let peer_requires = r
@@ -1535,10 +1538,12 @@ impl Session {
         let Some(Incoming { request, .. }) = r.incoming.get(&id) else {
             return Err(ApiMisuse::UnknownExchange.into());
         };
+        // Derived when the request arrived.
+        let own_keys = r.own_keys.as_ref().ok_or(ApiMisuse::UnknownExchange)?;
         let solicitation = Solicitation::Request(request);
         let bytes = match (cmw, &self.credential) {
             (Some(cmw), Some(credential)) => authenticator::build(
-                &r.own_keys,
+                own_keys,
                 &solicitation,
                 &credential.chain,
                 credential.key.as_ref(),
@@ -1546,7 +1551,7 @@ impl Session {
                 &config.code_points,
                 self.rng.as_mut(),
             )?,
-            _ => authenticator::build_empty(&r.own_keys, &solicitation)?,
+            _ => authenticator::build_empty(own_keys, &solicitation)?,
         };
         r.incoming.remove(&id);
         r.release_idle();
@@ -1565,10 +1570,12 @@ impl Session {
         &mut self,
         exchange: u32,
         message: &[u8],
+        exporter: &dyn Exporter,
         now: u64,
     ) -> Result<(), Error> {
         let config = Arc::clone(&self.config);
         let handshake = self.handshake_chain;
+        let peer = self.role.peer();
         let r = self.running()?;
         let Some(Outgoing::ExpectAuthenticator {
             request,
@@ -1587,8 +1594,12 @@ impl Session {
             Some(v) => v,
             None => config.chain_verifier.as_ref(),
         };
+        let peer_keys = match &mut r.peer_keys {
+            Some(keys) => keys,
+            empty => empty.insert(AuthenticatorKeys::derive(config.provider, exporter, peer)?),
+        };
         let outcome = authenticator::validate(
-            &r.peer_keys,
+            peer_keys,
             &Solicitation::Request(request),
             message,
             &config.code_points,

@@ -4,11 +4,12 @@
 //! the binder the relying side recomputed. Real Evidence and appraisal run in the conformance
 //! suite; here the contract itself is under test.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use seat_binding::Secret;
 use seat_binding::authenticator::Role;
-use seat_binding::exporter::RecordedExporter;
+use seat_binding::exporter::{Exporter, RecordedExporter};
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::AlertDescription;
@@ -59,14 +60,14 @@ fn exporter(fill: u8) -> RecordedExporter {
 }
 
 /// Tells `session` its TLS connection is established over `exporter`, at `NOW`.
-fn establish(session: &mut Session, exporter: &RecordedExporter) {
+fn establish(session: &mut Session, exporter: &dyn Exporter) {
     session
         .handle(Input::Established { exporter, now: NOW })
         .unwrap();
 }
 
 /// Hands `session` the `bytes` its peer sent, at `NOW`.
-fn feed(s: &mut Session, e: &RecordedExporter, bytes: &[u8]) -> Result<(), Error> {
+fn feed(s: &mut Session, e: &dyn Exporter, bytes: &[u8]) -> Result<(), Error> {
     s.handle(Input::Received {
         bytes,
         exporter: e,
@@ -94,9 +95,33 @@ struct Log {
     sent_alerts: Vec<AlertDescription>,
 }
 
+/// An exporter that counts the values taken from it.
+struct Counted<'a> {
+    inner: &'a RecordedExporter,
+    calls: &'a Cell<usize>,
+}
+
+impl Exporter for Counted<'_> {
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        self.inner.hash_algorithm()
+    }
+
+    fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out_len: usize,
+    ) -> Result<Secret, seat_binding::Error> {
+        self.calls.set(self.calls.get() + 1);
+        self.inner.export(label, context, out_len)
+    }
+}
+
 /// Two sessions and the bytes in flight between them.
 struct Pair {
     exporter: RecordedExporter,
+    /// The exporter values both sides took through [`Pair::establish`] and [`Pair::drain`].
+    exporter_calls: Cell<usize>,
     client: Session,
     server: Session,
     to_server: Vec<u8>,
@@ -115,6 +140,7 @@ impl Pair {
     fn new(client: Session, server: Session) -> Self {
         Self {
             exporter: exporter(0x77),
+            exporter_calls: Cell::new(0),
             client,
             server,
             to_server: Vec::new(),
@@ -129,8 +155,12 @@ impl Pair {
     }
 
     fn establish(&mut self) {
-        establish(&mut self.client, &self.exporter);
-        establish(&mut self.server, &self.exporter);
+        let counted = Counted {
+            inner: &self.exporter,
+            calls: &self.exporter_calls,
+        };
+        establish(&mut self.client, &counted);
+        establish(&mut self.server, &counted);
         self.drain();
     }
 
@@ -173,11 +203,19 @@ impl Pair {
             }
             if !self.to_server.is_empty() {
                 let bytes = std::mem::take(&mut self.to_server);
-                let _ = feed(&mut self.server, &self.exporter, &bytes);
+                let counted = Counted {
+                    inner: &self.exporter,
+                    calls: &self.exporter_calls,
+                };
+                let _ = feed(&mut self.server, &counted, &bytes);
             }
             if !self.to_client.is_empty() {
                 let bytes = std::mem::take(&mut self.to_client);
-                let _ = feed(&mut self.client, &self.exporter, &bytes);
+                let counted = Counted {
+                    inner: &self.exporter,
+                    calls: &self.exporter_calls,
+                };
+                let _ = feed(&mut self.client, &counted, &bytes);
             }
         }
         panic!("the pair did not settle");
@@ -305,6 +343,35 @@ fn mutual_attestation_opens_both_gates_with_matching_binders() {
     pair.drain();
     assert_eq!(pair.server_log.delivered, b"ping");
     assert_eq!(pair.client_log.delivered, b"pong");
+}
+
+/// RFC 9261 section 5.1 and the expat binder: each exchange takes six exporter values, the
+/// authenticator's handshake context and finished key on both sides (4) and the request's
+/// exported value on both sides (2). A side derives the keys of a role only when it builds or
+/// validates an authenticator of that role, so a one-way exchange takes six, not ten.
+#[test]
+fn exporter_values_taken_per_exchange() {
+    let m = |on: bool| {
+        if on {
+            Models::BACKGROUND_CHECK
+        } else {
+            Models::NONE
+        }
+    };
+    for (client_attests, server_attests, expected) in
+        [(true, true, 12), (false, true, 6), (true, false, 6)]
+    {
+        let client = session(Role::Client, m(client_attests), m(server_attests));
+        let server = session(Role::Server, m(server_attests), m(client_attests));
+        let mut pair = Pair::new(client, server);
+        pair.establish();
+        assert!(pair.client.is_open() && pair.server.is_open());
+        assert_eq!(
+            pair.exporter_calls.get(),
+            expected,
+            "client attests {client_attests}, server attests {server_attests}"
+        );
+    }
 }
 
 #[test]
