@@ -470,6 +470,51 @@ fn connections_per_sec(setup: &Setup, attested: bool, secs: f64) -> f64 {
     done.load(Ordering::Relaxed) as f64 / elapsed
 }
 
+/// Connections per second, plain and attested, in alternating rounds (plain first in odd
+/// rounds, attested first in even ones) so that drift in the machine's speed falls on both:
+/// the medians of each, and the median of the rounds' ratios.
+struct Throughput {
+    plain: f64,
+    attested: f64,
+    /// Attested over plain, per round.
+    rounds: Vec<f64>,
+    ratio: f64,
+}
+
+impl Throughput {
+    fn measure(setup: &Setup, rounds: usize, secs: f64) -> Self {
+        let (mut plain, mut attested, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (p, a) = if round % 2 == 0 {
+                let p = connections_per_sec(setup, false, secs);
+                (p, connections_per_sec(setup, true, secs))
+            } else {
+                let a = connections_per_sec(setup, true, secs);
+                (connections_per_sec(setup, false, secs), a)
+            };
+            plain.push(p);
+            attested.push(a);
+            ratios.push(a / p);
+        }
+        Self {
+            plain: median(plain),
+            attested: median(attested),
+            ratio: median(ratios.clone()),
+            rounds: ratios,
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Idle memory.
 
@@ -798,10 +843,9 @@ fn main() {
     c.final_summary();
 
     // Connections per second and idle memory: measured outside criterion.
-    let secs = if quick { 2.0 } else { 6.0 };
     let cps_setup = &setups[0];
-    let plain_cps = connections_per_sec(cps_setup, false, secs);
-    let attested_cps = connections_per_sec(cps_setup, true, secs);
+    let cps = Throughput::measure(cps_setup, if quick { 3 } else { 5 }, 2.0);
+    let (plain_cps, attested_cps) = (cps.plain, cps.attested);
     let n_idle = if quick { 2_000 } else { 10_000 };
     let idle = idle_session_bytes(cps_setup, n_idle);
 
@@ -862,8 +906,19 @@ fn main() {
         "appraisal_over_signature_floor_sim_tee".into(),
         appraisal / appraisal_floor,
     ));
-    println!("| connections/s plain (tokio, 127.0.0.1) | {plain_cps:.0} |");
-    println!("| connections/s attested mutual_background | {attested_cps:.0} |");
+    println!(
+        "| connections/s plain (tokio, 127.0.0.1; median of {} rounds) | {plain_cps:.0} |",
+        cps.rounds.len()
+    );
+    println!("| connections/s attested mutual_background (median) | {attested_cps:.0} |");
+    println!(
+        "| connections/s attested over plain, each round | {} |",
+        cps.rounds
+            .iter()
+            .map(|r| format!("{r:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "| heap per idle connection, plain rustls ({n_idle} pairs) | {:.0} B |",
         idle.plain_rustls
@@ -880,10 +935,7 @@ fn main() {
         "| of which the session / the drive loop's state / the hooks | {:.0} B / {:.0} B / {:.0} B |",
         idle.session, idle.driver, idle.hooks
     );
-    ratios.push((
-        "attested_over_plain_connections_per_sec".into(),
-        attested_cps / plain_cps,
-    ));
+    ratios.push(("attested_over_plain_connections_per_sec".into(), cps.ratio));
     // Everything an idle attested connection holds beyond a plain rustls one: seat's own
     // state, and whatever its rustls connection holds more after the attestation traffic.
     ratios.push((
