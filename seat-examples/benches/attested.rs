@@ -55,6 +55,9 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use rustls::{ClientConnection, ConnectionCommon, ServerConnection};
+use seat_binding::exporter::rustls_adapter::RustlsExporter;
+use seat_binding::exporter::{Exporter, RecordedExporter};
+use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{
     CryptoProvider, HashAlgorithm, HashContext, RandomSource, SignatureAlgorithm,
@@ -102,6 +105,38 @@ fn take_counts() -> BTreeMap<String, u64> {
     std::mem::take(&mut *counts().lock().unwrap())
 }
 
+/// The symmetric cryptography of the counted run, apart from the signatures: hashes
+/// finished and bytes hashed, HMACs, HKDF steps.
+fn sym_counts() -> &'static Mutex<BTreeMap<&'static str, u64>> {
+    static COUNTS: OnceLock<Mutex<BTreeMap<&'static str, u64>>> = OnceLock::new();
+    COUNTS.get_or_init(|| Mutex::new(BTreeMap::new()))
+}
+
+fn count_sym(what: &'static str, n: usize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        *sym_counts().lock().unwrap().entry(what).or_default() += n as u64;
+    }
+}
+
+fn take_sym_counts() -> BTreeMap<&'static str, u64> {
+    std::mem::take(&mut *sym_counts().lock().unwrap())
+}
+
+/// A running hash that counts the bytes it takes and the digests it gives.
+struct CountingHash<'a>(Box<dyn HashContext + 'a>);
+
+impl HashContext for CountingHash<'_> {
+    fn update(&mut self, data: &[u8]) {
+        count_sym("hash-bytes", data.len());
+        self.0.update(data);
+    }
+
+    fn current(&self) -> Digest {
+        count_sym("hash", 1);
+        self.0.current()
+    }
+}
+
 #[derive(Debug)]
 struct CountingProvider(&'static dyn CryptoProvider);
 
@@ -130,18 +165,22 @@ impl SigningKey for CountingKey {
 
 impl CryptoProvider for CountingProvider {
     fn hash(&self, alg: HashAlgorithm, parts: &[&[u8]]) -> Digest {
+        count_sym("hash", 1);
+        count_sym("hash-bytes", parts.iter().map(|p| p.len()).sum());
         self.0.hash(alg, parts)
     }
 
     fn hash_context(&self, alg: HashAlgorithm) -> Box<dyn HashContext + '_> {
-        self.0.hash_context(alg)
+        Box::new(CountingHash(self.0.hash_context(alg)))
     }
 
     fn hmac(&self, alg: HashAlgorithm, key: &[u8], parts: &[&[u8]]) -> Digest {
+        count_sym("hmac", 1);
         self.0.hmac(alg, key, parts)
     }
 
     fn hkdf_extract(&self, alg: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
+        count_sym("hkdf", 1);
         self.0.hkdf_extract(alg, salt, ikm)
     }
 
@@ -152,6 +191,7 @@ impl CryptoProvider for CountingProvider {
         info: &[&[u8]],
         out_len: usize,
     ) -> Result<Secret, seat_binding::Error> {
+        count_sym("hkdf", 1);
         self.0.hkdf_expand(alg, prk, info, out_len)
     }
 
@@ -308,6 +348,89 @@ fn modes() -> Vec<Mode> {
         }
     }
     out
+}
+
+/// An exporter that counts the values taken from it.
+struct CountedExporter<'a> {
+    inner: &'a dyn Exporter,
+    calls: &'a std::cell::Cell<u64>,
+}
+
+impl Exporter for CountedExporter<'_> {
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        self.inner.hash_algorithm()
+    }
+
+    fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out_len: usize,
+    ) -> Result<Secret, seat_binding::Error> {
+        self.calls.set(self.calls.get() + 1);
+        self.inner.export(label, context, out_len)
+    }
+}
+
+/// The exporter values one attested exchange takes, both sides together: the two sessions
+/// driven by hand (the exporter values a session takes do not depend on what carries its
+/// bytes) over one recorded exporter of `hash`, counted.
+fn exporter_values(setup: &Setup, hash: HashAlgorithm) -> u64 {
+    use seat_proto::hooks::Driver;
+    use seat_proto::session::Input;
+    let peers = setup.peers(NOW).unwrap();
+    let recorded = RecordedExporter::new(
+        default_provider(),
+        hash,
+        Protocol::Tls13,
+        Secret::from_slice(&vec![0x42; hash.output_len()]),
+    )
+    .unwrap();
+    let calls = std::cell::Cell::new(0);
+    let exporter = CountedExporter {
+        inner: &recorded,
+        calls: &calls,
+    };
+    let mut sides = [
+        (peers.client_session, Driver::new(peers.client_hooks)),
+        (peers.server_session, Driver::new(peers.server_hooks)),
+    ];
+    let mut delivered = Vec::new();
+    let mut flights: [Vec<u8>; 2] = Default::default();
+    for (i, (session, driver)) in sides.iter_mut().enumerate() {
+        let input = Input::Established {
+            exporter: &exporter,
+            now: NOW,
+        };
+        driver
+            .handle(session, input, NOW, &mut flights[i], &mut delivered)
+            .unwrap();
+    }
+    for _ in 0..32 {
+        if flights.iter().all(Vec::is_empty) {
+            break;
+        }
+        for from in 0..2 {
+            let bytes = std::mem::take(&mut flights[from]);
+            if bytes.is_empty() {
+                continue;
+            }
+            let (session, driver) = &mut sides[1 - from];
+            let input = Input::Received {
+                bytes: &bytes,
+                exporter: &exporter,
+                now: NOW,
+            };
+            driver
+                .handle(session, input, NOW, &mut flights[1 - from], &mut delivered)
+                .unwrap();
+        }
+    }
+    assert!(
+        sides.iter().all(|(s, _)| s.is_open()),
+        "the exchange driven by hand did not open both gates"
+    );
+    calls.get()
 }
 
 /// One full handshake with the roles' own rustls configurations and nothing else.
@@ -656,6 +779,11 @@ fn main() {
     let modes = modes();
     let setups: Vec<Setup> = modes.iter().map(|m| counted_setup(m.opts)).collect();
     let mut mode_counts = Vec::new();
+    let mut mode_sym = Vec::new();
+    let suite_hash = {
+        let (client, _server) = plain_pair(&setups[0]);
+        RustlsExporter::new(&client).unwrap().hash_algorithm()
+    };
     for (m, setup) in modes.iter().zip(&setups) {
         plain_handshake(setup);
         // The TLS handshake (the baseline's own cryptography) is not counted; everything
@@ -666,11 +794,15 @@ fn main() {
         move_tls(&mut pair.client.tls, &mut pair.server.tls);
         COUNTING.store(true, Ordering::Relaxed);
         take_counts();
+        take_sym_counts();
         pair.run();
         COUNTING.store(false, Ordering::Relaxed);
         assert!(pair.both_open(), "{}: {:?}", m.name, pair.account());
         let counted = take_counts();
         mode_counts.push(counted);
+        let mut sym = take_sym_counts();
+        sym.insert("exporter", exporter_values(setup, suite_hash));
+        mode_sym.push(sym);
         notes.push(format!("round_trips {} {}", m.name, round_trips(setup)));
     }
     // The modes' attesting clients have TLS certificates, and rustls sends no 0.5-RTT data
@@ -744,6 +876,29 @@ fn main() {
                 other => panic!("unknown operation {other}"),
             };
         }
+        g.finish();
+    }
+
+    // The symmetric floor: one exporter value from a live rustls connection (seat's adapter,
+    // the negotiated suite), one HMAC, and a hash of 64 bytes and of 4 KiB (a fixed cost per
+    // digest and a cost per byte).
+    {
+        let p = default_provider();
+        let mut g = c.benchmark_group("floor_symmetric");
+        let (client, _server) = plain_pair(&setups[0]);
+        let exporter = RustlsExporter::new(&client).unwrap();
+        let label = b"EXPORTER-server authenticator finished key";
+        let len = suite_hash.output_len();
+        g.bench_function("exporter", |b| {
+            b.iter(|| exporter.export(label, None, len).unwrap());
+        });
+        let key = vec![0x17u8; len];
+        let text = vec![0x5au8; 4096];
+        g.bench_function("hmac", |b| {
+            b.iter(|| p.hmac(suite_hash, &key, &[&text[..len]]));
+        });
+        g.bench_function("hash_64", |b| b.iter(|| p.hash(suite_hash, &[&text[..64]])));
+        g.bench_function("hash_4k", |b| b.iter(|| p.hash(suite_hash, &[&text])));
         g.finish();
     }
 
@@ -862,7 +1017,12 @@ fn main() {
     for op in &ops {
         floor_unit.insert(op.clone(), row("floor", &op.replace(' ', "_")));
     }
-    for (m, counted) in modes.iter().zip(&mode_counts) {
+    let exporter_unit = row("floor_symmetric", "exporter");
+    let hmac_unit = row("floor_symmetric", "hmac");
+    let hash_unit = row("floor_symmetric", "hash_64");
+    let hash_4k = row("floor_symmetric", "hash_4k");
+    let per_byte = (hash_4k - hash_unit) / (4096.0 - 64.0);
+    for ((m, counted), sym) in modes.iter().zip(&mode_counts).zip(&mode_sym) {
         let a = row("handshake", &format!("plain_{}", m.name));
         let b = row("handshake", &format!("attested_{}", m.name));
         let floor: f64 = counted
@@ -876,7 +1036,29 @@ fn main() {
             what.join(", "),
             fmt_ns(floor)
         ));
+        // The symmetric cryptography the exchange performs, priced by the units above (an
+        // HKDF step at the price of an HMAC); the record layer's AEAD over the attestation
+        // bytes is not counted.
+        let n = |k: &str| sym.get(k).copied().unwrap_or(0) as f64;
+        let symmetric = n("exporter") * exporter_unit
+            + (n("hmac") + n("hkdf")) * hmac_unit
+            + n("hash") * hash_unit
+            + n("hash-bytes") * per_byte;
+        notes.push(format!(
+            "symmetric {}: {} exporter values, {} HMACs, {} HKDF steps, {} digests over {} bytes (floor {})",
+            m.name,
+            n("exporter"),
+            n("hmac"),
+            n("hkdf"),
+            n("hash"),
+            n("hash-bytes"),
+            fmt_ns(symmetric)
+        ));
         ratios.push((format!("attested_over_plain_handshake_{}", m.name), b / a));
+        ratios.push((
+            format!("attestation_over_full_crypto_floor_{}", m.name),
+            (b - a) / (floor + symmetric),
+        ));
         ratios.push((
             format!("attestation_over_crypto_floor_{}", m.name),
             (b - a) / floor,
