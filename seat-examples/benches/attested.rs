@@ -445,6 +445,51 @@ fn plain_handshake(setup: &Setup) {
     }
 }
 
+/// The handshake ratios again, from alternating rounds rather than from criterion's medians,
+/// which are taken seconds apart: on a shared machine the speed drifts by more than the
+/// differences measured (two identical plain handshakes, benched 40 s apart in one run,
+/// differed by 15%). Each round times `per` plain handshakes, `per` attested ones and the
+/// counted floor operations `per` times, back to back (plain first in even rounds, attested
+/// first in odd ones); the ratios are the medians of the rounds' ratios.
+struct Paired {
+    /// attested / plain.
+    over_plain: f64,
+    /// (attested − plain) / floor.
+    over_floor: f64,
+}
+
+fn paired(setup: &Setup, floor_once: &dyn Fn(), rounds: usize, per: usize) -> Paired {
+    let time = |f: &dyn Fn()| {
+        let start = Instant::now();
+        for _ in 0..per {
+            f();
+        }
+        start.elapsed().as_secs_f64()
+    };
+    let plain = || plain_handshake(setup);
+    let attested = || {
+        let pair = setup.connect(NOW).unwrap();
+        assert!(pair.both_open());
+    };
+    let (mut over_plain, mut over_floor) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (a, b) = if round % 2 == 0 {
+            let a = time(&plain);
+            (a, time(&attested))
+        } else {
+            let b = time(&attested);
+            (time(&plain), b)
+        };
+        let c = time(floor_once);
+        over_plain.push(b / a);
+        over_floor.push((b - a) / c);
+    }
+    Paired {
+        over_plain: median(over_plain),
+        over_floor: median(over_floor),
+    }
+}
+
 /// Round trips after the TLS handshake until both gates are open: one round trip is the
 /// client's flight (the first one leaves with the client's TLS Finished) and the server's
 /// answer; a gate open after the client's half counts a half.
@@ -490,6 +535,34 @@ fn receive_attested(pair: &mut MemoryPair, scratch: &mut Vec<u8>) -> usize {
         side.delivered.clear();
     }
     got
+}
+
+/// `writes` writes of `piece` through plain rustls, moved across and read.
+fn plain_transfer(
+    client: &mut ClientConnection,
+    server: &mut ServerConnection,
+    piece: &[u8],
+    writes: usize,
+    buf: &mut [u8],
+) {
+    for _ in 0..writes {
+        client.writer().write_all(piece).unwrap();
+    }
+    move_all(client, server);
+    let mut got = 0;
+    while got < piece.len() * writes {
+        got += server.reader().read(buf).unwrap();
+    }
+}
+
+/// The same through an open attested session, as the adapters carry it.
+fn attested_transfer(pair: &mut MemoryPair, piece: &[u8], writes: usize, scratch: &mut Vec<u8>) {
+    for _ in 0..writes {
+        send_attested(pair, piece, scratch);
+    }
+    move_all(&mut pair.client.tls, &mut pair.server.tls);
+    let got = receive_attested(pair, scratch);
+    assert_eq!(got, piece.len() * writes);
 }
 
 fn move_all<A, B>(from: &mut ConnectionCommon<A>, to: &mut ConnectionCommon<B>) {
@@ -840,6 +913,43 @@ fn main() {
     ops.sort();
     ops.dedup();
     let identity = seat_verify::embedded::testing::Identity::self_signed("floor.example").unwrap();
+    let floor_key = default_provider()
+        .signing_key_from_pkcs8(
+            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+            identity.pkcs8_der(),
+        )
+        .unwrap();
+    let floor_message = [0x5au8; 130];
+    let floor_spki = floor_key.public_key_spki();
+    let floor_signature = floor_key
+        .sign(&floor_message, SignatureEncoding::Tls, &mut AwsLcRandom)
+        .unwrap();
+    // The counted operations of one exchange, each done once (P-256, as the floor
+    // benchmarks).
+    let floor_once = |counted: &BTreeMap<String, u64>| {
+        let p = default_provider();
+        for (op, n) in counted {
+            for _ in 0..*n {
+                match op.split_once(' ').map(|(kind, _)| kind) {
+                    Some("sign") => {
+                        floor_key
+                            .sign(&floor_message, SignatureEncoding::Tls, &mut AwsLcRandom)
+                            .unwrap();
+                    }
+                    Some("verify") => p
+                        .verify(
+                            SignatureAlgorithm::EcdsaSecp256r1Sha256,
+                            &floor_spki,
+                            &floor_message,
+                            &floor_signature,
+                            SignatureEncoding::Tls,
+                        )
+                        .unwrap(),
+                    _ => panic!("no floor operation for {op}"),
+                }
+            }
+        }
+    };
     {
         let p = default_provider();
         let mut g = c.benchmark_group("floor");
@@ -907,54 +1017,58 @@ fn main() {
     let chunk = vec![0xa5u8; 32 * 1024];
     let small = [0x5au8; 64];
     const SMALL_WRITES: usize = 256;
+    let (mut pc, mut ps) = plain_pair(data_setup);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pair = data_setup.connect(NOW).unwrap();
+    assert!(pair.both_open());
+    let mut scratch = Vec::new();
     {
         let mut g = c.benchmark_group("data");
-        let (mut pc, mut ps) = plain_pair(data_setup);
-        let mut buf = vec![0u8; 64 * 1024];
         g.bench_function("plain_32k", |b| {
-            b.iter(|| {
-                pc.writer().write_all(&chunk).unwrap();
-                move_all(&mut pc, &mut ps);
-                let mut got = 0;
-                while got < chunk.len() {
-                    got += ps.reader().read(&mut buf).unwrap();
-                }
-            });
+            b.iter(|| plain_transfer(&mut pc, &mut ps, &chunk, 1, &mut buf));
         });
         g.bench_function("plain_64x256", |b| {
-            b.iter(|| {
-                for _ in 0..SMALL_WRITES {
-                    pc.writer().write_all(&small).unwrap();
-                }
-                move_all(&mut pc, &mut ps);
-                let mut got = 0;
-                while got < small.len() * SMALL_WRITES {
-                    got += ps.reader().read(&mut buf).unwrap();
-                }
-            });
+            b.iter(|| plain_transfer(&mut pc, &mut ps, &small, SMALL_WRITES, &mut buf));
         });
-        let mut pair = data_setup.connect(NOW).unwrap();
-        assert!(pair.both_open());
-        let mut scratch = Vec::new();
         g.bench_function("attested_32k", |b| {
-            b.iter(|| {
-                send_attested(&mut pair, &chunk, &mut scratch);
-                move_all(&mut pair.client.tls, &mut pair.server.tls);
-                let got = receive_attested(&mut pair, &mut scratch);
-                assert_eq!(got, chunk.len());
-            });
+            b.iter(|| attested_transfer(&mut pair, &chunk, 1, &mut scratch));
         });
         g.bench_function("attested_64x256", |b| {
-            b.iter(|| {
-                for _ in 0..SMALL_WRITES {
-                    send_attested(&mut pair, &small, &mut scratch);
-                }
-                move_all(&mut pair.client.tls, &mut pair.server.tls);
-                let got = receive_attested(&mut pair, &mut scratch);
-                assert_eq!(got, small.len() * SMALL_WRITES);
-            });
+            b.iter(|| attested_transfer(&mut pair, &small, SMALL_WRITES, &mut scratch));
         });
         g.finish();
+    }
+    // The data ratios again from alternating rounds (see `paired`): plain / attested time.
+    let data_rounds = if quick { 15 } else { 60 };
+    let mut data_paired = Vec::new();
+    for (piece, writes, per) in [(&chunk[..], 1, 200), (&small[..], SMALL_WRITES, 20)] {
+        let mut ratios = Vec::new();
+        for round in 0..data_rounds {
+            let mut plain = || {
+                let start = Instant::now();
+                for _ in 0..per {
+                    plain_transfer(&mut pc, &mut ps, piece, writes, &mut buf);
+                }
+                start.elapsed().as_secs_f64()
+            };
+            let (p, a) = if round % 2 == 0 {
+                let p = plain();
+                let start = Instant::now();
+                for _ in 0..per {
+                    attested_transfer(&mut pair, piece, writes, &mut scratch);
+                }
+                (p, start.elapsed().as_secs_f64())
+            } else {
+                let start = Instant::now();
+                for _ in 0..per {
+                    attested_transfer(&mut pair, piece, writes, &mut scratch);
+                }
+                let a = start.elapsed().as_secs_f64();
+                (plain(), a)
+            };
+            ratios.push(p / a);
+        }
+        data_paired.push(median(ratios));
     }
 
     // Appraisal of the simulated TEE's Evidence by the in-process Verifier, as the background
@@ -997,6 +1111,14 @@ fn main() {
 
     c.final_summary();
 
+    // The handshake ratios from alternating rounds.
+    let (rounds, per) = if quick { (15, 10) } else { (60, 10) };
+    let paired: Vec<Paired> = setups
+        .iter()
+        .zip(&mode_counts)
+        .map(|(setup, counted)| paired(setup, &|| floor_once(counted), rounds, per))
+        .collect();
+
     // Connections per second and idle memory: measured outside criterion.
     let cps_setup = &setups[0];
     let cps = Throughput::measure(cps_setup, if quick { 3 } else { 5 }, 2.0);
@@ -1022,7 +1144,8 @@ fn main() {
     let hash_unit = row("floor_symmetric", "hash_64");
     let hash_4k = row("floor_symmetric", "hash_4k");
     let per_byte = (hash_4k - hash_unit) / (4096.0 - 64.0);
-    for ((m, counted), sym) in modes.iter().zip(&mode_counts).zip(&mode_sym) {
+    for (((m, counted), sym), paired) in modes.iter().zip(&mode_counts).zip(&mode_sym).zip(&paired)
+    {
         let a = row("handshake", &format!("plain_{}", m.name));
         let b = row("handshake", &format!("attested_{}", m.name));
         let floor: f64 = counted
@@ -1056,6 +1179,10 @@ fn main() {
         ));
         ratios.push((format!("attested_over_plain_handshake_{}", m.name), b / a));
         ratios.push((
+            format!("attested_over_plain_handshake_{}_paired", m.name),
+            paired.over_plain,
+        ));
+        ratios.push((
             format!("attestation_over_full_crypto_floor_{}", m.name),
             (b - a) / (floor + symmetric),
         ));
@@ -1063,13 +1190,28 @@ fn main() {
             format!("attestation_over_crypto_floor_{}", m.name),
             (b - a) / floor,
         ));
+        ratios.push((
+            format!("attestation_over_crypto_floor_{}_paired", m.name),
+            paired.over_floor,
+        ));
+        // The symmetric part is not timed in the rounds: scaled by its share of the
+        // criterion floor.
+        ratios.push((
+            format!("attestation_over_full_crypto_floor_{}_paired", m.name),
+            paired.over_floor * floor / (floor + symmetric),
+        ));
     }
     let p32 = row("data", "plain_32k");
     let a32 = row("data", "attested_32k");
     let psmall = row("data", "plain_64x256");
     let asmall = row("data", "attested_64x256");
     ratios.push(("data_attested_over_plain_32k".into(), p32 / a32));
+    ratios.push(("data_attested_over_plain_32k_paired".into(), data_paired[0]));
     ratios.push(("data_attested_over_plain_64x256".into(), psmall / asmall));
+    ratios.push((
+        "data_attested_over_plain_64x256_paired".into(),
+        data_paired[1],
+    ));
     let appraisal = row("appraisal", "sim_tee_in_process");
     let appraisal_floor: f64 = appraisal_counts
         .iter()
