@@ -494,3 +494,79 @@ fn the_adapters_data_path_loses_nothing_under_rustls_buffer_limits() {
     assert!(err.is_err());
     assert!(spill.is_empty() && !pair.client.tls.wants_write());
 }
+
+/// Issue 18: one `read_plaintext` takes a burst of records that hold data frames (as rustls's
+/// own `read` copies across records) and stops at the first record that starts with another
+/// frame, which the next call feeds with the exporter: here a re-attestation request between
+/// data, answered in order, and the data after it delivered by the call after that.
+#[test]
+fn one_read_takes_a_burst_of_data_records_and_stops_at_a_request() {
+    use seat_binding::exporter::rustls_adapter::RustlsExporter;
+    use seat_proto::rustls_glue::{Plaintext, read_plaintext, write_data};
+    use seat_verify::embedded::testing::move_tls;
+
+    let opts = Options {
+        server_attests: true,
+        client_attests: true,
+        client_certificate: true,
+        ..Options::default()
+    };
+    let mut pair = MemoryPair::connect(opts, NOW).unwrap();
+    assert!(pair.both_open());
+    let mut spill = Vec::new();
+    let write = |pair: &mut MemoryPair, data: &[u8], spill: &mut Vec<u8>| {
+        write_data(
+            &pair.client.session,
+            &mut pair.client.tls.writer(),
+            data,
+            spill,
+        )
+        .unwrap();
+        assert!(spill.is_empty());
+    };
+    // Three records of data, the client's request to attest again, one more data record.
+    write(&mut pair, b"one ", &mut spill);
+    write(&mut pair, b"two ", &mut spill);
+    write(&mut pair, b"three ", &mut spill);
+    let exporter = RustlsExporter::new(&*pair.client.tls).unwrap();
+    let mut request = Vec::new();
+    let mut ignored = Vec::new();
+    pair.client
+        .driver
+        .reattest(
+            &mut pair.client.session,
+            &exporter,
+            NOW,
+            &mut request,
+            &mut ignored,
+        )
+        .unwrap();
+    assert!(!request.is_empty());
+    std::io::Write::write_all(&mut pair.client.tls.writer(), &request).unwrap();
+    write(&mut pair, b"four", &mut spill);
+    move_tls(&mut pair.client.tls, &mut pair.server.tls);
+
+    let mut send = Vec::new();
+    let read = |pair: &mut MemoryPair, send: &mut Vec<u8>| {
+        let read = read_plaintext(
+            &mut pair.server.tls,
+            &mut pair.server.session,
+            &mut pair.server.driver,
+            NOW,
+            send,
+            &mut pair.server.delivered,
+        );
+        assert!(matches!(read, Ok(Plaintext::Fed(Ok(())))), "{read:?}");
+    };
+    // The three data records in one call; the request not touched.
+    read(&mut pair, &mut send);
+    assert_eq!(pair.server.delivered, b"one two three ");
+    assert!(send.is_empty(), "the request was fed in the same call");
+    // The request: answered (Evidence and the authenticator), nothing delivered.
+    read(&mut pair, &mut send);
+    assert_eq!(pair.server.delivered, b"one two three ");
+    assert!(!send.is_empty(), "the request was not answered");
+    // The data after it.
+    read(&mut pair, &mut send);
+    assert_eq!(pair.server.delivered, b"one two three four");
+}

@@ -756,7 +756,8 @@ pub enum Plaintext {
 /// One read of a rustls connection's application stream into its session, as both stream
 /// adapters read it (and `cargo xtask bench` measures): the data frames at the start of
 /// rustls's received plaintext are taken in place (`BufRead::fill_buf`,
-/// [`Driver::receive_data`]), their payload copied once, into `deliver`; anything else (a
+/// [`Driver::receive_data`]), record after record while the next one starts with a whole data
+/// frame, their payload copied once, into `deliver`; anything else (a
 /// frame of another type, a header split across TLS records) is copied out, at most one TLS
 /// record's plaintext, and fed as [`Input::Received`] with the connection's exporter. Bytes for
 /// TLS are appended to `send`, to be written to the connection next.
@@ -786,6 +787,20 @@ where
         Ok(0) => chunk.to_vec(),
         Ok(taken) => {
             reader.consume(taken);
+            // The records rustls holds after it, while each starts with whole data frames
+            // (one call for a burst of small records, as rustls's own `read` copies across
+            // them); anything else, rustls's end of data or its errors wait for the next call.
+            while let Ok(chunk) = reader.fill_buf() {
+                match driver.receive_data(session, chunk, now, send, deliver) {
+                    Ok(0) => break,
+                    Ok(taken) => reader.consume(taken),
+                    Err(e) => {
+                        let len = chunk.len();
+                        reader.consume(len);
+                        return Ok(Plaintext::Fed(Err(e)));
+                    }
+                }
+            }
             return Ok(Plaintext::Fed(Ok(())));
         }
         Err(e) => {

@@ -1364,6 +1364,9 @@ impl Session {
                     deliver.copy(&mut self.actions, payload);
                 }
             }
+            if input.is_empty() {
+                return Ok(bytes.len());
+            }
         }
         let mut deframer = core::mem::take(&mut r.deframer);
         let result = loop {
