@@ -836,6 +836,11 @@ impl Running {
 
     /// Fails with the overdue exchange's error if a deadline passed at `now`.
     fn check_deadlines(&self, now: u64) -> Result<(), Error> {
+        // Nothing waits on an open connection between exchanges (every received record of
+        // data passes here).
+        if self.outgoing.is_empty() && self.incoming.is_empty() && self.gate_deadline.is_none() {
+            return Ok(());
+        }
         for e in self.outgoing.values() {
             match e {
                 Outgoing::ExpectAuthenticator { deadline, .. } if *deadline <= now => {
