@@ -476,3 +476,25 @@ async fn a_server_stalling_the_tls_handshake_fails_connect_at_the_deadline() {
     assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
     held.await.unwrap();
 }
+
+/// Issue 18: one read takes every record of data rustls already holds (as tokio-rustls's own
+/// `poll_read` copies across records), not one record per read. Over an in-memory pipe the
+/// three records reach the server together. Neither side requires attestation, so neither
+/// waits for the other once both returned (the hellos still come first).
+#[tokio::test]
+async fn one_read_takes_the_records_of_data_rustls_holds() {
+    let s = sides(false, false, false);
+    let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+    let (server, client) = tokio::join!(
+        s.acceptor.accept(server_io),
+        s.connector.connect(name(), client_io)
+    );
+    let (mut server, mut client) = (server.unwrap(), client.unwrap());
+    for piece in [&b"one "[..], b"two ", b"three "] {
+        client.write_all(piece).await.unwrap();
+    }
+    client.flush().await.unwrap();
+    let mut buf = [0u8; 1024];
+    let n = server.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"one two three ");
+}
