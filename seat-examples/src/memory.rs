@@ -121,18 +121,23 @@ where
         }
     }
 
-    /// On a server whose session wants it, writes the hello and the request for the
-    /// client's attestation into the connection before its handshake starts: rustls sends
-    /// them with its first flight when it may (0.5-RTT data), else after the client's
-    /// `Finished`.
-    fn server_flight(&mut self, now: u64) {
-        if !self.session.wants_server_flight() {
+    /// When its session wants it, writes this side's first flight into the connection before
+    /// its handshake starts, as the adapters do: a server's hello and request for the
+    /// client's attestation, which rustls sends with its first flight when it may (0.5-RTT
+    /// data), else after the client's `Finished`; a client's hello and request, which rustls
+    /// sends right after the client's `Finished`.
+    fn first_flight(&mut self, now: u64) {
+        let input = if self.session.wants_server_flight() {
+            Input::ServerFlight { now }
+        } else if self.session.wants_client_flight() {
+            Input::ClientFlight { now }
+        } else {
             return;
-        }
+        };
         let mut send = Vec::new();
         let result = self.driver.handle(
             &mut self.session,
-            Input::ServerFlight { now },
+            input,
             now,
             &mut send,
             &mut self.delivered,
@@ -402,7 +407,8 @@ impl Setup {
             server: Side::new(server_conn, peers.server_session, peers.server_hooks),
             now,
         };
-        pair.server.server_flight(now);
+        pair.server.first_flight(now);
+        pair.client.first_flight(now);
         for _ in 0..10 {
             if !pair.client.tls.is_handshaking() {
                 break;

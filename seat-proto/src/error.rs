@@ -797,6 +797,10 @@ pub enum ApiMisuse {
     /// requires nothing of the client or turned it off (after the handshake:
     /// [`AlreadyEstablished`](Self::AlreadyEstablished)).
     NoServerFlight,
+    /// [`Input::ClientFlight`](crate::session::Input::ClientFlight) on a server, a second
+    /// time, or for a configuration that turned it off (after the handshake:
+    /// [`AlreadyEstablished`](Self::AlreadyEstablished)).
+    NoClientFlight,
 }
 
 impl fmt::Display for ApiMisuse {
@@ -821,6 +825,9 @@ impl fmt::Display for ApiMisuse {
             }
             Self::NoServerFlight => {
                 f.write_str("no request belongs in the server's first flight on this session")
+            }
+            Self::NoClientFlight => {
+                f.write_str("no client flight belongs before the handshake on this session")
             }
         }
     }

@@ -17,8 +17,11 @@
 //! 0.5-RTT data ([`harden_server_config_for`]), so the client's authenticator leaves with the
 //! client's `Finished`. rustls sends no 0.5-RTT data to a client it asked for a TLS client
 //! certificate: then the request waits in rustls for the client's `Finished` (the order
-//! without the early request, one flight later). A client feeds its session what arrived
-//! with the server's flight before its own `Finished` leaves.
+//! without the early request, one flight later). A client whose session
+//! [wants it](Session::wants_client_flight) puts its hello and its request for the server's
+//! attestation into the connection before the handshake too: rustls sends them right after
+//! the client's `Finished`, in the same write. A client feeds its session what arrived with
+//! the server's flight before its own `Finished` leaves.
 //!
 //! This module is one of the stack adapters: it touches the socket and the clock, which the
 //! session itself never does.
@@ -337,17 +340,21 @@ impl<H: AttestationHooks> Core<H> {
         Ok(())
     }
 
-    /// On a server whose session wants it, the hello and the request for its first flight,
-    /// taken out of [`outgoing`](Self::outgoing) for the caller to write to the connection
-    /// before the handshake (empty otherwise).
-    pub(crate) fn server_flight(&mut self) -> Result<Vec<u8>, Error> {
-        if !self.session.wants_server_flight() {
-            return Ok(Vec::new());
-        }
+    /// What this side writes into its connection before the handshake, when its session
+    /// wants it (empty otherwise), taken out of [`outgoing`](Self::outgoing): a server's
+    /// hello and request for its first flight ([`Input::ServerFlight`]), a client's hello and
+    /// request, which rustls sends right after its `Finished` ([`Input::ClientFlight`]).
+    pub(crate) fn first_flight(&mut self) -> Result<Vec<u8>, Error> {
         let now = unix_now();
+        let input = if self.session.wants_server_flight() {
+            Input::ServerFlight { now }
+        } else if self.session.wants_client_flight() {
+            Input::ClientFlight { now }
+        } else {
+            return Ok(Vec::new());
+        };
         let (session, out, app) = (&mut self.session, &mut self.outgoing, &mut self.delivered);
-        self.driver
-            .handle(session, Input::ServerFlight { now }, now, out, app)?;
+        self.driver.handle(session, input, now, out, app)?;
         Ok(core::mem::take(&mut self.outgoing))
     }
 
@@ -452,10 +459,12 @@ where
     ///
     /// A server whose session [wants it](Session::wants_server_flight) writes its hello and
     /// its request into `conn` first, for its first flight (with `send_half_rtt_data`, see
-    /// [`harden_server_config_for`]); `conn` must not have started the handshake yet then.
+    /// [`harden_server_config_for`]); a client whose session
+    /// [wants it](Session::wants_client_flight) writes its own, which leave with its
+    /// `Finished`. `conn` must not have completed the handshake yet then.
     pub fn establish(mut conn: C, mut sock: S, session: Session, hooks: H) -> io::Result<Self> {
         let mut core = Core::new(session, hooks);
-        let first_flight = core.server_flight().map_err(session_error)?;
+        let first_flight = core.first_flight().map_err(session_error)?;
         if !first_flight.is_empty() {
             conn.writer().write_all(&first_flight)?;
         }
@@ -554,7 +563,13 @@ where
     /// frame and `close_notify` went out.
     fn settle<T>(&mut self, result: Result<T, Error>) -> io::Result<T> {
         let written = if self.core.outgoing.is_empty() {
-            Ok(())
+            // What rustls holds already goes too: this side's `Finished` after the handshake
+            // (with the first flight written before it), or what it held until then.
+            if self.conn.wants_write() {
+                self.flush_tls()
+            } else {
+                Ok(())
+            }
         } else {
             let w = self.write_outgoing();
             self.core.outgoing.clear();

@@ -11,6 +11,9 @@
 //!   [`Session::wants_server_flight`]: the hello and the request for the client's attestation
 //!   go out in the server's first flight (TLS 0.5-RTT data), so that the client answers in
 //!   the flight of its `Finished`;
+//! - [`Input::ClientFlight`] on a client, optionally, before the handshake completes, when
+//!   [`Session::wants_client_flight`]: its hello, and its request for the server's
+//!   attestation if it requires one, go out right after its `Finished`, in the same flight;
 //! - [`Input::Established`] once the TLS handshake is done, with the connection's exporter;
 //! - [`Input::Received`] with the bytes read from the TLS stream;
 //! - [`Input::Evidence`] with the CMW the caller's Attester produced for a
@@ -128,6 +131,9 @@ pub struct SessionConfig {
     /// Whether a server that requires the client's attestation sends its hello and its
     /// request in its first TLS flight ([`Input::ServerFlight`], which the adapters give it
     /// when [`Session::wants_server_flight`]), rather than after the client's `Finished`.
+    /// A client with it on writes its hello, and its request for the server's attestation
+    /// if it requires one, before the handshake completes ([`Input::ClientFlight`], see
+    /// [`Session::wants_client_flight`]), so that they leave with its `Finished`.
     /// Default on; see [`SessionConfigBuilder::first_flight_request`].
     pub first_flight_request: bool,
 }
@@ -589,6 +595,17 @@ pub enum Input<'a> {
         /// The current time (the request's deadline runs from it).
         now: u64,
     },
+    /// A client's TLS handshake has not completed yet, and what it writes now leaves right
+    /// after its `Finished` (rustls holds it until then): send the hello and, when the
+    /// configuration requires the server's attestation, the request for it (valid once, on a
+    /// client whose configuration has
+    /// [`first_flight_request`](SessionConfig::first_flight_request) on, before
+    /// [`Input::Established`]; see [`Session::wants_client_flight`]). As for
+    /// [`Input::ServerFlight`], nothing it sends needs the exporter or carries a secret.
+    ClientFlight {
+        /// The current time (the request's deadline runs from it).
+        now: u64,
+    },
     /// The TLS handshake completed.
     Established {
         /// The connection's exporter.
@@ -647,6 +664,7 @@ impl core::fmt::Debug for Input<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::ServerFlight { now } => write!(f, "ServerFlight {{ now: {now} }}"),
+            Self::ClientFlight { now } => write!(f, "ClientFlight {{ now: {now} }}"),
             Self::Established { now, .. } => write!(f, "Established {{ now: {now} }}"),
             Self::Received { bytes, now, .. } => {
                 write!(f, "Received {{ {} bytes, now: {now} }}", bytes.len())
@@ -884,8 +902,9 @@ pub struct Session {
     /// The request sent in the server's first flight, until [`Input::Established`] adopts it
     /// (boxed: a session without one pays a pointer).
     first_flight: Option<Box<FirstFlightRequest>>,
-    /// Whether [`Input::ServerFlight`] was accepted (it is accepted once).
-    server_flight_sent: bool,
+    /// Whether [`Input::ServerFlight`] or [`Input::ClientFlight`] was accepted (it is
+    /// accepted once): the hello went.
+    first_flight_sent: bool,
 }
 
 impl core::fmt::Debug for Session {
@@ -918,7 +937,7 @@ impl Session {
             actions: VecDeque::new(),
             handshake_chain: None,
             first_flight: None,
-            server_flight_sent: false,
+            first_flight_sent: false,
         }
     }
 
@@ -930,7 +949,18 @@ impl Session {
         self.role == Role::Server
             && self.config.sends_first_flight_request()
             && matches!(self.state, State::ExpectEstablished)
-            && !self.server_flight_sent
+            && !self.first_flight_sent
+    }
+
+    /// Whether the adapter should give this session [`Input::ClientFlight`] before its TLS
+    /// client's handshake completes: a client whose configuration has
+    /// [`first_flight_request`](SessionConfig::first_flight_request) on, before the
+    /// handshake completed, that has not sent it yet.
+    pub fn wants_client_flight(&self) -> bool {
+        self.role == Role::Client
+            && self.config.first_flight_request
+            && matches!(self.state, State::ExpectEstablished)
+            && !self.first_flight_sent
     }
 
     /// Tells the session the certificate chain (end entity first) that the TLS handshake of
@@ -1135,6 +1165,7 @@ impl Session {
     fn dispatch(&mut self, input: Input<'_>, deliver: &mut Deliver<'_>) -> Result<(), Error> {
         match input {
             Input::ServerFlight { now } => self.handle_server_flight(now),
+            Input::ClientFlight { now } => self.handle_client_flight(now),
             Input::Established { exporter, now } => self.handle_established(exporter, now),
             Input::Received {
                 bytes,
@@ -1178,13 +1209,57 @@ impl Session {
             message: request.bytes().to_vec(),
         }
         .to_vec()?;
-        self.server_flight_sent = true;
+        self.first_flight_sent = true;
         self.first_flight = Some(Box::new(FirstFlightRequest {
             request,
             sent_at: now,
         }));
         self.actions.push_back(Action::Send(hello));
         self.actions.push_back(Action::Send(ask));
+        Ok(())
+    }
+
+    /// The hello and, when something is required of the server, the request for its
+    /// attestation, ahead of [`Input::Established`]; as [`handle_server_flight`], only the
+    /// request's exporter value waits for it.
+    ///
+    /// [`handle_server_flight`]: Self::handle_server_flight
+    fn handle_client_flight(&mut self, now: u64) -> Result<(), Error> {
+        if !matches!(self.state, State::ExpectEstablished) {
+            return Err(ApiMisuse::AlreadyEstablished.into());
+        }
+        if !self.wants_client_flight() {
+            return Err(ApiMisuse::NoClientFlight.into());
+        }
+        let config = Arc::clone(&self.config);
+        let hello = Frame::Hello(config.hello()).to_vec()?;
+        let ask = if config.requires.is_empty() {
+            None
+        } else {
+            let mut context = vec![0u8; CONTEXT_LEN];
+            self.rng.fill(&mut context)?;
+            let request = SentRequest::client_request(
+                context,
+                &config.signature_schemes,
+                true,
+                &config.code_points,
+            )?;
+            let ask = Frame::Request {
+                exchange: FIRST_EXCHANGE,
+                message: request.bytes().to_vec(),
+            }
+            .to_vec()?;
+            Some((request, ask))
+        };
+        self.first_flight_sent = true;
+        self.actions.push_back(Action::Send(hello));
+        if let Some((request, ask)) = ask {
+            self.first_flight = Some(Box::new(FirstFlightRequest {
+                request,
+                sent_at: now,
+            }));
+            self.actions.push_back(Action::Send(ask));
+        }
         Ok(())
     }
 
@@ -1231,10 +1306,13 @@ impl Session {
             early_data_charged: 0,
         }));
         if let Some(first) = self.first_flight.take() {
-            // The hello and the request already went out with the server's first flight.
+            // The hello and the request already went out with this side's first flight.
             return self.adopt_first_flight_request(*first, exporter);
         }
-        self.send_frame(&Frame::Hello(self.config.hello()))?;
+        // A client's first flight without a request: its hello went.
+        if !self.first_flight_sent {
+            self.send_frame(&Frame::Hello(self.config.hello()))?;
+        }
         if open {
             self.actions.push_back(Action::Event(Event::Open));
         } else {

@@ -167,7 +167,7 @@ impl<H: AttestationHooks + 'static> AttestedAcceptor<H> {
         let mut core = Core::new(session, hooks);
         // The hello and the request for the client's attestation, written before the
         // handshake: rustls sends them after its `Finished` (0.5-RTT data).
-        let first_flight = core.server_flight().map_err(session_error)?;
+        let first_flight = core.first_flight().map_err(session_error)?;
         let mut written = Ok(());
         let accept = self.tls.accept_with(io, |conn| {
             if !first_flight.is_empty() {
@@ -241,7 +241,6 @@ impl<H: AttestationHooks + 'static> AttestedConnector<H> {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let tls = within_deadline(&self.config, self.tls.connect(server_name, io)).await?;
         let (hooks, credential) = (self.per_connection)();
         let session = Session::new(
             Arc::clone(&self.config),
@@ -249,7 +248,20 @@ impl<H: AttestationHooks + 'static> AttestedConnector<H> {
             credential,
             Box::new(TlsRandom(self.random)),
         );
-        AttestedStream::establish(TlsStream::Client(tls), Core::new(session, hooks)).await
+        let mut core = Core::new(session, hooks);
+        // The hello and the request for the server's attestation, written before the
+        // handshake: rustls sends them right after its `Finished`, in the same write.
+        let first_flight = core.first_flight().map_err(session_error)?;
+        let mut written = Ok(());
+        let connect = self.tls.connect_with(server_name, io, |conn| {
+            if !first_flight.is_empty() {
+                // Held by rustls until its handshake completes.
+                written = io::Write::write_all(&mut conn.writer(), &first_flight);
+            }
+        });
+        written?;
+        let tls = within_deadline(&self.config, connect).await?;
+        AttestedStream::establish(TlsStream::Client(tls), core).await
     }
 }
 

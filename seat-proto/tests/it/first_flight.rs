@@ -515,3 +515,111 @@ fn the_first_flight_request_times_out_from_when_it_was_sent() {
         Error::Attestation(AttestationError::PeerTimeout)
     );
 }
+
+/// A client's flight written before its handshake completes (`Input::ClientFlight`): its
+/// hello and, when it requires the server's attestation, a ClientCertificateRequest (type 17)
+/// as exchange 1; they leave with its `Finished`, `Established` sends neither again, and
+/// every mode opens both gates as before, each side appraising the other's binder.
+#[test]
+fn a_client_flight_carries_the_hello_and_request_and_both_gates_open() {
+    for (client_attests, server_attests, early, _) in MODES {
+        let what = format!("client attests {client_attests}, server attests {server_attests}");
+        let client = session(Role::Client, models(client_attests), models(server_attests));
+        let server = session(Role::Server, models(server_attests), models(client_attests));
+        let mut conn = Conn::new(client, server);
+        assert!(conn.client.session.wants_client_flight(), "{what}");
+        let (r, client_flight) = conn.client.input(Input::ClientFlight { now: NOW });
+        r.unwrap();
+        assert!(!conn.client.session.wants_client_flight());
+        match (&frames(&client_flight)[..], server_attests) {
+            ([Frame::Hello(hello)], false) => assert_eq!(hello.requires, Models::NONE),
+            ([Frame::Hello(hello), Frame::Request { exchange, message }], true) => {
+                assert_eq!(hello.requires, BC);
+                assert_eq!(*exchange, 1);
+                assert_eq!(message[0], 17, "{what}");
+            }
+            (other, _) => panic!("{what}: {other:?}"),
+        }
+        // The rest of the client's first flight: its answer to the server's, no second hello
+        // or request of its own.
+        let server_flight = conn.server_flight.clone();
+        let rest = conn.client.receive(&conn.exporter, &server_flight);
+        assert!(
+            frames(&rest)
+                .iter()
+                .all(|f| !matches!(f, Frame::Hello(_) | Frame::Request { .. })),
+            "{what}"
+        );
+        let mut to_server = [client_flight, rest].concat();
+        let mut halves = 0u32;
+        for _ in 0..16 {
+            halves += 1;
+            let to_client = conn.server.receive(&conn.exporter, &to_server);
+            if conn.both_open() || to_client.is_empty() {
+                break;
+            }
+            halves += 1;
+            to_server = conn.client.receive(&conn.exporter, &to_client);
+            if conn.both_open() || to_server.is_empty() {
+                break;
+            }
+        }
+        assert!(conn.both_open(), "{what}");
+        assert_eq!(f64::from(halves) / 2.0, early, "{what}");
+        assert_eq!(conn.client.failed_with(), None);
+        assert_eq!(conn.server.failed_with(), None);
+        if server_attests {
+            // The client appraised its own exchange 1, the request of its flight.
+            assert_eq!(conn.client.driver.hooks().contexts.len(), 1);
+            assert_eq!(
+                conn.client.driver.peer_exchange(),
+                Some(ExchangeId::Outgoing(1))
+            );
+        }
+        if client_attests {
+            assert_eq!(conn.server.driver.hooks().contexts.len(), 1);
+        }
+    }
+}
+
+#[test]
+fn a_client_flight_out_of_order_is_refused_with_a_typed_error() {
+    let misuse = |s: &mut Session| s.handle(Input::ClientFlight { now: NOW }).unwrap_err();
+    // On a server.
+    let mut server = session(Role::Server, Models::NONE, BC);
+    assert!(!server.wants_client_flight());
+    assert_eq!(
+        misuse(&mut server),
+        Error::ApiMisuse(ApiMisuse::NoClientFlight)
+    );
+    // On a client configured without it.
+    let mut client = session_with(Role::Client, Models::NONE, BC, false);
+    assert!(!client.wants_client_flight());
+    assert_eq!(
+        misuse(&mut client),
+        Error::ApiMisuse(ApiMisuse::NoClientFlight)
+    );
+    // Twice.
+    let mut twice = session(Role::Client, Models::NONE, BC);
+    twice.handle(Input::ClientFlight { now: NOW }).unwrap();
+    assert_eq!(
+        misuse(&mut twice),
+        Error::ApiMisuse(ApiMisuse::NoClientFlight)
+    );
+    // After the handshake.
+    let e = exporter(1);
+    let mut late = session(Role::Client, Models::NONE, BC);
+    late.handle(Input::Established {
+        exporter: &e,
+        now: NOW,
+    })
+    .unwrap();
+    assert!(!late.wants_client_flight());
+    assert_eq!(
+        misuse(&mut late),
+        Error::ApiMisuse(ApiMisuse::AlreadyEstablished)
+    );
+    for s in [&server, &client, &twice, &late] {
+        assert!(!s.is_failed());
+    }
+}

@@ -357,3 +357,51 @@ fn a_write_larger_than_rustls_buffer_arrives_whole() {
     stream.close().unwrap();
     server.join().unwrap();
 }
+
+/// One-way attestation over the blocking adapter: the server attests, the client requires it
+/// (the client's hello and request leave with its `Finished`), then data both ways.
+#[test]
+fn server_only_attestation_over_tcp_loopback_then_data() {
+    let (server_config, client_config) = tls_configs();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let one_way = |role: Role| {
+        let (attests, requires) = match role {
+            Role::Server => (Models::BACKGROUND_CHECK, Models::NONE),
+            Role::Client => (Models::NONE, Models::BACKGROUND_CHECK),
+        };
+        let config = SessionConfig::builder(default_provider())
+            .attests(attests)
+            .requires(requires)
+            .chain_verifier(peer_verifier(role))
+            .build()
+            .unwrap();
+        let credential = (role == Role::Server).then(credential);
+        Session::new(
+            Arc::new(config),
+            role,
+            credential,
+            Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
+        )
+    };
+    let server = std::thread::spawn(move || {
+        let mut stream = accept_server(&listener, server_config, one_way(Role::Server));
+        let mut buf = [0u8; 4];
+        stream.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
+        stream.write_all(b"pong").unwrap();
+        stream.flush().unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+    });
+    let mut stream = connect_client(addr, client_config, one_way(Role::Client));
+    assert!(stream.session().is_open());
+    assert!(stream.peer_attestation().is_some());
+    stream.write_all(b"ping").unwrap();
+    stream.flush().unwrap();
+    let mut buf = [0u8; 4];
+    stream.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"pong");
+    stream.close().unwrap();
+    server.join().unwrap();
+}

@@ -498,3 +498,91 @@ async fn one_read_takes_the_records_of_data_rustls_holds() {
     let n = server.read(&mut buf).await.unwrap();
     assert_eq!(&buf[..n], b"one two three ");
 }
+
+/// An I/O that counts the writes that carried bytes; a vectored write goes down as one write
+/// (as a socket's `writev`), so each write the TLS stream makes counts once.
+struct CountingIo<T> {
+    inner: T,
+    writes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for CountingIo<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for CountingIo<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = polled
+            && n > 0
+        {
+            self.writes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let joined: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+        self.poll_write(cx, &joined)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Issue 18: the client's hello and its request for the server's attestation are written
+/// before its handshake completes, so rustls sends them in the same write as its `Finished`:
+/// the client writes twice until its gate opens (its ClientHello, then `Finished`, hello and
+/// request), not three times.
+#[tokio::test]
+async fn the_clients_hello_and_request_leave_in_the_write_of_its_finished() {
+    let s = sides(true, false, false);
+    let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+    let writes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = CountingIo {
+        inner: client_io,
+        writes: Arc::clone(&writes),
+    };
+    // The server keeps reading (it answers the client's request), as an echo server does.
+    let server = tokio::spawn(async move {
+        let mut stream = s.acceptor.accept(server_io).await?;
+        let mut buf = [0u8; 64];
+        while stream.read(&mut buf).await? > 0 {}
+        io::Result::Ok(())
+    });
+    let client = s.connector.connect(name(), counted).await.unwrap();
+    assert!(client.peer_attestation().is_some());
+    assert_eq!(writes.load(std::sync::atomic::Ordering::Relaxed), 2);
+    drop(client);
+    let _ = server.await.unwrap();
+}
