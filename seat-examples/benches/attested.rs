@@ -1121,7 +1121,7 @@ fn main() {
 
     // Connections per second and idle memory: measured outside criterion.
     let cps_setup = &setups[0];
-    let cps = Throughput::measure(cps_setup, if quick { 3 } else { 5 }, 2.0);
+    let cps = Throughput::measure(cps_setup, if quick { 3 } else { 9 }, 2.0);
     let (plain_cps, attested_cps) = (cps.plain, cps.attested);
     let n_idle = if quick { 2_000 } else { 10_000 };
     let idle = idle_session_bytes(cps_setup, n_idle);
