@@ -128,6 +128,52 @@ impl<E: Exporter + ?Sized> Exporter for &E {
     }
 }
 
+/// An exporter that counts the values taken through it: how many exporter values a protocol
+/// step costs (each is two HKDF-Expand-Label steps in the TLS stack), for tests and benchmarks.
+pub struct CountingExporter<E> {
+    inner: E,
+    taken: core::cell::Cell<u64>,
+}
+
+impl<E: Exporter> CountingExporter<E> {
+    /// Counts what is taken through `inner`.
+    pub const fn new(inner: E) -> Self {
+        Self {
+            inner,
+            taken: core::cell::Cell::new(0),
+        }
+    }
+
+    /// How many values were taken so far (failed calls too).
+    pub fn taken(&self) -> u64 {
+        self.taken.get()
+    }
+}
+
+impl<E: Exporter> Exporter for CountingExporter<E> {
+    fn hash_algorithm(&self) -> HashAlgorithm {
+        self.inner.hash_algorithm()
+    }
+
+    fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out_len: usize,
+    ) -> Result<Secret, Error> {
+        self.taken.set(self.taken.get().saturating_add(1));
+        self.inner.export(label, context, out_len)
+    }
+}
+
+impl<E> fmt::Debug for CountingExporter<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CountingExporter")
+            .field("taken", &self.taken.get())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Exporters of rustls 0.23 connections (feature `rustls`).
 #[cfg(feature = "rustls")]
 pub mod rustls_adapter {

@@ -56,7 +56,7 @@ use criterion::Criterion;
 use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use rustls::{ClientConnection, ConnectionCommon, ServerConnection};
 use seat_binding::exporter::rustls_adapter::RustlsExporter;
-use seat_binding::exporter::{Exporter, RecordedExporter};
+use seat_binding::exporter::{CountingExporter, Exporter, RecordedExporter};
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::aws_lc::AwsLcRandom;
 use seat_binding::provider::{
@@ -350,28 +350,6 @@ fn modes() -> Vec<Mode> {
     out
 }
 
-/// An exporter that counts the values taken from it.
-struct CountedExporter<'a> {
-    inner: &'a dyn Exporter,
-    calls: &'a std::cell::Cell<u64>,
-}
-
-impl Exporter for CountedExporter<'_> {
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        self.inner.hash_algorithm()
-    }
-
-    fn export(
-        &self,
-        label: &[u8],
-        context: Option<&[u8]>,
-        out_len: usize,
-    ) -> Result<Secret, seat_binding::Error> {
-        self.calls.set(self.calls.get() + 1);
-        self.inner.export(label, context, out_len)
-    }
-}
-
 /// The exporter values one attested exchange takes, both sides together: the two sessions
 /// driven by hand (the exporter values a session takes do not depend on what carries its
 /// bytes) over one recorded exporter of `hash`, counted.
@@ -386,11 +364,7 @@ fn exporter_values(setup: &Setup, hash: HashAlgorithm) -> u64 {
         Secret::from_slice(&vec![0x42; hash.output_len()]),
     )
     .unwrap();
-    let calls = std::cell::Cell::new(0);
-    let exporter = CountedExporter {
-        inner: &recorded,
-        calls: &calls,
-    };
+    let exporter = CountingExporter::new(recorded);
     let mut sides = [
         (peers.client_session, Driver::new(peers.client_hooks)),
         (peers.server_session, Driver::new(peers.server_hooks)),
@@ -430,7 +404,7 @@ fn exporter_values(setup: &Setup, hash: HashAlgorithm) -> u64 {
         sides.iter().all(|(s, _)| s.is_open()),
         "the exchange driven by hand did not open both gates"
     );
-    calls.get()
+    exporter.taken()
 }
 
 /// One full handshake with the roles' own rustls configurations and nothing else.

@@ -37,6 +37,16 @@ fn combos() -> Vec<Options> {
     out
 }
 
+/// Mutual background-check attestation, the client with a TLS certificate.
+fn mutual() -> Options {
+    Options {
+        server_attests: true,
+        client_attests: true,
+        client_certificate: true,
+        ..Options::default()
+    }
+}
+
 fn attested(events: &[Event]) -> usize {
     events
         .iter()
@@ -411,12 +421,7 @@ fn the_adapters_data_path_loses_nothing_under_rustls_buffer_limits() {
     use seat_verify::embedded::testing::move_tls;
     use std::io::Write;
 
-    let opts = Options {
-        server_attests: true,
-        client_attests: true,
-        client_certificate: true,
-        ..Options::default()
-    };
+    let opts = mutual();
     let mut pair = MemoryPair::connect(opts, NOW).unwrap();
     assert!(pair.both_open());
     pair.client.tls.set_buffer_limit(Some(1000));
@@ -505,13 +510,7 @@ fn one_read_takes_a_burst_of_data_records_and_stops_at_a_request() {
     use seat_proto::rustls_glue::{Plaintext, read_plaintext, write_data};
     use seat_verify::embedded::testing::move_tls;
 
-    let opts = Options {
-        server_attests: true,
-        client_attests: true,
-        client_certificate: true,
-        ..Options::default()
-    };
-    let mut pair = MemoryPair::connect(opts, NOW).unwrap();
+    let mut pair = MemoryPair::connect(mutual(), NOW).unwrap();
     assert!(pair.both_open());
     let mut spill = Vec::new();
     let write = |pair: &mut MemoryPair, data: &[u8], spill: &mut Vec<u8>| {

@@ -4,12 +4,11 @@
 //! the binder the relying side recomputed. Real Evidence and appraisal run in the conformance
 //! suite; here the contract itself is under test.
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use seat_binding::Secret;
 use seat_binding::authenticator::Role;
-use seat_binding::exporter::{Exporter, RecordedExporter};
+use seat_binding::exporter::{CountingExporter, Exporter, RecordedExporter};
 use seat_binding::key_schedule::Protocol;
 use seat_binding::provider::{HashAlgorithm, default_provider};
 use seat_proto::codepoints::AlertDescription;
@@ -20,7 +19,7 @@ use seat_proto::session::{Action, Event, ExchangeId, Input, Session, SessionConf
 use seat_proto::shim::{Deframer, Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
 
-use crate::common::{credential, peer_verifier};
+use crate::common::{credential, session_for};
 
 const NOW: u64 = 1_780_272_000;
 
@@ -33,19 +32,8 @@ fn counter_rng(seed: u8) -> Box<dyn seat_binding::provider::RandomSource + Send>
 }
 
 fn session(role: Role, attests: Models, requires: Models) -> Session {
-    let config = SessionConfig::builder(default_provider())
-        .attests(attests)
-        .requires(requires)
-        .chain_verifier(peer_verifier(role))
-        .build()
-        .unwrap();
-    let credential = (!attests.is_empty()).then(credential);
-    Session::new(
-        Arc::new(config),
-        role,
-        credential,
-        counter_rng(if role == Role::Server { 100 } else { 0 }),
-    )
+    let seed = if role == Role::Server { 100 } else { 0 };
+    session_for(role, attests, requires, counter_rng(seed))
 }
 
 /// A recorded SHA-256 TLS 1.3 exporter whose secret is 32 bytes of `fill`.
@@ -95,33 +83,10 @@ struct Log {
     sent_alerts: Vec<AlertDescription>,
 }
 
-/// An exporter that counts the values taken from it.
-struct Counted<'a> {
-    inner: &'a RecordedExporter,
-    calls: &'a Cell<usize>,
-}
-
-impl Exporter for Counted<'_> {
-    fn hash_algorithm(&self) -> HashAlgorithm {
-        self.inner.hash_algorithm()
-    }
-
-    fn export(
-        &self,
-        label: &[u8],
-        context: Option<&[u8]>,
-        out_len: usize,
-    ) -> Result<Secret, seat_binding::Error> {
-        self.calls.set(self.calls.get() + 1);
-        self.inner.export(label, context, out_len)
-    }
-}
-
 /// Two sessions and the bytes in flight between them.
 struct Pair {
-    exporter: RecordedExporter,
-    /// The exporter values both sides took through [`Pair::establish`] and [`Pair::drain`].
-    exporter_calls: Cell<usize>,
+    /// Counts the values both sides take through [`Pair::establish`] and [`Pair::drain`].
+    exporter: CountingExporter<RecordedExporter>,
     client: Session,
     server: Session,
     to_server: Vec<u8>,
@@ -139,8 +104,7 @@ struct Pair {
 impl Pair {
     fn new(client: Session, server: Session) -> Self {
         Self {
-            exporter: exporter(0x77),
-            exporter_calls: Cell::new(0),
+            exporter: CountingExporter::new(exporter(0x77)),
             client,
             server,
             to_server: Vec::new(),
@@ -155,12 +119,8 @@ impl Pair {
     }
 
     fn establish(&mut self) {
-        let counted = Counted {
-            inner: &self.exporter,
-            calls: &self.exporter_calls,
-        };
-        establish(&mut self.client, &counted);
-        establish(&mut self.server, &counted);
+        establish(&mut self.client, &self.exporter);
+        establish(&mut self.server, &self.exporter);
         self.drain();
     }
 
@@ -203,19 +163,11 @@ impl Pair {
             }
             if !self.to_server.is_empty() {
                 let bytes = std::mem::take(&mut self.to_server);
-                let counted = Counted {
-                    inner: &self.exporter,
-                    calls: &self.exporter_calls,
-                };
-                let _ = feed(&mut self.server, &counted, &bytes);
+                let _ = feed(&mut self.server, &self.exporter, &bytes);
             }
             if !self.to_client.is_empty() {
                 let bytes = std::mem::take(&mut self.to_client);
-                let counted = Counted {
-                    inner: &self.exporter,
-                    calls: &self.exporter_calls,
-                };
-                let _ = feed(&mut self.client, &counted, &bytes);
+                let _ = feed(&mut self.client, &self.exporter, &bytes);
             }
         }
         panic!("the pair did not settle");
@@ -367,7 +319,7 @@ fn exporter_values_taken_per_exchange() {
         pair.establish();
         assert!(pair.client.is_open() && pair.server.is_open());
         assert_eq!(
-            pair.exporter_calls.get(),
+            pair.exporter.taken(),
             expected,
             "client attests {client_attests}, server attests {server_attests}"
         );
@@ -421,7 +373,7 @@ fn data_is_refused_before_the_gate_opens_and_early_peer_data_is_held() {
     assert!(server.is_open());
     server.handle(Input::Send(b"early")).unwrap();
     let mut pair = Pair::new(client, server);
-    pair.exporter = exporter;
+    pair.exporter = CountingExporter::new(exporter);
     pair.drain();
     assert!(pair.client.is_open());
     assert_eq!(pair.client_log.delivered, b"early");

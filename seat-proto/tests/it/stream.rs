@@ -21,7 +21,8 @@ use seat_proto::rustls_glue::{
 use seat_proto::session::{Event, Session, SessionConfig};
 use seat_proto::shim::Models;
 
-use crate::common::{credential, peer_verifier};
+use crate::common::{credential, peer_verifier, session_for};
+use seat_binding::provider::aws_lc::AwsLcRandom;
 
 /// Evidence that is the binder itself; the appraisal accepts exactly the recomputed binder.
 #[derive(Default)]
@@ -50,18 +51,8 @@ impl AttestationHooks for BinderHooks {
 }
 
 fn session(role: Role) -> Session {
-    let config = SessionConfig::builder(default_provider())
-        .attests(Models::BACKGROUND_CHECK)
-        .requires(Models::BACKGROUND_CHECK)
-        .chain_verifier(peer_verifier(role))
-        .build()
-        .unwrap();
-    Session::new(
-        Arc::new(config),
-        role,
-        Some(credential()),
-        Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
-    )
+    let bc = Models::BACKGROUND_CHECK;
+    session_for(role, bc, bc, Box::new(AwsLcRandom))
 }
 
 fn tls_configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
@@ -370,19 +361,7 @@ fn server_only_attestation_over_tcp_loopback_then_data() {
             Role::Server => (Models::BACKGROUND_CHECK, Models::NONE),
             Role::Client => (Models::NONE, Models::BACKGROUND_CHECK),
         };
-        let config = SessionConfig::builder(default_provider())
-            .attests(attests)
-            .requires(requires)
-            .chain_verifier(peer_verifier(role))
-            .build()
-            .unwrap();
-        let credential = (role == Role::Server).then(credential);
-        Session::new(
-            Arc::new(config),
-            role,
-            credential,
-            Box::new(seat_binding::provider::aws_lc::AwsLcRandom),
-        )
+        session_for(role, attests, requires, Box::new(AwsLcRandom))
     };
     let server = std::thread::spawn(move || {
         let mut stream = accept_server(&listener, server_config, one_way(Role::Server));
