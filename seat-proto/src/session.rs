@@ -309,8 +309,11 @@ impl SessionConfigBuilder {
     /// the client's `Finished` (default: on). Off, the request leaves after the client's
     /// `Finished` was verified, one flight later. Either way the server builds no
     /// authenticator and accepts no application data before the client's `Finished`; the
-    /// request carries no secret. Clients ignore it; they answer a request whenever it comes.
-    /// ARCHITECTURE.md, "Round trips: the server's request in its first flight".
+    /// request carries no secret. On a client it decides whether the client's hello, and its
+    /// request for the server's attestation, are written before its handshake completes
+    /// ([`Input::ClientFlight`]) and leave with its `Finished`, rather than right after it.
+    /// Clients answer a request whenever it comes. ARCHITECTURE.md, "Round trips: the
+    /// server's request in its first flight".
     pub fn first_flight_request(mut self, on: bool) -> Self {
         self.first_flight_request = on;
         self
