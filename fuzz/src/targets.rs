@@ -323,7 +323,8 @@ impl Side {
 /// Two sessions over one recorded exporter, driven by attacker-chosen operations: deliver,
 /// drop, duplicate or reorder the frames in flight, inject raw bytes to either side,
 /// re-attest, send data, let time pass, close, and flip either caller's Attester or
-/// Verifier. Invariants: no panic; no data delivered before `Event::Open` or after
+/// Verifier; either side may first write its flight before the handshake completes
+/// (`ServerFlight`, `ClientFlight`). Invariants: no panic; no data delivered before `Event::Open` or after
 /// `Event::Failed`; the gate opens once; a failed session stays failed; every side is open,
 /// failed or has a deadline.
 pub fn session_pair(data: &[u8]) {
@@ -338,10 +339,21 @@ pub fn session_pair(data: &[u8]) {
         Ok(e) => e,
         Err(_) => return,
     };
+    // Which sides write their first flight before the handshake completes (where their
+    // configuration wants one): bit 0 the server, bit 1 the client.
+    let flights = input.u8().unwrap_or(0);
     let mut client = Side::new(Role::Client, models(config), models(config >> 2));
     let mut server = Side::new(Role::Server, models(config >> 4), models(config >> 6));
     let mut now = 1_780_272_000u64;
     let (mut decline, mut reject) = (false, false);
+    if flights & 1 == 1 && server.session.wants_server_flight() {
+        let _ = server.session.handle(Input::ServerFlight { now });
+        server.drain(decline, reject);
+    }
+    if flights & 2 == 2 && client.session.wants_client_flight() {
+        let _ = client.session.handle(Input::ClientFlight { now });
+        client.drain(decline, reject);
+    }
     for side in [&mut client, &mut server] {
         let _ = side.session.handle(Input::Established {
             exporter: &exporter,
