@@ -6,7 +6,9 @@ workspace test `seat-conformance/tests/it/fuzz_seeds.rs` replays them through th
 - shim: each side's recorded frame stream of every `session` vector.
 - session_pair: per `session` vector, the other side's recorded frames injected whole
   (operation 4) into each side of a fresh pair, under each configuration; and honest runs
-  (deliver in turn, re-attest, send, time passes).
+  (deliver in turn, re-attest, send, time passes), without and with both sides' first
+  flights written before the handshake (the second byte: bit 0 the server's, bit 1 the
+  client's).
 - negotiation: the handshake messages and `remoteAttestation` extensions of every
   `early-session` vector, as the machines' inputs in recorded order.
 - cmw, cose_sign1, eat, ear: every hex or JSON value of the matching vector directories.
@@ -82,16 +84,20 @@ def main():
         for s in streams.values():
             write("shim", b"\x00\x01\x02\x03" + s)
         for cfg in configs:
-            ops = bytes([cfg])
+            ops = bytes([cfg, 0])
             ops += bytes([4 << 1 | 1]) + chunk(streams["server"])
             ops += bytes([4 << 1 | 0]) + chunk(streams["client"])
             write("session_pair", ops)
     for cfg in configs:
-        honest = bytes([cfg]) + bytes([0, 1] * 8)
-        write("session_pair", honest)
-        write("session_pair", honest + bytes([6 << 1 | 1]) + bytes([0, 1] * 6) + bytes([7 << 1, 0, 3]) + b"abc" + bytes([0, 1]))
-        write("session_pair", honest + bytes([8 << 1, 40, 8 << 1 | 1, 40]))
-        write("session_pair", bytes([cfg]) + bytes([0, 2 << 1, 0, 1, 3 << 1 | 1, 1, 1 << 1, 0, 1]))
+        for flights in [0, 3]:
+            honest = bytes([cfg, flights]) + bytes([0, 1] * 8)
+            write("session_pair", honest)
+            write("session_pair", honest + bytes([6 << 1 | 1]) + bytes([0, 1] * 6) + bytes([7 << 1, 0, 3]) + b"abc" + bytes([0, 1]))
+            write("session_pair", honest + bytes([8 << 1, 40, 8 << 1 | 1, 40]))
+            write("session_pair", bytes([cfg, flights]) + bytes([0, 2 << 1, 0, 1, 3 << 1 | 1, 1, 1 << 1, 0, 1]))
+    # A client's first flight and nothing else: the harness once checked the no-silent-wait
+    # invariant before `Established`, where a session has no deadline by design.
+    write("session_pair", bytes([0x28, 0x4A]))
 
     # Negotiation: recorded messages and extensions, each side's view.
     names = {"client_hello": 0, "server_hello": 1, "encrypted_extensions": 2,
