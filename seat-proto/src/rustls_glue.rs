@@ -802,21 +802,10 @@ where
         Ok(0) => chunk.to_vec(),
         Ok(taken) => {
             reader.consume(taken);
-            // The records rustls holds after it, while each starts with whole data frames
-            // (one call for a burst of small records, as rustls's own `read` copies across
-            // them); anything else, rustls's end of data or its errors wait for the next call.
-            while let Ok(chunk) = reader.fill_buf() {
-                match driver.receive_data(session, chunk, now, send, deliver) {
-                    Ok(0) => break,
-                    Ok(taken) => reader.consume(taken),
-                    Err(e) => {
-                        let len = chunk.len();
-                        reader.consume(len);
-                        return Ok(Plaintext::Fed(Err(e)));
-                    }
-                }
-            }
-            return Ok(Plaintext::Fed(Ok(())));
+            let held = take_held_data(&mut reader, |chunk| {
+                driver.receive_data(session, chunk, now, send, deliver)
+            });
+            return Ok(Plaintext::Fed(held));
         }
         Err(e) => {
             // Fed and refused, as a failed session refuses everything after.
@@ -838,6 +827,29 @@ where
     Ok(Plaintext::Fed(
         driver.handle(session, input, now, send, deliver),
     ))
+}
+
+/// After a record of data: the records `reader` (rustls's plaintext) already holds, while each
+/// starts with whole data frames, each given to `receive` (which returns how many bytes it
+/// took). One read takes a burst of small records, as rustls's own `read` copies across them;
+/// a record that starts with any other frame, rustls's end of data and its errors wait for the
+/// next read. A refused record is consumed whole, as a failed session refuses what follows.
+pub(crate) fn take_held_data(
+    reader: &mut rustls::Reader<'_>,
+    mut receive: impl FnMut(&[u8]) -> Result<usize, Error>,
+) -> Result<(), Error> {
+    while let Ok(chunk) = reader.fill_buf() {
+        match receive(chunk) {
+            Ok(0) => break,
+            Ok(taken) => reader.consume(taken),
+            Err(e) => {
+                let len = chunk.len();
+                reader.consume(len);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The largest write [`write_data`] frames on the stack rather than with a vectored write.

@@ -1197,29 +1197,7 @@ impl Session {
         if !self.wants_server_flight() {
             return Err(ApiMisuse::NoServerFlight.into());
         }
-        let mut context = vec![0u8; CONTEXT_LEN];
-        self.rng.fill(&mut context)?;
-        let config = Arc::clone(&self.config);
-        let request = SentRequest::server_request(
-            context,
-            &config.signature_schemes,
-            true,
-            &config.code_points,
-        )?;
-        let hello = Frame::Hello(config.hello()).to_vec()?;
-        let ask = Frame::Request {
-            exchange: FIRST_EXCHANGE,
-            message: request.bytes().to_vec(),
-        }
-        .to_vec()?;
-        self.first_flight_sent = true;
-        self.first_flight = Some(Box::new(FirstFlightRequest {
-            request,
-            sent_at: now,
-        }));
-        self.actions.push_back(Action::Send(hello));
-        self.actions.push_back(Action::Send(ask));
-        Ok(())
+        self.queue_first_flight(now)
     }
 
     /// The hello and, when something is required of the server, the request for its
@@ -1234,6 +1212,13 @@ impl Session {
         if !self.wants_client_flight() {
             return Err(ApiMisuse::NoClientFlight.into());
         }
+        self.queue_first_flight(now)
+    }
+
+    /// Queues this side's first flight: the hello and, when the configuration requires
+    /// something of the peer, the request for it (exchange [`FIRST_EXCHANGE`]), its context
+    /// drawn and the request encoded exactly as [`send_request`](Self::send_request)'s.
+    fn queue_first_flight(&mut self, now: u64) -> Result<(), Error> {
         let config = Arc::clone(&self.config);
         let hello = Frame::Hello(config.hello()).to_vec()?;
         let ask = if config.requires.is_empty() {
@@ -1241,12 +1226,7 @@ impl Session {
         } else {
             let mut context = vec![0u8; CONTEXT_LEN];
             self.rng.fill(&mut context)?;
-            let request = SentRequest::client_request(
-                context,
-                &config.signature_schemes,
-                true,
-                &config.code_points,
-            )?;
+            let request = Self::new_request(self.role, &config, context)?;
             let ask = Frame::Request {
                 exchange: FIRST_EXCHANGE,
                 message: request.bytes().to_vec(),
@@ -1264,6 +1244,24 @@ impl Session {
             self.actions.push_back(Action::Send(ask));
         }
         Ok(())
+    }
+
+    /// A request of `role` with `context`: a server's `CertificateRequest`, a client's
+    /// `ClientCertificateRequest` (RFC 9261 section 4).
+    fn new_request(
+        role: Role,
+        config: &SessionConfig,
+        context: Vec<u8>,
+    ) -> Result<SentRequest, Error> {
+        let cp = &config.code_points;
+        Ok(match role {
+            Role::Server => {
+                SentRequest::server_request(context, &config.signature_schemes, true, cp)?
+            }
+            Role::Client => {
+                SentRequest::client_request(context, &config.signature_schemes, true, cp)?
+            }
+        })
     }
 
     fn handle_established(&mut self, exporter: &dyn Exporter, now: u64) -> Result<(), Error> {
@@ -1372,15 +1370,7 @@ impl Session {
             // A repeated 32-byte random context means the random source is broken.
             return Err(ApiMisuse::ContextCollision.into());
         }
-        let cp = &config.code_points;
-        let request = match role {
-            Role::Server => {
-                SentRequest::server_request(context.clone(), &config.signature_schemes, true, cp)?
-            }
-            Role::Client => {
-                SentRequest::client_request(context.clone(), &config.signature_schemes, true, cp)?
-            }
-        };
+        let request = Self::new_request(role, &config, context.clone())?;
         let exported_value = expat_exported_value(exporter, config.label, &context)?;
         r.next_exchange = next;
         r.remember_context(context);

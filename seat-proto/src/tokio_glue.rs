@@ -476,28 +476,16 @@ where
 
     /// One step of progress: bytes read and fed to the session, or a deadline that passed.
     /// Pending when neither happened.
-    /// After a record of data: the records rustls already holds, while each starts with
-    /// whole data frames, taken from rustls's reader without reading the socket (one read
-    /// for a burst of small records, as tokio-rustls's own `poll_read` copies across them);
-    /// anything else waits for the next [`poll_progress`](Self::poll_progress).
+    /// After a record of data: the records rustls already holds that start with whole data
+    /// frames, read from its reader without reading the socket
+    /// ([`take_held_data`](crate::rustls_glue::take_held_data)).
     fn take_held_data(&mut self) -> Result<(), Error> {
-        use std::io::BufRead;
         let mut reader = match &mut self.tls {
             TlsStream::Client(s) => s.get_mut().1.reader(),
             TlsStream::Server(s) => s.get_mut().1.reader(),
         };
-        while let Ok(chunk) = reader.fill_buf() {
-            match self.core.receive_data(chunk) {
-                Ok(0) => break,
-                Ok(taken) => reader.consume(taken),
-                Err(e) => {
-                    let len = chunk.len();
-                    reader.consume(len);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
+        let core = &mut self.core;
+        crate::rustls_glue::take_held_data(&mut reader, |chunk| core.receive_data(chunk))
     }
 
     fn poll_progress(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use seat_binding::Secret;
 use seat_binding::authenticator::Role;
-use seat_binding::provider::{RandomSource, SignatureAlgorithm, default_provider};
+use seat_binding::exporter::RecordedExporter;
+use seat_binding::key_schedule::Protocol;
+use seat_binding::provider::{HashAlgorithm, RandomSource, SignatureAlgorithm, default_provider};
 use seat_proto::chain::{DangerousSelfSignedVerifier, Purpose};
 use seat_proto::session::{Credential, Session, SessionConfig};
 use seat_proto::shim::Models;
@@ -53,4 +56,25 @@ pub(crate) fn session_for(
         .unwrap();
     let credential = (!attests.is_empty()).then(credential);
     Session::new(Arc::new(config), role, credential, rng)
+}
+
+/// A random source that fills every request with one byte, `seed + 1`, then `seed + 2`, ...
+/// (the sessions' contexts differ and are reproducible).
+pub(crate) fn counter_rng(seed: u8) -> Box<dyn RandomSource + Send> {
+    let mut n = seed;
+    Box::new(move |d: &mut [u8]| {
+        n = n.wrapping_add(1);
+        d.fill(n);
+    })
+}
+
+/// A recorded SHA-256 TLS 1.3 exporter whose secret is 32 bytes of `fill`.
+pub(crate) fn exporter(fill: u8) -> RecordedExporter {
+    RecordedExporter::new(
+        default_provider(),
+        HashAlgorithm::Sha256,
+        Protocol::Tls13,
+        Secret::from_slice(&[fill; 32]),
+    )
+    .unwrap()
 }

@@ -9,11 +9,9 @@
 
 use std::sync::Arc;
 
-use seat_binding::Secret;
 use seat_binding::authenticator::Role;
 use seat_binding::exporter::RecordedExporter;
-use seat_binding::key_schedule::Protocol;
-use seat_binding::provider::{HashAlgorithm, RandomSource, default_provider};
+use seat_binding::provider::default_provider;
 use seat_proto::hooks::{
     AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Rejection, Stage,
 };
@@ -21,18 +19,10 @@ use seat_proto::session::{Event, ExchangeId, Input, Session, SessionConfig};
 use seat_proto::shim::{Deframer, Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
 
-use crate::common::{credential, peer_verifier};
+use crate::common::{counter_rng, credential, exporter, peer_verifier};
 
 const NOW: u64 = 1_780_272_000;
 const BC: Models = Models::BACKGROUND_CHECK;
-
-fn rng(seed: u8) -> Box<dyn RandomSource + Send> {
-    let mut n = seed;
-    Box::new(move |d: &mut [u8]| {
-        n = n.wrapping_add(1);
-        d.fill(n);
-    })
-}
 
 fn config(role: Role, attests: Models, requires: Models, first_flight: bool) -> SessionConfig {
     SessionConfig::builder(default_provider())
@@ -51,22 +41,12 @@ fn session_with(role: Role, attests: Models, requires: Models, first_flight: boo
         Arc::new(config(role, attests, requires, first_flight)),
         role,
         credential,
-        rng(seed),
+        counter_rng(seed),
     )
 }
 
 fn session(role: Role, attests: Models, requires: Models) -> Session {
     session_with(role, attests, requires, true)
-}
-
-fn exporter(fill: u8) -> RecordedExporter {
-    RecordedExporter::new(
-        default_provider(),
-        HashAlgorithm::Sha256,
-        Protocol::Tls13,
-        Secret::from_slice(&[fill; 32]),
-    )
-    .unwrap()
 }
 
 /// Evidence is `evidence:` then the binder; the appraisal accepts exactly that.
@@ -448,7 +428,7 @@ fn a_replayed_first_flight_request_fails_closed() {
         Arc::new(config(Role::Server, Models::NONE, BC, true)),
         Role::Server,
         None,
-        rng(50),
+        counter_rng(50),
     );
     let mut this = Conn::new(session(Role::Client, BC, Models::NONE), server);
     assert_ne!(this.server_flight, other.server_flight);

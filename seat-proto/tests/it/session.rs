@@ -6,11 +6,9 @@
 
 use std::sync::Arc;
 
-use seat_binding::Secret;
 use seat_binding::authenticator::Role;
 use seat_binding::exporter::{CountingExporter, Exporter, RecordedExporter};
-use seat_binding::key_schedule::Protocol;
-use seat_binding::provider::{HashAlgorithm, default_provider};
+use seat_binding::provider::default_provider;
 use seat_proto::codepoints::AlertDescription;
 use seat_proto::hooks::{
     AppraisalRequest, AttestationHooks, Driver, EvidenceRequest, Mechanism, Model, Rejection, Stage,
@@ -19,32 +17,13 @@ use seat_proto::session::{Action, Event, ExchangeId, Input, Session, SessionConf
 use seat_proto::shim::{Deframer, Frame, Models};
 use seat_proto::{ApiMisuse, AttestationError, Error, PeerMisbehaved};
 
-use crate::common::{credential, session_for};
+use crate::common::{counter_rng, credential, exporter, session_for};
 
 const NOW: u64 = 1_780_272_000;
-
-fn counter_rng(seed: u8) -> Box<dyn seat_binding::provider::RandomSource + Send> {
-    let mut n = seed;
-    Box::new(move |d: &mut [u8]| {
-        n = n.wrapping_add(1);
-        d.fill(n);
-    })
-}
 
 fn session(role: Role, attests: Models, requires: Models) -> Session {
     let seed = if role == Role::Server { 100 } else { 0 };
     session_for(role, attests, requires, counter_rng(seed))
-}
-
-/// A recorded SHA-256 TLS 1.3 exporter whose secret is 32 bytes of `fill`.
-fn exporter(fill: u8) -> RecordedExporter {
-    RecordedExporter::new(
-        default_provider(),
-        HashAlgorithm::Sha256,
-        Protocol::Tls13,
-        Secret::from_slice(&[fill; 32]),
-    )
-    .unwrap()
 }
 
 /// Tells `session` its TLS connection is established over `exporter`, at `NOW`.
